@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Bounded byte readers and writers (after OpenBGPD's ibuf and libmnl).
+ * A reader never reads past its end: every accessor fails instead.  A writer
+ * keeps a sticky error flag so a sequence of puts is checked once at the end.
+ * All multi-byte integers are big-endian (network order).
+ */
+#ifndef ANYPOOL_BUF_H
+#define ANYPOOL_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct rbuf {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+};
+
+static inline void
+rbuf_init(struct rbuf *b, const void *p, size_t len)
+{
+	b->p = p;
+	b->len = len;
+	b->off = 0;
+}
+
+static inline size_t
+rbuf_left(const struct rbuf *b)
+{
+	return b->len - b->off;
+}
+
+static inline const uint8_t *
+rbuf_cur(const struct rbuf *b)
+{
+	return b->p + b->off;
+}
+
+/* Each returns 0, or -1 (and leaves the reader unchanged) if too short. */
+int	rbuf_u8(struct rbuf *b, uint8_t *ret);
+int	rbuf_u16(struct rbuf *b, uint16_t *ret);
+int	rbuf_u32(struct rbuf *b, uint32_t *ret);
+int	rbuf_peek_u16(const struct rbuf *b, size_t at, uint16_t *ret);
+int	rbuf_bytes(struct rbuf *b, size_t n, const uint8_t **ret);
+int	rbuf_skip(struct rbuf *b, size_t n);
+/* Cut an exact sub-buffer of n bytes and advance past it. */
+int	rbuf_sub(struct rbuf *b, size_t n, struct rbuf *ret);
+
+struct wbuf {
+	uint8_t		*p;
+	size_t		 cap;
+	size_t		 len;
+	bool		 err;	/* sticky: set once any put did not fit */
+	size_t		 tail_pad; /* pad bytes the last wbuf_pad4() added at the end */
+};
+
+static inline void
+wbuf_init(struct wbuf *w, void *p, size_t cap)
+{
+	w->p = p;
+	w->cap = cap;
+	w->len = 0;
+	w->err = false;
+	w->tail_pad = 0;
+}
+
+void	wbuf_u8(struct wbuf *w, uint8_t v);
+void	wbuf_u16(struct wbuf *w, uint16_t v);
+void	wbuf_u32(struct wbuf *w, uint32_t v);
+void	wbuf_bytes(struct wbuf *w, const void *p, size_t n);
+void	wbuf_zero(struct wbuf *w, size_t n);
+/* Zero-pad to the next multiple of 4. */
+void	wbuf_pad4(struct wbuf *w);
+/* Overwrite a u16 already written at offset at (used to patch lengths). */
+void	wbuf_set_u16(struct wbuf *w, size_t at, uint16_t v);
+
+static inline size_t
+roundup4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static inline uint16_t
+get_u16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+get_u32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	    ((uint32_t)p[2] << 8) | p[3];
+}
+
+#endif
