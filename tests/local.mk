@@ -2,3 +2,9 @@
 # Unit tests (cmocka).  Each test_* links lib/libanypool.a.
 UNITLIBS = lib/libanypool.a $(CMOCKA_LIBS)
 UNITCFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DSRCDIR=\"$(abs_top_srcdir)\"
+
+include $(srcdir)/tests/unit/event.mk
+include $(srcdir)/tests/unit/handlespace.mk
+include $(srcdir)/tests/unit/codec.mk
+include $(srcdir)/tests/wire/local.mk
+include $(srcdir)/tests/bench/local.mk
