@@ -42,6 +42,15 @@ fail(struct dctx *c, uint16_t cause, const uint8_t *at, const uint8_t *data,
 	return -1;
 }
 
+static bool
+zero(const uint8_t *p, size_t n)
+{
+	while (n-- > 0)
+		if (*p++ != 0)
+			return false;
+	return true;
+}
+
 /* One TLV cut out of its container. */
 struct tlv {
 	uint16_t	 type;
@@ -80,6 +89,9 @@ tlv_next(struct dctx *c, struct rbuf *b, struct tlv *t)
 	pad = roundup4(t->len) - t->len;
 	if (pad > rbuf_left(b))
 		pad = rbuf_left(b);
+	if (!zero(rbuf_cur(b), pad))
+		return fail(c, RSP_CAUSE_INVALID_VALUES, rbuf_cur(b), at,
+		    t->len, "%s: non-zero padding", rsp_param_name(t->type));
 	rbuf_skip(b, pad);
 	return 0;
 }
@@ -394,7 +406,11 @@ dec_op_error(struct dctx *c, const struct tlv *t, struct rsp_op_error *ret)
 		ret->ncause++;
 		rbuf_skip(&v, len);
 		pad = roundup4(len) - len;
-		rbuf_skip(&v, pad > rbuf_left(&v) ? rbuf_left(&v) : pad);
+		if (pad > rbuf_left(&v))
+			pad = rbuf_left(&v);
+		if (!zero(rbuf_cur(&v), pad))
+			return bad_value(c, t, "non-zero padding after a cause");
+		rbuf_skip(&v, pad);
 	}
 	if (ret->ncause == 0)
 		return bad_value(c, t, "no error cause");
@@ -722,6 +738,9 @@ rsp_decode(enum rsp_proto proto, const uint8_t *p, size_t len,
 		return fail(&c, RSP_CAUSE_INVALID_VALUES, p + mlen, p, len,
 		    "%zu bytes after the message and its padding",
 		    len - roundup4(mlen));
+	if (!zero(p + mlen, len - mlen))
+		return fail(&c, RSP_CAUSE_INVALID_VALUES, p + mlen, p, len,
+		    "non-zero padding after the message");
 
 	if (proto == RSP_PROTO_ASAP && type >= 1 && type <= ASAP_MSG_MAX)
 		sc = &asap_schema[type];

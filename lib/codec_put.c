@@ -25,14 +25,16 @@ rsp_put_msg_begin(struct wbuf *w, uint8_t type, uint8_t flags)
 static void
 patch_len(struct wbuf *w, size_t start)
 {
-	size_t len = w->len - start - w->tail_pad;
+	size_t end = w->len - w->tail_pad;	/* the last nested TLV's pad */
 
-	if (len > UINT16_MAX) {
+	if (w->err || end - start > UINT16_MAX) {
 		w->err = true;
 		return;
 	}
-	wbuf_set_u16(w, start + 2, (uint16_t)len);
+	wbuf_set_u16(w, start + 2, (uint16_t)(end - start));
 	wbuf_pad4(w);
+	if (!w->err)
+		w->tail_pad = w->len - end;
 }
 
 void
