@@ -1,1 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# Unit tests of the event loop and logging (lib/event.c, lib/log.c).
+check_PROGRAMS += tests/unit/test_event tests/unit/test_log
+TESTS += tests/unit/test_event tests/unit/test_log
+tests_unit_test_event_SOURCES = tests/unit/test_event.c
+tests_unit_test_event_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_event_LDADD = $(UNITLIBS)
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_log_LDADD = $(UNITLIBS)
