@@ -1,1 +1,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# anypool-decode: ASAP/ENRP messages from captures or hex, as text or JSON.
+# pcap_read.c is shared with tests/wire (real-traffic test).
+bin_PROGRAMS += monitoring/anypool-decode
+monitoring_anypool_decode_SOURCES = \
+	monitoring/anypool-decode.c \
+	monitoring/pcap_read.c monitoring/pcap_read.h
+monitoring_anypool_decode_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(PCAP_CFLAGS)
+monitoring_anypool_decode_LDADD = lib/libanypool.a $(PCAP_LIBS) $(JANSSON_LIBS)
+dist_man_MANS += monitoring/anypool-decode.1
