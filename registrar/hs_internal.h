@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internals shared by the handlespace files: the structures behind the
+ * opaque types of handlespace.h, the random generator, and the interface
+ * between the table code (handlespace.c) and the selection policies
+ * (policy.c), which owns each pool's PE array and per-policy index.
+ */
+#ifndef ANYPOOL_HS_INTERNAL_H
+#define ANYPOOL_HS_INTERNAL_H
+
+#include "handlespace.h"
+
+#define HS_NOIDX	UINT32_MAX
+
+/* Intrusive AVL node (policy.c). */
+struct hs_avl {
+	struct hs_avl	*l, *r;
+	int		 h;
+};
+
+/* How a pool keeps its PEs for selection. */
+enum hs_kind {
+	HS_KIND_RING,		/* RR, and policies we do not know */
+	HS_KIND_WRR,		/* tree by virtual finish time */
+	HS_KIND_RAND,		/* the PE array alone */
+	HS_KIND_WEIGHTED,	/* WRAND, RLU: Fenwick tree over the array */
+	HS_KIND_TREE,		/* PRIO, LU, LUD, PLU: tree by key */
+};
+
+struct hs_owner {
+	struct hs_owner	*hnext;
+	struct hs_pe	*first;		/* list of its PEs */
+	uint64_t	 acc;		/* unfolded checksum sum, RFC 5353 §3.6.2 */
+	size_t		 n;
+	uint32_t	 id;
+};
+
+struct hs_pe {
+	/* what the policy trees compare comes first: one cache line */
+	union {
+		struct {
+			struct hs_pe *prev, *next;
+		} ring;
+		struct hs_avl	 node;
+	} u;
+	uint64_t	 aux;		/* LU/PLU/LUD tie sequence; WRR numerator */
+	uint32_t	 val[RSP_POLICY_MAX_VALUES];
+	uint32_t	 counter;	/* LUD degradation counter */
+	uint32_t	 id;
+	struct hs_pool	*pool;
+
+	struct hs_pe	*hnext;		/* PE hash chain */
+	struct hs_owner	*owner;
+	struct hs_pe	*oprev, *onext;	/* owner's list */
+	uint64_t	 expires;
+	uint8_t		*blob;		/* user addrs, ASAP addrs, opaque bytes */
+	void		*udata;		/* the registrar's own state of the PE */
+	uint32_t	 idx;		/* in pool->pes */
+	uint32_t	 hidx;		/* in the expiry heap, or HS_NOIDX */
+	int32_t		 life;
+	uint32_t	 service_code;
+	uint16_t	 utype, uport, uuse;
+	uint16_t	 atype, aport, ause;
+	uint16_t	 opaque_len;
+	uint8_t		 nval;
+	uint8_t		 unaddr, anaddr;
+	uint8_t		 has_asap;
+	uint8_t		 in_tree;
+};
+
+struct hs_pool {
+	struct hs_pool	*hnext;		/* pool hash chain */
+	struct hs_pool	*prev, *next;	/* list of all pools */
+	uint64_t	 hash;
+	struct hs_pe	**pes;		/* dense array, pe->idx */
+	uint64_t	*fw;		/* Fenwick tree (HS_KIND_WEIGHTED), 1-based */
+	uint64_t	 wsum;		/* total weight (HS_KIND_WEIGHTED) */
+	struct hs_pe	*ring;		/* head (HS_KIND_RING) */
+	struct hs_avl	*root;		/* HS_KIND_WRR, HS_KIND_TREE */
+	uint64_t	 seq;		/* tie rotation sequence */
+	uint32_t	 n, cap;
+	uint32_t	 policy;
+	uint32_t	 hsum;		/* checksum words of the padded handle */
+	uint16_t	 ttype, tuse;
+	uint16_t	 hlen;
+	uint8_t		 kind;
+	uint8_t		 handle[];
+};
+
+struct hs {
+	struct hs_limits lim;
+	uint64_t	 rng[4];
+	uint64_t	 hkey[2];	/* SipHash key for pool handles */
+	uint64_t	 pekey;
+	struct hs_pool	**pb;		/* pool buckets */
+	size_t		 pnb, npools;
+	struct hs_pool	*pfirst, *plast;
+	struct hs_pe	**eb;		/* PE buckets, key (pool, id) */
+	size_t		 enb, npes;
+	struct hs_owner	**ob;		/* owner buckets */
+	size_t		 onb, nowners;
+	struct hs_pe	**heap;		/* expiry min-heap */
+	size_t		 nheap, heapcap;
+	size_t		 addr_bytes;
+};
+
+/* xoshiro256** */
+static inline uint64_t
+hs_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t
+hs_rand64(struct hs *hs)
+{
+	uint64_t *s = hs->rng;
+	uint64_t r = hs_rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = hs_rotl(s[3], 45);
+	return r;
+}
+
+/* Uniform in [0, bound), bound > 0 (Lemire's method, unbiased). */
+static inline uint64_t
+hs_rand_below(struct hs *hs, uint64_t bound)
+{
+	unsigned __int128 m = (unsigned __int128)hs_rand64(hs) * bound;
+	uint64_t lo = (uint64_t)m;
+
+	if (lo < bound) {
+		uint64_t t = -bound % bound;
+
+		while (lo < t) {
+			m = (unsigned __int128)hs_rand64(hs) * bound;
+			lo = (uint64_t)m;
+		}
+	}
+	return (uint64_t)(m >> 64);
+}
+
+/* policy.c */
+enum hs_kind	 hs_policy_kind(uint32_t type);
+int		 hs_policy_nval(uint32_t type);	/* -1: reserved/invalid */
+int		 hs_pol_add(struct hs_pool *pool, struct hs_pe *pe);
+void		 hs_pol_del(struct hs_pool *pool, struct hs_pe *pe);
+void		 hs_pol_update(struct hs_pool *pool, struct hs_pe *pe,
+		    const struct rsp_policy *p);
+void		 hs_pol_free(struct hs_pool *pool);
+
+#endif
