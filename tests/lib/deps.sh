@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Sourced by tests/run-all and deploy/lab: install the Debian packages the
+# project needs when they are missing.  Needs root for apt-get.
+
+# Build and unit/wire test dependencies.
+ANYPOOL_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc bison flex
+ libmnl-dev libsctp-dev libssl-dev libcmocka-dev libjansson-dev libpcap-dev
+ libmicrohttpd-dev
+ clang libclang-rt-14-dev tshark"
+
+deps_missing() {
+	local p out=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			out="$out $p"
+	done
+	echo "$out"
+}
+
+# ensure_packages PKG...: apt-get install whatever is not installed yet.
+ensure_packages() {
+	local missing
+	missing=$(deps_missing "$@")
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing Debian packages:$missing" >&2
+		echo "run as root (sudo) so they can be installed, or: apt-get install$missing" >&2
+		return 1
+	fi
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture; answer no, quietly.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections 2>/dev/null || true
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	missing=$(deps_missing "$@")
+	if [ -n "$missing" ]; then
+		echo "could not install:$missing" >&2
+		return 1
+	fi
+}
