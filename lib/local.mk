@@ -7,3 +7,4 @@ lib_libanypool_a_SOURCES = \
 lib_libanypool_a_SOURCES += \
 	lib/event.c lib/event.h \
 	lib/log.c lib/log.h
+lib_libanypool_a_SOURCES += lib/conf_lex.c lib/conf_lex.h

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * registrard's configuration outside the grammar: the defaults (RSPLIB's
+ * where the RFCs leave a choice, see regconf.h) and the normalised printout
+ * that -n shows.  The printout uses the grammar's own syntax with every
+ * setting written out, defaults included, durations in the largest exact
+ * unit, so it parses again to the same configuration and prints the same.
+ * Value checks live in parse.y, next to the statement they belong to, so
+ * each message can name its file and line.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf_lex.h"
+#include "regconf.h"
+
+static void
+set_addr(struct sockaddr_storage *ss, socklen_t *len, int af,
+    const char *addr, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (af == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		*len = sizeof(*sin);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		*len = sizeof(*sin6);
+	}
+}
+
+void
+config_defaults(struct registrar_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->server_id = 0;
+	if (gethostname(c->node_name, sizeof(c->node_name)) == -1 ||
+	    c->node_name[0] == '\0')
+		snprintf(c->node_name, sizeof(c->node_name), "registrard");
+	c->node_name[sizeof(c->node_name) - 1] = '\0';
+
+	c->nlisten = 0;
+	c->keepalive_interval = 5000;
+	c->keepalive_timeout = 5000;
+	c->max_bad_pe_reports = 3;
+	c->resolution_items = 3;
+	c->resolution_items_max = 128;
+	c->life_unit = 1;
+	c->life_max = 0;
+
+	c->max_pools = 10000;
+	c->max_pes = 100000;
+	c->max_pes_per_pool = 10000;
+	c->max_handle_len = 32;
+	c->max_associations = 4096;
+	c->max_pes_per_assoc = 64;
+	c->max_message_size = 65535;
+	c->request_rate = 1000;
+	c->request_burst = 2000;
+
+	c->announce = false;
+	set_addr(&c->announce_group[0].ss, &c->announce_group[0].sslen,
+	    AF_INET, "239.0.0.50", 3863);
+	c->nannounce_group = 1;
+	c->announce_interval = 1000;
+
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+	    "/run/anypool/registrard.sock");
+	c->metrics = false;
+	set_addr(&c->metrics_ss, &c->metrics_sslen, AF_INET, "127.0.0.1",
+	    9464);
+}
+
+/* "192.0.2.1 port 3863", "fe80::1%eth0 port 3863" */
+static const char *
+fmt_sa(char *buf, size_t len, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN], scope[IF_NAMESIZE + 12] = "";
+	char ifname[IF_NAMESIZE];
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s port %u", a, ntohs(sin->sin_port));
+		return buf;
+	}
+	inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+	if (sin6->sin6_scope_id != 0) {
+		if (if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
+			snprintf(scope, sizeof(scope), "%%%s", ifname);
+		else
+			snprintf(scope, sizeof(scope), "%%%u",
+			    sin6->sin6_scope_id);
+	}
+	snprintf(buf, len, "%s%s port %u", a, scope, ntohs(sin6->sin6_port));
+	return buf;
+}
+
+static const char *
+fmt_transports(unsigned int t)
+{
+	switch (t & (CONF_TRANSPORT_TCP | CONF_TRANSPORT_SCTP)) {
+	case CONF_TRANSPORT_TCP:
+		return "tcp";
+	case CONF_TRANSPORT_SCTP:
+		return "sctp";
+	default:
+		return "{ tcp sctp }";
+	}
+}
+
+void
+config_print(FILE *f, const struct registrar_config *c)
+{
+	char buf[2 * CONF_PATH_MAX + 3 > 2 * CONF_NAME_MAX + 3 ?
+	    2 * CONF_PATH_MAX + 3 : 2 * CONF_NAME_MAX + 3];
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], d[24];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	size_t i;
+
+	if (c->server_id == 0)
+		fprintf(f, "server-id random\n");
+	else
+		fprintf(f, "server-id 0x%08x\n", c->server_id);
+	fprintf(f, "node-name %s\n",
+	    conf_fmt_string(buf, sizeof(buf), c->node_name));
+
+	fprintf(f, "\n");
+	if (c->nlisten == 0) {
+		/* No listen statement: every address, both families. */
+		set_addr(&ss, &sslen, AF_INET, "0.0.0.0", 3863);
+		fprintf(f, "listen on %s transport { tcp sctp }\n",
+		    fmt_sa(addr, sizeof(addr), &ss));
+		set_addr(&ss, &sslen, AF_INET6, "::", 3863);
+		fprintf(f, "listen on %s transport { tcp sctp }\n",
+		    fmt_sa(addr, sizeof(addr), &ss));
+	}
+	for (i = 0; i < c->nlisten; i++)
+		fprintf(f, "listen on %s transport %s\n",
+		    fmt_sa(addr, sizeof(addr), &c->listen[i].ss),
+		    fmt_transports(c->listen[i].transports));
+
+	fprintf(f, "\nasap {\n");
+	fprintf(f, "\tkeepalive-interval %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->keepalive_interval));
+	fprintf(f, "\tkeepalive-timeout %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->keepalive_timeout));
+	fprintf(f, "\tmax-bad-pe-reports %u\n", c->max_bad_pe_reports);
+	fprintf(f, "\tresolution-items %u\n", c->resolution_items);
+	fprintf(f, "\tresolution-items-max %u\n", c->resolution_items_max);
+	fprintf(f, "\tregistration-life-unit %s\n",
+	    c->life_unit == 1000 ? "s" : "ms");
+	if (c->life_max == 0)
+		fprintf(f, "\tregistration-life-max none\n");
+	else
+		fprintf(f, "\tregistration-life-max %s\n",
+		    conf_fmt_duration(d, sizeof(d), c->life_max));
+	fprintf(f, "}\n");
+
+	fprintf(f, "\nlimits {\n");
+	fprintf(f, "\tpools %u\n", c->max_pools);
+	fprintf(f, "\tpes %u\n", c->max_pes);
+	fprintf(f, "\tpes-per-pool %u\n", c->max_pes_per_pool);
+	fprintf(f, "\tpool-handle-length %u\n", c->max_handle_len);
+	fprintf(f, "\tassociations %u\n", c->max_associations);
+	fprintf(f, "\tpes-per-association %u\n", c->max_pes_per_assoc);
+	fprintf(f, "\tmessage-size %u\n", c->max_message_size);
+	fprintf(f, "\trequest-rate %u burst %u\n", c->request_rate,
+	    c->request_burst);
+	fprintf(f, "}\n");
+
+	fprintf(f, "\nannounce %s {\n", c->announce ? "on" : "off");
+	for (i = 0; i < c->nannounce_group; i++)
+		fprintf(f, "\tgroup %s\n",
+		    fmt_sa(addr, sizeof(addr), &c->announce_group[i].ss));
+	fprintf(f, "\tinterval %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->announce_interval));
+	fprintf(f, "}\n");
+
+	fprintf(f, "\ncontrol socket %s\n",
+	    conf_fmt_string(buf, sizeof(buf), c->control_socket));
+	if (c->metrics)
+		fprintf(f, "metrics listen %s\n",
+		    fmt_sa(addr, sizeof(addr), &c->metrics_ss));
+	else
+		fprintf(f, "metrics off\n");
+}

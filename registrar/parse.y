@@ -1,0 +1,1110 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * registrard's configuration grammar (OpenBGPD parse.y style): statements end
+ * at a newline or ";", blocks are "{ ... }", values are checked where they
+ * are written so every message carries that file:line, and parsing goes on
+ * after an error so one run reports all of them.  The tokens come from the
+ * shared lexer (lib/conf_lex.c), which also handles includes; yylex() here
+ * only maps its words to this grammar's keywords.  The parser is pure: each
+ * config_parse() builds a fresh struct registrar_config and hands it over
+ * only if the whole file was good, so a SIGHUP reload can keep the running
+ * configuration on error.  The statements are documented in
+ * registrard.conf.5.
+ */
+
+%code requires {
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf_lex.h"
+
+struct parse_state;
+
+struct pnum {			/* a NUMBER token */
+	uint64_t	 v;
+	enum conf_unit	 unit;
+	const char	*text;	/* as written, for messages */
+};
+struct pval {			/* a checked value */
+	uint64_t	 v;
+	bool		 ok;
+};
+struct paddr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	bool			 ok;
+};
+struct plisten {		/* options after "listen on ADDR" */
+	long		 port;		/* -1: not given; 0: bad (reported) */
+	unsigned int	 transports;	/* 0: not given */
+};
+}
+
+%code {
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registrar/regconf.h"
+
+#define MAX_BRACES	16
+
+/* Where a setting that is checked against another one was last set. */
+struct setting {
+	struct conf_loc	 loc;
+	unsigned int	 seq;		/* 0: never set (default) */
+};
+
+struct pstr {				/* strings handed to the grammar */
+	struct pstr	*next;
+	char		 s[];
+};
+
+struct parse_state {
+	struct conf_lex		*lex;
+	struct registrar_config	 conf;
+	struct conf_loc		 listen_loc[CONF_MAX_LISTEN];
+	bool			 groups_set;	/* first "group" drops the default */
+	struct conf_loc		 brace[MAX_BRACES];	/* open "{" */
+	int			 nbrace;
+	bool			 stray_rbrace;	/* the last "}" closed nothing */
+	int			 kw_last, kw_prev;	/* last two keywords read */
+	char			 last[CONF_LEX_MAX_TOKEN + 1];	/* lookahead text */
+	struct pstr		*strings;
+	unsigned int		 seq;
+	struct setting		 res_items, res_items_max, pes, pes_per_pool,
+				 pes_per_assoc;
+};
+
+static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
+static void	yyerror(YYLTYPE *, struct parse_state *, const char *);
+static bool	check_range(struct parse_state *, const YYLTYPE *,
+		    const char *, struct pval, uint64_t, uint64_t, bool,
+		    const char *);
+static struct pval	get_duration(struct parse_state *, const YYLTYPE *,
+			    struct pnum);
+static struct pval	get_count(struct parse_state *, const YYLTYPE *,
+			    struct pnum);
+static struct pval	get_size(struct parse_state *, const YYLTYPE *,
+			    struct pnum);
+static void	get_addr(struct parse_state *, const YYLTYPE *, const char *,
+		    struct paddr *);
+static void	set_port(struct sockaddr_storage *, uint16_t);
+static void	add_listen(struct parse_state *, const YYLTYPE *,
+		    struct paddr *, struct plisten);
+static void	add_group(struct parse_state *, const YYLTYPE *,
+		    struct paddr *, long);
+static void	mark(struct parse_state *, struct setting *, const YYLTYPE *);
+static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
+
+#define ERR(loc, ...)	conf_error_at(ps->lex, (loc), __VA_ARGS__)
+#define C		(&ps->conf)
+
+/* Location of a rule: its first symbol, or the symbol before an empty one. */
+#define YYLLOC_DEFAULT(cur, rhs, n)					\
+	do {								\
+		(cur) = (n) ? YYRHSLOC(rhs, 1) : YYRHSLOC(rhs, 0);	\
+	} while (0)
+}
+
+%define api.pure full
+%define api.location.type {struct conf_loc}
+%define api.token.prefix {T_}
+%define parse.error custom
+%define parse.lac full
+%locations
+%param {struct parse_state *ps}
+
+%union {
+	char		*str;
+	struct pnum	 num;
+	struct pval	 val;
+	struct paddr	 addr;
+	struct plisten	 lopt;
+	long		 port;
+	unsigned int	 tr;
+	int		 flag;
+}
+
+%token ANNOUNCE "announce" ASAP "asap" ASSOCIATIONS "associations"
+%token BURST "burst" CONTROL "control" GROUP "group" INTERVAL "interval"
+%token KA_INTERVAL "keepalive-interval" KA_TIMEOUT "keepalive-timeout"
+%token LIMITS "limits" LISTEN "listen" MAX_BAD_PE "max-bad-pe-reports"
+%token MESSAGE_SIZE "message-size" METRICS "metrics" NODE_NAME "node-name"
+%token NONE "none" OFF "off" ON "on" PES "pes"
+%token PES_PER_ASSOC "pes-per-association" PES_PER_POOL "pes-per-pool"
+%token HANDLE_LEN "pool-handle-length" POOLS "pools" PORT "port"
+%token RANDOM "random" LIFE_MAX "registration-life-max"
+%token LIFE_UNIT "registration-life-unit" REQUEST_RATE "request-rate"
+%token RES_ITEMS "resolution-items" RES_ITEMS_MAX "resolution-items-max"
+%token SCTP "sctp" SERVER_ID "server-id" SOCKET "socket" TCP "tcp"
+%token TRANSPORT "transport"
+%token NL "end of line" LBRACE "{" RBRACE "}"
+%token <str> WORD "word" STRING "quoted string"
+%token <num> NUMBER "number"
+%token LEXERROR "bad token"
+
+%type <str> anyword string
+%type <val> duration count size
+%type <addr> address
+%type <lopt> listenopts
+%type <port> port portopt
+%type <tr> transports transport tlist
+%type <flag> onoff
+
+%%
+
+grammar		: %empty
+		| grammar NL
+		| grammar main NL
+		| grammar error NL		{ yyerrok; }
+		;
+
+optnl		: %empty
+		| optnl NL
+		;
+
+anyword		: WORD
+		| STRING
+		| NUMBER			{ $$ = (char *)$1.text; }
+		;
+
+string		: WORD
+		| STRING
+		;
+
+duration	: NUMBER		{ $$ = get_duration(ps, &@1, $1); }
+		;
+count		: NUMBER		{ $$ = get_count(ps, &@1, $1); }
+		;
+size		: NUMBER		{ $$ = get_size(ps, &@1, $1); }
+		;
+
+address		: anyword		{ get_addr(ps, &@1, $1, &$$); }
+		;
+
+port		: PORT count {
+			$$ = check_range(ps, &@2, "port", $2, 1, 65535, false,
+			    NULL) ? (long)$2.v : 0;
+		}
+		;
+
+portopt		: %empty		{ $$ = -1; }
+		| port
+		;
+
+main		: SERVER_ID count {
+			if (!$2.ok)
+				;
+			else if ($2.v == 0)
+				ERR(&@2, "server-id 0 is reserved: it means "
+				    "\"pick one at random\"; write "
+				    "\"server-id random\"");
+			else if ($2.v > UINT32_MAX)
+				ERR(&@2, "server-id %llu is out of range (1 "
+				    "to 0xffffffff)", (unsigned long long)$2.v);
+			else
+				C->server_id = (uint32_t)$2.v;
+		}
+		| SERVER_ID RANDOM		{ C->server_id = 0; }
+		| NODE_NAME anyword {
+			const char *p;
+
+			for (p = $2; *p != '\0'; p++)
+				if (!isprint((unsigned char)*p))
+					break;
+			if (*$2 == '\0')
+				ERR(&@2, "node-name must not be empty");
+			else if (strlen($2) >= sizeof(C->node_name))
+				ERR(&@2, "node-name is too long (at most %zu "
+				    "characters)", sizeof(C->node_name) - 1);
+			else if (*p != '\0')
+				ERR(&@2, "node-name may only contain printable "
+				    "characters");
+			else
+				snprintf(C->node_name, sizeof(C->node_name),
+				    "%s", $2);
+		}
+		| LISTEN ON address listenopts {
+			if ($3.ok)
+				add_listen(ps, &@3, &$3, $4);
+		}
+		| ASAP LBRACE asapitems RBRACE
+		| ASAP LBRACE asapitems error RBRACE	{ yyerrok; }
+		| ASAP LBRACE asapitems asapitem RBRACE
+		| LIMITS LBRACE limititems RBRACE
+		| LIMITS LBRACE limititems error RBRACE	{ yyerrok; }
+		| LIMITS LBRACE limititems limititem RBRACE
+		| ANNOUNCE onoff annblock	{ C->announce = $2; }
+		| CONTROL SOCKET string {
+			if ($3[0] != '/')
+				ERR(&@3, "control socket \"%s\" must be an "
+				    "absolute path", $3);
+			else if (strlen($3) >= sizeof(C->control_socket))
+				ERR(&@3, "control socket path is too long (at "
+				    "most %zu characters)",
+				    sizeof(C->control_socket) - 1);
+			else
+				snprintf(C->control_socket,
+				    sizeof(C->control_socket), "%s", $3);
+		}
+		| METRICS OFF			{ C->metrics = false; }
+		| METRICS ON			{ C->metrics = true; }
+		| METRICS LISTEN address portopt {
+			if ($3.ok && $4 != 0) {
+				set_port(&$3.ss, $4 > 0 ? (uint16_t)$4 : 9464);
+				C->metrics = true;
+				C->metrics_ss = $3.ss;
+				C->metrics_sslen = $3.len;
+			}
+		}
+		;
+
+listenopts	: %empty {
+			$$.port = -1;
+			$$.transports = 0;
+		}
+		| listenopts port {
+			$$ = $1;
+			$$.port = $2;
+		}
+		| listenopts TRANSPORT transports {
+			$$ = $1;
+			$$.transports = $3;
+		}
+		;
+
+transports	: transport
+		| LBRACE optnl tlist RBRACE	{ $$ = $3; }
+		;
+
+tlist		: transport optnl
+		| tlist transport optnl		{ $$ = $1 | $2; }
+		;
+
+transport	: TCP				{ $$ = CONF_TRANSPORT_TCP; }
+		| SCTP				{ $$ = CONF_TRANSPORT_SCTP; }
+		;
+
+asapitems	: %empty
+		| asapitems NL
+		| asapitems asapitem NL
+		| asapitems error NL		{ yyerrok; }
+		;
+
+asapitem	: KA_INTERVAL duration {
+			if (check_range(ps, &@2, "keepalive-interval", $2, 100,
+			    60 * 60 * 1000, true, NULL))
+				C->keepalive_interval = (uint32_t)$2.v;
+		}
+		| KA_TIMEOUT duration {
+			if (check_range(ps, &@2, "keepalive-timeout", $2, 100,
+			    60 * 1000, true, "a PE that has not answered "
+			    "within a minute is gone"))
+				C->keepalive_timeout = (uint32_t)$2.v;
+		}
+		| MAX_BAD_PE count {
+			if (check_range(ps, &@2, "max-bad-pe-reports", $2, 1,
+			    1000, false, NULL))
+				C->max_bad_pe_reports = (uint32_t)$2.v;
+		}
+		| RES_ITEMS count {
+			if (check_range(ps, &@2, "resolution-items", $2, 1,
+			    65535, false, NULL)) {
+				C->resolution_items = (uint32_t)$2.v;
+				mark(ps, &ps->res_items, &@2);
+			}
+		}
+		| RES_ITEMS_MAX count {
+			if (check_range(ps, &@2, "resolution-items-max", $2, 1,
+			    65535, false, NULL)) {
+				C->resolution_items_max = (uint32_t)$2.v;
+				mark(ps, &ps->res_items_max, &@2);
+			}
+		}
+		| LIFE_UNIT anyword {
+			if (strcmp($2, "ms") == 0)
+				C->life_unit = 1;
+			else if (strcmp($2, "s") == 0)
+				C->life_unit = 1000;
+			else
+				ERR(&@2, "registration-life-unit must be ms "
+				    "(RSPLIB) or s (RFC 5354), not \"%s\"", $2);
+		}
+		| LIFE_MAX duration {
+			if (check_range(ps, &@2, "registration-life-max", $2,
+			    1000, 7 * 24 * 60 * 60 * 1000, true, NULL))
+				C->life_max = (uint32_t)$2.v;
+		}
+		| LIFE_MAX NONE			{ C->life_max = 0; }
+		;
+
+limititems	: %empty
+		| limititems NL
+		| limititems limititem NL
+		| limititems error NL		{ yyerrok; }
+		;
+
+limititem	: POOLS count {
+			if (check_range(ps, &@2, "pools", $2, 1, 10000000,
+			    false, NULL))
+				C->max_pools = (uint32_t)$2.v;
+		}
+		| PES count {
+			if (check_range(ps, &@2, "pes", $2, 1, 10000000, false,
+			    NULL)) {
+				C->max_pes = (uint32_t)$2.v;
+				mark(ps, &ps->pes, &@2);
+			}
+		}
+		| PES_PER_POOL count {
+			if (check_range(ps, &@2, "pes-per-pool", $2, 1,
+			    10000000, false, NULL)) {
+				C->max_pes_per_pool = (uint32_t)$2.v;
+				mark(ps, &ps->pes_per_pool, &@2);
+			}
+		}
+		| HANDLE_LEN count {
+			/* RFC 5354 §3.9: 16-bit TLV length, 4-byte header. */
+			if (check_range(ps, &@2, "pool-handle-length", $2, 1,
+			    65531, false, "the most a Pool Handle parameter "
+			    "can hold"))
+				C->max_handle_len = (uint32_t)$2.v;
+		}
+		| ASSOCIATIONS count {
+			if (check_range(ps, &@2, "associations", $2, 1, 1000000,
+			    false, NULL))
+				C->max_associations = (uint32_t)$2.v;
+		}
+		| PES_PER_ASSOC count {
+			if (check_range(ps, &@2, "pes-per-association", $2, 1,
+			    65535, false, NULL)) {
+				C->max_pes_per_assoc = (uint32_t)$2.v;
+				mark(ps, &ps->pes_per_assoc, &@2);
+			}
+		}
+		| MESSAGE_SIZE size {
+			/* RFC 5354 §4: the message length field is 16 bits. */
+			if (check_range(ps, &@2, "message-size", $2, 512, 65535,
+			    false, "the message length field is 16 bits"))
+				C->max_message_size = (uint32_t)$2.v;
+		}
+		| REQUEST_RATE count {
+			if (check_range(ps, &@2, "request-rate", $2, 1, 1000000,
+			    false, NULL)) {
+				C->request_rate = (uint32_t)$2.v;
+				C->request_burst = 2 * C->request_rate;
+			}
+		}
+		| REQUEST_RATE count BURST count {
+			bool rate = check_range(ps, &@2, "request-rate", $2, 1,
+			    1000000, false, NULL);
+			bool burst = check_range(ps, &@4, "burst", $4, 1,
+			    10000000, false, NULL);
+
+			if (rate && burst) {
+				C->request_rate = (uint32_t)$2.v;
+				C->request_burst = (uint32_t)$4.v;
+			}
+		}
+		;
+
+onoff		: ON				{ $$ = 1; }
+		| OFF				{ $$ = 0; }
+		;
+
+annblock	: %empty
+		| LBRACE annitems RBRACE
+		| LBRACE annitems annitem RBRACE
+		| LBRACE annitems error RBRACE	{ yyerrok; }
+		;
+
+annitems	: %empty
+		| annitems NL
+		| annitems annitem NL
+		| annitems error NL		{ yyerrok; }
+		;
+
+annitem		: GROUP address portopt {
+			if ($2.ok && $3 != 0)
+				add_group(ps, &@2, &$2, $3);
+		}
+		| INTERVAL duration {
+			/* RFC 5352 T6-Serverannounce, 1 s by default. */
+			if (check_range(ps, &@2, "interval", $2, 100,
+			    60 * 60 * 1000, true, NULL))
+				C->announce_interval = (uint32_t)$2.v;
+		}
+		;
+
+%%
+
+static const struct keyword {
+	const char	*name;
+	int		 token;
+} keywords[] = {	/* sorted for bsearch */
+	{ "announce",			T_ANNOUNCE },
+	{ "asap",			T_ASAP },
+	{ "associations",		T_ASSOCIATIONS },
+	{ "burst",			T_BURST },
+	{ "control",			T_CONTROL },
+	{ "group",			T_GROUP },
+	{ "interval",			T_INTERVAL },
+	{ "keepalive-interval",		T_KA_INTERVAL },
+	{ "keepalive-timeout",		T_KA_TIMEOUT },
+	{ "limits",			T_LIMITS },
+	{ "listen",			T_LISTEN },
+	{ "max-bad-pe-reports",		T_MAX_BAD_PE },
+	{ "message-size",		T_MESSAGE_SIZE },
+	{ "metrics",			T_METRICS },
+	{ "node-name",			T_NODE_NAME },
+	{ "none",			T_NONE },
+	{ "off",			T_OFF },
+	{ "on",				T_ON },
+	{ "pes",			T_PES },
+	{ "pes-per-association",	T_PES_PER_ASSOC },
+	{ "pes-per-pool",		T_PES_PER_POOL },
+	{ "pool-handle-length",		T_HANDLE_LEN },
+	{ "pools",			T_POOLS },
+	{ "port",			T_PORT },
+	{ "random",			T_RANDOM },
+	{ "registration-life-max",	T_LIFE_MAX },
+	{ "registration-life-unit",	T_LIFE_UNIT },
+	{ "request-rate",		T_REQUEST_RATE },
+	{ "resolution-items",		T_RES_ITEMS },
+	{ "resolution-items-max",	T_RES_ITEMS_MAX },
+	{ "sctp",			T_SCTP },
+	{ "server-id",			T_SERVER_ID },
+	{ "socket",			T_SOCKET },
+	{ "tcp",			T_TCP },
+	{ "transport",			T_TRANSPORT },
+};
+
+static int
+kw_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct keyword *)e)->name);
+}
+
+/* Keep a token's text for the grammar; freed when config_parse() ends. */
+static char *
+keep(struct parse_state *ps, const char *s)
+{
+	size_t len = strlen(s);
+	struct pstr *p;
+
+	if ((p = malloc(sizeof(*p) + len + 1)) == NULL)
+		return NULL;
+	memcpy(p->s, s, len + 1);
+	p->next = ps->strings;
+	ps->strings = p;
+	return p->s;
+}
+
+static int
+yylex(YYSTYPE *lval, YYLTYPE *lloc, struct parse_state *ps)
+{
+	struct conf_token t;
+	const struct keyword *kw;
+	char *s;
+
+	conf_lex_next(ps->lex, &t);
+	*lloc = t.loc;
+	snprintf(ps->last, sizeof(ps->last), "%s", t.text);
+	switch (t.type) {
+	case CONF_T_EOF:
+		return T_YYEOF;
+	case CONF_T_NEWLINE:
+	case CONF_T_SEMI:
+		return T_NL;
+	case CONF_T_LBRACE:
+		if (ps->nbrace < MAX_BRACES)
+			ps->brace[ps->nbrace] = t.loc;
+		ps->nbrace++;
+		return T_LBRACE;
+	case CONF_T_RBRACE:
+		ps->stray_rbrace = ps->nbrace == 0;
+		if (ps->nbrace > 0)
+			ps->nbrace--;
+		return T_RBRACE;
+	case CONF_T_ERROR:
+		return T_LEXERROR;
+	case CONF_T_WORD:
+		kw = bsearch(t.text, keywords, sizeof(keywords) /
+		    sizeof(keywords[0]), sizeof(keywords[0]), kw_cmp);
+		if (kw != NULL) {
+			ps->kw_prev = ps->kw_last;
+			ps->kw_last = kw->token;
+			return kw->token;
+		}
+		break;
+	case CONF_T_STRING:
+	case CONF_T_NUMBER:
+		break;
+	}
+	if ((s = keep(ps, t.text)) == NULL) {
+		conf_error_at(ps->lex, &t.loc, "out of memory");
+		return T_LEXERROR;
+	}
+	if (t.type == CONF_T_NUMBER) {
+		lval->num.v = t.num;
+		lval->num.unit = t.unit;
+		lval->num.text = s;
+		return T_NUMBER;
+	}
+	lval->str = s;
+	return t.type == CONF_T_WORD ? T_WORD : T_STRING;
+}
+
+static void
+yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg)
+{
+	conf_error_at(ps->lex, loc, "%s", msg);
+}
+
+static bool
+is_keyword(yysymbol_kind_t k)
+{
+	return k >= YYSYMBOL_ANNOUNCE && k <= YYSYMBOL_TRANSPORT;
+}
+
+/* Keywords that start a top-level statement. */
+static bool
+is_statement(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_ANNOUNCE:
+	case YYSYMBOL_ASAP:
+	case YYSYMBOL_CONTROL:
+	case YYSYMBOL_LIMITS:
+	case YYSYMBOL_LISTEN:
+	case YYSYMBOL_METRICS:
+	case YYSYMBOL_NODE_NAME:
+	case YYSYMBOL_SERVER_ID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A word that could have been meant as a keyword (not an address). */
+static bool
+looks_like_keyword(const char *s)
+{
+	if (!isalpha((unsigned char)*s))
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+/* Edit distance, for "did you mean"; short strings only. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[65], prev, tmp;
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* What a free-form value after keyword kw is, in the operator's words. */
+static const char *
+value_name(int kw)
+{
+	switch (kw) {
+	case T_ON:		/* listen on */
+	case T_LISTEN:		/* metrics listen */
+	case T_GROUP:
+		return "an IP address";
+	case T_NODE_NAME:
+		return "a name";
+	case T_LIFE_UNIT:
+		return "ms or s";
+	case T_SOCKET:
+		return "a path in quotes";
+	default:
+		return NULL;
+	}
+}
+
+static const char *
+symbol_name(yysymbol_kind_t k, char *buf, size_t len)
+{
+	switch (k) {
+	case YYSYMBOL_NUMBER:
+		return "a number";
+	case YYSYMBOL_WORD:
+		return "a word";
+	case YYSYMBOL_STRING:
+		return "a quoted string";
+	case YYSYMBOL_NL:
+		return "end of line";
+	case YYSYMBOL_YYEOF:
+		return "end of file";
+	default:
+		snprintf(buf, len, "\"%s\"", yysymbol_name(k));
+		return buf;
+	}
+}
+
+/* "file:line" of loc, or "line N" when it is in the file of here. */
+static void
+fmt_where(char *buf, size_t len, const struct conf_loc *loc,
+    const struct conf_loc *here)
+{
+	if (loc->file == here->file)
+		snprintf(buf, len, "line %d", loc->line);
+	else
+		snprintf(buf, len, "%s:%d", loc->file, loc->line);
+}
+
+/*
+ * Say what was found and what would have fit, in the operator's words:
+ * 'unknown keyword "lisen" (did you mean "listen"?)',
+ * 'unexpected end of line; expected an IP address'.
+ */
+static int
+yyreport_syntax_error(const yypcontext_t *ctx, struct parse_state *ps)
+{
+	yysymbol_kind_t tok = yypcontext_token(ctx), exp[YYNTOKENS];
+	yysymbol_kind_t list[YYNTOKENS];
+	const YYLTYPE *loc = yypcontext_location(ctx);
+	const char *best = NULL, *vname;
+	size_t bestd = SIZE_MAX, d, off = 0;
+	char msg[1024], buf[64], where[CONF_PATH_MAX + 32];
+	int n, i, nlist = 0, kw;
+	bool stmt_kw = false, want_nl = false, want_rbrace = false;
+	bool want_word = false;
+
+	if (tok == YYSYMBOL_LEXERROR)
+		return 0;	/* the lexer has said what is wrong */
+	if (tok == YYSYMBOL_RBRACE && ps->stray_rbrace) {
+		ERR(loc, "\"}\" without a matching \"{\"");
+		return 0;
+	}
+	if (tok == YYSYMBOL_YYEOF && ps->nbrace > 0) {
+		i = ps->nbrace <= MAX_BRACES ? ps->nbrace - 1 : MAX_BRACES - 1;
+		ERR(&ps->brace[i], "\"{\" is never closed: \"}\" missing at "
+		    "end of file");
+		return 0;
+	}
+	if ((n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS)) < 0)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		if (exp[i] == YYSYMBOL_NL)
+			want_nl = true;
+		if (exp[i] == YYSYMBOL_RBRACE)
+			want_rbrace = true;
+		if (exp[i] == YYSYMBOL_WORD)
+			want_word = true;
+		if (is_keyword(exp[i])) {
+			stmt_kw = true;
+			if (tok == YYSYMBOL_WORD && (d = distance(ps->last,
+			    yysymbol_name(exp[i]))) < bestd) {
+				bestd = d;
+				best = yysymbol_name(exp[i]);
+			}
+		}
+	}
+	/* Free-form values: name them by the keyword they follow. */
+	kw = is_keyword(tok) ? ps->kw_prev : ps->kw_last;
+	vname = want_word ? value_name(kw) : NULL;
+	for (i = 0; i < n; i++) {
+		/* Where a statement may start, its end goes without saying. */
+		if (stmt_kw && (exp[i] == YYSYMBOL_NL ||
+		    exp[i] == YYSYMBOL_YYEOF))
+			continue;
+		if (vname != NULL && (exp[i] == YYSYMBOL_STRING ||
+		    exp[i] == YYSYMBOL_NUMBER))
+			continue;
+		list[nlist++] = exp[i];
+	}
+
+	switch (tok) {
+	case YYSYMBOL_WORD:
+		if (stmt_kw && looks_like_keyword(ps->last)) {
+			off = (size_t)snprintf(msg, sizeof(msg),
+			    "unknown keyword \"%s\"", ps->last);
+			if (best != NULL && bestd <= 2 &&
+			    bestd < strlen(best) / 2) {
+				ERR(loc, "%s (did you mean \"%s\"?)", msg,
+				    best);
+				return 0;
+			}
+		} else
+			off = (size_t)snprintf(msg, sizeof(msg),
+			    "unexpected \"%s\"", ps->last);
+		break;
+	case YYSYMBOL_NUMBER:
+		off = (size_t)snprintf(msg, sizeof(msg), "unexpected number "
+		    "\"%s\"", ps->last);
+		break;
+	case YYSYMBOL_STRING:
+		off = (size_t)snprintf(msg, sizeof(msg), "unexpected quoted "
+		    "string \"%s\"", ps->last);
+		break;
+	case YYSYMBOL_NL:
+	case YYSYMBOL_YYEOF:
+		off = (size_t)snprintf(msg, sizeof(msg), "unexpected %s",
+		    symbol_name(tok, buf, sizeof(buf)));
+		break;
+	default:
+		if (is_statement(tok) && want_rbrace && ps->nbrace > 0 &&
+		    ps->nbrace <= MAX_BRACES) {
+			fmt_where(where, sizeof(where),
+			    &ps->brace[ps->nbrace - 1], loc);
+			ERR(loc, "\"%s\" is not allowed inside a block: is the "
+			    "\"}\" of the \"{\" at %s missing?",
+			    yysymbol_name(tok), where);
+			return 0;
+		}
+		off = (size_t)snprintf(msg, sizeof(msg), "\"%s\" is not "
+		    "allowed here", yysymbol_name(tok));
+		break;
+	}
+	for (i = 0; i < nlist && off < sizeof(msg); i++) {
+		const char *sep = i == 0 ?
+		    (nlist <= 2 ? "; expected " : "; expected one of: ") :
+		    (nlist == 2 ? " or " : ", ");
+
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%s%s",
+		    sep, list[i] == YYSYMBOL_WORD && vname != NULL ? vname :
+		    symbol_name(list[i], buf, sizeof(buf)));
+	}
+	if (want_nl && !stmt_kw && is_keyword(tok) && off < sizeof(msg))
+		snprintf(msg + off, sizeof(msg) - off, " (one statement per "
+		    "line, or separate them with \";\")");
+	ERR(loc, "%s", msg);
+	return 0;
+}
+
+static void
+mark(struct parse_state *ps, struct setting *s, const YYLTYPE *loc)
+{
+	s->loc = *loc;
+	s->seq = ++ps->seq;
+}
+
+static void
+fmt_value(char *buf, size_t len, uint64_t v, bool dur)
+{
+	if (dur)
+		conf_fmt_duration(buf, len, v);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static bool
+check_range(struct parse_state *ps, const YYLTYPE *loc, const char *name,
+    struct pval v, uint64_t min, uint64_t max, bool dur, const char *why)
+{
+	char val[32], lo[32], hi[32];
+
+	if (!v.ok)
+		return false;
+	if (v.v >= min && v.v <= max)
+		return true;
+	fmt_value(val, sizeof(val), v.v, dur);
+	fmt_value(lo, sizeof(lo), min, dur);
+	fmt_value(hi, sizeof(hi), max, dur);
+	if (v.v == 0)
+		ERR(loc, "%s must not be 0 (range %s to %s%s%s)", name, lo, hi,
+		    why ? ": " : "", why ? why : "");
+	else
+		ERR(loc, "%s %s is out of range (%s to %s%s%s)", name, val,
+		    lo, hi, why ? ": " : "", why ? why : "");
+	return false;
+}
+
+static struct pval
+get_duration(struct parse_state *ps, const YYLTYPE *loc, struct pnum n)
+{
+	struct pval v = { n.v, true };
+
+	if (n.unit == CONF_UNIT_TIME)
+		return v;
+	v.ok = false;
+	if (n.unit == CONF_UNIT_NONE)
+		ERR(loc, "duration \"%s\" needs a unit: ms, s, m or h "
+		    "(as in %sms or %ss)", n.text, n.text, n.text);
+	else
+		ERR(loc, "\"%s\" is a size, not a duration", n.text);
+	return v;
+}
+
+static struct pval
+get_count(struct parse_state *ps, const YYLTYPE *loc, struct pnum n)
+{
+	struct pval v = { n.v, true };
+
+	if (n.unit != CONF_UNIT_NONE) {
+		ERR(loc, "\"%s\": expected a plain number, without a unit",
+		    n.text);
+		v.ok = false;
+	}
+	return v;
+}
+
+static struct pval
+get_size(struct parse_state *ps, const YYLTYPE *loc, struct pnum n)
+{
+	struct pval v = { n.v, true };
+
+	if (n.unit == CONF_UNIT_TIME) {
+		ERR(loc, "\"%s\" is a duration, not a size", n.text);
+		v.ok = false;
+	}
+	return v;
+}
+
+/* Numeric IPv4 or IPv6 address (with an optional %scope); no names. */
+static void
+get_addr(struct parse_state *ps, const YYLTYPE *loc, const char *s,
+    struct paddr *ret)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ret->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ret->ss;
+	char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2], *pct, *end;
+	unsigned long scope;
+
+	memset(ret, 0, sizeof(*ret));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		ret->len = sizeof(*sin);
+		ret->ok = true;
+		return;
+	}
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((pct = strchr(buf, '%')) != NULL)
+		*pct++ = '\0';
+	if (inet_pton(AF_INET6, buf, &sin6->sin6_addr) != 1)
+		goto bad;
+	sin6->sin6_family = AF_INET6;
+	if (pct != NULL) {
+		errno = 0;
+		scope = strtoul(pct, &end, 10);
+		if (*pct == '\0' || *end != '\0' || errno != 0 ||
+		    scope > UINT32_MAX)
+			scope = if_nametoindex(pct);
+		if (scope == 0) {
+			ERR(loc, "\"%s\": unknown interface \"%s\"", s, pct);
+			return;
+		}
+		sin6->sin6_scope_id = (uint32_t)scope;
+	}
+	ret->len = sizeof(*sin6);
+	ret->ok = true;
+	return;
+bad:
+	ERR(loc, "\"%s\" is not an IP address", s);
+}
+
+static void
+set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static bool
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	    a6->sin6_scope_id == b6->sin6_scope_id &&
+	    memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+static void
+fmt_addr(char *buf, size_t len, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s port %u", a, ntohs(sin->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "%s port %u", a, ntohs(sin6->sin6_port));
+	}
+}
+
+static void
+add_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
+    struct plisten o)
+{
+	struct conf_listen *l;
+	char what[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	if (o.port == 0)
+		return;		/* bad port, reported */
+	set_port(&a->ss, o.port > 0 ? (uint16_t)o.port : 3863);
+	for (i = 0; i < C->nlisten; i++)
+		if (same_addr(&C->listen[i].ss, &a->ss)) {
+			fmt_addr(what, sizeof(what), &a->ss);
+			if (ps->listen_loc[i].file == loc->file)
+				ERR(loc, "listen on %s: already configured at "
+				    "line %d", what, ps->listen_loc[i].line);
+			else
+				ERR(loc, "listen on %s: already configured at "
+				    "%s:%d", what, ps->listen_loc[i].file,
+				    ps->listen_loc[i].line);
+			return;
+		}
+	if (C->nlisten == CONF_MAX_LISTEN) {
+		ERR(loc, "too many listen addresses (at most %d)",
+		    CONF_MAX_LISTEN);
+		return;
+	}
+	ps->listen_loc[C->nlisten] = *loc;
+	l = &C->listen[C->nlisten++];
+	l->ss = a->ss;
+	l->sslen = a->len;
+	l->transports = o.transports ? o.transports :
+	    CONF_TRANSPORT_TCP | CONF_TRANSPORT_SCTP;
+	l->lineno = loc->line;
+}
+
+static void
+add_group(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
+    long port)
+{
+	const struct sockaddr_in *sin = (const void *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const void *)&a->ss;
+	char what[INET6_ADDRSTRLEN + 16];
+	size_t i;
+	bool mcast;
+
+	if (a->ss.ss_family == AF_INET)
+		mcast = IN_MULTICAST(ntohl(sin->sin_addr.s_addr));
+	else
+		mcast = IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr);
+	if (!mcast) {
+		char addr[INET6_ADDRSTRLEN];
+
+		inet_ntop(a->ss.ss_family, a->ss.ss_family == AF_INET ?
+		    (const void *)&sin->sin_addr : (const void *)&sin6->sin6_addr,
+		    addr, sizeof(addr));
+		ERR(loc, "group %s is not a multicast address (IPv4 224.0.0.0/4, "
+		    "IPv6 ff00::/8)", addr);
+		return;
+	}
+	if (!ps->groups_set) {
+		C->nannounce_group = 0;	/* the first group replaces the default */
+		ps->groups_set = true;
+	}
+	set_port(&a->ss, port > 0 ? (uint16_t)port : 3863);
+	for (i = 0; i < C->nannounce_group; i++)
+		if (same_addr(&C->announce_group[i].ss, &a->ss)) {
+			fmt_addr(what, sizeof(what), &a->ss);
+			ERR(loc, "group %s is listed twice", what);
+			return;
+		}
+	if (C->nannounce_group == CONF_MAX_GROUPS) {
+		ERR(loc, "too many announce groups (at most %d)",
+		    CONF_MAX_GROUPS);
+		return;
+	}
+	C->announce_group[C->nannounce_group].ss = a->ss;
+	C->announce_group[C->nannounce_group].sslen = a->len;
+	C->nannounce_group++;
+}
+
+/*
+ * "small" must not exceed "big".  Blame the one written last (or the only
+ * one written): that is the line the operator just changed.  With both,
+ * only a contradiction between two written settings counts (a total limit
+ * below a per-pool default is simply the tighter of the two).
+ */
+static void
+check_order(struct parse_state *ps, const struct setting *small,
+    const char *sname, uint32_t sv, const struct setting *big,
+    const char *bname, uint32_t bv, bool both)
+{
+	if (sv <= bv || (small->seq == 0 && big->seq == 0) ||
+	    (both && (small->seq == 0 || big->seq == 0)))
+		return;
+	if (small->seq > big->seq)
+		ERR(&small->loc, "%s %u is larger than %s %u%s", sname, sv,
+		    bname, bv, big->seq == 0 ? " (the default)" : "");
+	else
+		ERR(&big->loc, "%s %u is smaller than %s %u%s", bname, bv,
+		    sname, sv, small->seq == 0 ? " (the default)" : "");
+}
+
+int
+config_parse(const char *file, struct registrar_config *ret)
+{
+	struct parse_state *ps;
+	struct pstr *s;
+	int rc, error = -1;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		fprintf(stderr, "%s: %s\n", file, strerror(ENOMEM));
+		return -1;
+	}
+	config_defaults(C);
+	if (conf_lex_open(file, &ps->lex) < 0)
+		goto out;
+	rc = yyparse(ps);
+	check_order(ps, &ps->res_items, "resolution-items",
+	    C->resolution_items, &ps->res_items_max, "resolution-items-max",
+	    C->resolution_items_max, false);
+	check_order(ps, &ps->pes_per_pool, "pes-per-pool", C->max_pes_per_pool,
+	    &ps->pes, "pes", C->max_pes, true);
+	check_order(ps, &ps->pes_per_assoc, "pes-per-association",
+	    C->max_pes_per_assoc, &ps->pes, "pes", C->max_pes, true);
+	if (rc != 0 && conf_lex_errors(ps->lex) == 0)
+		conf_error(ps->lex, "cannot parse the configuration");
+	if (conf_lex_errors(ps->lex) == 0) {
+		*ret = ps->conf;
+		error = 0;
+	}
+out:
+	conf_lex_free(ps->lex);
+	while ((s = ps->strings) != NULL) {
+		ps->strings = s->next;
+		free(s);
+	}
+	free(ps);
+	return error;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * registrard's configuration: what parse.y produces from the config file and
+ * what the daemon runs on.  Defaults follow RSPLIB's registrar where the RFC
+ * leaves a choice (shared/spec/asap.md §4), so mixed clusters interoperate.
+ * All durations are milliseconds.
+ */
+#ifndef ANYPOOL_REGCONF_H
+#define ANYPOOL_REGCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define CONF_MAX_LISTEN		32
+#define CONF_MAX_GROUPS		4
+#define CONF_NAME_MAX		64
+#define CONF_PATH_MAX		108	/* sun_path */
+
+/* Transports a listen address serves (bit set). */
+#define CONF_TRANSPORT_TCP	0x01
+#define CONF_TRANSPORT_SCTP	0x02
+
+struct conf_listen {
+	struct sockaddr_storage	 ss;		/* address and port */
+	socklen_t		 sslen;
+	unsigned int		 transports;	/* CONF_TRANSPORT_* */
+	int			 lineno;	/* where it was configured */
+};
+
+struct conf_group {
+	struct sockaddr_storage	 ss;		/* multicast group and port */
+	socklen_t		 sslen;
+};
+
+struct registrar_config {
+	uint32_t	 server_id;		/* 0: random at start-up */
+	char		 node_name[CONF_NAME_MAX];	/* default: hostname */
+
+	/* ASAP service */
+	struct conf_listen listen[CONF_MAX_LISTEN];
+	size_t		 nlisten;		/* none: 0.0.0.0 and :: port 3863 tcp+sctp */
+	uint32_t	 keepalive_interval;	/* 5000: RSPLIB */
+	uint32_t	 keepalive_timeout;	/* 5000: RSPLIB */
+	uint32_t	 max_bad_pe_reports;	/* 3: RSPLIB, sctp-refimpl */
+	uint32_t	 resolution_items;	/* 3: answer size without Hropt */
+	uint32_t	 resolution_items_max;	/* 128: cap even with Hropt */
+	/* Registration Life unit: 1 = milliseconds (RSPLIB), 1000 = seconds (RFC 5354) */
+	uint32_t	 life_unit;
+	uint32_t	 life_max;		/* 0: no cap; else cap in ms */
+
+	/* Limits (0 is never "unlimited": parse.y refuses 0) */
+	uint32_t	 max_pools;		/* 10000 */
+	uint32_t	 max_pes;		/* 100000 */
+	uint32_t	 max_pes_per_pool;	/* 10000 */
+	uint32_t	 max_handle_len;	/* 32: RSPLIB MAX_POOLHANDLESIZE */
+	uint32_t	 max_associations;	/* 4096 */
+	uint32_t	 max_pes_per_assoc;	/* 64 */
+	uint32_t	 max_message_size;	/* 65535 */
+	uint32_t	 request_rate;		/* messages/s per association: 1000 */
+	uint32_t	 request_burst;		/* 2000 */
+
+	/* Server announces (RFC 5352 §3.6); RSPLIB's group by default */
+	bool		 announce;		/* false */
+	struct conf_group announce_group[CONF_MAX_GROUPS];	/* default 239.0.0.50:3863 */
+	size_t		 nannounce_group;
+	uint32_t	 announce_interval;	/* T6: 1000 */
+
+	/* Operations */
+	char		 control_socket[CONF_PATH_MAX];	/* /run/anypool/registrard.sock */
+	bool		 metrics;		/* false */
+	struct sockaddr_storage metrics_ss;	/* default 127.0.0.1:9464 */
+	socklen_t	 metrics_sslen;
+};
+
+/* Fill *c with the defaults above. */
+void	config_defaults(struct registrar_config *c);
+/*
+ * Parse FILE into *ret (defaults first).  On error print "file:line: what"
+ * lines to stderr and return -1; *ret is then unspecified.
+ */
+int	config_parse(const char *file, struct registrar_config *ret);
+/* Print the normalised configuration (what -n shows): every setting. */
+void	config_print(FILE *f, const struct registrar_config *c);
+
+#endif
