@@ -1,0 +1,1048 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * registrard's control socket: a Unix stream socket in the daemon's event
+ * loop that answers request lines ("show pools", "show pes [POOL]", "show
+ * associations", "show stats", "show summary", "help") with one JSON
+ * document and a newline each; errors are {"error": "..."} and a request
+ * that is not understood also carries "commands", the list of known ones.
+ * The protocol is the same for every anypool daemon so that anypoolctl can
+ * drive any of them: only the command table below is the registrar's.
+ * Clients are limited in number, request size and idle time; a slow reader
+ * never blocks the loop (replies are buffered, and a client's next request
+ * is read only once its previous answer is flushed).  The metrics exporter
+ * (metrics.c) is started and stopped from here.
+ */
+#define _GNU_SOURCE		/* accept4 */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <jansson.h>
+
+#include "registrar.h"
+#include "control.h"
+#include "control_int.h"
+
+#define CTL_MAX_CLIENTS		16
+#define CTL_LINE_MAX		1024	/* request line, without the newline */
+#define CTL_MAX_WORDS		8
+#define CTL_IDLE_MS		10000	/* no progress in either direction */
+#define CTL_BACKLOG		16
+
+
+struct ctl_client {
+	LIST_ENTRY(ctl_client)	 entry;
+	int			 fd;
+	struct ev_ref		 io, idle;
+	char			 in[CTL_LINE_MAX + 1];
+	size_t			 inlen;
+	char			*out;
+	size_t			 outlen, outoff;
+	bool			 eof;		/* the peer sent everything */
+	bool			 closing;	/* close once out is flushed */
+};
+
+static struct {
+	struct registrar	*r;
+	int			 fd;
+	struct ev_ref		 io;
+	char			 path[CONF_PATH_MAX];
+	LIST_HEAD(, ctl_client)	 clients;
+	unsigned int		 nclients;
+	struct log_ratelimit	 rl;
+} ctl = { .fd = -1, .rl = LOG_RATELIMIT_INIT(5, 10000) };
+
+/* JSON helpers ---------------------------------------------------------- */
+
+static void
+jset(json_t *o, const char *key, json_t *v)
+{
+	if (v == NULL || json_object_set_new(o, key, v) != 0)
+		fatalx("control: out of memory");
+}
+
+static void
+jappend(json_t *a, json_t *v)
+{
+	if (v == NULL || json_array_append_new(a, v) != 0)
+		fatalx("control: out of memory");
+}
+
+static json_t *
+jobj(void)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		fatalx("control: out of memory");
+	return o;
+}
+
+static json_t *
+jarr(void)
+{
+	json_t *a;
+
+	if ((a = json_array()) == NULL)
+		fatalx("control: out of memory");
+	return a;
+}
+
+static json_t *
+jint(uint64_t v)
+{
+	return json_integer(v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* A string that need not be valid UTF-8 (node names, handles). */
+static json_t *
+jstr(const char *s)
+{
+	json_t *v;
+	char *c;
+	size_t i;
+
+	if ((v = json_string(s)) != NULL)
+		return v;
+	if ((c = strdup(s)) == NULL)
+		fatalx("control: out of memory");
+	for (i = 0; c[i] != '\0'; i++)
+		if ((unsigned char)c[i] >= 0x80 || c[i] < 0x20)
+			c[i] = '?';
+	v = json_string(c);
+	free(c);
+	return v;
+}
+
+static json_t *
+jhex32(uint32_t v)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "0x%08x", v);
+	return json_string(b);
+}
+
+static json_t *
+jerror(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+static json_t *
+jerror(const char *fmt, ...)
+{
+	va_list ap;
+	char b[512];
+	json_t *o = jobj();
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	jset(o, "error", jstr(b));
+	return o;
+}
+
+/* Names ------------------------------------------------------------------- */
+
+/* "Endpoint Keep-Alive Ack" -> "endpoint_keep_alive_ack". */
+const char *
+control_slug(const char *name, char *buf, size_t len)
+{
+	size_t o = 0;
+	bool sep = false;
+
+	if (len == 0)
+		return "";
+	for (; *name != '\0' && o + 1 < len; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+			sep = true;
+			continue;
+		}
+		if (sep && o > 0) {
+			if (o + 2 >= len)
+				break;	/* no room for "_x": cut here */
+			buf[o++] = '_';
+		}
+		buf[o++] = (char)c;
+		sep = false;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+void
+control_sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
+	} else
+		snprintf(buf, len, "?");
+}
+
+static bool
+handle_printable(const uint8_t *h, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++)
+		if (h[i] < 0x20 || h[i] > 0x7e)
+			return false;
+	/* A printable handle that looks like hex is shown as hex. */
+	return !(len > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X'));
+}
+
+static json_t *
+jhandle_hex(const uint8_t *h, size_t len)
+{
+	static const char d[] = "0123456789abcdef";
+	char b[2 * 256 + 1];
+	size_t i;
+
+	if (len > 256)
+		len = 256;
+	for (i = 0; i < len; i++) {
+		b[2 * i] = d[h[i] >> 4];
+		b[2 * i + 1] = d[h[i] & 15];
+	}
+	b[2 * len] = '\0';
+	return json_string(b);
+}
+
+/* The handle as shown: as is if printable, else "0x" and hex digits. */
+static json_t *
+jhandle(const uint8_t *h, size_t len)
+{
+	char b[2 + 2 * 256 + 1];
+	json_t *hex;
+
+	if (handle_printable(h, len))
+		return json_stringn((const char *)h, len);
+	if ((hex = jhandle_hex(h, len)) == NULL)
+		return NULL;
+	snprintf(b, sizeof(b), "0x%s", json_string_value(hex));
+	json_decref(hex);
+	return json_string(b);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A pool named by the operator: its handle as is, or 0x + hex digits. */
+static struct hs_pool *
+pool_by_name(struct registrar *r, const char *name)
+{
+	uint8_t h[256];
+	size_t n = strlen(name), i;
+	struct hs_pool *p;
+
+	if ((p = hs_pool_find(r->hs, (const uint8_t *)name, n)) != NULL)
+		return p;
+	if (n < 4 || n % 2 != 0 || name[0] != '0' ||
+	    (name[1] != 'x' && name[1] != 'X') || (n - 2) / 2 > sizeof(h))
+		return NULL;
+	for (i = 0; i < (n - 2) / 2; i++) {
+		int hi = hexval(name[2 + 2 * i]), lo = hexval(name[3 + 2 * i]);
+
+		if (hi < 0 || lo < 0)
+			return NULL;
+		h[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return hs_pool_find(r->hs, h, (n - 2) / 2);
+}
+
+static const char *
+transport_name(uint16_t type)
+{
+	switch (type) {
+	case RSP_PARAM_SCTP_TRANSPORT:		return "sctp";
+	case RSP_PARAM_TCP_TRANSPORT:		return "tcp";
+	case RSP_PARAM_UDP_TRANSPORT:		return "udp";
+	case RSP_PARAM_UDPLITE_TRANSPORT:	return "udplite";
+	case RSP_PARAM_DCCP_TRANSPORT:		return "dccp";
+	case RSP_PARAM_OPAQUE_TRANSPORT:	return "opaque";
+	default:				return "unknown";
+	}
+}
+
+static uint64_t
+uptime_ms(const struct registrar *r)
+{
+	uint64_t now = ev_now(r->loop);
+
+	return now > r->started ? now - r->started : 0;
+}
+
+/* Commands ---------------------------------------------------------------- */
+
+static json_t *
+cmd_pools(struct registrar *r, int argc, char **argv)
+{
+	json_t *o = jobj(), *a = jarr(), *p;
+	struct hs_pool *pool;
+	const uint8_t *h;
+	size_t len;
+
+	(void)argc;
+	(void)argv;
+	for (pool = hs_pool_first(r->hs); pool != NULL;
+	    pool = hs_pool_next(pool)) {
+		h = hs_pool_handle(pool, &len);
+		p = jobj();
+		jset(p, "handle", jhandle(h, len));
+		jset(p, "handle_hex", jhandle_hex(h, len));
+		jset(p, "policy", json_string(rsp_policy_name(
+		    hs_pool_policy(pool))));
+		jset(p, "policy_type", jhex32(hs_pool_policy(pool)));
+		jset(p, "pes", jint(hs_pool_count(pool)));
+		jappend(a, p);
+	}
+	jset(o, "pools", a);
+	return o;
+}
+
+static json_t *
+pe_json(struct registrar *r, struct hs_pe *pe, uint64_t now)
+{
+	struct rsp_pe x;
+	struct reg_pe *rp;
+	json_t *o = jobj(), *v;
+	const uint8_t *h;
+	uint64_t exp;
+	size_t len;
+	char a[INET6_ADDRSTRLEN + 8];
+	int i;
+
+	hs_pe_export(pe, &x);
+	h = hs_pool_handle(hs_pe_pool(pe), &len);
+	jset(o, "pool", jhandle(h, len));
+	jset(o, "id", jhex32(hs_pe_id(pe)));
+	jset(o, "home", jhex32(hs_pe_home(pe)));
+	jset(o, "own", json_boolean(hs_pe_home(pe) == r->server_id));
+	jset(o, "policy", json_string(rsp_policy_name(x.policy.type)));
+	v = jarr();
+	for (i = 0; i < x.policy.nval && i < RSP_POLICY_MAX_VALUES; i++)
+		jappend(v, jint(x.policy.val[i]));
+	jset(o, "policy_values", v);
+	if (x.policy.type == RSP_POLICY_LEAST_USED_DEGRADATION)
+		jset(o, "degradation", jint(hs_pe_counter(pe)));
+	jset(o, "transport", json_string(transport_name(x.user.type)));
+	jset(o, "port", jint(x.user.port));
+	v = jarr();
+	for (i = 0; i < x.user.naddr && i < RSP_MAX_ADDRS; i++)
+		jappend(v, jstr(rsp_addr_str(&x.user.addr[i], a, sizeof(a))));
+	jset(o, "addresses", v);
+	if (x.user.type == RSP_PARAM_SCTP_TRANSPORT)
+		jset(o, "transport_use", json_string(
+		    x.user.use == RSP_TRANSPORT_USE_DATA_CONTROL ?
+		    "data+control" : "data"));
+	if (x.life == RSP_LIFE_INFINITE) {
+		jset(o, "registration_life_ms", json_null());
+	} else {
+		jset(o, "registration_life_ms",
+		    jint((uint64_t)(uint32_t)x.life * r->conf.life_unit));
+	}
+	exp = hs_pe_expires(pe);
+	if (exp == HS_NEVER)
+		jset(o, "expires_in_ms", json_null());
+	else
+		jset(o, "expires_in_ms", jint(exp > now ? exp - now : 0));
+	rp = hs_pe_udata(pe);
+	if (rp != NULL && rp->as != NULL) {
+		jset(o, "association", jstr(rp->as->name));
+		jset(o, "association_id", jint(rp->as->id));
+	} else {
+		jset(o, "association", json_null());
+		jset(o, "association_id", json_null());
+	}
+	if (rp != NULL) {
+		jset(o, "bad_reports", jint(rp->bad_reports));
+		if (rp->ka_waiting) {
+			jset(o, "keepalive", json_string("waiting"));
+			jset(o, "keepalive_in_ms", jint(ev_timer_remaining(
+			    &rp->ka)));
+		} else if (ev_pending(&rp->ka)) {
+			jset(o, "keepalive", json_string("ok"));
+			jset(o, "keepalive_in_ms", jint(ev_timer_remaining(
+			    &rp->ka)));
+		} else {
+			jset(o, "keepalive", json_string("none"));
+			jset(o, "keepalive_in_ms", json_null());
+		}
+	} else {
+		/* Not registered here: ENRP keeps it, its home checks it. */
+		jset(o, "bad_reports", jint(0));
+		jset(o, "keepalive", json_string("remote"));
+		jset(o, "keepalive_in_ms", json_null());
+	}
+	return o;
+}
+
+static json_t *
+cmd_pes(struct registrar *r, int argc, char **argv)
+{
+	json_t *o, *a;
+	struct hs_pool *pool, *only = NULL;
+	struct hs_pe *pe;
+	uint64_t now = ev_now(r->loop);
+
+	if (argc > 0 && (only = pool_by_name(r, argv[0])) == NULL)
+		return jerror("no pool \"%s\"", argv[0]);
+	o = jobj();
+	a = jarr();
+	for (pool = only != NULL ? only : hs_pool_first(r->hs); pool != NULL;
+	    pool = only != NULL ? NULL : hs_pool_next(pool))
+		for (pe = hs_pe_first(pool); pe != NULL; pe = hs_pe_next(pe))
+			jappend(a, pe_json(r, pe, now));
+	jset(o, "pes", a);
+	return o;
+}
+
+static json_t *
+cmd_associations(struct registrar *r, int argc, char **argv)
+{
+	json_t *o = jobj(), *a = jarr(), *x;
+	struct assoc *as;
+	uint64_t now = ev_now(r->loop);
+	char b[INET6_ADDRSTRLEN + 16];
+
+	(void)argc;
+	(void)argv;
+	TAILQ_FOREACH(as, &r->assocs, entry) {
+		x = jobj();
+		jset(x, "id", jint(as->id));
+		jset(x, "name", jstr(as->name));
+		jset(x, "transport", json_string(
+		    assoc_transport_name(as->transport)));
+		control_sa_str(&as->peer, b, sizeof(b));
+		jset(x, "peer", json_string(b));
+		control_sa_str(&as->local, b, sizeof(b));
+		jset(x, "local", json_string(b));
+		jset(x, "age_s", jint(now > as->since ?
+		    (now - as->since) / 1000 : 0));
+		jset(x, "pes", jint(as->npes));
+		jset(x, "rx_msgs", jint(as->rx_msgs));
+		jset(x, "tx_msgs", jint(as->tx_msgs));
+		jset(x, "closing", json_boolean(as->closing));
+		jappend(a, x);
+	}
+	jset(o, "associations", a);
+	return o;
+}
+
+static json_t *
+cmd_stats(struct registrar *r, int argc, char **argv)
+{
+	const struct reg_stats *s = &r->stats;
+	json_t *o = jobj(), *st = jobj(), *m;
+	char b[64], cs[8];
+	unsigned int i;
+
+	(void)argc;
+	(void)argv;
+	jset(st, "server_id", jhex32(r->server_id));
+	jset(st, "node", jstr(r->conf.node_name));
+	jset(st, "uptime_s", jint(uptime_ms(r) / 1000));
+	jset(st, "pools", jint(hs_npools(r->hs)));
+	jset(st, "pes", jint(hs_npes(r->hs)));
+	jset(st, "own_pes", jint(hs_owner_count(r->hs, r->server_id)));
+	snprintf(cs, sizeof(cs), "0x%04x", hs_checksum(r->hs, r->server_id));
+	jset(st, "pe_checksum", json_string(cs));
+	jset(st, "associations", jint(r->nassocs));
+
+	m = jobj();
+	for (i = 1; i <= ASAP_MSG_MAX; i++)
+		jset(m, control_slug(rsp_msg_name(RSP_PROTO_ASAP, (uint8_t)i),
+		    b, sizeof(b)), jint(s->rx_msgs[i]));
+	jset(st, "messages_received", m);
+	m = jobj();
+	for (i = 1; i <= ASAP_MSG_MAX; i++)
+		jset(m, control_slug(rsp_msg_name(RSP_PROTO_ASAP, (uint8_t)i),
+		    b, sizeof(b)), jint(s->tx_msgs[i]));
+	jset(st, "messages_sent", m);
+	m = jobj();
+	for (i = 0; i <= RSP_CAUSE_MAX; i++)
+		jset(m, control_slug(rsp_cause_name((uint16_t)i), b, sizeof(b)),
+		    jint(s->rx_errors[i]));
+	jset(m, "other", jint(s->rx_errors[RSP_CAUSE_MAX + 1]));
+	jset(st, "decode_errors", m);
+
+#define C(f)	jset(st, #f, jint(s->f))
+	C(rx_bytes);
+	C(tx_bytes);
+	C(registrations);
+	C(reregistrations);
+	C(registration_rejects);
+	C(deregistrations);
+	C(resolutions);
+	C(resolution_misses);
+	C(keepalives_sent);
+	C(keepalive_timeouts);
+	C(unreachable_reports);
+	C(unreachable_removals);
+	C(expirations);
+	C(assoc_lost_removals);
+	C(assocs_accepted);
+	C(assocs_closed);
+	C(assocs_refused);
+	C(rate_limited);
+	C(announces_sent);
+	C(config_reloads);
+	C(config_reload_failures);
+#undef C
+	jset(o, "stats", st);
+	return o;
+}
+
+static json_t *
+cmd_summary(struct registrar *r, int argc, char **argv)
+{
+	json_t *o = jobj(), *s = jobj(), *ls = jarr(), *l;
+	char b[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	jset(s, "server_id", jhex32(r->server_id));
+	jset(s, "node", jstr(r->conf.node_name));
+	jset(s, "uptime_s", jint(uptime_ms(r) / 1000));
+	jset(s, "pools", jint(hs_npools(r->hs)));
+	jset(s, "pes", jint(hs_npes(r->hs)));
+	jset(s, "own_pes", jint(hs_owner_count(r->hs, r->server_id)));
+	jset(s, "associations", jint(r->nassocs));
+	for (i = 0; i < r->nlisteners; i++) {
+		l = jobj();
+		jset(l, "transport", json_string(
+		    assoc_transport_name(r->listeners[i].transport)));
+		control_sa_str(&r->listeners[i].ss, b, sizeof(b));
+		jset(l, "address", json_string(b));
+		jappend(ls, l);
+	}
+	jset(s, "listeners", ls);
+	jset(s, "sctp_available", json_boolean(r->sctp_ok));
+	jset(s, "announce", json_boolean(r->conf.announce));
+	jset(s, "metrics", json_boolean(r->conf.metrics));
+	if (r->conf.metrics) {
+		control_sa_str(&r->conf.metrics_ss, b, sizeof(b));
+		jset(s, "metrics_address", json_string(b));
+	}
+	jset(s, "control_clients", jint(ctl.nclients));
+	jset(o, "summary", s);
+	return o;
+}
+
+static json_t *cmd_help(struct registrar *, int, char **);
+
+static const struct ctl_cmd {
+	const char	*name;		/* words, one space apart */
+	const char	*args;		/* for help */
+	int		 maxargs;
+	json_t		*(*fn)(struct registrar *, int, char **);
+} ctl_cmds[] = {
+	{ "show summary",	"",		0, cmd_summary },
+	{ "show pools",		"",		0, cmd_pools },
+	{ "show pes",		" [POOL]",	1, cmd_pes },
+	{ "show associations",	"",		0, cmd_associations },
+	{ "show stats",		"",		0, cmd_stats },
+	{ "help",		"",		0, cmd_help },
+};
+
+static json_t *
+commands_json(void)
+{
+	json_t *a = jarr();
+	char b[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		snprintf(b, sizeof(b), "%s%s", ctl_cmds[i].name,
+		    ctl_cmds[i].args);
+		jappend(a, json_string(b));
+	}
+	return a;
+}
+
+static json_t *
+cmd_help(struct registrar *r, int argc, char **argv)
+{
+	json_t *o = jobj();
+
+	(void)r;
+	(void)argc;
+	(void)argv;
+	jset(o, "commands", commands_json());
+	return o;
+}
+
+/* Number of leading words of argv that make up name, or 0. */
+static int
+cmd_match(const char *name, int argc, char **argv)
+{
+	int n = 0;
+	size_t l;
+
+	while (*name != '\0') {
+		l = strcspn(name, " ");
+		if (n >= argc || strlen(argv[n]) != l ||
+		    strncmp(argv[n], name, l) != 0)
+			return 0;
+		n++;
+		name += l;
+		if (*name == ' ')
+			name++;
+	}
+	return n;
+}
+
+/*
+ * Answer one request line (without its newline): a JSON object, never
+ * NULL.  Words are separated by blanks; at most CTL_MAX_WORDS.
+ */
+json_t *
+control_command(struct registrar *r, const char *line)
+{
+	char buf[CTL_LINE_MAX + 1], *argv[CTL_MAX_WORDS], *p, *save = NULL;
+	int argc = 0, n;
+	size_t i;
+	json_t *o;
+
+	if (strlen(line) > CTL_LINE_MAX)
+		return jerror("request longer than %d bytes", CTL_LINE_MAX);
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (p = strtok_r(buf, " \t\r", &save); p != NULL;
+	    p = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CTL_MAX_WORDS)
+			return jerror("more than %d words", CTL_MAX_WORDS);
+		argv[argc++] = p;
+	}
+	if (argc == 0) {
+		o = jerror("empty request");
+		jset(o, "commands", commands_json());
+		return o;
+	}
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		if ((n = cmd_match(ctl_cmds[i].name, argc, argv)) == 0)
+			continue;
+		if (argc - n > ctl_cmds[i].maxargs) {
+			o = jerror("too many arguments: usage: %s%s",
+			    ctl_cmds[i].name, ctl_cmds[i].args);
+			jset(o, "commands", commands_json());
+			return o;
+		}
+		return ctl_cmds[i].fn(r, argc - n, argv + n);
+	}
+	o = jerror("unknown command \"%s\"", line);
+	jset(o, "commands", commands_json());
+	return o;
+}
+
+/* Clients ----------------------------------------------------------------- */
+
+static void	client_io(struct ev_loop *, void *, unsigned int);
+
+static void
+client_free(struct ctl_client *c)
+{
+	ev_cancel(&c->io);
+	ev_cancel(&c->idle);
+	LIST_REMOVE(c, entry);
+	ctl.nclients--;
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+static void
+client_idle(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct ctl_client *c = arg;
+
+	(void)loop;
+	(void)revents;
+	log_debug("control: client idle for %d ms, closing", CTL_IDLE_MS);
+	client_free(c);
+}
+
+static void
+client_touch(struct ctl_client *c)
+{
+	if (ev_timer_add(ctl.r->loop, CTL_IDLE_MS, client_idle, c,
+	    &c->idle) != 0)
+		fatalx("control: timer");
+}
+
+static void
+client_reply(struct ctl_client *c, json_t *doc)
+{
+	char *s;
+	size_t n;
+
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (s == NULL)
+		fatalx("control: out of memory");
+	n = strlen(s);
+	s[n] = '\n';	/* in place of the NUL: out is a byte count */
+	free(c->out);
+	c->out = s;
+	c->outlen = n + 1;
+	c->outoff = 0;
+}
+
+/* Answer the next complete request in the input, if any.  True if it did. */
+static bool
+client_next_request(struct ctl_client *c)
+{
+	char *nl, line[CTL_LINE_MAX + 1];
+	size_t n;
+
+again:
+	nl = memchr(c->in, '\n', c->inlen);
+	if (nl == NULL) {
+		if (c->inlen > CTL_LINE_MAX) {
+			client_reply(c, jerror("request longer than %d bytes",
+			    CTL_LINE_MAX));
+			c->inlen = 0;
+			c->closing = true;
+			return true;
+		}
+		if (!c->eof || c->inlen == 0)
+			return false;
+		nl = c->in + c->inlen;	/* last line without a newline */
+	}
+	n = (size_t)(nl - c->in);
+	memcpy(line, c->in, n);
+	line[n] = '\0';
+	if (memchr(line, '\0', n) != NULL) {
+		client_reply(c, jerror("NUL byte in request"));
+		c->inlen = 0;
+		c->closing = true;
+		return true;
+	}
+	if (nl < c->in + c->inlen)
+		n++;
+	memmove(c->in, c->in + n, c->inlen - n);
+	c->inlen -= n;
+	if (strspn(line, " \t\r") == strlen(line))
+		goto again;	/* blank line: no answer */
+	client_reply(c, control_command(ctl.r, line));
+	return true;
+}
+
+/* Move things on: flush, then answer, then decide what to wait for. */
+static void
+client_run(struct ctl_client *c)
+{
+	ssize_t w;
+
+	for (;;) {
+		while (c->outoff < c->outlen) {
+			w = send(c->fd, c->out + c->outoff,
+			    c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && (errno == EAGAIN ||
+			    errno == EWOULDBLOCK)) {
+				if (ev_fd_mod(&c->io, EV_WRITE) != 0)
+					fatalx("control: fd watcher");
+				return;
+			}
+			if (w <= 0) {
+				log_debug("control: send: %s", strerror(errno));
+				client_free(c);
+				return;
+			}
+			c->outoff += (size_t)w;
+			client_touch(c);
+		}
+		free(c->out);
+		c->out = NULL;
+		c->outlen = c->outoff = 0;
+		if (c->closing || !client_next_request(c))
+			break;
+	}
+	if (c->closing || (c->eof && c->inlen == 0)) {
+		client_free(c);
+		return;
+	}
+	if (ev_fd_mod(&c->io, EV_READ) != 0)
+		fatalx("control: fd watcher");
+}
+
+static void
+client_io(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct ctl_client *c = arg;
+	ssize_t n;
+
+	(void)loop;
+	if ((revents & EV_READ) && c->outlen == 0 && !c->eof) {
+		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen,
+		    MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				return;
+			log_debug("control: recv: %s", strerror(errno));
+			client_free(c);
+			return;
+		}
+		if (n == 0)
+			c->eof = true;
+		c->inlen += (size_t)n;
+		client_touch(c);
+	} else if ((revents & (EV_ERROR | EV_HUP)) &&
+	    !(revents & (EV_READ | EV_WRITE))) {
+		client_free(c);
+		return;
+	}
+	client_run(c);
+}
+
+static void
+ctl_accept(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct ctl_client *c;
+	static const char busy[] = "{\"error\":\"too many clients\"}\n";
+	int fd;
+
+	(void)arg;
+	(void)revents;
+	fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_rl_warnx(&ctl.rl, ev_now(loop),
+			    "control: accept: %s", strerror(errno));
+		return;
+	}
+	if (ctl.nclients >= CTL_MAX_CLIENTS) {
+		/* Best effort: a new socket's buffer takes this line. */
+		(void)send(fd, busy, sizeof(busy) - 1,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		log_rl_warnx(&ctl.rl, ev_now(loop), "control: %d clients, "
+		    "refusing another", CTL_MAX_CLIENTS);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
+	c->fd = fd;
+	LIST_INSERT_HEAD(&ctl.clients, c, entry);
+	ctl.nclients++;
+	if (ev_fd_add(loop, fd, EV_READ, client_io, c, &c->io) != 0)
+		fatalx("control: fd watcher");
+	client_touch(c);
+}
+
+/* The listening socket ---------------------------------------------------- */
+
+/* mkdir -p for the socket's directory (0755). */
+static int
+mkparent(const char *path)
+{
+	char d[CONF_PATH_MAX], *s;
+
+	snprintf(d, sizeof(d), "%s", path);
+	if ((s = strrchr(d, '/')) == NULL || s == d)
+		return 0;
+	*s = '\0';
+	for (s = d + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(d, 0755) == -1 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(d, 0755) == -1 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Remove a socket file left by a daemon that died, but never one another
+ * daemon is still listening on.  0, or -EADDRINUSE / -errno.
+ */
+static int
+remove_stale(const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	if (lstat(sun->sun_path, &st) == -1)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		rc = -EADDRINUSE;
+	else if (errno == ECONNREFUSED) {
+		if (unlink(sun->sun_path) == -1 && errno != ENOENT)
+			rc = -errno;
+		else
+			log_info("control: removed stale socket %s",
+			    sun->sun_path);
+	} else
+		rc = errno == EAGAIN ? -EADDRINUSE : -errno;
+	close(fd);
+	return rc;
+}
+
+static int
+ctl_open(const char *path, int *ret_fd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path) || path[0] == '\0')
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if ((rc = mkparent(path)) != 0) {
+		log_warnx("control: cannot create the directory of %s: %s",
+		    path, strerror(-rc));
+		return rc;
+	}
+	if ((rc = remove_stale(&sun)) != 0) {
+		log_warnx("control: %s: %s", path, rc == -EADDRINUSE ?
+		    "another daemon is listening on it" : strerror(-rc));
+		return rc;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	old = umask(0117);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1) {
+		rc = -errno;
+		log_warn("control: bind %s", path);
+		goto out_close;
+	}
+	if (chmod(path, 0660) == -1) {
+		rc = -errno;
+		log_warn("control: chmod %s", path);
+		goto out_unlink;
+	}
+	if (listen(fd, CTL_BACKLOG) == -1) {
+		rc = -errno;
+		log_warn("control: listen %s", path);
+		goto out_unlink;
+	}
+	*ret_fd = fd;
+	return 0;
+
+out_unlink:
+	unlink(path);
+out_close:
+	close(fd);
+	return rc;
+}
+
+static void
+ctl_close(void)
+{
+	ev_cancel(&ctl.io);
+	if (ctl.fd == -1)
+		return;
+	close(ctl.fd);
+	ctl.fd = -1;
+	unlink(ctl.path);
+	ctl.path[0] = '\0';
+}
+
+int
+control_start(struct registrar *r)
+{
+	int fd, rc;
+
+	ctl.r = r;
+	if (ctl.fd == -1 && ctl.nclients == 0)
+		LIST_INIT(&ctl.clients);
+	if ((rc = ctl_open(r->conf.control_socket, &fd)) != 0)
+		return rc;
+	if ((rc = ev_fd_add(r->loop, fd, EV_READ, ctl_accept, NULL,
+	    &ctl.io)) != 0) {
+		close(fd);
+		unlink(r->conf.control_socket);
+		return rc;
+	}
+	ctl.fd = fd;
+	snprintf(ctl.path, sizeof(ctl.path), "%s", r->conf.control_socket);
+	log_info("control socket %s", ctl.path);
+	if ((rc = metrics_start(r)) != 0) {
+		ctl_close();
+		return rc;
+	}
+	return 0;
+}
+
+void
+control_stop(struct registrar *r)
+{
+	(void)r;
+	metrics_stop();
+	while (!LIST_EMPTY(&ctl.clients))
+		client_free(LIST_FIRST(&ctl.clients));
+	ctl_close();
+}
+
+void
+control_reconfigure(struct registrar *r)
+{
+	int fd;
+
+	ctl.r = r;
+	if (strcmp(ctl.path, r->conf.control_socket) != 0) {
+		/* Open the new one first: on failure the old one stays. */
+		if (ctl_open(r->conf.control_socket, &fd) != 0) {
+			log_warnx("control: keeping %s", ctl.path);
+		} else {
+			log_info("control socket moved from %s to %s",
+			    ctl.path, r->conf.control_socket);
+			ctl_close();
+			if (ev_fd_add(r->loop, fd, EV_READ, ctl_accept, NULL,
+			    &ctl.io) != 0)
+				fatalx("control: fd watcher");
+			ctl.fd = fd;
+			snprintf(ctl.path, sizeof(ctl.path), "%s",
+			    r->conf.control_socket);
+		}
+	}
+	metrics_reconfigure(r);
+}

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * registrard's Prometheus exporter: GET /metrics over HTTP, served by
+ * libmicrohttpd inside the daemon's event loop (no thread of its own).  MHD
+ * runs in external-epoll mode: its epoll fd is one fd watcher in our loop,
+ * and a timer follows MHD_get_timeout(), so the loop calls MHD_run() when
+ * either fires.  metrics_render() writes the text exposition format
+ * (version 0.0.4) into a buffer; it is separate from HTTP so the unit tests
+ * check it.  Every name starts with anypool_registrar_.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <microhttpd.h>
+
+#include "registrar.h"
+#include "control.h"
+#include "control_int.h"
+
+#define METRICS_MAX_CONNECTIONS	16
+#define METRICS_CONN_TIMEOUT_S	10
+#define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+#define PFX			"anypool_registrar_"
+
+
+static struct {
+	struct registrar	*r;
+	struct MHD_Daemon	*d;
+	int			 epfd;
+	struct ev_ref		 io, tmo;
+	bool			 on;
+	struct sockaddr_storage	 ss;	/* what d listens on */
+} mx = { .epfd = -1 };
+
+/* A growing text buffer with a sticky error. */
+struct sbuf {
+	char	*p;
+	size_t	 len, cap;
+	bool	 err;
+};
+
+static void	sb_printf(struct sbuf *b, const char *fmt, ...) LOG_PRINTF(2, 3);
+
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t ncap;
+	char *np;
+	int n;
+
+	if (b->err)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p != NULL ? b->p + b->len : NULL,
+		    b->p != NULL ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = true;
+			return;
+		}
+		if (b->p != NULL && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		ncap = b->cap == 0 ? 4096 : b->cap * 2;
+		while (ncap < b->len + (size_t)n + 1)
+			ncap *= 2;
+		if ((np = realloc(b->p, ncap)) == NULL) {
+			b->err = true;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void
+sb_label(struct sbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			sb_printf(b, "\\\\");
+		else if (*s == '"')
+			sb_printf(b, "\\\"");
+		else if (*s == '\n')
+			sb_printf(b, "\\n");
+		else
+			sb_printf(b, "%c", *s);
+	}
+}
+
+static void
+header(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sb_printf(b, "# HELP " PFX "%s %s\n# TYPE " PFX "%s %s\n", name, help,
+	    name, type);
+}
+
+static void
+metric(struct sbuf *b, const char *name, const char *type, const char *help,
+    uint64_t v)
+{
+	header(b, name, type, help);
+	sb_printf(b, PFX "%s %llu\n", name, (unsigned long long)v);
+}
+
+#define COUNTER(name, help, v)	metric(&b, name, "counter", help, v)
+#define GAUGE(name, help, v)	metric(&b, name, "gauge", help, v)
+
+/*
+ * The whole exposition into a malloc'ed buffer (*ret_buf, *ret_len bytes,
+ * NUL-terminated).  0 or -ENOMEM.
+ */
+int
+metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
+{
+	const struct reg_stats *s = &r->stats;
+	struct sbuf b = { 0 };
+	uint64_t now = ev_now(r->loop);
+	char slug[64];
+	unsigned int i;
+
+	header(&b, "messages_received_total", "counter",
+	    "ASAP messages received, by type.");
+	for (i = 1; i <= ASAP_MSG_MAX; i++)
+		sb_printf(&b, PFX "messages_received_total{type=\"%s\"} %llu\n",
+		    control_slug(rsp_msg_name(RSP_PROTO_ASAP, (uint8_t)i), slug,
+		    sizeof(slug)), (unsigned long long)s->rx_msgs[i]);
+	header(&b, "messages_sent_total", "counter",
+	    "ASAP messages sent, by type.");
+	for (i = 1; i <= ASAP_MSG_MAX; i++)
+		sb_printf(&b, PFX "messages_sent_total{type=\"%s\"} %llu\n",
+		    control_slug(rsp_msg_name(RSP_PROTO_ASAP, (uint8_t)i), slug,
+		    sizeof(slug)), (unsigned long long)s->tx_msgs[i]);
+	header(&b, "decode_errors_total", "counter",
+	    "Messages that failed to decode, by the RFC 5354 cause sent back.");
+	for (i = 0; i <= RSP_CAUSE_MAX + 1; i++)
+		sb_printf(&b, PFX "decode_errors_total{cause=\"%s\"} %llu\n",
+		    i <= RSP_CAUSE_MAX ? control_slug(rsp_cause_name(
+		    (uint16_t)i), slug, sizeof(slug)) : "other",
+		    (unsigned long long)s->rx_errors[i]);
+	COUNTER("received_bytes_total", "Bytes received on associations.",
+	    s->rx_bytes);
+	COUNTER("sent_bytes_total", "Bytes sent on associations.",
+	    s->tx_bytes);
+	COUNTER("registrations_total", "New PE registrations accepted.",
+	    s->registrations);
+	COUNTER("reregistrations_total", "Re-registrations (updates) "
+	    "accepted.", s->reregistrations);
+	COUNTER("registration_rejects_total", "Registrations rejected.",
+	    s->registration_rejects);
+	COUNTER("deregistrations_total", "PE deregistrations.",
+	    s->deregistrations);
+	COUNTER("resolutions_total", "Handle resolutions answered.",
+	    s->resolutions);
+	COUNTER("resolution_misses_total", "Handle resolutions of unknown "
+	    "pools.", s->resolution_misses);
+	COUNTER("keepalives_sent_total", "Endpoint Keep-Alives sent.",
+	    s->keepalives_sent);
+	COUNTER("keepalive_timeouts_total", "PEs removed for not answering a "
+	    "keep-alive.", s->keepalive_timeouts);
+	COUNTER("unreachable_reports_total", "Endpoint Unreachable reports "
+	    "received.", s->unreachable_reports);
+	COUNTER("unreachable_removals_total", "PEs removed after too many "
+	    "unreachable reports.", s->unreachable_removals);
+	COUNTER("expirations_total", "PEs removed when their registration "
+	    "life ran out.", s->expirations);
+	COUNTER("assoc_lost_removals_total", "PEs removed because their "
+	    "association was lost.", s->assoc_lost_removals);
+	COUNTER("associations_accepted_total", "Associations accepted.",
+	    s->assocs_accepted);
+	COUNTER("associations_closed_total", "Associations closed.",
+	    s->assocs_closed);
+	COUNTER("associations_refused_total", "Associations refused (limit).",
+	    s->assocs_refused);
+	COUNTER("rate_limited_total", "Messages dropped by the per-association "
+	    "request rate limit.", s->rate_limited);
+	COUNTER("announces_sent_total", "Server Announces sent.",
+	    s->announces_sent);
+	COUNTER("config_reloads_total", "Configuration reloads.",
+	    s->config_reloads);
+	COUNTER("config_reload_failures_total", "Configuration reloads that "
+	    "failed (the running configuration was kept).",
+	    s->config_reload_failures);
+
+	GAUGE("pools", "Pools in the handlespace.", hs_npools(r->hs));
+	GAUGE("pes", "PEs in the handlespace.", hs_npes(r->hs));
+	GAUGE("own_pes", "PEs whose home registrar is this one.",
+	    hs_owner_count(r->hs, r->server_id));
+	GAUGE("pe_checksum", "RFC 5353 PE checksum of this registrar's own "
+	    "PEs.", hs_checksum(r->hs, r->server_id));
+	GAUGE("associations", "Open ASAP associations.", r->nassocs);
+	GAUGE("listeners", "Open ASAP listening sockets.", r->nlisteners);
+	GAUGE("uptime_seconds", "Seconds since the registrar started.",
+	    now > r->started ? (now - r->started) / 1000 : 0);
+	GAUGE("sctp_available", "1 if the kernel has SCTP.", r->sctp_ok);
+	GAUGE("announce_enabled", "1 if Server Announces are sent.",
+	    r->conf.announce);
+	header(&b, "info", "gauge", "Identity of this registrar (always 1).");
+	sb_printf(&b, PFX "info{server_id=\"0x%08x\",node=\"", r->server_id);
+	sb_label(&b, r->conf.node_name);
+	sb_printf(&b, "\"} 1\n");
+
+	if (b.err) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*ret_buf = b.p;
+	*ret_len = b.len;
+	return 0;
+}
+
+#undef COUNTER
+#undef GAUGE
+
+/* HTTP -------------------------------------------------------------------- */
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned int status, const char *type,
+    char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, mode);
+	if (resp == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	static char not_found[] = "404 not found: try /metrics\n";
+	static char bad_method[] = "405 method not allowed\n";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *body;
+	size_t len;
+
+	(void)cls;
+	(void)version;
+	(void)upload;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		*upload_size = 0;	/* ignore any body */
+		resp = MHD_create_response_from_buffer(strlen(bad_method),
+		    bad_method, MHD_RESPMEM_PERSISTENT);
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD");
+		ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (strcmp(url, "/metrics") != 0)
+		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+		    not_found, strlen(not_found), MHD_RESPMEM_PERSISTENT);
+	if (metrics_render(mx.r, &body, &len) != 0)
+		return MHD_NO;
+	return reply(conn, MHD_HTTP_OK, METRICS_CONTENT_TYPE, body, len,
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+static void	mhd_log(void *cls, const char *fmt, va_list ap)
+		    __attribute__((format(printf, 2, 0)));
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("metrics: %s", line);
+}
+
+static void	mhd_io(struct ev_loop *, void *, unsigned int);
+
+/* Run MHD, then sleep until its epoll fd or its next timeout. */
+static void
+mhd_step(void)
+{
+	MHD_UNSIGNED_LONG_LONG to;
+
+	if (mx.d == NULL)
+		return;
+	MHD_run(mx.d);
+	if (MHD_get_timeout(mx.d, &to) == MHD_YES) {
+		if (ev_timer_add(mx.r->loop, to, mhd_io, NULL, &mx.tmo) != 0)
+			fatalx("metrics: timer");
+	} else
+		ev_cancel(&mx.tmo);
+}
+
+static void
+mhd_io(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	(void)loop;
+	(void)arg;
+	(void)revents;
+	mhd_step();
+}
+
+static void
+mhd_close(void)
+{
+	ev_cancel(&mx.io);
+	ev_cancel(&mx.tmo);
+	if (mx.d != NULL)
+		MHD_stop_daemon(mx.d);
+	mx.d = NULL;
+	mx.epfd = -1;
+	mx.on = false;
+}
+
+static int
+mhd_open(struct registrar *r)
+{
+	const union MHD_DaemonInfo *info;
+	const struct sockaddr_storage *ss = &r->conf.metrics_ss;
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	uint16_t port = 0;
+	char a[INET6_ADDRSTRLEN + 16];
+	int rc;
+
+	control_sa_str(ss, a, sizeof(a));
+	if (ss->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port);
+	else if (ss->ss_family == AF_INET6) {
+		port = ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+		    sin6_port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		log_warnx("metrics: no address to listen on");
+		return -EINVAL;
+	}
+	mx.d = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)METRICS_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_CONN_TIMEOUT_S,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_END);
+	if (mx.d == NULL) {
+		log_warnx("metrics: cannot listen on http://%s/metrics", a);
+		return -EADDRNOTAVAIL;
+	}
+	info = MHD_get_daemon_info(mx.d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL || info->epoll_fd < 0) {
+		log_warnx("metrics: libmicrohttpd without epoll");
+		MHD_stop_daemon(mx.d);
+		mx.d = NULL;
+		return -ENOTSUP;
+	}
+	mx.epfd = info->epoll_fd;
+	if ((rc = ev_fd_add(r->loop, mx.epfd, EV_READ, mhd_io, NULL,
+	    &mx.io)) != 0) {
+		MHD_stop_daemon(mx.d);
+		mx.d = NULL;
+		mx.epfd = -1;
+		return rc;
+	}
+	mx.ss = *ss;
+	mx.on = true;
+	log_info("metrics on http://%s/metrics", a);
+	mhd_step();
+	return 0;
+}
+
+int
+metrics_start(struct registrar *r)
+{
+	mx.r = r;
+	if (!r->conf.metrics)
+		return 0;
+	return mhd_open(r);
+}
+
+void
+metrics_stop(void)
+{
+	mhd_close();
+}
+
+static bool
+sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		    a6->sin6_scope_id == b6->sin6_scope_id &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	return false;
+}
+
+void
+metrics_reconfigure(struct registrar *r)
+{
+	mx.r = r;
+	if (mx.on && r->conf.metrics && sa_equal(&mx.ss, &r->conf.metrics_ss))
+		return;
+	if (mx.on) {
+		log_info("metrics: stopping");
+		mhd_close();
+	}
+	if (r->conf.metrics && mhd_open(r) != 0)
+		log_warnx("metrics: exporter off until the next reload");
+}
