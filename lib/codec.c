@@ -34,8 +34,17 @@ fail(struct dctx *c, uint16_t cause, const uint8_t *at, const uint8_t *data,
 	e->silent = false;
 	e->offset = (c->msg != NULL && at != NULL && at >= c->msg) ?
 	    (size_t)(at - c->msg) : 0;
+	/*
+	 * The cause data goes back to the sender (RFC 5354 §3.12): only a
+	 * well-formed parameter, or the message for Unrecognized Message.
+	 * Bytes that do not frame as a TLV would make the report malformed.
+	 */
+	if (data != NULL && cause != RSP_CAUSE_UNRECOGNIZED_MSG &&
+	    (dlen < RSP_TLV_HDR_LEN || dlen > UINT16_MAX ||
+	    get_u16(data + 2) != dlen))
+		data = NULL;
 	e->data.p = data;
-	e->data.len = dlen > UINT16_MAX ? UINT16_MAX : (uint16_t)dlen;
+	e->data.len = data == NULL ? 0 : (uint16_t)dlen;
 	va_start(ap, fmt);
 	vsnprintf(e->what, sizeof(e->what), fmt, ap);
 	va_end(ap);

@@ -135,7 +135,11 @@ struct rsp_err {
 	uint16_t	 cause;		/* RSP_CAUSE_* to report */
 	bool		 silent;	/* RFC: discard without any report */
 	size_t		 offset;	/* where in the message it went wrong */
-	struct rsp_bytes data;		/* cause-specific info (TLV or message) */
+	/*
+	 * Cause-specific information: the offending parameter when it is a
+	 * well-formed TLV, the message for Unrecognized Message; else empty.
+	 */
+	struct rsp_bytes data;
 	char		 what[128];	/* human-readable, for logs and tools */
 };
 

@@ -767,7 +767,9 @@ decode_one(struct decode_ctx *c, const struct origin *org,
 	int rc;
 
 	memset(&err, 0, sizeof(err));
-	rc = rsp_decode(proto, p, len, NULL, &m, &err);
+	/* A reader, not a registrar: no limit on pool handles but the wire's. */
+	rc = rsp_decode(proto, p, len, &(struct rsp_decode_opts){
+	    .pool_handle_max = UINT16_MAX }, &m, &err);
 	c->st->messages++;
 	fp = open_memstream(&body, &blen);
 	if (fp == NULL) {

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * registrard's runtime state: the registrar (configuration, handlespace,
+ * listeners, associations, counters) and the ASAP server side that serves
+ * pool elements and pool users over the TCP mapping and, where the kernel
+ * has it, SCTP.  The control socket and the metrics exporter read the
+ * counters and walk the handlespace through this header.
+ */
+#ifndef ANYPOOL_REGISTRAR_H
+#define ANYPOOL_REGISTRAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "codec.h"
+#include "regconf.h"
+#include "event.h"
+#include "handlespace.h"
+#include "log.h"
+
+struct registrar;
+struct assoc;
+
+/* Counters an operator pages on; all monotonic except the gauges noted. */
+struct reg_stats {
+	uint64_t	 rx_msgs[ASAP_MSG_MAX + 1];	/* by ASAP type */
+	uint64_t	 tx_msgs[ASAP_MSG_MAX + 1];
+	uint64_t	 rx_errors[RSP_CAUSE_MAX + 2];	/* decode failures by cause (last: other) */
+	uint64_t	 rx_bytes, tx_bytes;
+	uint64_t	 registrations, reregistrations, registration_rejects;
+	uint64_t	 deregistrations, resolutions, resolution_misses;
+	uint64_t	 keepalives_sent, keepalive_timeouts;
+	uint64_t	 unreachable_reports, unreachable_removals;
+	uint64_t	 expirations, assoc_lost_removals;
+	uint64_t	 assocs_accepted, assocs_closed, assocs_refused;
+	uint64_t	 rate_limited;
+	uint64_t	 announces_sent;
+	uint64_t	 config_reloads, config_reload_failures;
+};
+
+/* Registrar state of a PE registered here (hs_pe udata). */
+struct reg_pe {
+	struct registrar	*r;
+	struct hs_pe		*pe;
+	struct assoc		*as;		/* association it registered over */
+	LIST_ENTRY(reg_pe)	 as_entry;
+	struct ev_ref		 ka;		/* next keep-alive, or its timeout */
+	bool			 ka_waiting;	/* a keep-alive is unanswered */
+	uint32_t		 bad_reports;	/* Endpoint Unreachable count */
+};
+
+enum assoc_transport { ASSOC_TCP = 1, ASSOC_SCTP = 2 };
+
+struct assoc {
+	struct registrar	*r;
+	TAILQ_ENTRY(assoc)	 entry;
+	int			 fd;
+	enum assoc_transport	 transport;
+	uint64_t		 id;		/* for logs and the control socket */
+	struct sockaddr_storage	 peer, local;
+	char			 name[80];	/* "tcp 192.0.2.1:4000" */
+	uint64_t		 since;		/* ms, loop clock */
+	struct ev_ref		 io;
+	uint8_t			*in;		/* stream reassembly */
+	size_t			 inlen, incap;
+	uint8_t			*out;		/* unsent bytes */
+	size_t			 outlen, outcap;
+	LIST_HEAD(, reg_pe)	 pes;
+	uint32_t		 npes;
+	/* request-rate token bucket (per second, milli-tokens) */
+	uint64_t		 tokens, tokens_at;
+	uint64_t		 rx_msgs, tx_msgs;
+	bool			 closing;	/* close once out is flushed */
+	struct log_ratelimit	 rl;		/* its log lines */
+};
+
+struct listener {
+	struct registrar	*r;
+	int			 fd;
+	enum assoc_transport	 transport;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct ev_ref		 io;
+};
+
+struct registrar {
+	struct ev_loop		*loop;
+	struct registrar_config	 conf;
+	const char		*conf_file;
+	uint32_t		 server_id;
+	struct hs		*hs;
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	bool			 sctp_ok;	/* the kernel has SCTP */
+	TAILQ_HEAD(, assoc)	 assocs;
+	uint32_t		 nassocs;
+	uint64_t		 next_assoc_id;
+	struct ev_ref		 expiry;	/* next registration-life expiry */
+	struct ev_ref		 announce;
+	int			 announce_fd4, announce_fd6;
+	struct reg_stats	 stats;
+	uint64_t		 started;	/* ms */
+	struct log_ratelimit	 rl_peer;	/* peer-triggered lines overall */
+};
+
+/* asap_server.c */
+int	registrar_init(struct registrar *r, struct ev_loop *loop,
+	    const struct registrar_config *conf);
+void	registrar_shutdown(struct registrar *r);
+/* Apply a new configuration (SIGHUP): limits, timers, listeners. */
+int	registrar_reconfigure(struct registrar *r,
+	    const struct registrar_config *conf);
+/* Remove a PE registered here and free its state. */
+void	registrar_pe_remove(struct registrar *r, struct hs_pe *pe,
+	    const char *why);
+const char *assoc_transport_name(enum assoc_transport t);
+
+/* announce.c */
+int	announce_start(struct registrar *r);
+void	announce_stop(struct registrar *r);
+
+#endif

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# registrard: the registrar daemon.
+sbin_PROGRAMS += registrar/registrard
+registrar_registrard_SOURCES = \
+	registrar/main.c registrar/asap_server.c registrar/announce.c \
+	registrar/registrar.h registrar/regconf.h registrar/control.h
+registrar_registrard_LDADD = registrar/libcontrol.a registrar/libregconf.a \
+	registrar/libhandlespace.a lib/libanypool.a $(SCTP_LIBS) \
+	$(JANSSON_LIBS) $(MHD_LIBS)

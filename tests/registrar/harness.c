@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Test harness for registrard end-to-end tests; see harness.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+bool
+wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
+{
+	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+	struct timespec ts = { 0, 5 * 1000000 };
+
+	for (;;) {
+		if (cond(arg))
+			return true;
+		if (mono_ms() >= end)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* A free loopback port, or $ANYPOOL_TEST_PORT (the live capture uses 3863). */
+static uint16_t
+free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	const char *env = getenv("ANYPOOL_TEST_PORT");
+	uint16_t port = 0;
+	int fd;
+
+	if (env != NULL && atoi(env) > 0)
+		return (uint16_t)atoi(env);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static bool
+connectable(void *arg)
+{
+	struct daemon *d = arg;
+	struct client c;
+
+	if (client_connect(&c, d->port) != 0)
+		return false;
+	client_close(&c);
+	return true;
+}
+
+static int
+daemon_spawn(struct daemon *d)
+{
+	const char *bin = getenv("REGISTRARD");
+	int fd;
+
+	if (bin == NULL)
+		bin = "registrar/registrard";
+	d->pid = fork();
+	if (d->pid < 0)
+		return -1;
+	if (d->pid == 0) {
+		fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(bin, "registrard", "-d", "-v", "-f", d->conf, (char *)NULL);
+		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
+		_exit(127);
+	}
+	if (!wait_until(connectable, d, 10000)) {
+		fprintf(stderr, "registrard did not start; log %s:\n", d->log);
+		daemon_stop(d, SIGKILL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+daemon_start(struct daemon *d, const char *extra)
+{
+	char tmpl[] = "/tmp/anypool-e2e-XXXXXX";
+	FILE *f;
+
+	memset(d, 0, sizeof(*d));
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	snprintf(d->dir, sizeof(d->dir), "%s", tmpl);
+	snprintf(d->conf, sizeof(d->conf), "%s/registrard.conf", d->dir);
+	snprintf(d->sock, sizeof(d->sock), "%s/registrard.sock", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/registrard.log", d->dir);
+	d->port = free_port();
+	if ((f = fopen(d->conf, "w")) == NULL)
+		return -1;
+	fprintf(f, "listen on 127.0.0.1 port %u transport tcp\n"
+	    "control socket \"%s\"\n%s\n", d->port, d->sock,
+	    extra != NULL ? extra : "");
+	fclose(f);
+	return daemon_spawn(d);
+}
+
+int
+daemon_restart(struct daemon *d)
+{
+	return daemon_spawn(d);
+}
+
+bool
+daemon_alive(struct daemon *d)
+{
+	int st;
+
+	if (d->pid <= 0)
+		return false;
+	return waitpid(d->pid, &st, WNOHANG) == 0;
+}
+
+int
+daemon_stop(struct daemon *d, int sig)
+{
+	int st = 0;
+
+	if (d->pid <= 0)
+		return 0;
+	kill(d->pid, sig);
+	waitpid(d->pid, &st, 0);
+	d->pid = 0;
+	return st;
+}
+
+bool
+daemon_clean(const struct daemon *d, int status)
+{
+	char line[1024];
+	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	FILE *f;
+
+	if ((f = fopen(d->log, "r")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "Sanitizer") != NULL ||
+		    strstr(line, "runtime error") != NULL) {
+			fprintf(stderr, "registrard: %s", line);
+			ok = false;
+		}
+	fclose(f);
+	if (!ok)
+		fprintf(stderr, "registrard exit status 0x%x; log %s\n", status,
+		    d->log);
+	return ok;
+}
+
+int
+client_connect(struct client *c, uint16_t port)
+{
+	return client_connect_from(c, port, NULL);
+}
+
+int
+client_connect_from(struct client *c, uint16_t port, const char *src)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	int on = 1;
+
+	memset(c, 0, sizeof(*c));
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (src != NULL && (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
+	    bind(c->fd, (struct sockaddr *)&from, sizeof(from)) != 0)) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return 0;
+}
+
+void
+client_close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+int
+client_send(struct client *c, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(c->fd, b, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+client_recv(struct client *c, struct rsp_msg *m, int timeout_ms, bool raw)
+{
+	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	struct rsp_err err;
+	uint8_t ack[256];
+	ssize_t n;
+	long f;
+	int left;
+
+	for (;;) {
+		f = rsp_frame(c->in, c->inlen);
+		if (f > 0) {
+			memcpy(c->msg, c->in, (size_t)f);
+			c->msglen = (size_t)f;
+			memmove(c->in, c->in + f, c->inlen - (size_t)f);
+			c->inlen -= (size_t)f;
+			if (rsp_decode(RSP_PROTO_ASAP, c->msg, c->msglen,
+			    &(struct rsp_decode_opts){ .pool_handle_max =
+			    UINT16_MAX }, m, &err) != 0) {
+				fprintf(stderr, "client: undecodable message "
+				    "from registrard: %s\n", err.what);
+				return -1;
+			}
+			if (!raw && m->type == ASAP_ENDPOINT_KEEP_ALIVE &&
+			    m->has_pe_id) {
+				char h[300];
+
+				snprintf(h, sizeof(h), "%.*s", (int)m->handle.len,
+				    (const char *)m->handle.p);
+				client_send(c, ack, build_ka_ack(ack,
+				    sizeof(ack), h, m->pe_id));
+				continue;
+			}
+			return 1;
+		}
+		if (f < 0)
+			return -1;
+		left = (int)((int64_t)end - (int64_t)mono_ms());
+		if (left < 0)
+			left = 0;
+		/* Poll even with no time left: a zero timeout still reads. */
+		if (poll(&pfd, 1, left) <= 0) {
+			if (left == 0)
+				return 0;
+			continue;
+		}
+		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		if (n <= 0)
+			return -1;
+		c->inlen += (size_t)n;
+	}
+}
+
+int
+client_expect(struct client *c, uint8_t type, struct rsp_msg *m, int timeout_ms)
+{
+	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+	int rc, left;
+
+	for (;;) {
+		left = (int)((int64_t)end - (int64_t)mono_ms());
+		if (left <= 0)
+			return 0;
+		if ((rc = client_recv(c, m, left, false)) != 1)
+			return rc;
+		if (m->type == type)
+			return 1;
+	}
+}
+
+static void
+reg_pe(struct rsp_pe *pe, uint32_t id, uint32_t policy, uint32_t v0,
+    uint32_t v1, uint16_t port, int32_t life)
+{
+	int n = rsp_policy_nval(policy);
+
+	memset(pe, 0, sizeof(*pe));
+	pe->id = id;
+	pe->life = life;
+	pe->user.type = RSP_PARAM_TCP_TRANSPORT;
+	pe->user.port = port;
+	pe->user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
+	pe->user.naddr = 1;
+	rsp_addr_v4(&pe->user.addr[0], 0x7f000001);
+	pe->policy.type = policy;
+	pe->policy.nval = (uint8_t)(n > 0 ? n : 0);
+	pe->policy.val[0] = v0;
+	pe->policy.val[1] = v1;
+}
+
+size_t
+build_registration(uint8_t *buf, size_t cap, const char *pool, uint32_t id,
+    uint32_t policy, uint32_t v0, uint32_t v1, uint16_t port, int32_t life)
+{
+	struct rsp_pe pe;
+	struct wbuf w;
+	size_t m;
+
+	reg_pe(&pe, id, policy, v0, v1, port, life);
+	wbuf_init(&w, buf, cap);
+	m = rsp_put_msg_begin(&w, ASAP_REGISTRATION, 0);
+	rsp_put_handle(&w, pool, strlen(pool));
+	rsp_put_pe(&w, &pe);
+	rsp_put_msg_end(&w, m);
+	return w.err ? 0 : w.len;
+}
+
+static size_t
+build_handle_id(uint8_t *buf, size_t cap, uint8_t type, const char *pool,
+    uint32_t id)
+{
+	struct wbuf w;
+	size_t m;
+
+	wbuf_init(&w, buf, cap);
+	m = rsp_put_msg_begin(&w, type, 0);
+	rsp_put_handle(&w, pool, strlen(pool));
+	rsp_put_pe_id(&w, id);
+	rsp_put_msg_end(&w, m);
+	return w.err ? 0 : w.len;
+}
+
+size_t
+build_deregistration(uint8_t *buf, size_t cap, const char *pool, uint32_t id)
+{
+	return build_handle_id(buf, cap, ASAP_DEREGISTRATION, pool, id);
+}
+
+size_t
+build_unreachable(uint8_t *buf, size_t cap, const char *pool, uint32_t id)
+{
+	return build_handle_id(buf, cap, ASAP_ENDPOINT_UNREACHABLE, pool, id);
+}
+
+size_t
+build_ka_ack(uint8_t *buf, size_t cap, const char *pool, uint32_t id)
+{
+	return build_handle_id(buf, cap, ASAP_ENDPOINT_KEEP_ALIVE_ACK, pool, id);
+}
+
+size_t
+build_resolution(uint8_t *buf, size_t cap, const char *pool, uint32_t items)
+{
+	struct wbuf w;
+	size_t m;
+
+	wbuf_init(&w, buf, cap);
+	m = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, pool, strlen(pool));
+	if (items != 0)
+		rsp_put_hropt(&w, items);
+	rsp_put_msg_end(&w, m);
+	return w.err ? 0 : w.len;
+}
+
+int
+do_register(struct client *c, const char *pool, uint32_t id, uint32_t policy,
+    uint32_t v0, uint32_t v1, int32_t life_ms, uint16_t *ret_cause)
+{
+	uint8_t buf[512];
+	struct rsp_msg m;
+
+	if (client_send(c, buf, build_registration(buf, sizeof(buf), pool, id,
+	    policy, v0, v1, 7000, life_ms)) != 0)
+		return -1;
+	if (client_expect(c, ASAP_REGISTRATION_RESPONSE, &m, 5000) != 1)
+		return -1;
+	if (ret_cause != NULL)
+		*ret_cause = m.has_error && m.error.ncause > 0 ?
+		    m.error.cause[0].code : 0xffff;
+	return (m.flags & ASAP_FLAG_REJECT) ? 1 : 0;
+}
+
+int
+do_resolve(struct client *c, const char *pool, uint32_t items, uint32_t *ids,
+    size_t max, uint16_t *ret_cause)
+{
+	uint8_t buf[512];
+	struct rsp_iter it;
+	struct rsp_msg m;
+	struct rsp_pe pe;
+	size_t n = 0;
+
+	if (client_send(c, buf, build_resolution(buf, sizeof(buf), pool,
+	    items)) != 0)
+		return -1;
+	if (client_expect(c, ASAP_HANDLE_RESOLUTION_RESPONSE, &m, 5000) != 1)
+		return -1;
+	if (m.has_error) {
+		if (ret_cause != NULL)
+			*ret_cause = m.error.cause[0].code;
+		return -2;
+	}
+	rsp_iter_init(&it, &m);
+	while (rsp_iter_pe(&it, NULL, &pe) && n < max)
+		ids[n++] = pe.id;
+	return (int)n;
+}
+
+int
+control_query(const struct daemon *d, const char *cmd, char *out, size_t cap)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pollfd pfd;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (strlen(d->sock) >= sizeof(sun.sun_path))
+		return -1;
+	memcpy(sun.sun_path, d->sock, strlen(d->sock) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0 ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (len + 1 < cap && poll(&pfd, 1, 5000) > 0) {
+		n = recv(fd, out + len, cap - 1 - len, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (out[len - 1] == '\n')
+			break;
+	}
+	out[len] = '\0';
+	close(fd);
+	return len > 0 ? 0 : -1;
+}

@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# registrard end to end: the real daemon, raw ASAP clients on loopback.
+check_LIBRARIES = tests/registrar/libharness.a
+tests_registrar_libharness_a_SOURCES = tests/registrar/harness.c \
+	tests/registrar/harness.h
+check_PROGRAMS += tests/registrar/test_registrar
+TESTS += tests/registrar/test_registrar
+tests_registrar_test_registrar_SOURCES = tests/registrar/test_registrar.c
+tests_registrar_test_registrar_CFLAGS = $(UNITCFLAGS)
+tests_registrar_test_registrar_LDADD = tests/registrar/libharness.a \
+	tests/common/libtestcommon.a $(UNITLIBS)
+TESTS += tests/registrar/live-judge.sh
+EXTRA_DIST += tests/registrar/live-judge.sh
