@@ -8,3 +8,5 @@ include $(srcdir)/tests/unit/handlespace.mk
 include $(srcdir)/tests/unit/codec.mk
 include $(srcdir)/tests/wire/local.mk
 include $(srcdir)/tests/bench/local.mk
+include $(srcdir)/tests/unit/client.mk
+include $(srcdir)/tests/registrar/local.mk

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libasap: the client side of RSerPool ASAP (RFC 5352) for pool elements
+ * (PEs) and pool users (PUs).  A context (struct asap_ctx) holds the list of
+ * registrar (ENRP server) addresses, the association to the home registrar
+ * found by the server hunt (RFC 5352 §3.6), the PEs registered through it,
+ * the handle resolution cache and the PU sessions.  Everything runs on the
+ * context's own event loop, which an application either drives itself
+ * (asap_fd() + asap_process() + asap_next_timeout_ms()) or lets the blocking
+ * calls drive.  Not thread-safe: use one context per thread.  The library
+ * never exits the process and logs only through asap_set_debug_log().
+ *
+ * Transport to the registrar: the TCP mapping (ASAP messages back to back on
+ * a TCP connection to port 3863, each padded to a multiple of 4 bytes).
+ *
+ * PE <-> PU sessions over TCP (see client/SESSION.md).  When the PE
+ * registered Transport Use = DATA plus CONTROL (the default here), every
+ * frame on the connection has a 4-byte header:
+ *
+ *     u8 kind    0 = user data, 1 = one ASAP message (COOKIE, COOKIE_ECHO,
+ *                BUSINESS_CARD, ERROR) encoded as on the wire, padding included
+ *     u8 flags   0 (ignored on receipt)
+ *     u16 len    payload length in bytes, big-endian (0..65535)
+ *
+ * followed by len bytes of payload.  Frames of an unknown kind are skipped.
+ * With Transport Use = DATA only the connection carries the raw user byte
+ * stream and there is no control channel (no cookies, no business cards).
+ *
+ * Conventions: functions return 0 (or a count) on success and a negative
+ * errno value on failure; pool handles are byte strings (handle, handle_len),
+ * at most ASAP_POOL_HANDLE_MAX bytes.  Callbacks run from inside
+ * asap_process() or a blocking call, never from the call that set them up.
+ */
+#ifndef ASAP_H
+#define ASAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct asap_ctx;
+struct asap_pe;
+struct asap_session;
+struct asap_pe_session;
+
+#define ASAP_POOL_HANDLE_MAX	32	/* bytes, as rsplib's registrar */
+#define ASAP_MAX_ADDRS		16	/* addresses in one transport */
+#define ASAP_DEFAULT_PORT	3863	/* registrar port (TCP mapping) */
+
+/* Member selection policies, RFC 5356 §7.1 (values on the wire). */
+#define ASAP_POLICY_ROUND_ROBIN			0x00000001u
+#define ASAP_POLICY_WEIGHTED_ROUND_ROBIN	0x00000002u	/* weight */
+#define ASAP_POLICY_RANDOM			0x00000003u
+#define ASAP_POLICY_WEIGHTED_RANDOM		0x00000004u	/* weight */
+#define ASAP_POLICY_PRIORITY			0x00000005u	/* priority */
+#define ASAP_POLICY_LEAST_USED			0x40000001u	/* load */
+#define ASAP_POLICY_LEAST_USED_DEGRADATION	0x40000002u	/* load, degradation */
+#define ASAP_POLICY_PRIORITY_LEAST_USED		0x40000003u	/* load, degradation */
+#define ASAP_POLICY_RANDOMIZED_LEAST_USED	0x40000004u	/* load */
+
+/* Transport types (the RFC 5354 parameter types of user transports). */
+#define ASAP_TRANSPORT_SCTP	0x0004
+#define ASAP_TRANSPORT_TCP	0x0005
+#define ASAP_TRANSPORT_UDP	0x0006
+
+/* Transport Use, RFC 5354 §3.4. */
+#define ASAP_USE_DATA		0
+#define ASAP_USE_DATA_CONTROL	1
+
+/* Error causes of RFC 5354 §3.12 reported in status events. */
+#define ASAP_CAUSE_INVALID_VALUES		0x0003
+#define ASAP_CAUSE_NON_UNIQUE_PE_ID		0x0004
+#define ASAP_CAUSE_INCONSISTENT_POLICY		0x0005
+#define ASAP_CAUSE_LACK_OF_RESOURCES		0x0006
+#define ASAP_CAUSE_INCONSISTENT_TRANSPORT	0x0007
+#define ASAP_CAUSE_INCONSISTENT_DATA_CTRL	0x0008
+#define ASAP_CAUSE_UNKNOWN_POOL_HANDLE		0x0009
+#define ASAP_CAUSE_SECURITY			0x000a
+
+/* A member selection policy and its values (up to 4 uint32 fields). */
+struct asap_policy {
+	uint32_t	 type;		/* ASAP_POLICY_* */
+	unsigned int	 nvalue;	/* 0 = as many as the policy defines */
+	uint32_t	 value[4];	/* weight, priority or load [, degradation] */
+};
+
+/* One pool element as a resolution or a business card describes it. */
+struct asap_pe_info {
+	uint32_t	 id;		/* PE identifier */
+	uint32_t	 home_id;	/* its home registrar's id, 0 if unknown */
+	struct asap_policy policy;
+	uint16_t	 transport;	/* ASAP_TRANSPORT_* */
+	uint16_t	 use;		/* ASAP_USE_* */
+	unsigned int	 naddr;
+	struct sockaddr_storage addr[ASAP_MAX_ADDRS];	/* port included */
+};
+
+/* The answer to a handle resolution. */
+struct asap_resolution {
+	int		 error;		/* 0, -ENOENT (unknown pool), -ETIMEDOUT... */
+	uint16_t	 cause;		/* ASAP_CAUSE_* from the registrar, or 0 */
+	bool		 stale;		/* served from a stale cache entry */
+	uint32_t	 policy;	/* overall pool policy (RR if not sent) */
+	size_t		 npe;
+	const struct asap_pe_info *pe;	/* npe entries, valid during the call */
+};
+
+/* Context ----------------------------------------------------------------- */
+
+/*
+ * Settings of a context; zero means the default given.  All times in ms.
+ */
+struct asap_config {
+	uint32_t	 request_timeout_ms;	/* T1-ENRPrequest, 3000 */
+	uint32_t	 max_request_retransmit;/* MAX-REQUEST-RETRANSMIT, 2 */
+	uint32_t	 registration_timeout_ms;/* T2-registration, 3000 */
+	uint32_t	 deregistration_timeout_ms; /* T3, 3000 */
+	uint32_t	 max_reg_attempt;	/* MAX-REG-ATTEMPT, 2 */
+	uint32_t	 hunt_timeout_ms;	/* T5-Serverhunt initial, 5000 */
+	uint32_t	 retran_max_ms;		/* RETRAN-MAX (T5 cap), 60000 */
+	uint32_t	 stale_cache_ms;	/* stale_cache_value, 5000 */
+	uint32_t	 resolve_items;		/* Hropt items, 3; UINT32_MAX: all */
+};
+
+/*
+ * New context.  registrars: comma-separated "host[:port]" or "[v6]:port"
+ * entries (default port 3863); a single anycast address is a valid list.
+ * Host names are resolved here (getaddrinfo), each address becoming one
+ * hunt candidate.  cfg may be NULL.  NULL on failure with errno set.
+ */
+struct asap_ctx	*asap_ctx_new(const char *registrars, const struct asap_config *cfg);
+/*
+ * Free the context: every PE (without deregistering: call
+ * asap_pe_deregister() first for a clean shutdown), session and pending
+ * request; pending resolution callbacks are not called.  NULL-safe.  Not
+ * from inside one of the context's callbacks.
+ */
+void		 asap_ctx_free(struct asap_ctx *ctx);
+
+/*
+ * A function receiving the library's debug lines (without newline); NULL
+ * (the default) discards them.
+ */
+void		 asap_set_debug_log(struct asap_ctx *ctx,
+		    void (*fn)(void *arg, const char *line), void *arg);
+
+/*
+ * For tests: replace the clock (ms, never going backwards; NULL restores
+ * CLOCK_MONOTONIC).  Set it before anything starts a timer.
+ */
+void		 asap_set_clock(struct asap_ctx *ctx,
+		    uint64_t (*now_ms)(void *arg), void *arg);
+
+/* Event loop integration ---------------------------------------------------- */
+
+/*
+ * A file descriptor (an epoll instance) that polls readable whenever the
+ * library has work; then call asap_process().  Never close it.
+ */
+int		 asap_fd(const struct asap_ctx *ctx);
+/*
+ * Do everything that is ready without blocking: I/O, due timers, callbacks.
+ * Returns the number of callbacks run, or -errno.
+ */
+int		 asap_process(struct asap_ctx *ctx);
+/*
+ * Milliseconds until the next timer is due (0 if one is due now), or -1 if
+ * none: a poll() timeout for the application's loop.
+ */
+int		 asap_next_timeout_ms(const struct asap_ctx *ctx);
+
+/*
+ * Blocking helpers: asap_run_once() waits at most timeout_ms (-1: until
+ * something happens) and processes; asap_run() repeats until asap_break()
+ * is called (from a callback or a signal handler's flag check) and returns
+ * 0, or -errno.
+ */
+int		 asap_run_once(struct asap_ctx *ctx, int timeout_ms);
+int		 asap_run(struct asap_ctx *ctx);
+void		 asap_break(struct asap_ctx *ctx);
+
+/*
+ * The home registrar: its server identifier (0 until a keep-alive told it)
+ * and address ("ip:port") if an association is up.  0, or -ENOTCONN.
+ */
+int		 asap_home(const struct asap_ctx *ctx, uint32_t *ret_id,
+		    char *addr_buf, size_t addr_len);
+
+/* Pool element ------------------------------------------------------------ */
+
+enum asap_pe_event {
+	ASAP_PE_REGISTERED = 1,	/* (re-)registration accepted */
+	ASAP_PE_REJECTED,	/* registrar said no: see cause; not retried */
+	ASAP_PE_FAILED,		/* MAX-REG-ATTEMPT reached: see error; retrying */
+	ASAP_PE_HOME_CHANGED,	/* new home registrar (id and/or address) */
+	ASAP_PE_DEREGISTERED,	/* deregistration done (error: -ETIMEDOUT...) */
+};
+
+struct asap_pe_status {
+	enum asap_pe_event event;
+	uint32_t	 pe_id;
+	uint16_t	 cause;		/* REJECTED (and accepted-with-warning) */
+	int		 error;		/* FAILED, DEREGISTERED */
+	uint32_t	 home_id;	/* registrar's server id, 0 if unknown */
+	const char	*home_addr;	/* "ip:port" of the association */
+};
+
+typedef void (*asap_pe_cb)(struct asap_pe *pe, const struct asap_pe_status *st,
+    void *arg);
+
+/* What a PE registers. */
+struct asap_pe_config {
+	const void	*handle;		/* pool handle */
+	size_t		 handle_len;
+	uint32_t	 pe_id;			/* 0: random (getrandom) */
+	struct asap_policy policy;		/* type 0: round robin */
+	uint16_t	 transport;		/* 0: ASAP_TRANSPORT_TCP */
+	uint16_t	 use;			/* ASAP_USE_DATA_CONTROL unless
+						   use_data_only */
+	bool		 use_data_only;
+	uint16_t	 port;			/* user transport port */
+	/*
+	 * Addresses of the user transport.  None, or a wildcard, means the
+	 * local address of the association to the registrar.
+	 */
+	unsigned int	 naddr;
+	struct sockaddr_storage addr[ASAP_MAX_ADDRS];
+	uint32_t	 reregistration_ms;	/* T4, 30000; life = 3x (ms) */
+	asap_pe_cb	 cb;			/* status events, may be NULL */
+	void		*cb_arg;
+};
+
+/*
+ * Start registering a PE; the status callback tells the outcome.  The
+ * library keeps the registration alive: re-registers every interval,
+ * answers keep-alives, hunts for another registrar and re-registers with the
+ * same PE identifier when the association is lost.  NULL with errno set if
+ * the configuration is invalid.
+ */
+struct asap_pe	*asap_pe_register(struct asap_ctx *ctx,
+		    const struct asap_pe_config *cfg);
+/* Re-register now with new policy values (e.g. load); 0 or -errno. */
+int		 asap_pe_update_policy(struct asap_pe *pe,
+		    const struct asap_policy *policy);
+/* Convenience: the policy's first load-carrying value := load. */
+int		 asap_pe_update_load(struct asap_pe *pe, uint32_t load);
+/*
+ * Deregister (RFC 5352 §3.3); ASAP_PE_DEREGISTERED follows.  The PE stays
+ * allocated until asap_pe_free().
+ */
+int		 asap_pe_deregister(struct asap_pe *pe);
+/* Deregister and wait at most timeout_ms; 0, -ETIMEDOUT or -errno. */
+int		 asap_pe_deregister_blocking(struct asap_pe *pe, int timeout_ms);
+/* Forget the PE locally (no message sent).  NULL-safe. */
+void		 asap_pe_free(struct asap_pe *pe);
+uint32_t	 asap_pe_id(const struct asap_pe *pe);
+bool		 asap_pe_is_registered(const struct asap_pe *pe);
+/* The PE's own entry as last registered (addresses filled in). */
+int		 asap_pe_info(const struct asap_pe *pe, struct asap_pe_info *ret);
+
+/* Pool user: resolution ---------------------------------------------------- */
+
+typedef void (*asap_resolve_cb)(struct asap_ctx *ctx,
+    const struct asap_resolution *res, void *arg);
+
+/*
+ * Resolve a pool handle (RFC 5352 §3.4).  A fresh cache entry answers
+ * without asking; a stale or missing one sends ASAP_HANDLE_RESOLUTION (with
+ * the Handle Resolution Option asking for resolve_items PEs) to the home
+ * registrar, hunting for one first if needed.  If the registrar cannot be
+ * reached after MAX-REQUEST-RETRANSMIT retransmissions, a stale entry still
+ * answers (res->stale) and otherwise res->error is -ETIMEDOUT.  The callback
+ * runs exactly once, unless the context is freed first.
+ */
+int		 asap_pu_resolve(struct asap_ctx *ctx, const void *handle,
+		    size_t handle_len, asap_resolve_cb cb, void *arg);
+/*
+ * Blocking resolution: fills at most max entries of ret_pe, *ret_n (total
+ * number received, may exceed max) and *ret_policy (may be NULL).  0,
+ * -ENOENT (unknown pool handle), -ETIMEDOUT or -errno.
+ */
+int		 asap_pu_resolve_blocking(struct asap_ctx *ctx,
+		    const void *handle, size_t handle_len,
+		    struct asap_pe_info *ret_pe, size_t max, size_t *ret_n,
+		    uint32_t *ret_policy, int timeout_ms);
+/* Drop the cache entry of a pool (handle NULL: all entries). */
+void		 asap_pu_cache_purge(struct asap_ctx *ctx, const void *handle,
+		    size_t handle_len);
+/*
+ * Report a PE unreachable (ASAP_ENDPOINT_UNREACHABLE to the home registrar,
+ * RFC 5352 §3.9) and drop it from the cache.  A PE already reported within
+ * the stale cache time is not reported again.  0, or -errno.
+ */
+int		 asap_pu_report_unreachable(struct asap_ctx *ctx,
+		    const void *handle, size_t handle_len, uint32_t pe_id);
+
+/* Pool user: sessions (GETPRIMARYSERVER / GETNEXTSERVER) ------------------ */
+
+enum asap_session_event {
+	ASAP_SESSION_CONNECTED = 1,	/* connected to a PE (pe_id) */
+	ASAP_SESSION_FAILOVER,		/* a PE failed; moving to another */
+	ASAP_SESSION_WAITING,		/* no PE usable right now; retrying */
+	ASAP_SESSION_CLOSED,		/* closed by asap_session_close() */
+};
+
+struct asap_session_status {
+	enum asap_session_event event;
+	uint32_t	 pe_id;		/* the PE now used (CONNECTED) */
+	uint32_t	 old_pe_id;	/* the PE that failed (FAILOVER) */
+	int		 error;		/* why it failed (FAILOVER, WAITING) */
+	uint64_t	 failover_ms;	/* CONNECTED after a failover: time
+					   since the old PE was found failed */
+	bool		 cookie_echoed;	/* CONNECTED: a cookie echo was sent */
+};
+
+struct asap_session_callbacks {
+	/* User data from the PE. */
+	void	(*data)(struct asap_session *s, const void *p, size_t len,
+		    void *arg);
+	/* Session events (connected, failover...). */
+	void	(*status)(struct asap_session *s,
+		    const struct asap_session_status *st, void *arg);
+	/* A cookie from the PE (already stored for the next failover). */
+	void	(*cookie)(struct asap_session *s, const void *p, size_t len,
+		    void *arg);
+	/* A business card: the PE's pool and preferred failover order. */
+	void	(*business_card)(struct asap_session *s, const void *handle,
+		    size_t handle_len, const struct asap_pe_info *pe, size_t npe,
+		    void *arg);
+};
+
+/*
+ * Open a session to a pool: resolve (cache first), pick a PE by the pool
+ * policy (RFC 5356 PU rules), connect to it over TCP.  On a connection
+ * failure the session reports the PE unreachable (once), picks the next PE
+ * (the business card's order first, then the policy; re-resolving when the
+ * list is exhausted or stale), echoes the last cookie as the first control
+ * message to the new PE and tells the status callback.  User data given to
+ * asap_session_send() while no PE is connected is queued and sent after
+ * failover (data already written to a failed PE may be lost).
+ */
+struct asap_session *asap_session_new(struct asap_ctx *ctx, const void *handle,
+		    size_t handle_len, const struct asap_session_callbacks *cb,
+		    void *arg);
+/* Queue user data (at most 65535 bytes per call); 0 or -errno. */
+int		 asap_session_send(struct asap_session *s, const void *p,
+		    size_t len);
+/*
+ * GETNEXTSERVER: give up the current PE (e.g. it stopped answering), report
+ * it unreachable and fail over.  0 or -errno.
+ */
+int		 asap_session_failover(struct asap_session *s);
+/* Send our own business card (a PU that is also a PE). 0 or -errno. */
+int		 asap_session_send_business_card(struct asap_session *s,
+		    const struct asap_pe *own);
+/* The PE in use, 0 if none. */
+uint32_t	 asap_session_pe_id(const struct asap_session *s);
+bool		 asap_session_is_connected(const struct asap_session *s);
+/* Close and free; no callback runs afterwards.  NULL-safe. */
+void		 asap_session_close(struct asap_session *s);
+
+/* Pool element: the PE's end of a session ---------------------------------- */
+
+struct asap_pe_session_callbacks {
+	void	(*data)(struct asap_pe_session *s, const void *p, size_t len,
+		    void *arg);
+	/* A cookie echo from a PU that failed over to us. */
+	void	(*cookie_echo)(struct asap_pe_session *s, const void *p,
+		    size_t len, void *arg);
+	void	(*business_card)(struct asap_pe_session *s, const void *handle,
+		    size_t handle_len, const struct asap_pe_info *pe, size_t npe,
+		    void *arg);
+	/* The PU went away (error 0: orderly close).  Free the session. */
+	void	(*closed)(struct asap_pe_session *s, int error, void *arg);
+};
+
+/*
+ * Serve an accepted connection (the library takes the fd, makes it
+ * non-blocking and closes it when the session is freed).  data_only: the
+ * PE registered Transport Use = DATA (raw stream, no control channel).
+ */
+struct asap_pe_session *asap_pe_session_new(struct asap_ctx *ctx, int fd,
+		    bool data_only, const struct asap_pe_session_callbacks *cb,
+		    void *arg);
+int		 asap_pe_session_send(struct asap_pe_session *s, const void *p,
+		    size_t len);
+/* ASAP_COOKIE (at most 65000 bytes); 0 or -errno. */
+int		 asap_pe_session_send_cookie(struct asap_pe_session *s,
+		    const void *cookie, size_t len);
+/*
+ * ASAP_BUSINESS_CARD: the PE's pool handle, itself first and then the other
+ * PEs of its pool known from the resolution cache (RFC 5352 §3.11).
+ */
+int		 asap_pe_session_send_business_card(struct asap_pe_session *s,
+		    const struct asap_pe *own);
+void		 asap_pe_session_free(struct asap_pe_session *s);
+
+/* Helpers ------------------------------------------------------------------ */
+
+/* Policy name ("rr", "wrr", "random", "wrandom", "prio", "lu", "lud", "plu",
+ * "rlu") <-> type; 0 if unknown / "?" for an unknown type. */
+uint32_t	 asap_policy_parse(const char *name);
+const char	*asap_policy_str(uint32_t type);
+/* Number of values a policy carries, or -1 if unknown. */
+int		 asap_policy_nvalue(uint32_t type);
+/* "ip:port" or "[ip6]:port" of a sockaddr, into buf. */
+const char	*asap_sockaddr_str(const struct sockaddr_storage *ss, char *buf,
+		    size_t len);
+/* Parse "host[:port]" / "[v6]:port" (numeric host only); 0 or -EINVAL. */
+int		 asap_sockaddr_parse(const char *s, uint16_t default_port,
+		    struct sockaddr_storage *ret);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASAP_H */

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# libasap (public ASAP client library) and the demo tools asap-pe / asap-pu.
+# The lib/ sources the library needs are compiled into it again with
+# per-target CFLAGS, so their libtool objects do not clash with the
+# objects of the static lib/libanypool.a.
+lib_LTLIBRARIES = client/libasap.la
+include_HEADERS = client/asap.h
+client_libasap_la_SOURCES = \
+	client/asap.h client/asap_int.h \
+	client/ctx.c client/conn.c client/pe.c client/pu.c client/session.c \
+	lib/buf.c lib/buf.h lib/rserpool.h \
+	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h \
+	lib/event.c lib/event.h
+client_libasap_la_CFLAGS = $(AM_CFLAGS)
+client_libasap_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
+	-Wl,--version-script=$(srcdir)/client/libasap.map
+EXTRA_client_libasap_la_DEPENDENCIES = $(srcdir)/client/libasap.map
+EXTRA_DIST += client/libasap.map client/SESSION.md
+
+bin_PROGRAMS += client/asap-pe client/asap-pu
+client_asap_pe_SOURCES = client/asap-pe.c
+client_asap_pe_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+client_asap_pe_LDADD = client/libasap.la $(OPENSSL_LIBS)
+client_asap_pu_SOURCES = client/asap-pu.c
+client_asap_pu_CFLAGS = $(AM_CFLAGS)
+client_asap_pu_LDADD = client/libasap.la
+
+dist_man_MANS += client/asap-pe.1 client/asap-pu.1 client/libasap.3
