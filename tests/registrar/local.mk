@@ -11,3 +11,5 @@ tests_registrar_test_registrar_LDADD = tests/registrar/libharness.a \
 	tests/common/libtestcommon.a $(UNITLIBS)
 TESTS += tests/registrar/live-judge.sh
 EXTRA_DIST += tests/registrar/live-judge.sh
+TESTS += tests/registrar/clients.sh
+EXTRA_DIST += tests/registrar/clients.sh
