@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * End-to-end tests of registrard over loopback TCP: the real daemon, raw ASAP
- * clients.  Registration of 100+ PEs across pools of every policy and
+ * End-to-end tests of registrard over loopback TCP (or SCTP, with
+ * ANYPOOL_TEST_TRANSPORT=sctp): the real daemon, raw ASAP clients.  Registration of 100+ PEs across pools of every policy and
  * resolution by policy; re-registration updates; rejections with their RFC
  * causes; deregistration; loss of an association; keep-alive timeout; the
  * Endpoint Unreachable threshold; registration-life expiry; and the bad
@@ -266,6 +266,88 @@ test_limits(void **state)
 	client_close(&b);
 }
 
+static int
+setup_global_limits(void **state)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+
+	if (d == NULL || daemon_start(d, "limits {\n\tassociations 3\n"
+	    "\tmessage-size 512\n}\n") != 0)
+		return -1;
+	*state = d;
+	return 0;
+}
+
+struct served_ctx {
+	struct daemon	*d;
+	struct client	*c;
+};
+
+static bool
+new_assoc_served(void *arg)
+{
+	struct served_ctx *s = arg;
+	uint32_t ids[2];
+
+	client_close(s->c);
+	if (client_connect(s->c, s->d->port) != 0)
+		return false;
+	return do_resolve(s->c, "nosuchpool", 1, ids, 2, NULL) == -2;
+}
+
+/* Global limits: associations, message size. */
+static void
+test_global_limits(void **state)
+{
+	static char big[600];
+	struct daemon *d = *state;
+	struct client c[4];
+	struct served_ctx sc = { d, &c[3] };
+	struct rsp_msg m;
+	uint8_t buf[1024];
+	uint32_t ids[2];
+	int i, rc;
+
+	/* The daemon's start-up probe connection may still be counted. */
+	assert_true(wait_until(new_assoc_served, &sc, 5000));
+	client_close(&c[3]);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(client_connect(&c[i], d->port), 0);
+		assert_int_equal(do_resolve(&c[i], "nosuchpool", 1, ids, 2,
+		    NULL), -2);
+	}
+	/* A fourth association: accepted by the kernel, closed by registrard. */
+	assert_int_equal(client_connect(&c[3], d->port), 0);
+	assert_int_equal(do_resolve(&c[3], "nosuchpool", 1, ids, 2, NULL), -1);
+	client_close(&c[3]);
+	/* One goes: room for another. */
+	client_close(&c[2]);
+	assert_true(wait_until(new_assoc_served, &sc, 5000));
+	client_close(&c[3]);
+
+	/* A message longer than message-size: Lack of Resources, closed. */
+	memset(big, 'x', sizeof(big));
+	{
+		struct wbuf w;
+		size_t s;
+
+		wbuf_init(&w, buf, sizeof(buf));
+		s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+		rsp_put_handle(&w, big, sizeof(big));
+		rsp_put_msg_end(&w, s);
+		assert_int_equal(client_send(&c[0], buf, w.len), 0);
+	}
+	rc = client_recv(&c[0], &m, 3000, true);
+	assert_int_equal(rc, 1);
+	assert_int_equal(m.type, ASAP_ERROR);
+	assert_int_equal(m.error.cause[0].code, RSP_CAUSE_LACK_OF_RESOURCES);
+	assert_int_equal(client_recv(&c[0], &m, 3000, true), -1);
+	/* The other association is unaffected. */
+	assert_int_equal(do_resolve(&c[1], "nosuchpool", 1, ids, 2, NULL), -2);
+	client_close(&c[0]);
+	client_close(&c[1]);
+}
+
 struct gone_ctx {
 	struct daemon	*d;
 	struct client	*pu;
@@ -518,12 +600,18 @@ test_bad_input_matrix(void **state)
 		/* A parameter of length 0 is no parameter to point at. */
 		expect_outcome(d, msg, len + 8, E_ERROR, RSP_CAUSE_UNSPECIFIED,
 		    what);
-		/* Length below 4: the stream cannot be framed any more. */
+		/*
+		 * Length below 4: a TCP stream cannot be framed any more, so
+		 * the registrar reports and closes the association.  Over
+		 * SCTP the message boundary survives: an ASAP Error about the
+		 * length suffices and the association goes on.
+		 */
 		memcpy(msg, buf, len);
 		msg[2] = 0;
 		msg[3] = 3;
 		snprintf(what, sizeof(what), "%s length 3", samples[i].name);
-		expect_outcome(d, msg, len, E_CLOSE, 0, what);
+		expect_outcome(d, msg, len, harness_sctp() ? E_ERROR : E_CLOSE,
+		    RSP_CAUSE_INVALID_VALUES, what);
 	}
 
 	/* Bad padding after a parameter: Invalid Values, with that parameter. */
@@ -682,6 +770,8 @@ main(void)
 		    setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_limits,
 		    setup_limits, teardown),
+		cmocka_unit_test_setup_teardown(test_global_limits,
+		    setup_global_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_association_loss,
 		    setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive,
