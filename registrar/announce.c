@@ -94,8 +94,8 @@ announce_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 			continue;
 		if (sendto(fd, buf, len, 0, (const struct sockaddr *)&g->ss,
 		    g->sslen) == -1)
-			log_rl_warnx(&r->rl_peer, ev_now(loop), "server "
-			    "announce: %s", strerror(errno));
+			log_rl_warnx(&r->rl_announce, ev_now(loop), "server "
+			    "announce to group %zu: %s", i + 1, strerror(errno));
 		else
 			r->stats.announces_sent++;
 	}

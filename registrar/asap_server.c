@@ -1050,6 +1050,24 @@ tcp_tune(struct registrar *r, int fd)
 }
 
 static void
+sctp_tune(int fd)
+{
+	struct sctp_event_subscribe ev;
+	int on = 1;
+
+	setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+	/*
+	 * Linux subscribes a new socket to no events at all, and without
+	 * sctp_data_io_event sctp_recvmsg() fills in no sctp_sndrcvinfo:
+	 * every message would look like PPID 0 and be ignored.
+	 */
+	memset(&ev, 0, sizeof(ev));
+	ev.sctp_data_io_event = 1;
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) == -1)
+		log_warn("setsockopt SCTP_EVENTS");
+}
+
+static void
 listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	struct listener *l = arg;
@@ -1058,7 +1076,7 @@ listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 	socklen_t sl = sizeof(ss);
 	struct assoc *as;
 	char a[64];
-	int fd, on = 1;
+	int fd;
 
 	(void)loop;
 	(void)revents;
@@ -1093,8 +1111,7 @@ listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 		if (l->transport == ASSOC_TCP)
 			tcp_tune(r, fd);
 		else
-			setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &on,
-			    sizeof(on));
+			sctp_tune(fd);
 		if (ev_fd_add(r->loop, fd, EV_READ, assoc_io, as, &as->io) != 0)
 			fatal("%s: ev_fd_add", __func__);
 		TAILQ_INSERT_TAIL(&r->assocs, as, entry);
@@ -1251,6 +1268,7 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 	r->announce_fd4 = r->announce_fd6 = -1;
 	TAILQ_INIT(&r->assocs);
 	r->rl_peer = (struct log_ratelimit)LOG_RATELIMIT_INIT(50, 1000);
+	r->rl_announce = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
 	r->server_id = conf->server_id;
 	while (r->server_id == 0)
 		if (getrandom(&r->server_id, sizeof(r->server_id), 0) !=

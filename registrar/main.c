@@ -118,10 +118,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((loop = ev_loop_new()) == NULL)
 		fatal("event loop");
-	if ((rc = registrar_init(&reg, loop, conf)) != 0)
+	rc = registrar_init(&reg, loop, conf);
+	free(conf);
+	if (rc != 0)
 		fatalx("cannot start: %s", strerror(-rc));
 	reg.conf_file = file;
-	free(conf);
 	if (control_start(&reg) != 0)
 		fatalx("cannot open the control socket %s",
 		    reg.conf.control_socket);

@@ -103,6 +103,7 @@ struct registrar {
 	struct reg_stats	 stats;
 	uint64_t		 started;	/* ms */
 	struct log_ratelimit	 rl_peer;	/* peer-triggered lines overall */
+	struct log_ratelimit	 rl_announce;	/* a failing announce: once a minute */
 };
 
 /* asap_server.c */

@@ -13,3 +13,5 @@ TESTS += tests/registrar/live-judge.sh
 EXTRA_DIST += tests/registrar/live-judge.sh
 TESTS += tests/registrar/clients.sh
 EXTRA_DIST += tests/registrar/clients.sh
+TESTS += tests/registrar/announce.sh
+EXTRA_DIST += tests/registrar/announce.sh
