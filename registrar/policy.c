@@ -39,29 +39,20 @@ hs_policy_kind(uint32_t type)
 	}
 }
 
-/* RFC 5356 §7.1: the fields each policy carries after its type. */
+/*
+ * RFC 5356 §7.1: the fields each policy carries after its type (the
+ * codec's table); -1 for the reserved, invalid types; 0 for unknown ones,
+ * whose values are kept as they are.
+ */
 int
 hs_policy_nval(uint32_t type)
 {
-	switch (type) {
-	case 0x00000000:
-	case 0x40000000:
-		return -1;	/* reserved, invalid */
-	case RSP_POLICY_ROUND_ROBIN:
-	case RSP_POLICY_RANDOM:
-		return 0;
-	case RSP_POLICY_WEIGHTED_ROUND_ROBIN:
-	case RSP_POLICY_WEIGHTED_RANDOM:
-	case RSP_POLICY_PRIORITY:
-	case RSP_POLICY_LEAST_USED:
-	case RSP_POLICY_RANDOMIZED_LEAST_USED:
-		return 1;
-	case RSP_POLICY_LEAST_USED_DEGRADATION:
-	case RSP_POLICY_PRIORITY_LEAST_USED:
-		return 2;
-	default:
-		return 0;	/* unknown: values kept as they are */
-	}
+	int n;
+
+	if ((type & ~RSP_POLICY_FLAG_ADAPTIVE) == 0)
+		return -1;
+	n = rsp_policy_nval(type);
+	return n < 0 ? 0 : n;
 }
 
 /* --- keys ------------------------------------------------------------- */
