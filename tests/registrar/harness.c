@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Test harness for registrard end-to-end tests; see harness.h.
+ * Test harness for registrard end-to-end tests; see harness.h.  With
+ * ANYPOOL_TEST_TRANSPORT=sctp the daemon listens with "transport sctp" and
+ * the clients are SCTP one-to-one sockets: one ASAP message per SCTP user
+ * message with PPID 11, sent and received through sendmsg()/recvmsg() with
+ * an SCTP_SNDRCV control message (what sctp_sendmsg()/sctp_recvmsg() of
+ * lksctp do, without linking libsctp into the tests).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/sctp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,6 +48,14 @@ wait_until(bool (*cond)(void *), void *arg, int timeout_ms)
 			return false;
 		nanosleep(&ts, NULL);
 	}
+}
+
+bool
+harness_sctp(void)
+{
+	const char *t = getenv("ANYPOOL_TEST_TRANSPORT");
+
+	return t != NULL && strcmp(t, "sctp") == 0;
 }
 
 /* A free loopback port, or $ANYPOOL_TEST_PORT (the live capture uses 3863). */
@@ -123,8 +137,9 @@ daemon_start(struct daemon *d, const char *extra)
 	d->port = free_port();
 	if ((f = fopen(d->conf, "w")) == NULL)
 		return -1;
-	fprintf(f, "listen on 127.0.0.1 port %u transport tcp\n"
-	    "control socket \"%s\"\n%s\n", d->port, d->sock,
+	fprintf(f, "listen on 127.0.0.1 port %u transport %s\n"
+	    "control socket \"%s\"\n%s\n", d->port,
+	    harness_sctp() ? "sctp" : "tcp", d->sock,
 	    extra != NULL ? extra : "");
 	fclose(f);
 	return daemon_spawn(d);
@@ -192,26 +207,38 @@ client_connect_from(struct client *c, uint16_t port, const char *src)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in from = { .sin_family = AF_INET };
+	struct sctp_event_subscribe ev;
 	int on = 1;
 
 	memset(c, 0, sizeof(*c));
+	c->sctp = harness_sctp();
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+	    c->sctp ? IPPROTO_SCTP : 0)) < 0)
 		return -1;
+	if (c->sctp) {
+		/* The PPID of what we receive comes with data_io_event. */
+		memset(&ev, 0, sizeof(ev));
+		ev.sctp_data_io_event = 1;
+		if (setsockopt(c->fd, IPPROTO_SCTP, SCTP_EVENTS, &ev,
+		    sizeof(ev)) != 0)
+			goto fail;
+	}
 	if (src != NULL && (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
-	    bind(c->fd, (struct sockaddr *)&from, sizeof(from)) != 0)) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
-	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	    bind(c->fd, (struct sockaddr *)&from, sizeof(from)) != 0))
+		goto fail;
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+		goto fail;
+	if (c->sctp)
+		setsockopt(c->fd, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+	else
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	return 0;
+fail:
+	close(c->fd);
+	c->fd = -1;
+	return -1;
 }
 
 void
@@ -222,12 +249,83 @@ client_close(struct client *c)
 	c->fd = -1;
 }
 
+/* One SCTP user message with PPID 11 (lksctp's sctp_sendmsg()). */
+static int
+sctp_send_msg(int fd, const void *p, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)p, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct sctp_sndrcvinfo *si;
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_SCTP;
+	cm->cmsg_type = SCTP_SNDRCV;
+	cm->cmsg_len = CMSG_LEN(sizeof(*si));
+	si = (struct sctp_sndrcvinfo *)(void *)CMSG_DATA(cm);
+	si->sinfo_ppid = htonl(ASAP_PPID);
+	for (;;) {
+		if (sendmsg(fd, &mh, MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * Read from an SCTP socket into c->in until the end of a user message
+ * (lksctp's sctp_recvmsg()); *ret_ppid is that message's PPID.  Returns
+ * 1 with a whole message in c->in, 0 for a partial one, -1 on close/error.
+ */
+static int
+sctp_recv_msg(struct client *c, uint32_t *ret_ppid)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = c->in + c->inlen,
+	    .iov_len = sizeof(c->in) - c->inlen };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct sctp_sndrcvinfo si;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (iov.iov_len == 0)
+		return -1;	/* larger than any ASAP message */
+	n = recvmsg(c->fd, &mh, 0);
+	if (n <= 0)
+		return -1;
+	if (mh.msg_flags & MSG_NOTIFICATION)
+		return 0;	/* none subscribed; ignore all the same */
+	c->inlen += (size_t)n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == IPPROTO_SCTP &&
+		    cm->cmsg_type == SCTP_SNDRCV) {
+			memcpy(&si, CMSG_DATA(cm), sizeof(si));
+			c->ppid = ntohl(si.sinfo_ppid);
+		}
+	if (!(mh.msg_flags & MSG_EOR))
+		return 0;
+	*ret_ppid = c->ppid;
+	return 1;
+}
+
 int
 client_send(struct client *c, const void *p, size_t len)
 {
 	const uint8_t *b = p;
 	ssize_t n;
 
+	if (c->sctp)
+		return sctp_send_msg(c->fd, p, len);
 	while (len > 0) {
 		n = send(c->fd, b, len, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -241,45 +339,58 @@ client_send(struct client *c, const void *p, size_t len)
 	return 0;
 }
 
+/*
+ * The next whole message: the first f bytes of c->in (TCP: cut by its
+ * length field; SCTP: one user message, f = inlen).  Decode it into *m;
+ * keep-alives are answered here unless raw.  1: a message for the caller,
+ * 0: consumed, -1: undecodable.
+ */
+static int
+take_message(struct client *c, size_t f, struct rsp_msg *m, bool raw)
+{
+	struct rsp_err err;
+	uint8_t ack[256];
+
+	memcpy(c->msg, c->in, f);
+	c->msglen = f;
+	memmove(c->in, c->in + f, c->inlen - f);
+	c->inlen -= f;
+	if (rsp_decode(RSP_PROTO_ASAP, c->msg, c->msglen,
+	    &(struct rsp_decode_opts){ .pool_handle_max = UINT16_MAX }, m,
+	    &err) != 0) {
+		fprintf(stderr, "client: undecodable message from registrard: "
+		    "%s\n", err.what);
+		return -1;
+	}
+	if (!raw && m->type == ASAP_ENDPOINT_KEEP_ALIVE && m->has_pe_id) {
+		char h[300];
+
+		snprintf(h, sizeof(h), "%.*s", (int)m->handle.len,
+		    (const char *)m->handle.p);
+		client_send(c, ack, build_ka_ack(ack, sizeof(ack), h, m->pe_id));
+		return 0;
+	}
+	return 1;
+}
+
 int
 client_recv(struct client *c, struct rsp_msg *m, int timeout_ms, bool raw)
 {
 	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	struct rsp_err err;
-	uint8_t ack[256];
+	uint32_t ppid;
 	ssize_t n;
 	long f;
-	int left;
+	int left, rc;
 
 	for (;;) {
-		f = rsp_frame(c->in, c->inlen);
-		if (f > 0) {
-			memcpy(c->msg, c->in, (size_t)f);
-			c->msglen = (size_t)f;
-			memmove(c->in, c->in + f, c->inlen - (size_t)f);
-			c->inlen -= (size_t)f;
-			if (rsp_decode(RSP_PROTO_ASAP, c->msg, c->msglen,
-			    &(struct rsp_decode_opts){ .pool_handle_max =
-			    UINT16_MAX }, m, &err) != 0) {
-				fprintf(stderr, "client: undecodable message "
-				    "from registrard: %s\n", err.what);
+		if (!c->sctp && (f = rsp_frame(c->in, c->inlen)) != 0) {
+			if (f < 0)
 				return -1;
-			}
-			if (!raw && m->type == ASAP_ENDPOINT_KEEP_ALIVE &&
-			    m->has_pe_id) {
-				char h[300];
-
-				snprintf(h, sizeof(h), "%.*s", (int)m->handle.len,
-				    (const char *)m->handle.p);
-				client_send(c, ack, build_ka_ack(ack,
-				    sizeof(ack), h, m->pe_id));
-				continue;
-			}
-			return 1;
+			if ((rc = take_message(c, (size_t)f, m, raw)) != 0)
+				return rc;
+			continue;
 		}
-		if (f < 0)
-			return -1;
 		left = (int)((int64_t)end - (int64_t)mono_ms());
 		if (left < 0)
 			left = 0;
@@ -287,6 +398,21 @@ client_recv(struct client *c, struct rsp_msg *m, int timeout_ms, bool raw)
 		if (poll(&pfd, 1, left) <= 0) {
 			if (left == 0)
 				return 0;
+			continue;
+		}
+		if (c->sctp) {
+			if ((rc = sctp_recv_msg(c, &ppid)) <= 0) {
+				if (rc < 0)
+					return -1;
+				continue;
+			}
+			if (ppid != ASAP_PPID) {
+				fprintf(stderr, "client: message with PPID %u "
+				    "from registrard\n", ppid);
+				return -1;
+			}
+			if ((rc = take_message(c, c->inlen, m, raw)) != 0)
+				return rc;
 			continue;
 		}
 		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);

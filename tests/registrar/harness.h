@@ -2,8 +2,9 @@
 /*
  * Test harness for registrard end-to-end tests: start the real daemon on a
  * free loopback port with a generated configuration, talk raw ASAP to it
- * over the TCP mapping, wait for conditions with deadlines (never sleep for
- * a fixed time), stop it by PID.
+ * over the TCP mapping (or, with ANYPOOL_TEST_TRANSPORT=sctp, over SCTP
+ * one-to-one sockets with PPID 11), wait for conditions with deadlines
+ * (never sleep for a fixed time), stop it by PID.
  */
 #ifndef ANYPOOL_TEST_HARNESS_H
 #define ANYPOOL_TEST_HARNESS_H
@@ -35,8 +36,13 @@ bool	daemon_clean(const struct daemon *d, int status);
 /* Is the process still alive? */
 bool	daemon_alive(struct daemon *d);
 
+/* ANYPOOL_TEST_TRANSPORT=sctp: the daemon and every client use SCTP. */
+bool	harness_sctp(void);
+
 struct client {
 	int		 fd;
+	bool		 sctp;		/* one ASAP message per SCTP message */
+	uint32_t	 ppid;		/* of the SCTP message being read */
 	uint8_t		 in[70000];
 	size_t		 inlen;
 	uint8_t		 msg[70000];	/* last message received */
