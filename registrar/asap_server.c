@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "registrar.h"
+#include "enrp.h"
 
 #define OUT_MAX		(4u << 20)	/* unsent bytes before we give up on a peer */
 #define ERR_DATA_MAX	1024		/* cause data we echo back */
@@ -409,8 +410,25 @@ registrar_pe_remove(struct registrar *r, struct hs_pe *pe, const char *why)
 
 	log_rl_info(&r->rl_peer, now_ms(r), "PE %s removed: %s",
 	    pe_name(pe, n, sizeof(n)), why);
+	enrp_pe_removing(r, pe);	/* ENRP: DEL_PE to the peers */
 	reg_pe_free(hs_pe_udata(pe));
 	hs_remove(r->hs, pe);
+	expiry_arm(r);
+}
+
+void
+registrar_pe_release(struct registrar *r, struct hs_pe *pe)
+{
+	char n[160];
+
+	log_rl_info(&r->rl_peer, now_ms(r), "PE %s moved to another "
+	    "registrar", pe_name(pe, n, sizeof(n)));
+	reg_pe_free(hs_pe_udata(pe));
+}
+
+void
+registrar_expiry_arm(struct registrar *r)
+{
 	expiry_arm(r);
 }
 
@@ -427,6 +445,7 @@ expire_cb(struct hs *hs, struct hs_pe *pe, void *arg)
 
 	(void)hs;
 	r->stats.expirations++;
+	enrp_pe_removing(r, pe);	/* ENRP: DEL_PE to the peers */
 	log_rl_info(&r->rl_peer, now_ms(r), "PE %s removed: registration "
 	    "life expired", pe_name(pe, n, sizeof(n)));
 	/* RFC 5352 §3.3: tell the PE with an unsolicited response. */
@@ -607,6 +626,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		log_debug("PE %s re-registered from %s",
 		    pe_name(hp, n, sizeof(n)), as->name);
 	}
+	enrp_pe_registered(r, hp);	/* ENRP: ADD_PE to the peers */
 	send_reg_response(as, &m->handle, pe.id, NULL);
 	return;
 

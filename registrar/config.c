@@ -78,6 +78,16 @@ config_defaults(struct registrar_config *c)
 	c->metrics = false;
 	set_addr(&c->metrics_ss, &c->metrics_sslen, AF_INET, "127.0.0.1",
 	    9464);
+
+	/* ENRP timers: RSPLIB's values (shared/spec/enrp.md §9). */
+	c->enrp.enabled = false;
+	c->enrp.heartbeat_cycle = 2444;
+	c->enrp.max_last_heard = 5000;
+	c->enrp.max_no_response = 5000;
+	c->enrp.mentor_discovery = 5000;
+	c->enrp.takeover_expiry = 5000;
+	c->enrp.takeover_winner = CONF_TAKEOVER_LOWEST_ID;
+	c->enrp.table_page_size = 128;
 }
 
 /* "192.0.2.1 port 3863", "fe80::1%eth0 port 3863" */
@@ -195,4 +205,29 @@ config_print(FILE *f, const struct registrar_config *c)
 		    fmt_sa(addr, sizeof(addr), &c->metrics_ss));
 	else
 		fprintf(f, "metrics off\n");
+
+	/* No enrp block: a registrar on its own; nothing to print. */
+	if (!c->enrp.enabled)
+		return;
+	fprintf(f, "\nenrp {\n");
+	fprintf(f, "\tlisten on %s transport %s\n",
+	    fmt_sa(addr, sizeof(addr), &c->enrp.listen.ss),
+	    fmt_transports(c->enrp.listen.transports));
+	for (i = 0; i < c->enrp.npeers; i++)
+		fprintf(f, "\tpeer %s\n",
+		    fmt_sa(addr, sizeof(addr), &c->enrp.peer[i].ss));
+	fprintf(f, "\theartbeat-cycle %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->enrp.heartbeat_cycle));
+	fprintf(f, "\tmax-time-last-heard %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->enrp.max_last_heard));
+	fprintf(f, "\tmax-time-no-response %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->enrp.max_no_response));
+	fprintf(f, "\tmentor-discovery %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->enrp.mentor_discovery));
+	fprintf(f, "\ttakeover-expiry %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->enrp.takeover_expiry));
+	fprintf(f, "\ttakeover-winner %s\n", c->enrp.takeover_winner ==
+	    CONF_TAKEOVER_HIGHEST_ID ? "highest-id" : "lowest-id");
+	fprintf(f, "\ttable-page-size %u\n", c->enrp.table_page_size);
+	fprintf(f, "}\n");
 }

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "registrar.h"
+#include "enrp.h"
 #include "control.h"
 #include "control_int.h"
 
@@ -526,6 +527,20 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	return o;
 }
 
+static uint64_t
+enrp_npeers_known(const struct registrar *r)
+{
+	const struct enrp_peer *p;
+	uint64_t n = 0;
+
+	if (r->enrp == NULL)
+		return 0;
+	TAILQ_FOREACH(p, &r->enrp->peers, entry)
+		if (p->id != 0)
+			n++;
+	return n;
+}
+
 static json_t *
 cmd_summary(struct registrar *r, int argc, char **argv)
 {
@@ -559,7 +574,88 @@ cmd_summary(struct registrar *r, int argc, char **argv)
 		jset(s, "metrics_address", json_string(b));
 	}
 	jset(s, "control_clients", jint(ctl.nclients));
+	/* ENRP: healthd announces the anycast address only when synchronized. */
+	jset(s, "enrp", json_boolean(r->enrp != NULL));
+	jset(s, "synchronized", json_boolean(r->enrp == NULL ||
+	    r->enrp->synchronized));
+	if (r->enrp != NULL && r->enrp->mentor != 0)
+		jset(s, "mentor", jhex32(r->enrp->mentor));
+	else
+		jset(s, "mentor", json_null());
+	jset(s, "enrp_peers", jint(enrp_npeers_known(r)));
 	jset(o, "summary", s);
+	return o;
+}
+
+/* The ENRP peer list (RFC 5353 §3.4) with each peer's checksum audit. */
+static json_t *
+cmd_peers(struct registrar *r, int argc, char **argv)
+{
+	json_t *o = jobj(), *a = jarr(), *x, *m;
+	const struct enrp_peer *p;
+	const struct enrp *e = r->enrp;
+	uint64_t now = ev_now(r->loop);
+	char b[INET6_ADDRSTRLEN + 16], cs[8], slug[64];
+	unsigned int i;
+
+	(void)argc;
+	(void)argv;
+	jset(o, "server_id", jhex32(r->server_id));
+	snprintf(cs, sizeof(cs), "0x%04x", hs_checksum(r->hs, r->server_id));
+	jset(o, "pe_checksum", json_string(cs));
+	jset(o, "synchronized", json_boolean(e == NULL || e->synchronized));
+	if (e != NULL) {
+		TAILQ_FOREACH(p, &e->peers, entry) {
+			x = jobj();
+			jset(x, "id", p->id != 0 ? jhex32(p->id) : json_null());
+			control_sa_str(&p->addr, b, sizeof(b));
+			jset(x, "address", json_string(b));
+			jset(x, "state", json_string(enrp_peer_state_name(
+			    p->state)));
+			jset(x, "configured", json_boolean(p->configured));
+			jset(x, "connected", json_boolean(p->out != NULL &&
+			    p->out->connected));
+			jset(x, "last_heard_ms_ago", p->id != 0 ?
+			    jint(now - p->last_heard) : json_null());
+			jset(x, "pes", jint(p->id != 0 ?
+			    hs_owner_count(r->hs, p->id) : 0));
+			snprintf(cs, sizeof(cs), "0x%04x", p->checksum);
+			jset(x, "checksum", p->has_checksum ?
+			    json_string(cs) : json_null());
+			snprintf(cs, sizeof(cs), "0x%04x", p->id != 0 ?
+			    hs_checksum(r->hs, p->id) : 0xffff);
+			jset(x, "local_checksum", json_string(cs));
+			jset(x, "checksum_ok", json_boolean(p->has_checksum &&
+			    p->checksum == hs_checksum(r->hs, p->id)));
+			jset(x, "rx_msgs", jint(p->rx_msgs));
+			jappend(a, x);
+		}
+		m = jobj();
+		for (i = 1; i <= ENRP_MSG_MAX; i++)
+			jset(m, control_slug(rsp_msg_name(RSP_PROTO_ENRP,
+			    (uint8_t)i), slug, sizeof(slug)),
+			    jint(e->stats.rx_msgs[i]));
+		jset(o, "messages_received", m);
+#define C(f)	jset(o, #f, jint(e->stats.f))
+		C(rx_errors);
+		C(tx_dropped);
+		C(takeovers);
+		C(takeovers_lost);
+		C(takeovers_abandoned);
+		C(pes_taken_over);
+		C(checksum_mismatches);
+		C(audits_completed);
+		C(audit_removals);
+		C(updates_applied);
+		C(updates_rejected);
+		C(downloads);
+		C(download_pes);
+		C(peers_dead);
+#undef C
+		jset(o, "synchronized_after_ms", e->synchronized ?
+		    jint(e->synced_at - e->started) : json_null());
+	}
+	jset(o, "peers", a);
 	return o;
 }
 
@@ -576,6 +672,7 @@ static const struct ctl_cmd {
 	{ "show pes",		" [POOL]",	1, cmd_pes },
 	{ "show associations",	"",		0, cmd_associations },
 	{ "show stats",		"",		0, cmd_stats },
+	{ "show peers",		"",		0, cmd_peers },
 	{ "help",		"",		0, cmd_help },
 };
 

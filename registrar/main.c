@@ -15,6 +15,7 @@
 
 #include "registrar.h"
 #include "control.h"
+#include "enrp.h"
 
 #define DEFAULT_CONF	"/etc/anypool/registrard.conf"
 
@@ -65,6 +66,7 @@ on_hup(struct ev_loop *loop, void *arg, unsigned int revents)
 		log_warnx("reload of %s: not every listen address could be "
 		    "opened", reg.conf_file);
 	} else {
+		enrp_reconfigure(&reg);
 		control_reconfigure(&reg);
 		log_info("configuration reloaded from %s", reg.conf_file);
 	}
@@ -123,6 +125,8 @@ main(int argc, char **argv)
 	if (rc != 0)
 		fatalx("cannot start: %s", strerror(-rc));
 	reg.conf_file = file;
+	if ((rc = enrp_start(&reg)) != 0)
+		fatalx("cannot start ENRP: %s", strerror(-rc));
 	if (control_start(&reg) != 0)
 		fatalx("cannot open the control socket %s",
 		    reg.conf.control_socket);
@@ -134,6 +138,7 @@ main(int argc, char **argv)
 	    reg.conf.node_name);
 	ev_run(loop);
 	control_stop(&reg);
+	enrp_stop(&reg);
 	registrar_shutdown(&reg);
 	ev_cancel(&sig_term);
 	ev_cancel(&sig_int);

@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "registrar.h"
+#include "enrp.h"
 #include "control.h"
 #include "control_int.h"
 
@@ -112,6 +113,20 @@ metric(struct sbuf *b, const char *name, const char *type, const char *help,
 {
 	header(b, name, type, help);
 	sb_printf(b, PFX "%s %llu\n", name, (unsigned long long)v);
+}
+
+static uint64_t
+metrics_enrp_peers(const struct registrar *r)
+{
+	const struct enrp_peer *p;
+	uint64_t n = 0;
+
+	if (r->enrp == NULL)
+		return 0;
+	TAILQ_FOREACH(p, &r->enrp->peers, entry)
+		if (p->id != 0)
+			n++;
+	return n;
 }
 
 #define COUNTER(name, help, v)	metric(&b, name, "counter", help, v)
@@ -206,6 +221,27 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	GAUGE("sctp_available", "1 if the kernel has SCTP.", r->sctp_ok);
 	GAUGE("announce_enabled", "1 if Server Announces are sent.",
 	    r->conf.announce);
+
+	/* ENRP; healthd gates the anycast announcement on "synchronized". */
+	GAUGE("enrp_synchronized", "1 once the handle table download from "
+	    "the mentor completed (or ENRP is off).",
+	    r->enrp == NULL || r->enrp->synchronized);
+	GAUGE("enrp_peers", "ENRP peers with a known server id.",
+	    metrics_enrp_peers(r));
+	header(&b, "enrp_messages_received_total", "counter",
+	    "ENRP messages received, by type.");
+	for (i = 1; i <= ENRP_MSG_MAX; i++)
+		sb_printf(&b, PFX "enrp_messages_received_total{type=\"%s\"} "
+		    "%llu\n", control_slug(rsp_msg_name(RSP_PROTO_ENRP,
+		    (uint8_t)i), slug, sizeof(slug)), (unsigned long long)
+		    (r->enrp != NULL ? r->enrp->stats.rx_msgs[i] : 0));
+	COUNTER("enrp_decode_errors_total", "ENRP messages refused as bad "
+	    "input.", r->enrp != NULL ? r->enrp->stats.rx_errors : 0);
+	COUNTER("takeovers_total", "Takeovers of dead peers this registrar "
+	    "won.", r->enrp != NULL ? r->enrp->stats.takeovers : 0);
+	COUNTER("checksum_mismatches_total", "PRESENCE checksums that differed "
+	    "from ours for that peer (each starts an audit).",
+	    r->enrp != NULL ? r->enrp->stats.checksum_mismatches : 0);
 	header(&b, "info", "gauge", "Identity of this registrar (always 1).");
 	sb_printf(&b, PFX "info{server_id=\"0x%08x\",node=\"", r->server_id);
 	sb_label(&b, r->conf.node_name);

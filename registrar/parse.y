@@ -80,6 +80,8 @@ struct parse_state {
 	unsigned int		 seq;
 	struct setting		 res_items, res_items_max, pes, pes_per_pool,
 				 pes_per_assoc;
+	struct conf_loc		 enrp_loc;	/* first "enrp {", if any */
+	bool			 enrp_seen, enrp_listen_set;
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -101,6 +103,11 @@ static void	add_listen(struct parse_state *, const YYLTYPE *,
 static void	add_group(struct parse_state *, const YYLTYPE *,
 		    struct paddr *, long);
 static void	mark(struct parse_state *, struct setting *, const YYLTYPE *);
+static void	enrp_listen(struct parse_state *, const YYLTYPE *,
+		    struct paddr *, struct plisten);
+static void	enrp_peer(struct parse_state *, const YYLTYPE *,
+		    struct paddr *, long);
+static void	enrp_done(struct parse_state *, const YYLTYPE *);
 static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
 
 #define ERR(loc, ...)	conf_error_at(ps->lex, (loc), __VA_ARGS__)
@@ -144,6 +151,11 @@ static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
 %token LIFE_UNIT "registration-life-unit" REQUEST_RATE "request-rate"
 %token RES_ITEMS "resolution-items" RES_ITEMS_MAX "resolution-items-max"
 %token SCTP "sctp" SERVER_ID "server-id" SOCKET "socket" TCP "tcp"
+%token ENRP "enrp" PEER "peer" HB_CYCLE "heartbeat-cycle"
+%token MAX_LAST_HEARD "max-time-last-heard"
+%token MAX_NO_RESPONSE "max-time-no-response"
+%token MENTOR_DISC "mentor-discovery" TAKEOVER_EXPIRY "takeover-expiry"
+%token TAKEOVER_WINNER "takeover-winner" PAGE_SIZE "table-page-size"
 %token TRANSPORT "transport"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
@@ -242,6 +254,12 @@ main		: SERVER_ID count {
 		| LIMITS LBRACE limititems error RBRACE	{ yyerrok; }
 		| LIMITS LBRACE limititems limititem RBRACE
 		| ANNOUNCE onoff annblock	{ C->announce = $2; }
+		| ENRP LBRACE enrpitems RBRACE	{ enrp_done(ps, &@1); }
+		| ENRP LBRACE enrpitems error RBRACE {
+			yyerrok;
+			enrp_done(ps, &@1);
+		}
+		| ENRP LBRACE enrpitems enrpitem RBRACE { enrp_done(ps, &@1); }
 		| CONTROL SOCKET string {
 			if ($3[0] != '/')
 				ERR(&@3, "control socket \"%s\" must be an "
@@ -415,6 +433,66 @@ limititem	: POOLS count {
 		}
 		;
 
+enrpitems	: %empty
+		| enrpitems NL
+		| enrpitems enrpitem NL
+		| enrpitems error NL		{ yyerrok; }
+		;
+
+/* RFC 5353 §4 names the timers; the defaults are RSPLIB's (regconf.h). */
+enrpitem	: LISTEN ON address listenopts {
+			if ($3.ok)
+				enrp_listen(ps, &@3, &$3, $4);
+		}
+		| PEER address portopt {
+			if ($2.ok && $3 != 0)
+				enrp_peer(ps, &@2, &$2, $3);
+		}
+		| HB_CYCLE duration {
+			if (check_range(ps, &@2, "heartbeat-cycle", $2, 100,
+			    10 * 60 * 1000, true, NULL))
+				C->enrp.heartbeat_cycle = (uint32_t)$2.v;
+		}
+		| MAX_LAST_HEARD duration {
+			if (check_range(ps, &@2, "max-time-last-heard", $2, 200,
+			    60 * 60 * 1000, true, NULL))
+				C->enrp.max_last_heard = (uint32_t)$2.v;
+		}
+		| MAX_NO_RESPONSE duration {
+			if (check_range(ps, &@2, "max-time-no-response", $2,
+			    100, 10 * 60 * 1000, true, NULL))
+				C->enrp.max_no_response = (uint32_t)$2.v;
+		}
+		| MENTOR_DISC duration {
+			if (check_range(ps, &@2, "mentor-discovery", $2, 100,
+			    10 * 60 * 1000, true, NULL))
+				C->enrp.mentor_discovery = (uint32_t)$2.v;
+		}
+		| TAKEOVER_EXPIRY duration {
+			if (check_range(ps, &@2, "takeover-expiry", $2, 100,
+			    10 * 60 * 1000, true, NULL))
+				C->enrp.takeover_expiry = (uint32_t)$2.v;
+		}
+		| TAKEOVER_WINNER anyword {
+			if (strcmp($2, "lowest-id") == 0)
+				C->enrp.takeover_winner =
+				    CONF_TAKEOVER_LOWEST_ID;
+			else if (strcmp($2, "highest-id") == 0)
+				C->enrp.takeover_winner =
+				    CONF_TAKEOVER_HIGHEST_ID;
+			else
+				ERR(&@2, "takeover-winner must be lowest-id "
+				    "(RSPLIB, sctp-refimpl) or highest-id "
+				    "(RFC 5353 §3.5.1), not \"%s\"", $2);
+		}
+		| PAGE_SIZE count {
+			/* RSPLIB sends at most 128 PEs per response. */
+			if (check_range(ps, &@2, "table-page-size", $2, 1,
+			    4096, false, NULL))
+				C->enrp.table_page_size = (uint32_t)$2.v;
+		}
+		;
+
 onoff		: ON				{ $$ = 1; }
 		| OFF				{ $$ = 0; }
 		;
@@ -454,19 +532,25 @@ static const struct keyword {
 	{ "associations",		T_ASSOCIATIONS },
 	{ "burst",			T_BURST },
 	{ "control",			T_CONTROL },
+	{ "enrp",			T_ENRP },
 	{ "group",			T_GROUP },
+	{ "heartbeat-cycle",		T_HB_CYCLE },
 	{ "interval",			T_INTERVAL },
 	{ "keepalive-interval",		T_KA_INTERVAL },
 	{ "keepalive-timeout",		T_KA_TIMEOUT },
 	{ "limits",			T_LIMITS },
 	{ "listen",			T_LISTEN },
 	{ "max-bad-pe-reports",		T_MAX_BAD_PE },
+	{ "max-time-last-heard",	T_MAX_LAST_HEARD },
+	{ "max-time-no-response",	T_MAX_NO_RESPONSE },
+	{ "mentor-discovery",		T_MENTOR_DISC },
 	{ "message-size",		T_MESSAGE_SIZE },
 	{ "metrics",			T_METRICS },
 	{ "node-name",			T_NODE_NAME },
 	{ "none",			T_NONE },
 	{ "off",			T_OFF },
 	{ "on",				T_ON },
+	{ "peer",			T_PEER },
 	{ "pes",			T_PES },
 	{ "pes-per-association",	T_PES_PER_ASSOC },
 	{ "pes-per-pool",		T_PES_PER_POOL },
@@ -482,6 +566,9 @@ static const struct keyword {
 	{ "sctp",			T_SCTP },
 	{ "server-id",			T_SERVER_ID },
 	{ "socket",			T_SOCKET },
+	{ "table-page-size",		T_PAGE_SIZE },
+	{ "takeover-expiry",		T_TAKEOVER_EXPIRY },
+	{ "takeover-winner",		T_TAKEOVER_WINNER },
 	{ "tcp",			T_TCP },
 	{ "transport",			T_TRANSPORT },
 };
@@ -582,6 +669,7 @@ is_statement(yysymbol_kind_t k)
 	case YYSYMBOL_ANNOUNCE:
 	case YYSYMBOL_ASAP:
 	case YYSYMBOL_CONTROL:
+	case YYSYMBOL_ENRP:
 	case YYSYMBOL_LIMITS:
 	case YYSYMBOL_LISTEN:
 	case YYSYMBOL_METRICS:
@@ -640,7 +728,10 @@ value_name(int kw)
 	case T_ON:		/* listen on */
 	case T_LISTEN:		/* metrics listen */
 	case T_GROUP:
+	case T_PEER:
 		return "an IP address";
+	case T_TAKEOVER_WINNER:
+		return "lowest-id or highest-id";
 	case T_NODE_NAME:
 		return "a name";
 	case T_LIFE_UNIT:
@@ -1047,6 +1138,111 @@ add_group(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 	C->announce_group[C->nannounce_group].ss = a->ss;
 	C->announce_group[C->nannounce_group].sslen = a->len;
 	C->nannounce_group++;
+}
+
+static bool
+is_wildcard(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return sin->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+}
+
+/*
+ * DESIGN: ENRP runs between the nodes' unicast addresses, never the anycast
+ * service address; one address, which is also the source of the
+ * connections to peers and what our Server Information carries.
+ */
+static void
+enrp_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
+    struct plisten o)
+{
+	if (o.port == 0)
+		return;
+	if (ps->enrp_listen_set) {
+		ERR(loc, "enrp: only one listen address (the node's unicast "
+		    "address)");
+		return;
+	}
+	if (is_wildcard(&a->ss)) {
+		ERR(loc, "enrp: listen on the node's unicast address, not a "
+		    "wildcard: peers and Server Information need it");
+		return;
+	}
+	if (o.transports & CONF_TRANSPORT_SCTP) {
+		ERR(loc, "enrp: transport sctp is not implemented yet; use "
+		    "transport tcp");
+		return;
+	}
+	set_port(&a->ss, o.port > 0 ? (uint16_t)o.port : 9901);
+	C->enrp.listen.ss = a->ss;
+	C->enrp.listen.sslen = a->len;
+	C->enrp.listen.transports = CONF_TRANSPORT_TCP;
+	C->enrp.listen.lineno = loc->line;
+	ps->enrp_listen_set = true;
+}
+
+static void
+enrp_peer(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
+    long port)
+{
+	char what[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	if (is_wildcard(&a->ss)) {
+		ERR(loc, "enrp: a peer needs a unicast address");
+		return;
+	}
+	set_port(&a->ss, port > 0 ? (uint16_t)port : 9901);
+	for (i = 0; i < C->enrp.npeers; i++)
+		if (same_addr(&C->enrp.peer[i].ss, &a->ss)) {
+			fmt_addr(what, sizeof(what), &a->ss);
+			ERR(loc, "enrp: peer %s is listed twice", what);
+			return;
+		}
+	if (C->enrp.npeers == CONF_MAX_PEERS) {
+		ERR(loc, "enrp: too many peers (at most %d)", CONF_MAX_PEERS);
+		return;
+	}
+	C->enrp.peer[C->enrp.npeers].ss = a->ss;
+	C->enrp.peer[C->enrp.npeers].sslen = a->len;
+	C->enrp.npeers++;
+}
+
+/* The end of an "enrp { ... }" block: what needs the whole block. */
+static void
+enrp_done(struct parse_state *ps, const YYLTYPE *loc)
+{
+	char what[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	if (ps->enrp_seen) {
+		ERR(loc, "enrp: configured twice (first at line %d)",
+		    ps->enrp_loc.line);
+		return;
+	}
+	ps->enrp_seen = true;
+	ps->enrp_loc = *loc;
+	if (!ps->enrp_listen_set) {
+		ERR(loc, "enrp: \"listen on ADDRESS\" is missing (the node's "
+		    "unicast address)");
+		return;
+	}
+	for (i = 0; i < C->enrp.npeers; i++)
+		if (same_addr(&C->enrp.peer[i].ss, &C->enrp.listen.ss)) {
+			fmt_addr(what, sizeof(what), &C->enrp.peer[i].ss);
+			ERR(loc, "enrp: peer %s is this node's own listen "
+			    "address", what);
+		}
+	/* RFC 5353 §4: a peer is probed only after missing heartbeats. */
+	if (C->enrp.heartbeat_cycle >= C->enrp.max_last_heard)
+		ERR(loc, "enrp: heartbeat-cycle (%u ms) must be shorter than "
+		    "max-time-last-heard (%u ms)", C->enrp.heartbeat_cycle,
+		    C->enrp.max_last_heard);
+	C->enrp.enabled = true;
 }
 
 /*

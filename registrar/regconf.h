@@ -18,6 +18,7 @@
 #define CONF_MAX_GROUPS		4
 #define CONF_NAME_MAX		64
 #define CONF_PATH_MAX		108	/* sun_path */
+#define CONF_MAX_PEERS		32	/* configured ENRP peers */
 
 /* Transports a listen address serves (bit set). */
 #define CONF_TRANSPORT_TCP	0x01
@@ -33,6 +34,27 @@ struct conf_listen {
 struct conf_group {
 	struct sockaddr_storage	 ss;		/* multicast group and port */
 	socklen_t		 sslen;
+};
+
+/* ENRP takeover arbitration (shared/spec/enrp.md §5.4). */
+enum conf_takeover_winner {
+	CONF_TAKEOVER_LOWEST_ID = 0,	/* RSPLIB, sctp-refimpl */
+	CONF_TAKEOVER_HIGHEST_ID = 1,	/* RFC 5353 §3.5.1 read literally */
+};
+
+/* ENRP (RFC 5353): the "enrp { ... }" block; off when there is none. */
+struct conf_enrp {
+	bool		 enabled;
+	struct conf_listen listen;		/* the node's unicast address, port 9901 */
+	struct conf_group peer[CONF_MAX_PEERS];	/* address and port (9901) */
+	size_t		 npeers;
+	uint32_t	 heartbeat_cycle;	/* PEER-HEARTBEAT-CYCLE: 2444 (RSPLIB) */
+	uint32_t	 max_last_heard;	/* MAX-TIME-LAST-HEARD: 5000 (RSPLIB) */
+	uint32_t	 max_no_response;	/* MAX-TIME-NO-RESPONSE: 5000 */
+	uint32_t	 mentor_discovery;	/* 5000 (RSPLIB) */
+	uint32_t	 takeover_expiry;	/* 5000 (RSPLIB) */
+	enum conf_takeover_winner takeover_winner;	/* lowest-id */
+	uint32_t	 table_page_size;	/* PEs per HANDLE_TABLE_RESPONSE: 128 */
 };
 
 struct registrar_config {
@@ -73,6 +95,9 @@ struct registrar_config {
 	bool		 metrics;		/* false */
 	struct sockaddr_storage metrics_ss;	/* default 127.0.0.1:9464 */
 	socklen_t	 metrics_sslen;
+
+	/* ENRP between registrars */
+	struct conf_enrp enrp;
 };
 
 /* Fill *c with the defaults above. */

@@ -22,6 +22,7 @@
 
 struct registrar;
 struct assoc;
+struct enrp;
 
 /* Counters an operator pages on; all monotonic except the gauges noted. */
 struct reg_stats {
@@ -104,6 +105,7 @@ struct registrar {
 	uint64_t		 started;	/* ms */
 	struct log_ratelimit	 rl_peer;	/* peer-triggered lines overall */
 	struct log_ratelimit	 rl_announce;	/* a failing announce: once a minute */
+	struct enrp		*enrp;		/* enrp.c; NULL: ENRP off */
 };
 
 /* asap_server.c */
@@ -117,6 +119,13 @@ int	registrar_reconfigure(struct registrar *r,
 void	registrar_pe_remove(struct registrar *r, struct hs_pe *pe,
 	    const char *why);
 const char *assoc_transport_name(enum assoc_transport t);
+/*
+ * For ENRP: drop the keep-alive state of a PE registered here that moved to
+ * another registrar (the PE stays in the handlespace), and re-arm the
+ * registration-life expiry timer after PEs were added.
+ */
+void	registrar_pe_release(struct registrar *r, struct hs_pe *pe);
+void	registrar_expiry_arm(struct registrar *r);
 
 /* announce.c */
 int	announce_start(struct registrar *r);

@@ -3,6 +3,7 @@
 sbin_PROGRAMS += registrar/registrard
 registrar_registrard_SOURCES = \
 	registrar/main.c registrar/asap_server.c registrar/announce.c \
+	registrar/enrp.c registrar/enrp.h \
 	registrar/registrar.h registrar/regconf.h registrar/control.h
 registrar_registrard_LDADD = registrar/libcontrol.a registrar/libregconf.a \
 	registrar/libhandlespace.a lib/libanypool.a $(SCTP_LIBS) \

@@ -10,3 +10,4 @@ include $(srcdir)/tests/wire/local.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/unit/client.mk
 include $(srcdir)/tests/registrar/local.mk
+include $(srcdir)/tests/enrp/local.mk
