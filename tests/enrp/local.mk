@@ -2,9 +2,20 @@
 # ENRP end to end: three real registrard processes on 127.0.0.1-3 port 9901.
 check_PROGRAMS += tests/enrp/test_enrp
 TESTS += tests/enrp/test_enrp
-tests_enrp_test_enrp_SOURCES = tests/enrp/test_enrp.c
+tests_enrp_test_enrp_SOURCES = tests/enrp/test_enrp.c tests/enrp/cluster.c \
+	tests/enrp/cluster.h
 tests_enrp_test_enrp_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
 	-I$(srcdir)/tests/registrar
 tests_enrp_test_enrp_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
 	$(JANSSON_LIBS)
 EXTRA_DIST += tests/bench/run-enrp-bench
+
+# The chaos test: about 2 minutes (CHAOS_SECONDS of chaos, then convergence).
+check_PROGRAMS += tests/enrp/test_chaos
+TESTS += tests/enrp/test_chaos
+tests_enrp_test_chaos_SOURCES = tests/enrp/test_chaos.c tests/enrp/cluster.c \
+	tests/enrp/cluster.h
+tests_enrp_test_chaos_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
+	-I$(srcdir)/tests/registrar
+tests_enrp_test_chaos_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
+	$(JANSSON_LIBS)
