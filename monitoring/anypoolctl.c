@@ -47,6 +47,11 @@ usage(FILE *f)
 	    "  show pes [POOL]\n"
 	    "  show associations\n"
 	    "  show stats\n"
+	    "  show peers      (ENRP)\n"
+	    "commands (healthd, -s /run/anypool/healthd.sock):\n"
+	    "  show summary\n"
+	    "  show services\n"
+	    "  drain [SERVICE] / undrain [SERVICE]\n"
 	    "  help            (what the daemon on SOCKET understands)\n"
 	    "SOCKET defaults to $ANYPOOL_SOCKET, else " DEFAULT_SOCKET "\n",
 	    progname);

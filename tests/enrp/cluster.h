@@ -17,6 +17,7 @@
 #define NREG	3
 
 extern struct daemon	 reg[NREG];
+/* ENRP addresses; a test running beside others picks its own set. */
 extern const char	*addr[NREG];
 
 /* Start all three; extra_timers are lines for the enrp { } block. */

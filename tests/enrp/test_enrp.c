@@ -395,9 +395,14 @@ bench(const char *out)
 	}
 	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_u64);
 	/* 2. takeover duration after kill -9 A (200 PEs) */
-	client_close(&ca);
+	/*
+	 * Kill first: closing the PEs' association while A lives would have A
+	 * deregister them (association lost) and announce it, leaving nothing
+	 * to take over.
+	 */
 	t0 = mono_ms();
 	daemon_stop(&reg[0], SIGKILL);
+	client_close(&ca);
 	oc.npes = n;
 	if (!wait_until(one_owner, &oc, 20000))
 		return 1;
@@ -534,9 +539,14 @@ main(void)
 
 	/* kill -9 A: exactly one survivor takes over A's 19 PEs. */
 	idA = server_id(0);
-	client_close(&ca);
+	/*
+	 * Kill first: closing the PEs' association while A lives would have A
+	 * deregister them (association lost) and announce it, leaving nothing
+	 * to take over.
+	 */
 	t0 = mono_ms();
 	daemon_stop(&reg[0], SIGKILL);
+	client_close(&ca);
 	oc.npes = 19;
 	rc = wait_until(one_owner, &oc, 15000);
 	ntake = (int)(peers_stat(1, "takeovers") + peers_stat(2, "takeovers"));

@@ -13,27 +13,36 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 77
 fi
 command -v dumpcap >/dev/null || { echo "ERROR: dumpcap missing (tshark package)"; exit 99; }
-if ss -Hltn 'sport = :3863' | grep -q .; then
-	echo "ERROR: TCP port 3863 is in use; the live capture needs it"
-	exit 99
-fi
 setup_tmp
-dumpcap -q -i lo -f 'tcp port 3863' -w "$T/live.pcapng" 2>"$T/dumpcap.log" &
+# A network namespace of the test's own: port 3863 is free there whatever
+# else runs on the machine, and the capture sees only this test.
+NS=anypool-live-$$
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+dpid=
+live_cleanup() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	cleanup
+}
+trap live_cleanup EXIT
+ip netns exec "$NS" dumpcap -q -i lo -f 'tcp port 3863' -w "$T/live.pcapng" \
+	2>"$T/dumpcap.log" &
 dpid=$!
-trap 'kill $dpid 2>/dev/null; cleanup' EXIT
 i=0
 until grep -q 'File:' "$T/dumpcap.log" 2>/dev/null; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || { echo "ERROR: dumpcap did not start"; cat "$T/dumpcap.log"; exit 99; }
 	sleep 0.05
 done
-if ANYPOOL_TEST_PORT=3863 "$B/tests/registrar/test_registrar" >"$T/e2e.log" 2>&1; then
+if ANYPOOL_TEST_PORT=3863 ip netns exec "$NS" "$B/tests/registrar/test_registrar" \
+    >"$T/e2e.log" 2>&1; then
 	pass "end-to-end test under capture"
 else
 	fail "end-to-end test under capture"; tail -30 "$T/e2e.log"
 fi
 kill -INT $dpid; wait $dpid 2>/dev/null || true
-trap cleanup EXIT
+dpid=
 
 # Every message, split by length field; keep what registrard (port 3863) sent.
 "$DECODE" --json "$T/live.pcapng" >"$T/all.json" 2>"$T/decode.err" || true
