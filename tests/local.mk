@@ -11,3 +11,4 @@ include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/unit/client.mk
 include $(srcdir)/tests/registrar/local.mk
 include $(srcdir)/tests/enrp/local.mk
+include $(srcdir)/tests/netns/local.mk

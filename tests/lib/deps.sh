@@ -8,6 +8,10 @@ ANYPOOL_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc bison flex
  libmicrohttpd-dev
  clang libclang-rt-14-dev tshark"
 
+# Integration tests in network namespaces (tests/netns) and the withdraw
+# benchmark: real FRR (zebra, bgpd, ospfd, vtysh), iproute2, jq.
+ANYPOOL_NETNS_PACKAGES="frr iproute2 jq"
+
 deps_missing() {
 	local p out=""
 	for p in "$@"; do

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * healthd's configuration: global settings (control socket, how to reach
+ * FRR) and one block per anycast service (its prefixes, the registrar to
+ * watch, the checks, thresholds, drain and routing settings).  Parsed by
+ * health/config.c over the shared lexer; documented in healthd.conf.5.
+ */
+#ifndef ANYPOOL_HEALTH_HCONF_H
+#define ANYPOOL_HEALTH_HCONF_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "health/state.h"
+#include "routing/frr.h"
+#include "routing/netlink.h"
+
+#define HC_MAX_SERVICES		16
+#define HC_MAX_PREFIXES		8
+#define HC_NAME_MAX		64
+#define HC_PATH_MAX		108	/* sun_path */
+#define HC_POOL_MAX		64
+
+enum hc_routing {
+	HC_ROUTING_NONE = 0,	/* address only: FRR picks it up as configured */
+	HC_ROUTING_BGP,
+	HC_ROUTING_OSPF,
+};
+
+struct hc_service {
+	char			 name[HC_NAME_MAX];
+	struct rt_prefix	 prefix[HC_MAX_PREFIXES];
+	size_t			 nprefix;
+	char			 ifname[IF_NAMESIZE];	/* default "lo" */
+	char			 registrar_ctl[HC_PATH_MAX];	/* "" : none */
+	bool			 require_sync;		/* default on */
+	bool			 probe;
+	struct sockaddr_storage	 probe_ss;
+	socklen_t		 probe_sslen;
+	char			 probe_pool[HC_POOL_MAX];
+	uint32_t		 interval_ms, timeout_ms;
+	struct hs_params	 sm;
+	uint32_t		 lifetime_s, refresh_ms;
+	char			 drain_file[HC_PATH_MAX];
+	enum hc_routing		 routing;
+	uint32_t		 bgp_asn;
+	bool			 bgp_network;	/* healthd adds the statement */
+	char			 route_map[FRR_NAME_MAX];
+	uint32_t		 ospf_metric, ospf_drain_metric;
+	bool			 scope_local;	/* NO_EXPORT */
+};
+
+struct health_config {
+	char			 control_socket[HC_PATH_MAX];
+	char			 vtysh[FRR_PATH_MAX];
+	char			 vty_socket[FRR_PATH_MAX];
+	uint32_t		 vtysh_timeout_ms;
+	struct hc_service	 svc[HC_MAX_SERVICES];
+	size_t			 nsvc;
+};
+
+void	hconf_defaults(struct health_config *c);
+/* Parse file into *ret (only if it is entirely good); 0, or -1 after
+ * printing "file:line: what" for every error to errf (NULL: stderr). */
+int	hconf_parse(const char *file, FILE *errf, struct health_config *ret);
+/* The normalised configuration, as -n prints it. */
+void	hconf_print(FILE *f, const struct health_config *c);
+
+#endif

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# healthd: checks, the per-service state machine, its configuration and
+# control socket; the man pages, the systemd unit, the state machine's unit
+# test and the -n configuration tests (tests/config-health).
+sbin_PROGRAMS += health/healthd
+health_healthd_SOURCES = health/healthd.c health/check.c health/check.h \
+	health/config.c health/hconf.h health/state.c health/state.h
+health_healthd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+health_healthd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS)
+health_healthd_LDADD = routing/librouting.a lib/libanypool.a \
+	$(LIBMNL_LIBS) $(JANSSON_LIBS)
+dist_man_MANS += health/healthd.8 health/healthd.conf.5
+EXTRA_DIST += health/healthd.service
+
+check_PROGRAMS += tests/unit/test_health_state
+TESTS += tests/unit/test_health_state
+tests_unit_test_health_state_SOURCES = tests/unit/test_health_state.c \
+	health/state.c
+tests_unit_test_health_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_health_state_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_health_state_LDADD = $(CMOCKA_LIBS)
+
+TESTS += tests/config-health/run.sh
+EXTRA_DIST += tests/config-health

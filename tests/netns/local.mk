@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Integration tests in network namespaces with real FRR (tests/netns/*.sh,
+# helpers in lib.sh).  They need root and the packages in
+# $ANYPOOL_NETNS_PACKAGES (tests/lib/deps.sh); without root they skip (77).
+check_PROGRAMS += tests/netns/test_netlink
+tests_netns_test_netlink_SOURCES = tests/netns/test_netlink.c
+tests_netns_test_netlink_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_netns_test_netlink_LDADD = routing/librouting.a $(LIBMNL_LIBS) \
+	$(JANSSON_LIBS)
+NETNS_TESTS = tests/netns/netlink.sh tests/netns/bgp-core.sh \
+	tests/netns/bgp-flap.sh
+TESTS += $(NETNS_TESTS)
+EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/bench/run-withdraw-bench
