@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * asap-pe: a demo pool element.  A TCP echo service that registers itself
+ * asap-pe: a demo pool element.  An echo service (TCP, or SCTP with -T sctp:
+ * user data on PPID 0, ASAP control on PPID 11) that registers itself
  * in a pool through libasap (with the policy, weight or load given), keeps
  * the registration alive across registrar failures, sends each client a
  * business card and, after every echoed message, a cookie carrying the
@@ -72,9 +73,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: asap-pe -r REGISTRAR[,REGISTRAR...] -p POOL [-P policy] "
 	    "[-w weight] [-l load]\n"
-	    "               [-L listen-addr:port] [-i reregistration-ms] "
-	    "[-c cookie-secret] [-d]\n"
-	    "policies: rr wrr random wrandom prio lu lud plu rlu\n");
+	    "               [-L listen-addr:port] [-T tcp|sctp] "
+	    "[-i reregistration-ms] [-c cookie-secret] [-d]\n"
+	    "policies: rr wrr random wrandom prio lu lud plu rlu\n"
+	    "registrars: [tcp:|sctp:]host[:port]\n");
 	exit(2);
 }
 
@@ -205,7 +207,7 @@ pe_status(struct asap_pe *p, const struct asap_pe_status *st, void *arg)
 }
 
 static int
-listen_on(const char *spec, struct sockaddr_storage *ret)
+listen_on(const char *spec, bool sctp, struct sockaddr_storage *ret)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -221,7 +223,8 @@ listen_on(const char *spec, struct sockaddr_storage *ret)
 		else
 			((struct sockaddr_in6 *)&ss)->sin6_port = 0;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    sctp ? IPPROTO_SCTP : 0);
 	if (fd == -1)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -282,9 +285,10 @@ main(int argc, char **argv)
 	struct pollfd pfd[3];
 	sigset_t mask;
 	char buf[80];
+	bool sctp = false;
 	int c, lfd, sfd, t, r;
 
-	while ((c = getopt(argc, argv, "r:p:P:w:l:L:i:c:dh")) != -1) {
+	while ((c = getopt(argc, argv, "r:p:P:w:l:L:T:i:c:dh")) != -1) {
 		switch (c) {
 		case 'r': regs = optarg; break;
 		case 'p': pool = optarg; break;
@@ -295,6 +299,12 @@ main(int argc, char **argv)
 		case 'w': weight = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'l': load = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'L': listen_spec = optarg; break;
+		case 'T':
+			if (strcmp(optarg, "sctp") == 0)
+				sctp = true;
+			else if (strcmp(optarg, "tcp") != 0)
+				usage();
+			break;
 		case 'i': interval = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'c': secret = optarg; break;
 		case 'd': debug = true; break;
@@ -306,9 +316,9 @@ main(int argc, char **argv)
 		usage();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
-	if ((lfd = listen_on(listen_spec, &la)) < 0) {
-		fprintf(stderr, "asap-pe: cannot listen on %s: %s\n",
-		    listen_spec, strerror(-lfd));
+	if ((lfd = listen_on(listen_spec, sctp, &la)) < 0) {
+		fprintf(stderr, "asap-pe: cannot listen on %s %s: %s\n",
+		    sctp ? "sctp" : "tcp", listen_spec, strerror(-lfd));
 		return 1;
 	}
 	if ((ctx = asap_ctx_new(regs, NULL)) == NULL) {
@@ -336,6 +346,7 @@ main(int argc, char **argv)
 		cfg.policy.value[0] = load;
 		break;
 	}
+	cfg.transport = sctp ? ASAP_TRANSPORT_SCTP : ASAP_TRANSPORT_TCP;
 	cfg.port = sa_port(&la);
 	cfg.naddr = 1;	/* a wildcard means the association's address */
 	cfg.addr[0] = la;
@@ -346,8 +357,9 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
-	say("echo service on %s, pool \"%s\", PE %08x, policy %s",
-	    asap_sockaddr_str(&la, buf, sizeof(buf)), pool, asap_pe_id(pe),
+	say("echo service on %s %s, pool \"%s\", PE %08x, policy %s",
+	    sctp ? "sctp" : "tcp", asap_sockaddr_str(&la, buf, sizeof(buf)),
+	    pool, asap_pe_id(pe),
 	    asap_policy_str(policy));
 
 	sigemptyset(&mask);

@@ -43,7 +43,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: asap-pu -r REGISTRARS -p POOL [-d] resolve [-n N] [--json]\n"
 	    "       asap-pu -r REGISTRARS -p POOL [-d] echo [-c count] "
-	    "[-i interval-ms] [-t reply-timeout-ms]\n");
+	    "[-i interval-ms] [-t reply-timeout-ms]\n"
+	    "registrars: [tcp:|sctp:]host[:port], comma separated\n");
 	exit(2);
 }
 

@@ -11,7 +11,9 @@
  * never exits the process and logs only through asap_set_debug_log().
  *
  * Transport to the registrar: the TCP mapping (ASAP messages back to back on
- * a TCP connection to port 3863, each padded to a multiple of 4 bytes).
+ * a TCP connection to port 3863, each padded to a multiple of 4 bytes), or
+ * for registrars listed as "sctp:host[:port]" an SCTP one-to-one association
+ * with one ASAP message per SCTP message, payload protocol identifier 11.
  *
  * PE <-> PU sessions over TCP (see client/SESSION.md).  When the PE
  * registered Transport Use = DATA plus CONTROL (the default here), every
@@ -25,6 +27,11 @@
  * followed by len bytes of payload.  Frames of an unknown kind are skipped.
  * With Transport Use = DATA only the connection carries the raw user byte
  * stream and there is no control channel (no cookies, no business cards).
+ *
+ * PE <-> PU sessions over SCTP (a PE that registered ASAP_TRANSPORT_SCTP):
+ * no header; each SCTP message is one frame and its payload protocol
+ * identifier is the kind: 11 = one ASAP message, anything else user data
+ * (sent with PPID 0, as RSPLIB's echo service and terminal do).
  *
  * Conventions: functions return 0 (or a count) on success and a negative
  * errno value on failure; pool handles are byte strings (handle, handle_len),
@@ -129,7 +136,9 @@ struct asap_config {
 
 /*
  * New context.  registrars: comma-separated "host[:port]" or "[v6]:port"
- * entries (default port 3863); a single anycast address is a valid list.
+ * entries (default port 3863), each optionally prefixed "sctp:" (an SCTP
+ * association) or "tcp:" (the TCP mapping, the default); a single anycast
+ * address is a valid list.
  * Host names are resolved here (getaddrinfo), each address becoming one
  * hunt candidate.  cfg may be NULL.  NULL on failure with errno set.
  */
@@ -336,7 +345,9 @@ struct asap_session_callbacks {
 
 /*
  * Open a session to a pool: resolve (cache first), pick a PE by the pool
- * policy (RFC 5356 PU rules), connect to it over TCP.  On a connection
+ * policy (RFC 5356 PU rules), connect to it over its transport (TCP, or
+ * SCTP where the kernel has it; PEs this host cannot reach by their
+ * transport are skipped, not reported).  On a connection
  * failure the session reports the PE unreachable (once), picks the next PE
  * (the business card's order first, then the policy; re-resolving when the
  * list is exhausted or stale), echoes the last cookie as the first control
@@ -380,8 +391,9 @@ struct asap_pe_session_callbacks {
 };
 
 /*
- * Serve an accepted connection (the library takes the fd, makes it
- * non-blocking and closes it when the session is freed).  data_only: the
+ * Serve an accepted connection, TCP or SCTP one-to-one (the library takes
+ * the fd, makes it non-blocking and closes it when the session is freed;
+ * it tells the two apart by SO_PROTOCOL).  data_only: the
  * PE registered Transport Use = DATA (raw stream, no control channel).
  */
 struct asap_pe_session *asap_pe_session_new(struct asap_ctx *ctx, int fd,

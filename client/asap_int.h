@@ -39,6 +39,11 @@
 #define SESSION_KIND_DATA	0
 #define SESSION_KIND_ASAP	1
 #define SESSION_HDR_LEN		4
+/*
+ * SCTP: the PPID of session user data (ASAP messages carry ASAP_PPID, 11).
+ * 0, "unspecified", is what RSPLIB's echo service and terminal use.
+ */
+#define SESSION_DATA_PPID	0
 
 struct asap_ctx;
 
@@ -69,6 +74,8 @@ struct conn {
 	struct asap_ctx	*ctx;
 	struct aw	 w;
 	enum conn_framing framing;
+	bool		 sctp;		/* one frame per SCTP message, by PPID */
+	uint32_t	 rx_ppid;	/* of the SCTP message being read */
 	bool		 connecting;
 	bool		 dead;		/* fd closed, closed() called */
 	bool		 busy;		/* inside its own dispatch */
@@ -83,8 +90,8 @@ struct conn {
 };
 
 struct conn	*conn_connect(struct asap_ctx *ctx,
-		    const struct sockaddr_storage *sa, enum conn_framing f,
-		    const struct conn_ops *ops, void *arg);
+		    const struct sockaddr_storage *sa, bool sctp,
+		    enum conn_framing f, const struct conn_ops *ops, void *arg);
 struct conn	*conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
 		    const struct conn_ops *ops, void *arg);
 int		 conn_send(struct conn *c, const void *p, size_t len);
@@ -131,6 +138,7 @@ struct asap_ctx {
 
 	/* Registrars and the server hunt (RFC 5352 §3.6) */
 	struct sockaddr_storage *reg;
+	bool		*reg_sctp;	/* per registrar: "sctp:" given */
 	size_t		 nreg;
 	size_t		 hunt_cursor;
 	bool		 hunting;

@@ -1,26 +1,48 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Non-blocking stream connections of libasap: connect or adopt a TCP
- * socket, buffer what does not fit into the socket, and cut the byte stream
- * into frames (ASAP messages by their Length field for the TCP mapping, or
- * the session framing of asap.h).  A failure is reported once through the
- * owner's closed() callback, never from inside conn_send(): a write error is
- * left for the loop to report, so callers need not expect re-entrancy.
- * This is where an SCTP one-to-one socket (PPID 11, one message per
- * sctp_recvmsg) would plug in as another framing.
+ * Non-blocking stream connections of libasap: connect or adopt a TCP or
+ * SCTP one-to-one socket, buffer what does not fit into the socket, and cut
+ * what arrives into frames.  Over TCP: ASAP messages by their Length field
+ * (the TCP mapping) or the session framing of SESSION.md.  Over SCTP every
+ * frame is one SCTP user message and its PPID says what it is: 11 (ASAP)
+ * for registrar traffic and session control messages, SESSION_DATA_PPID
+ * for session user data (RFC 5352 §3.10's multiplexing of the control
+ * channel, as RSPLIB does it).  The send queue then keeps message
+ * boundaries: each entry is a 4-byte PPID, a 4-byte length and the message.
+ * A failure is reported once through the owner's closed() callback, never
+ * from inside conn_send(): a write error is left for the loop to report,
+ * so callers need not expect re-entrancy.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/sctp.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "asap_int.h"
 
 static void	conn_io(struct ev_loop *loop, void *arg, unsigned int revents);
+
+#define SCTP_REC_HDR	8	/* queue entry: PPID, length (host order) */
+
+static void
+conn_tune_sctp(int fd)
+{
+	struct sctp_event_subscribe ev;
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one));
+	/* Linux subscribes to nothing: without data_io_event recvmsg()
+	 * carries no SCTP_SNDRCV, and so no PPID. */
+	memset(&ev, 0, sizeof(ev));
+	ev.sctp_data_io_event = 1;
+	(void)setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev));
+}
 
 static void
 conn_tune(int fd)
@@ -68,7 +90,7 @@ conn_release(struct conn *c)
 
 struct conn *
 conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
-    enum conn_framing f, const struct conn_ops *ops, void *arg)
+    bool sctp, enum conn_framing f, const struct conn_ops *ops, void *arg)
 {
 	struct conn *c;
 	socklen_t sl;
@@ -78,13 +100,17 @@ conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
 	if (c == NULL)
 		return NULL;
 	c->peer = *sa;
+	c->sctp = sctp;
 	sl = sa->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 	fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_TCP);
+	    sctp ? IPPROTO_SCTP : IPPROTO_TCP);
 	if (fd == -1)
 		goto out_free;
-	conn_tune(fd);
+	if (sctp)
+		conn_tune_sctp(fd);
+	else
+		conn_tune(fd);
 	r = connect(fd, (const struct sockaddr *)sa, sl);
 	if (r == -1 && errno != EINPROGRESS)
 		goto out_close;
@@ -114,7 +140,7 @@ conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct conn *c;
-	int fl, r;
+	int fl, r, proto = 0;
 
 	fl = fcntl(fd, F_GETFL);
 	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
@@ -124,7 +150,13 @@ conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
 		return NULL;
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
 		c->peer = ss;
-	conn_tune(fd);
+	sl = sizeof(proto);
+	c->sctp = getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &sl) == 0 &&
+	    proto == IPPROTO_SCTP;
+	if (c->sctp)
+		conn_tune_sctp(fd);
+	else
+		conn_tune(fd);
 	if ((r = aw_add(ctx, &c->w, fd, EV_READ, conn_io, c)) < 0) {
 		conn_release(c);
 		errno = -r;
@@ -175,12 +207,62 @@ conn_free(struct conn *c)
 	conn_release(c);
 }
 
+/* One SCTP user message with the PPID (lksctp's sctp_sendmsg()). */
+static ssize_t
+sctp_send_one(int fd, const uint8_t *p, size_t len, uint32_t ppid)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)p, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct sctp_sndrcvinfo *si;
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = IPPROTO_SCTP;
+	cm->cmsg_type = SCTP_SNDRCV;
+	cm->cmsg_len = CMSG_LEN(sizeof(*si));
+	si = (struct sctp_sndrcvinfo *)(void *)CMSG_DATA(cm);
+	si->sinfo_ppid = htonl(ppid);
+	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* SCTP: send queued messages whole; 0, or -errno on a hard error. */
+static int
+conn_flush_sctp(struct conn *c)
+{
+	uint32_t ppid, len;
+
+	while (c->txoff + SCTP_REC_HDR <= c->txlen) {
+		memcpy(&ppid, c->tx + c->txoff, 4);
+		memcpy(&len, c->tx + c->txoff + 4, 4);
+		if (sctp_send_one(c->w.fd, c->tx + c->txoff + SCTP_REC_HDR, len,
+		    ppid) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno;
+		}
+		c->txoff += SCTP_REC_HDR + len;
+	}
+	if (c->txoff == c->txlen)
+		c->txoff = c->txlen = 0;
+	return 0;
+}
+
 /* Write what is buffered; 0, or -errno on a hard error. */
 static int
 conn_flush(struct conn *c)
 {
 	ssize_t n;
 
+	if (c->sctp)
+		return conn_flush_sctp(c);
 	while (c->txoff < c->txlen) {
 		n = send(c->w.fd, c->tx + c->txoff, c->txlen - c->txoff,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -244,6 +326,25 @@ conn_queue(struct conn *c, const void *p, size_t len)
 	return 0;
 }
 
+/* SCTP: queue one message with its PPID (see the top of the file). */
+static int
+conn_queue_msg(struct conn *c, uint32_t ppid, const void *p, size_t len)
+{
+	uint8_t hdr[SCTP_REC_HDR];
+	uint32_t l = (uint32_t)len;
+	size_t old = c->txlen;
+	int r;
+
+	/* Host byte order: the queue never leaves this process. */
+	memcpy(hdr, &ppid, 4);
+	memcpy(hdr + 4, &l, 4);
+	if ((r = conn_queue(c, hdr, sizeof(hdr))) < 0)
+		return r;
+	if ((r = conn_queue(c, p, len)) < 0)
+		c->txlen = old;
+	return r;
+}
+
 int
 conn_send(struct conn *c, const void *p, size_t len)
 {
@@ -251,7 +352,12 @@ conn_send(struct conn *c, const void *p, size_t len)
 
 	if (c == NULL || c->dead)
 		return -ENOTCONN;
-	if ((r = conn_queue(c, p, len)) < 0)
+	if (c->sctp)
+		r = conn_queue_msg(c, c->framing == CONN_ASAP ? ASAP_PPID :
+		    SESSION_DATA_PPID, p, len);
+	else
+		r = conn_queue(c, p, len);
+	if (r < 0)
 		return r;
 	if (!c->connecting) {
 		/* A hard error is reported by the loop (EPOLLERR/HUP). */
@@ -275,6 +381,17 @@ conn_send_frame(struct conn *c, uint8_t kind, const void *p, size_t len)
 	if (c->framing == CONN_RAW)
 		return kind == SESSION_KIND_DATA ? conn_send(c, p, len) :
 		    -EOPNOTSUPP;
+	if (c->sctp) {
+		if (kind != SESSION_KIND_DATA && kind != SESSION_KIND_ASAP)
+			return -EOPNOTSUPP;
+		r = conn_queue_msg(c, kind == SESSION_KIND_ASAP ? ASAP_PPID :
+		    SESSION_DATA_PPID, p, len);
+		if (r == 0 && !c->connecting) {
+			(void)conn_flush(c);
+			conn_update_watch(c);
+		}
+		return r;
+	}
 	hdr[0] = kind;
 	hdr[1] = 0;
 	hdr[2] = (uint8_t)(len >> 8);
@@ -336,10 +453,88 @@ conn_deliver(struct conn *c)
 	return true;
 }
 
+/*
+ * SCTP: read until the end of a user message, then deliver it as one frame
+ * by its PPID.  ASAP (11) is the control channel; anything else is user
+ * data on a session and ignored on a registrar association.
+ */
+static void
+conn_read_sctp(struct conn *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+		struct cmsghdr align;
+	} u;
+	struct sctp_sndrcvinfo si;
+	struct cmsghdr *cm;
+	struct msghdr mh;
+	struct iovec iov;
+	uint8_t kind;
+	ssize_t n;
+
+	for (;;) {
+		if (c->rxlen == CONN_RX_CAP) {
+			/* Larger than any frame of ours: not our peer. */
+			conn_fail(c, -EMSGSIZE);
+			return;
+		}
+		iov.iov_base = c->rx + c->rxlen;
+		iov.iov_len = CONN_RX_CAP - c->rxlen;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		n = recvmsg(c->w.fd, &mh, MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				conn_fail(c, -errno);
+			return;
+		}
+		if (n == 0) {
+			conn_fail(c, 0);
+			return;
+		}
+		if (mh.msg_flags & MSG_NOTIFICATION)
+			continue;	/* none subscribed */
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == IPPROTO_SCTP &&
+			    cm->cmsg_type == SCTP_SNDRCV) {
+				memcpy(&si, CMSG_DATA(cm), sizeof(si));
+				c->rx_ppid = ntohl(si.sinfo_ppid);
+			}
+		c->rxlen += (size_t)n;
+		if (!(mh.msg_flags & MSG_EOR))
+			continue;
+		n = (ssize_t)c->rxlen;
+		c->rxlen = 0;
+		kind = c->rx_ppid == ASAP_PPID ? SESSION_KIND_ASAP :
+		    SESSION_KIND_DATA;
+		if (c->framing == CONN_ASAP && kind != SESSION_KIND_ASAP) {
+			ctx_debug(c->ctx, "message with PPID %u ignored",
+			    c->rx_ppid);
+			continue;
+		}
+		if (c->framing == CONN_RAW && kind != SESSION_KIND_DATA)
+			continue;	/* no control channel */
+		c->ops->frame(c, kind, c->rx, (size_t)n, c->arg);
+		if (c->dead)
+			return;
+	}
+}
+
 static void
 conn_read(struct conn *c)
 {
 	ssize_t n;
+
+	if (c->sctp) {
+		conn_read_sctp(c);
+		return;
+	}
 
 	for (;;) {
 		if (c->rxlen == CONN_RX_CAP) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -514,8 +515,10 @@ hunt_start_one(struct asap_ctx *ctx)
 		idx = ctx->hunt_cursor;
 		ctx->hunt_cursor = (ctx->hunt_cursor + 1) % ctx->nreg;
 		ctx->round_started++;
-		c = conn_connect(ctx, &ctx->reg[idx], CONN_ASAP, &try_ops, ctx);
-		ctx_debug(ctx, "hunt: connecting to %s%s",
+		c = conn_connect(ctx, &ctx->reg[idx], ctx->reg_sctp[idx],
+		    CONN_ASAP, &try_ops, ctx);
+		ctx_debug(ctx, "hunt: connecting to %s%s%s",
+		    ctx->reg_sctp[idx] ? "sctp:" : "",
 		    asap_sockaddr_str(&ctx->reg[idx], buf, sizeof(buf)),
 		    c ? "" : " failed at once");
 		if (c != NULL) {
@@ -768,12 +771,18 @@ assoc_frame(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
 
 /* Context life cycle -------------------------------------------------------- */
 
+/*
+ * The registrar list: [tcp:|sctp:]host[:port] entries separated by commas
+ * or blanks.  "sctp:" asks for an SCTP association (PPID 11) instead of
+ * the TCP mapping, the default.
+ */
 static int
 add_registrars(struct asap_ctx *ctx, const char *list)
 {
 	char *dup, *tok, *save = NULL, host[256];
 	struct addrinfo hints, *res, *ai;
 	struct sockaddr_storage *n;
+	bool *ns, sctp;
 	uint16_t port;
 	char pbuf[8];
 	int r = 0;
@@ -785,6 +794,13 @@ add_registrars(struct asap_ctx *ctx, const char *list)
 	hints.ai_protocol = IPPROTO_TCP;
 	for (tok = strtok_r(dup, ", ", &save); tok != NULL;
 	    tok = strtok_r(NULL, ", ", &save)) {
+		sctp = false;
+		if (strncasecmp(tok, "sctp:", 5) == 0) {
+			sctp = true;
+			tok += 5;
+		} else if (strncasecmp(tok, "tcp:", 4) == 0) {
+			tok += 4;
+		}
 		if ((r = split_hostport(tok, ASAP_DEFAULT_PORT, host,
 		    sizeof(host), &port)) < 0)
 			break;
@@ -802,8 +818,15 @@ add_registrars(struct asap_ctx *ctx, const char *list)
 				break;
 			}
 			ctx->reg = n;
+			ns = realloc(ctx->reg_sctp, (ctx->nreg + 1) * sizeof(*ns));
+			if (ns == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			ctx->reg_sctp = ns;
 			memset(&n[ctx->nreg], 0, sizeof(*n));
 			memcpy(&n[ctx->nreg], ai->ai_addr, ai->ai_addrlen);
+			ns[ctx->nreg] = sctp;
 			ctx->nreg++;
 		}
 		freeaddrinfo(res);
@@ -899,5 +922,6 @@ asap_ctx_free(struct asap_ctx *ctx)
 	if (ctx->tfd != -1)
 		close(ctx->tfd);
 	free(ctx->reg);
+	free(ctx->reg_sctp);
 	free(ctx);
 }

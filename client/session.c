@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * PE <-> PU sessions over TCP with the session framing of asap.h.  The PU
+ * PE <-> PU sessions over TCP with the session framing of SESSION.md, or
+ * over SCTP with the control channel on PPID 11 (conn.c).  The PU
  * end (struct asap_session) implements GETPRIMARYSERVER / GETNEXTSERVER:
  * choose a PE (business card order first, then the pool policy), connect,
  * and on failure report the PE unreachable, choose the next one (re-resolving
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "asap_int.h"
 
@@ -224,6 +227,22 @@ session_pe_failed(struct asap_session *s, int error)
 	session_pick(s);
 }
 
+/* Can this host make SCTP sockets at all?  Asked once. */
+static bool
+sctp_available(void)
+{
+	static int ok = -1;
+	int fd;
+
+	if (ok < 0) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_SCTP);
+		ok = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return ok;
+}
+
 static void
 session_pick(struct asap_session *s)
 {
@@ -263,9 +282,11 @@ session_pick(struct asap_session *s)
 			session_wait(s, -EHOSTUNREACH);
 			return;
 		}
-		if (pe->transport == ASAP_TRANSPORT_TCP && pe->naddr > 0)
+		if (pe->naddr > 0 && (pe->transport == ASAP_TRANSPORT_TCP ||
+		    (pe->transport == ASAP_TRANSPORT_SCTP && sctp_available())))
 			break;
-		/* Not a transport sessions can use: skip it. */
+		/* Not a transport sessions can use (here): skip it, without
+		 * reporting it unreachable. */
 		exclude(s, pe->id);
 	}
 	s->cur = *pe;
@@ -294,9 +315,11 @@ session_connect(struct asap_session *s)
 	s->state = SS_CONNECTING;
 	while (s->addr_idx < s->cur.naddr) {
 		s->c = conn_connect(s->ctx, &s->cur.addr[s->addr_idx],
+		    s->cur.transport == ASAP_TRANSPORT_SCTP,
 		    s->data_only ? CONN_RAW : CONN_SESSION, &session_ops, s);
-		ctx_debug(s->ctx, "session: connecting to PE %08x at %s",
-		    s->cur.id, asap_sockaddr_str(&s->cur.addr[s->addr_idx],
+		ctx_debug(s->ctx, "session: connecting to PE %08x at %s%s",
+		    s->cur.id, s->cur.transport == ASAP_TRANSPORT_SCTP ?
+		    "sctp:" : "", asap_sockaddr_str(&s->cur.addr[s->addr_idx],
 		    buf, sizeof(buf)));
 		if (s->c != NULL)
 			return;

@@ -10,5 +10,6 @@ include $(srcdir)/tests/wire/local.mk
 include $(srcdir)/tests/bench/local.mk
 include $(srcdir)/tests/unit/client.mk
 include $(srcdir)/tests/registrar/local.mk
+include $(srcdir)/tests/sctp/local.mk
 include $(srcdir)/tests/enrp/local.mk
 include $(srcdir)/tests/netns/local.mk

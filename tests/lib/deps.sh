@@ -8,6 +8,11 @@ ANYPOOL_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc bison flex
  libmicrohttpd-dev
  clang libclang-rt-14-dev tshark"
 
+# Host tools for the SCTP VM of ../shared/sctp-vm (tests/sctp/run.sh
+# installs them only when the kernel has no SCTP and the VM is used).
+ANYPOOL_VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs cpio xz-utils
+ debian-archive-keyring"
+
 # Integration tests in network namespaces (tests/netns) and the withdraw
 # benchmark: real FRR (zebra, bgpd, ospfd, vtysh), iproute2, jq.
 ANYPOOL_NETNS_PACKAGES="frr iproute2 jq"

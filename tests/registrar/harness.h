@@ -36,7 +36,12 @@ bool	daemon_clean(const struct daemon *d, int status);
 /* Is the process still alive? */
 bool	daemon_alive(struct daemon *d);
 
-/* ANYPOOL_TEST_TRANSPORT=sctp: the daemon and every client use SCTP. */
+/*
+ * ANYPOOL_TEST_TRANSPORT=sctp: the daemon and every client use SCTP, and
+ * every timeout of this harness (client_recv, client_expect, wait_until,
+ * the start-up wait) is three times longer: that variant runs in a VM with
+ * an emulated CPU.
+ */
 bool	harness_sctp(void);
 
 struct client {

@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Runs INSIDE the sctp-vm guest (tests/sctp/run.sh stages it with bin/ and
+# lib/ next to it and boots the VM).  Each step prints PASS/FAIL; the last
+# line says "N passed, N failed" and the exit status is 0 only if all passed.
+#
+#  1. registrard's end-to-end test over SCTP (ANYPOOL_TEST_TRANSPORT=sctp).
+#  2. Interoperation with Debian's RSPLIB, in network namespaces on a bridge
+#     (as ../shared/sctp-vm/examples/rsplib-capture.sh does: RSPLIB refuses
+#     loopback-only PE addresses, and its multicast announces confuse
+#     components that share one host):
+#     a. our asap-pe registers over SCTP at RSPLIB's rspregistrar, and
+#        RSPLIB's rspterminal resolves the pool and talks to our PE;
+#     b. RSPLIB's rspserver -echo registers at our registrard, and our
+#        asap-pu resolves it and echoes through it over SCTP.
+#     The two scenarios run one after the other, so that no RSPLIB component
+#     can find the other registrar through its multicast announces.
+#
+# Environment: ANYPOOL_SCTP_INTEROP=0 skips step 2.  Logs of every
+# component go to $SCTPVM_OUT/logs (the host's staging directory).
+set -u
+H=$(cd "$(dirname "$0")" && pwd)
+OUT=${SCTPVM_OUT:-/tmp/anypool-sctp-out}
+LOGS=$OUT/logs
+W=/tmp/anypool-interop
+rm -rf "$LOGS" "$W"
+mkdir -p "$LOGS" "$W"
+export PATH=$H/bin:$PATH LD_LIBRARY_PATH=$H/lib
+passed=0 failed=0
+T0=$(date +%s.%N)
+
+elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+pass() { echo "PASS: $* [$(elapsed) s]"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $* [$(elapsed) s]"; failed=$((failed + 1)); }
+# wait_until SECONDS COMMAND...: poll every 0.2 s until COMMAND succeeds.
+wait_until() {
+	local end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+
+echo "guest: $(uname -r), $(nproc) CPUs; SCTP: $(checksctp 2>&1)"
+
+# ---- 1. the end-to-end test over SCTP
+ulimit -c 0
+ANYPOOL_TEST_TRANSPORT=sctp REGISTRARD=$H/bin/registrard \
+	timeout 400 test_registrar >"$LOGS/test_registrar.log" 2>&1
+rc=$?
+grep -E '^\[ *(OK|FAILED|PASSED|SKIPPED) *\]|^\[==========\]|^ERROR|SCTP skipped|error:' \
+	"$LOGS/test_registrar.log"
+if [ "$rc" -eq 0 ]; then
+	pass "registrard end-to-end test over SCTP (test_registrar, all cases)"
+else
+	fail "registrard end-to-end test over SCTP (test_registrar exit $rc)"
+	for f in /tmp/anypool-e2e-*/registrard.log; do
+		[ -f "$f" ] && cp "$f" "$LOGS/e2e-$(basename "$(dirname "$f")").log"
+	done
+fi
+
+if [ "${ANYPOOL_SCTP_INTEROP:-1}" = 0 ]; then
+	echo "interop with RSPLIB: skipped (ANYPOOL_SCTP_INTEROP=0)"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
+# ---- 2. interoperation with RSPLIB
+declare -A ADDR=([rsp-pr]=192.0.2.1 [our-pr]=192.0.2.2
+	[our-pe]=192.0.2.11 [rsp-pe]=192.0.2.12
+	[rsp-pu]=192.0.2.21 [our-pu]=192.0.2.22)
+declare -A PID
+# One ip process per namespace, not one per command: under TCG every exec
+# costs ~25 ms and more.
+{
+	echo "link add br0 type bridge mcast_snooping 0 stp_state 0 forward_delay 0"
+	echo "link set br0 up"
+	for n in "${!ADDR[@]}"; do
+		echo "netns add $n"
+		echo "link add v-$n type veth peer name eth0 netns $n"
+		echo "link set v-$n master br0 up"
+	done
+} | ip -batch -
+for n in "${!ADDR[@]}"; do
+	printf '%s\n' "link set lo up" "addr add ${ADDR[$n]}/24 dev eth0" \
+		"link set eth0 up" "route add 224.0.0.0/4 dev eth0" | ip -n "$n" -batch -
+done
+# (The bridge forwards at once: no STP, no forward delay.)
+echo "namespaces up [$(elapsed) s]"
+
+start() { # name (= namespace and log name), command...
+	local name=$1
+	shift
+	ip netns exec "$name" "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+	PID[$name]=$!
+	disown "${PID[$name]}"
+	echo "  start $name [${ADDR[$name]}]: $* [$(elapsed) s]"
+}
+stop() { # name
+	[ -n "${PID[$1]:-}" ] || return 0
+	kill -INT "${PID[$1]}" 2>/dev/null
+	wait_until 5 eval "! kill -0 ${PID[$1]} 2>/dev/null" || kill -KILL "${PID[$1]}" 2>/dev/null
+	PID[$1]=
+}
+log_has() { grep -q -- "$2" "$LOGS/$1.log" 2>/dev/null; }
+RSPLOG=(-loglevel=2 -logcolor=off)
+
+# -- 2a. our PE at RSPLIB's registrar, RSPLIB's terminal as the pool user
+echo "== interop a: asap-pe -> rspregistrar, rspterminal -> asap-pe"
+start rsp-pr rspregistrar -asap=192.0.2.1:3863 -enrp=192.0.2.1:9901 -quiet \
+	-minaddressscope=sitelocal -asapannounce=239.0.0.50:3863 \
+	-enrpannounce=239.0.0.51:9901 "${RSPLOG[@]}"
+# Listening on SCTP port 3863 (LPORT, the 6th column of /proc/net/sctp/eps).
+sctp_listening() { ip netns exec "$1" awk '$6 == 3863 { f = 1 } END { exit !f }' /proc/net/sctp/eps; }
+wait_until 20 sctp_listening rsp-pr || echo "  rspregistrar is not listening on SCTP yet"
+start our-pe asap-pe -r sctp:192.0.2.1:3863 -p AnypoolEcho -T sctp -L 192.0.2.11 -d
+if wait_until 30 log_has our-pe "registered as PE"; then
+	pass "interop: our asap-pe registered over SCTP at RSPLIB's rspregistrar"
+else
+	fail "interop: our asap-pe registered over SCTP at RSPLIB's rspregistrar"
+fi
+# rspterminal sends each stdin line to the PE it chose and prints replies.
+# It does not exit at the end of its input: the timeout ends it.
+(for i in 1 2 3 4 5 6; do echo "anypool-line-$i"; sleep 1; done) |
+	timeout -s INT 12 ip netns exec rsp-pu rspterminal -poolhandle=AnypoolEcho \
+		-registrar=192.0.2.1:3863 "${RSPLOG[@]}" >"$LOGS/rsp-pu.log" 2>&1
+n=$(grep -c 'anypool-line-' "$LOGS/rsp-pu.log")
+if [ "$n" -ge 3 ]; then
+	pass "interop: RSPLIB's rspterminal resolved our PE and got $n of 6 lines echoed"
+else
+	fail "interop: RSPLIB's rspterminal resolved our PE and got $n of 6 lines echoed"
+fi
+stop our-pe
+stop rsp-pr
+
+# -- 2b. RSPLIB's PE at our registrar, our asap-pu as the pool user
+echo "== interop b: rspserver -> registrard, asap-pu -> rspserver"
+cat >"$W/registrard.conf" <<EOF
+listen on 192.0.2.2 transport { tcp sctp }
+control socket "$W/registrard.sock"
+EOF
+start our-pr registrard -d -v -f "$W/registrard.conf"
+wait_until 10 log_has our-pr "listening for ASAP on sctp" ||
+	echo "  registrard is not listening on SCTP"
+start rsp-pe rspserver -echo -poolhandle=RspEcho -registrar=192.0.2.2:3863 \
+	-asapannounce=off "${RSPLOG[@]}"
+if wait_until 30 log_has our-pr "registered from sctp"; then
+	pass "interop: RSPLIB's rspserver -echo registered at our registrard over SCTP"
+else
+	fail "interop: RSPLIB's rspserver -echo registered at our registrard over SCTP"
+fi
+ip netns exec our-pu timeout 20 asap-pu -r sctp:192.0.2.2:3863 -p RspEcho resolve \
+	>"$LOGS/our-pu-resolve.log" 2>&1
+rc=$?
+cat "$LOGS/our-pu-resolve.log"
+if [ "$rc" -eq 0 ] && grep -q "sctp 192.0.2.12" "$LOGS/our-pu-resolve.log"; then
+	pass "interop: our asap-pu resolved RSPLIB's PE through our registrard"
+else
+	fail "interop: our asap-pu resolved RSPLIB's PE through our registrard (exit $rc)"
+fi
+ip netns exec our-pu timeout 30 asap-pu -r sctp:192.0.2.2:3863 -p RspEcho echo -c 5 -i 200 \
+	>"$LOGS/our-pu-echo.log" 2>&1
+rc=$?
+tail -n 8 "$LOGS/our-pu-echo.log"
+if [ "$rc" -eq 0 ]; then
+	pass "interop: our asap-pu echoed 5 messages through RSPLIB's rspserver -echo over SCTP"
+else
+	fail "interop: our asap-pu echoed through RSPLIB's rspserver -echo over SCTP (exit $rc)"
+fi
+stop rsp-pe
+stop our-pr
+if log_has our-pr "Sanitizer\|runtime error"; then
+	fail "registrard in the interop run: sanitizer report"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
