@@ -54,6 +54,13 @@ struct wbuf {
 	size_t		 len;
 	bool		 err;	/* sticky: set once any put did not fit */
 	size_t		 tail_pad; /* pad bytes the last wbuf_pad4() added at the end */
+	/*
+	 * For the RSerPool codec: container and message lengths leave out
+	 * the last nested parameter's padding, as RFC 5354 §2 reads.  Off by
+	 * default: RSPLIB counts that padding and rejects messages that do not
+	 * (shared/spec/sources.md), and every decoder accepts both.
+	 */
+	bool		 rfc_lengths;
 };
 
 static inline void
@@ -64,6 +71,7 @@ wbuf_init(struct wbuf *w, void *p, size_t cap)
 	w->len = 0;
 	w->err = false;
 	w->tail_pad = 0;
+	w->rfc_lengths = false;
 }
 
 void	wbuf_u8(struct wbuf *w, uint8_t v);

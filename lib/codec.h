@@ -13,8 +13,9 @@
  *
  * Encoding: either build a message with rsp_put_*() on a struct wbuf
  * (rsp_put_msg_begin ... rsp_put_msg_end), or re-encode a decoded view with
- * rsp_encode().  Lengths follow RFC 5354: a message or TLV length excludes
- * its own trailing padding and that of its last nested TLV.
+ * rsp_encode().  A message or TLV length excludes its own trailing padding;
+ * it includes that of its last nested TLV as RSPLIB expects, unless the
+ * wbuf has rfc_lengths set (RFC 5354 §2).  The decoder accepts both.
  */
 #ifndef ANYPOOL_CODEC_H
 #define ANYPOOL_CODEC_H

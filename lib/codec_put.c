@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Encoding of ASAP/ENRP messages and RFC 5354 parameters onto a struct wbuf.
- * Lengths follow RFC 5354 §2: a TLV's or message's length covers the padding
- * between its nested TLVs but not its own trailing padding, nor that of its
- * last nested TLV (the wbuf remembers the pad bytes it added last).
+ * A TLV's or message's length covers the padding between its nested TLVs
+ * but never its own trailing padding.  Whether it covers the padding of its
+ * last nested TLV is where RFC 5354 §2 (no) and RSPLIB (yes) disagree: by
+ * default we write what RSPLIB expects, which every decoder accepts; a
+ * wbuf with rfc_lengths set gets the RFC's reading (the wbuf remembers the
+ * pad bytes it added last).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -25,7 +28,8 @@ rsp_put_msg_begin(struct wbuf *w, uint8_t type, uint8_t flags)
 static void
 patch_len(struct wbuf *w, size_t start)
 {
-	size_t end = w->len - w->tail_pad;	/* the last nested TLV's pad */
+	/* RFC 5354 reading: not the last nested TLV's padding. */
+	size_t end = w->len - (w->rfc_lengths ? w->tail_pad : 0);
 
 	if (w->err || end - start > UINT16_MAX) {
 		w->err = true;

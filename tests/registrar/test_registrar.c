@@ -749,7 +749,7 @@ test_bad_input_matrix(void **state)
 		memset(big, 'x', sizeof(big));
 		wbuf_init(&w, msg, sizeof(msg));
 		s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
-		rsp_put_handle(&w, big, 65527);
+		rsp_put_handle(&w, big, 65524);	/* the largest that fits */
 		rsp_put_msg_end(&w, s);
 		assert_false(w.err);
 		expect_outcome(d, msg, w.len, E_ERROR, RSP_CAUSE_INVALID_VALUES,

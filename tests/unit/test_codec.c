@@ -386,7 +386,7 @@ sweep(enum rsp_proto proto, const uint8_t *orig, size_t len, const char *what)
 {
 	static struct lenfield f[512];
 	static uint8_t c[65536];
-	size_t mlen = get_u16(orig + 2), n, i, v, lim;
+	size_t mlen = get_u16(orig + 2), n, i, v, lim, lo;
 	struct rsp_msg m;
 	struct rsp_err err;
 	struct wbuf w;
@@ -398,8 +398,19 @@ sweep(enum rsp_proto proto, const uint8_t *orig, size_t len, const char *what)
 			fail_msg("%s: truncation to %zu bytes accepted", what, i);
 		assert_int_equal(err.cause, RSP_CAUSE_INVALID_VALUES);
 	}
+	/*
+	 * The lengths that describe this message: from the end of its last
+	 * parameter (RFC 5354 §2) up to that parameter's padding (RSPLIB).
+	 */
+	n = collect_tlvs(orig, params_start(proto, orig), mlen, f, 0, 512,
+	    false);
+	lo = mlen;
+	for (i = 0; i < n; i++)
+		if (f[i].end == mlen && f[i].at + get_u16(orig + f[i].at + 2) <= lo &&
+		    roundup4(f[i].at + get_u16(orig + f[i].at + 2)) >= mlen)
+			lo = f[i].at + get_u16(orig + f[i].at + 2);
 	for (v = 0; v <= len + 64; v++) {
-		if (v >= mlen && v <= roundup4(mlen))
+		if (v >= lo && v <= roundup4(mlen))
 			continue;
 		memcpy(c, orig, len);
 		c[2] = (uint8_t)(v >> 8);
@@ -409,8 +420,6 @@ sweep(enum rsp_proto proto, const uint8_t *orig, size_t len, const char *what)
 			fail_msg("%s: message length %zu (true %zu) accepted",
 			    what, v, mlen);
 	}
-	n = collect_tlvs(orig, params_start(proto, orig), mlen, f, 0, 512,
-	    false);
 	for (i = 0; i < n; i++) {
 		lim = f[i].end - f[i].at;
 		for (v = 0; v <= lim + 8; v++) {
@@ -644,8 +653,12 @@ test_pool_handle_limit(void **state)
 			    &opts, &m, &err), 0);
 		}
 	}
-	/* The largest handle a message can carry: refused cleanly. */
+	/*
+	 * The largest handle a message can carry (RFC lengths: 65527 bytes;
+	 * counting its padding, 65524): refused cleanly.
+	 */
 	wbuf_init(&w, big, sizeof(big));
+	w.rfc_lengths = true;
 	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
 	rsp_put_handle(&w, handle, 65527);
 	rsp_put_msg_end(&w, s);
@@ -655,8 +668,21 @@ test_pool_handle_limit(void **state)
 	assert_int_equal(err.cause, RSP_CAUSE_INVALID_VALUES);
 	/* One byte more does not fit a message: the encoder says so. */
 	wbuf_init(&w, big, sizeof(big));
+	w.rfc_lengths = true;
 	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
-	rsp_put_handle(&w, handle, 65531);
+	rsp_put_handle(&w, handle, 65528);
+	rsp_put_msg_end(&w, s);
+	assert_true(w.err);
+	wbuf_init(&w, big, sizeof(big));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, handle, 65524);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_int_equal(rsp_decode(RSP_PROTO_ASAP, big, w.len, NULL, &m, &err),
+	    -1);
+	wbuf_init(&w, big, sizeof(big));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, handle, 65525);
 	rsp_put_msg_end(&w, s);
 	assert_true(w.err);
 }
@@ -828,39 +854,61 @@ test_frame(void **state)
 	    "\x00\x09\x00\x09\x45\x63\x68\x6f\x31", 13), 0);
 }
 
-/* RFC 5354 length rules of the encoder: no trailing padding counted. */
+/*
+ * Length rules of the encoder.  A length never counts its own trailing
+ * padding; the padding of the last nested parameter is counted by default
+ * (RSPLIB rejects messages that leave it out) and left out with
+ * rfc_lengths (RFC 5354 §2).  The decoder takes both.
+ */
 static void
 test_encoder_lengths(void **state)
 {
+	static const struct {
+		bool	 rfc;
+		size_t	 msg_handle, msg_error, op_error;
+	} style[] = {
+		{ false, 16, 20, 16 },	/* RSPLIB */
+		{ true, 13, 17, 13 },	/* RFC 5354 */
+	};
 	struct rsp_op_error e = { .ncause = 1 };
 	struct rsp_msg m;
 	struct wbuf w;
-	size_t s;
+	size_t s, i;
 
 	(void)state;
-	wbuf_init(&w, buf, sizeof(buf));
-	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
-	rsp_put_handle(&w, "Echo1", 5);
-	rsp_put_msg_end(&w, s);
-	assert_int_equal(w.len, 16);
-	assert_int_equal(get_u16(buf + 2), 13);		/* message */
-	assert_int_equal(get_u16(buf + 6), 9);		/* handle */
-	assert_decodes(RSP_PROTO_ASAP, buf, 16, &m);
-	assert_decodes(RSP_PROTO_ASAP, buf, 13, &m);	/* padding optional */
-
-	/* An error whose last cause ends unaligned: container excludes pad */
 	e.cause[0].code = RSP_CAUSE_UNRECOGNIZED_PARAM;
 	e.cause[0].info.p = (const uint8_t *)"\x80\x01\x00\x05\x7a";
 	e.cause[0].info.len = 5;
-	wbuf_init(&w, buf, sizeof(buf));
-	s = rsp_put_msg_begin(&w, ASAP_ERROR, 0);
-	rsp_put_op_error(&w, &e);
-	rsp_put_msg_end(&w, s);
-	assert_int_equal(w.len, 20);
-	assert_int_equal(get_u16(buf + 6), 13);		/* Operation Error */
-	assert_int_equal(get_u16(buf + 10), 9);		/* cause */
-	assert_int_equal(get_u16(buf + 2), 17);		/* message */
-	assert_roundtrip(RSP_PROTO_ASAP, buf, 20, "unaligned error");
+	for (i = 0; i < 2; i++) {
+		wbuf_init(&w, buf, sizeof(buf));
+		w.rfc_lengths = style[i].rfc;
+		s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+		rsp_put_handle(&w, "Echo1", 5);
+		rsp_put_msg_end(&w, s);
+		assert_int_equal(w.len, 16);
+		assert_int_equal(get_u16(buf + 2), style[i].msg_handle);
+		assert_int_equal(get_u16(buf + 6), 9);	/* its own pad: never */
+		assert_decodes(RSP_PROTO_ASAP, buf, 16, &m);
+		assert_decodes(RSP_PROTO_ASAP, buf, style[i].msg_handle, &m);
+
+		/* An error whose last cause ends unaligned. */
+		wbuf_init(&w, buf, sizeof(buf));
+		w.rfc_lengths = style[i].rfc;
+		s = rsp_put_msg_begin(&w, ASAP_ERROR, 0);
+		rsp_put_op_error(&w, &e);
+		rsp_put_msg_end(&w, s);
+		assert_int_equal(w.len, 20);
+		assert_int_equal(get_u16(buf + 6), style[i].op_error);
+		assert_int_equal(get_u16(buf + 10), 9);	/* cause */
+		assert_int_equal(get_u16(buf + 2), style[i].msg_error);
+		/* Re-encoded in the same style: the same bytes. */
+		assert_decodes(RSP_PROTO_ASAP, buf, 20, &m);
+		wbuf_init(&w, buf2, sizeof(buf2));
+		w.rfc_lengths = style[i].rfc;
+		assert_int_equal(rsp_encode(&w, &m), 0);
+		assert_int_equal(w.len, 20);
+		assert_memory_equal(buf2, buf, 20);
+	}
 
 	/* A write that does not fit sets the sticky error. */
 	wbuf_init(&w, buf, 10);
