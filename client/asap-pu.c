@@ -133,7 +133,8 @@ cmd_resolve(struct asap_ctx *ctx, const char *pool, bool json)
 
 struct echo_state {
 	unsigned long	 replies;
-	bool		 waiting;
+	bool		 waiting;	/* for the echo of line */
+	char		 line[64];
 	uint64_t	 sent_at;
 	uint32_t	 failovers;
 };
@@ -143,6 +144,14 @@ echo_data(struct asap_session *s, const void *p, size_t len, void *arg)
 {
 	struct echo_state *es = arg;
 
+	/* After a failover the same message may come back twice. */
+	if (!es->waiting || len != strlen(es->line) ||
+	    memcmp(p, es->line, len) != 0) {
+		printf("late or repeated reply from PE %08x ignored: %.*s\n",
+		    asap_session_pe_id(s), (int)len, (const char *)p);
+		fflush(stdout);
+		return;
+	}
 	printf("reply from PE %08x (%llu ms): %.*s\n", asap_session_pe_id(s),
 	    (unsigned long long)(now_ms() - es->sent_at), (int)len,
 	    (const char *)p);
@@ -157,16 +166,26 @@ echo_status(struct asap_session *s, const struct asap_session_status *st,
 {
 	struct echo_state *es = arg;
 
-	(void)s;
 	switch (st->event) {
 	case ASAP_SESSION_CONNECTED:
-		if (st->failover_ms || st->old_pe_id)
+		if (st->failover_ms || st->old_pe_id) {
 			printf("failover: PE %08x -> PE %08x in %llu ms%s\n",
 			    st->old_pe_id, st->pe_id,
 			    (unsigned long long)st->failover_ms,
 			    st->cookie_echoed ? " (cookie echoed)" : "");
-		else
+			/*
+			 * The message in flight may have died with the old
+			 * PE: send it again to the new one (after the cookie
+			 * echo, which the library sends first).
+			 */
+			if (es->waiting) {
+				(void)asap_session_send(s, es->line,
+				    strlen(es->line));
+				es->sent_at = now_ms();
+			}
+		} else {
 			printf("connected to PE %08x\n", st->pe_id);
+		}
 		break;
 	case ASAP_SESSION_FAILOVER:
 		es->failovers++;
@@ -203,7 +222,6 @@ cmd_echo(struct asap_ctx *ctx, const char *pool, unsigned long count,
 	struct asap_session *s;
 	unsigned long sent = 0;
 	uint64_t next = now_ms(), t;
-	char line[64];
 	int r;
 
 	memset(&es, 0, sizeof(es));
@@ -214,21 +232,24 @@ cmd_echo(struct asap_ctx *ctx, const char *pool, unsigned long count,
 	while (!stop && (count == 0 || es.replies < count)) {
 		t = now_ms();
 		if (!es.waiting && (count == 0 || sent < count) && t >= next) {
-			snprintf(line, sizeof(line), "message %lu", ++sent);
-			if ((r = asap_session_send(s, line, strlen(line))) < 0)
+			snprintf(es.line, sizeof(es.line), "message %lu", ++sent);
+			if ((r = asap_session_send(s, es.line,
+			    strlen(es.line))) < 0)
 				fprintf(stderr, "asap-pu: send: %s\n",
 				    strerror(-r));
 			es.waiting = true;
 			es.sent_at = t;
 			next = t + interval;
 		}
-		/* A PE that stops answering: GETNEXTSERVER and resend. */
+		/*
+		 * A PE that stops answering: GETNEXTSERVER.  The message goes
+		 * again once the session is connected to it (echo_status).
+		 */
 		if (es.waiting && asap_session_is_connected(s) &&
 		    t - es.sent_at > reply_timeout) {
 			printf("no reply from PE %08x within %u ms\n",
 			    asap_session_pe_id(s), reply_timeout);
 			(void)asap_session_failover(s);
-			(void)asap_session_send(s, line, strlen(line));
 			es.sent_at = t;
 		}
 		r = asap_run_once(ctx, 20);
