@@ -32,6 +32,28 @@ struct ps {
 
 #define ERR(ps, ...)	conf_error_at((ps)->lex, &(ps)->t.loc, __VA_ARGS__)
 
+/* ss <- ADDR (IPv4 or IPv6) and port; false if ADDR is no IP address. */
+static bool
+set_sa(struct sockaddr_storage *ss, socklen_t *len, const char *addr,
+    uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+	} else
+		return false;
+	return true;
+}
+
 void
 hconf_defaults(struct health_config *c)
 {
@@ -40,6 +62,8 @@ hconf_defaults(struct health_config *c)
 	    "/run/anypool/healthd.sock");
 	snprintf(c->vtysh, sizeof(c->vtysh), "vtysh");
 	c->vtysh_timeout_ms = 5000;
+	set_sa(&c->metrics_ss, &c->metrics_sslen, "127.0.0.1",
+	    HC_METRICS_PORT);
 }
 
 static void
@@ -616,6 +640,37 @@ parse_top_stmt(struct ps *ps)
 				return unexpected(ps, "vtysh, vty-socket, "
 				    "timeout or end of line");
 		}
+	} else if (is_word(ps, "metrics")) {
+		/* metrics listen ADDR [port N] | metrics off */
+		char addr[INET6_ADDRSTRLEN];
+
+		next(ps);
+		if (is_word(ps, "off")) {
+			next(ps);
+			c->metrics = false;
+			return end_of_statement(ps);
+		}
+		if (!is_word(ps, "listen"))
+			return unexpected(ps, "\"listen\" or \"off\"");
+		next(ps);
+		if ((ps->t.type != CONF_T_WORD && ps->t.type != CONF_T_NUMBER &&
+		    ps->t.type != CONF_T_STRING) ||
+		    strlen(ps->text) >= sizeof(addr))
+			return unexpected(ps, "an IP address");
+		snprintf(addr, sizeof(addr), "%s", ps->text);
+		v = HC_METRICS_PORT;
+		next(ps);
+		if (is_word(ps, "port")) {
+			next(ps);
+			if (!get_number(ps, "port", 1, 65535, &v))
+				return false;
+		}
+		if (!set_sa(&c->metrics_ss, &c->metrics_sslen, addr,
+		    (uint16_t)v)) {
+			ERR(ps, "\"%s\" is not an IP address", addr);
+			return false;
+		}
+		c->metrics = true;
 	} else if (is_word(ps, "service")) {
 		parse_service(ps);
 		return true;
@@ -694,6 +749,20 @@ hconf_print(FILE *f, const struct health_config *c)
 		fprintf(f, " vty-socket %s", conf_fmt_string(q, sizeof(q),
 		    c->vty_socket));
 	fprintf(f, " timeout %s\n", dur(b1, sizeof(b1), c->vtysh_timeout_ms));
+	if (c->metrics) {
+		const struct sockaddr_in *sin = (const void *)&c->metrics_ss;
+		const struct sockaddr_in6 *sin6 = (const void *)
+		    &c->metrics_ss;
+
+		if (c->metrics_ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		fprintf(f, "metrics listen %s port %u\n", a, ntohs(
+		    c->metrics_ss.ss_family == AF_INET ? sin->sin_port :
+		    sin6->sin6_port));
+	} else
+		fprintf(f, "metrics off\n");
 	for (i = 0; i < c->nsvc; i++) {
 		s = &c->svc[i];
 		fprintf(f, "\nservice %s {\n", conf_fmt_string(q, sizeof(q),

@@ -19,6 +19,7 @@
 #include "routing/netlink.h"
 
 #define HC_MAX_SERVICES		16
+#define HC_METRICS_PORT		9465	/* registrard: 9464 */
 #define HC_MAX_PREFIXES		8
 #define HC_NAME_MAX		64
 #define HC_PATH_MAX		108	/* sun_path */
@@ -58,6 +59,9 @@ struct health_config {
 	char			 vtysh[FRR_PATH_MAX];
 	char			 vty_socket[FRR_PATH_MAX];
 	uint32_t		 vtysh_timeout_ms;
+	bool			 metrics;	/* Prometheus exporter, off */
+	struct sockaddr_storage	 metrics_ss;	/* default 127.0.0.1:9465 */
+	socklen_t		 metrics_sslen;
 	struct hc_service	 svc[HC_MAX_SERVICES];
 	size_t			 nsvc;
 };

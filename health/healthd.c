@@ -10,7 +10,8 @@
  * the FRR statements it manages are put back into their normal state.  A
  * Unix control socket (one JSON document per request line, like
  * registrard's, so anypoolctl drives it) shows state and metrics and takes
- * drain/undrain.  Flags as every anypool daemon: -d -n -v -f FILE.
+ * drain/undrain; "metrics listen" adds a Prometheus exporter (/metrics).
+ * Flags as every anypool daemon: -d -n -v -f FILE.
  * SIGTERM/SIGINT withdraw and exit.  With NOTIFY_SOCKET set it tells
  * systemd when it is ready (Type=notify).
  */
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "event.h"
 #include "log.h"
@@ -788,6 +790,240 @@ on_stop(struct ev_loop *loop, void *arg, unsigned int revents)
 	ev_break(loop);
 }
 
+/* Prometheus metrics ---------------------------------------------------- */
+
+/*
+ * Served with libmicrohttpd inside the event loop, as registrard's
+ * registrar/metrics.c: MHD in epoll mode, its epoll fd in our loop and a
+ * timer that follows MHD_get_timeout(), so MHD_run() never blocks.
+ */
+#define MX_MAX_CONNECTIONS	8
+#define MX_CONN_TIMEOUT_S	10
+#define MX_CONTENT_TYPE		"text/plain; version=0.0.4; charset=utf-8"
+
+static struct {
+	struct MHD_Daemon	*d;
+	struct ev_ref		 io, tmo;
+} mx;
+
+/* A label value with \, " and newline escaped. */
+static void
+mx_label(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void
+mx_head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP anypool_healthd_%s %s\n# TYPE anypool_healthd_%s "
+	    "%s\n", name, help, name, type);
+}
+
+static void
+mx_svc(FILE *f, const char *name, const struct svc *s, const char *check,
+    long long v)
+{
+	fprintf(f, "anypool_healthd_%s{service=\"", name);
+	mx_label(f, s->c.name);
+	if (check != NULL)
+		fprintf(f, "\",check=\"%s", check);
+	fprintf(f, "\"} %lld\n", v);
+}
+
+static int
+mx_render(char **ret_buf, size_t *ret_len)
+{
+	uint64_t now = ev_now(hd.loop);
+	FILE *f;
+	size_t i;
+
+	if ((f = open_memstream(ret_buf, ret_len)) == NULL)
+		return -errno;
+	mx_head(f, "service_state", "gauge", "0 withdrawn, 1 announced, "
+	    "2 draining, 3 drained, 4 stopped.");
+	for (i = 0; i < hd.nsvc; i++) {
+		const struct svc *s = &hd.svc[i];
+		int st;
+
+		switch (s->sm.state) {
+		case HS_ANNOUNCED:	st = 1; break;
+		case HS_DRAINING:	st = 2; break;
+		case HS_DRAINED:	st = 3; break;
+		case HS_STOPPED:	st = 4; break;
+		default:		st = 0; break;
+		}
+		mx_svc(f, "service_state", s, NULL, st);
+	}
+	mx_head(f, "transitions_total", "counter", "State changes.");
+	for (i = 0; i < hd.nsvc; i++)
+		mx_svc(f, "transitions_total", &hd.svc[i], NULL,
+		    (long long)hd.svc[i].sm.transitions);
+	mx_head(f, "holddown_ms", "gauge", "Current hold-down before an "
+	    "announcement, in ms.");
+	for (i = 0; i < hd.nsvc; i++)
+		mx_svc(f, "holddown_ms", &hd.svc[i], NULL,
+		    (long long)hs_holddown(&hd.svc[i].sm, &hd.svc[i].c.sm, now));
+	mx_head(f, "last_withdraw_ms", "gauge", "Last time to withdraw: "
+	    "first failure to address off, in ms (-1: none yet).");
+	for (i = 0; i < hd.nsvc; i++)
+		mx_svc(f, "last_withdraw_ms", &hd.svc[i], NULL,
+		    (long long)hd.svc[i].last_ttw_ms);
+	mx_head(f, "checks_failed_total", "counter", "Failed checks: ASAP "
+	    "probes, registrar control connection losses.");
+	for (i = 0; i < hd.nsvc; i++) {
+		const struct svc *s = &hd.svc[i];
+
+		if (s->c.probe)
+			mx_svc(f, "checks_failed_total", s, "probe",
+			    (long long)s->probes_failed);
+		if (s->ctl != NULL)
+			mx_svc(f, "checks_failed_total", s, "registrar",
+			    (long long)hk_ctl_losses(s->ctl));
+	}
+	if (fclose(f) != 0) {
+		free(*ret_buf);
+		*ret_buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+mx_reply(struct MHD_Connection *conn, unsigned int status, const char *type,
+    char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, mode);
+	if (resp == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+mx_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	static char not_found[] = "not found: try /metrics\n";
+	static char bad_method[] = "method not allowed\n";
+	char *body = NULL;
+	size_t len = 0;
+
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)req_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return mx_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "text/plain", bad_method, strlen(bad_method),
+		    MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/metrics") != 0)
+		return mx_reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+		    not_found, strlen(not_found), MHD_RESPMEM_PERSISTENT);
+	if (mx_render(&body, &len) != 0)
+		return MHD_NO;
+	return mx_reply(conn, MHD_HTTP_OK, MX_CONTENT_TYPE, body, len,
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+static void	mx_io(struct ev_loop *, void *, unsigned int);
+
+/* Run MHD, then sleep until its epoll fd or its next timeout. */
+static void
+mx_step(void)
+{
+	MHD_UNSIGNED_LONG_LONG to;
+
+	if (mx.d == NULL)
+		return;
+	MHD_run(mx.d);
+	if (MHD_get_timeout(mx.d, &to) == MHD_YES) {
+		if (ev_timer_add(hd.loop, to, mx_io, NULL, &mx.tmo) != 0)
+			fatalx("metrics: timer");
+	} else
+		ev_cancel(&mx.tmo);
+}
+
+static void
+mx_io(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	(void)loop;
+	(void)arg;
+	(void)revents;
+	mx_step();
+}
+
+static void
+mx_stop(void)
+{
+	ev_cancel(&mx.io);
+	ev_cancel(&mx.tmo);
+	if (mx.d != NULL)
+		MHD_stop_daemon(mx.d);
+	mx.d = NULL;
+}
+
+static int
+mx_start(void)
+{
+	const struct sockaddr_storage *ss = &hd.conf.metrics_ss;
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_EPOLL;
+	uint16_t port;
+	int rc;
+
+	if (!hd.conf.metrics)
+		return 0;
+	if (ss->ss_family == AF_INET6) {
+		flags |= MHD_USE_IPv6;
+		port = ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
+		    sin6_port);
+	} else
+		port = ntohs(((const struct sockaddr_in *)(const void *)ss)->
+		    sin_port);
+	mx.d = MHD_start_daemon(flags, port, NULL, NULL, mx_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MX_MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)MX_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)MX_CONN_TIMEOUT_S,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+	    MHD_OPTION_END);
+	if (mx.d == NULL)
+		return -EADDRNOTAVAIL;
+	info = MHD_get_daemon_info(mx.d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL || info->epoll_fd < 0) {
+		mx_stop();
+		return -ENOTSUP;
+	}
+	if ((rc = ev_fd_add(hd.loop, info->epoll_fd, EV_READ, mx_io, NULL,
+	    &mx.io)) != 0) {
+		mx_stop();
+		return rc;
+	}
+	log_info("metrics on port %u, GET /metrics", port);
+	mx_step();
+	return 0;
+}
+
 static void
 on_hup(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -849,6 +1085,10 @@ main(int argc, char **argv)
 	if ((rc = ctl_open(hd.conf.control_socket)) != 0)
 		fatalx("control socket %s: %s", hd.conf.control_socket,
 		    strerror(-rc));
+	/* As registrard: a monitoring problem must not stop the service. */
+	if ((rc = mx_start()) != 0)
+		log_warnx("metrics: cannot serve on the configured address: "
+		    "%s; exporter off", strerror(-rc));
 	if (ev_signal_add(hd.loop, SIGTERM, on_stop, NULL, &hd.sig_term) != 0 ||
 	    ev_signal_add(hd.loop, SIGINT, on_stop, NULL, &hd.sig_int) != 0 ||
 	    ev_signal_add(hd.loop, SIGHUP, on_hup, NULL, &hd.sig_hup) != 0)
@@ -865,6 +1105,7 @@ main(int argc, char **argv)
 	for (i = 0; i < hd.nsvc; i++)
 		svc_stop(&hd.svc[i]);
 	ctl_close_all();
+	mx_stop();
 	ev_cancel(&hd.sig_term);
 	ev_cancel(&hd.sig_int);
 	ev_cancel(&hd.sig_hup);

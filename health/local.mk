@@ -6,9 +6,10 @@ sbin_PROGRAMS += health/healthd
 health_healthd_SOURCES = health/healthd.c health/check.c health/check.h \
 	health/config.c health/hconf.h health/state.c health/state.h
 health_healthd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
-health_healthd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS)
+health_healthd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) \
+	$(MHD_CFLAGS)
 health_healthd_LDADD = routing/librouting.a lib/libanypool.a \
-	$(LIBMNL_LIBS) $(JANSSON_LIBS)
+	$(LIBMNL_LIBS) $(JANSSON_LIBS) $(MHD_LIBS)
 dist_man_MANS += health/healthd.8 health/healthd.conf.5
 EXTRA_DIST += health/healthd.service
 
