@@ -29,10 +29,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <microhttpd.h>
 
 #include "event.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "health/check.h"
 #include "health/hconf.h"
 #include "health/state.h"
@@ -792,18 +792,9 @@ on_stop(struct ev_loop *loop, void *arg, unsigned int revents)
 
 /* Prometheus metrics ---------------------------------------------------- */
 
-/*
- * Served with libmicrohttpd inside the event loop, as registrard's
- * registrar/metrics.c: MHD in epoll mode, its epoll fd in our loop and a
- * timer that follows MHD_get_timeout(), so MHD_run() never blocks.
- */
-#define MX_MAX_CONNECTIONS	8
-#define MX_CONN_TIMEOUT_S	10
-#define MX_CONTENT_TYPE		"text/plain; version=0.0.4; charset=utf-8"
-
+/* Served by lib/metrics_http.c inside the event loop, as registrard's. */
 static struct {
-	struct MHD_Daemon	*d;
-	struct ev_ref		 io, tmo;
+	struct metrics_http	*h;	/* NULL: exporter off */
 } mx;
 
 /* A label value with \, " and newline escaped. */
@@ -896,132 +887,29 @@ mx_render(char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
-static enum MHD_Result
-mx_reply(struct MHD_Connection *conn, unsigned int status, const char *type,
-    char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+static int
+mx_render_cb(void *arg, char **ret_buf, size_t *ret_len)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = MHD_create_response_from_buffer(len, body, mode);
-	if (resp == NULL) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static enum MHD_Result
-mx_request(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **req_cls)
-{
-	static char not_found[] = "not found: try /metrics\n";
-	static char bad_method[] = "method not allowed\n";
-	char *body = NULL;
-	size_t len = 0;
-
-	(void)cls;
-	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
-	(void)req_cls;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return mx_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "text/plain", bad_method, strlen(bad_method),
-		    MHD_RESPMEM_PERSISTENT);
-	if (strcmp(url, "/metrics") != 0)
-		return mx_reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-		    not_found, strlen(not_found), MHD_RESPMEM_PERSISTENT);
-	if (mx_render(&body, &len) != 0)
-		return MHD_NO;
-	return mx_reply(conn, MHD_HTTP_OK, MX_CONTENT_TYPE, body, len,
-	    MHD_RESPMEM_MUST_FREE);
-}
-
-static void	mx_io(struct ev_loop *, void *, unsigned int);
-
-/* Run MHD, then sleep until its epoll fd or its next timeout. */
-static void
-mx_step(void)
-{
-	MHD_UNSIGNED_LONG_LONG to;
-
-	if (mx.d == NULL)
-		return;
-	MHD_run(mx.d);
-	if (MHD_get_timeout(mx.d, &to) == MHD_YES) {
-		if (ev_timer_add(hd.loop, to, mx_io, NULL, &mx.tmo) != 0)
-			fatalx("metrics: timer");
-	} else
-		ev_cancel(&mx.tmo);
-}
-
-static void
-mx_io(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	(void)loop;
 	(void)arg;
-	(void)revents;
-	mx_step();
+	return mx_render(ret_buf, ret_len);
+}
+
+/* The exporter (lib/metrics_http.c), when the configuration asks for it. */
+static int
+mx_start(void)
+{
+	if (!hd.conf.metrics)
+		return 0;
+	mx.h = metrics_http_start(hd.loop, &hd.conf.metrics_ss, mx_render_cb,
+	    NULL, "metrics");
+	return mx.h != NULL ? 0 : -EADDRNOTAVAIL;
 }
 
 static void
 mx_stop(void)
 {
-	ev_cancel(&mx.io);
-	ev_cancel(&mx.tmo);
-	if (mx.d != NULL)
-		MHD_stop_daemon(mx.d);
-	mx.d = NULL;
-}
-
-static int
-mx_start(void)
-{
-	const struct sockaddr_storage *ss = &hd.conf.metrics_ss;
-	const union MHD_DaemonInfo *info;
-	unsigned int flags = MHD_USE_EPOLL;
-	uint16_t port;
-	int rc;
-
-	if (!hd.conf.metrics)
-		return 0;
-	if (ss->ss_family == AF_INET6) {
-		flags |= MHD_USE_IPv6;
-		port = ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
-		    sin6_port);
-	} else
-		port = ntohs(((const struct sockaddr_in *)(const void *)ss)->
-		    sin_port);
-	mx.d = MHD_start_daemon(flags, port, NULL, NULL, mx_request, NULL,
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MX_MAX_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)MX_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)MX_CONN_TIMEOUT_S,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    MHD_OPTION_END);
-	if (mx.d == NULL)
-		return -EADDRNOTAVAIL;
-	info = MHD_get_daemon_info(mx.d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL || info->epoll_fd < 0) {
-		mx_stop();
-		return -ENOTSUP;
-	}
-	if ((rc = ev_fd_add(hd.loop, info->epoll_fd, EV_READ, mx_io, NULL,
-	    &mx.io)) != 0) {
-		mx_stop();
-		return rc;
-	}
-	log_info("metrics on port %u, GET /metrics", port);
-	mx_step();
-	return 0;
+	metrics_http_stop(mx.h);
+	mx.h = NULL;
 }
 
 static void

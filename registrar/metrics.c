@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * registrard's Prometheus exporter: GET /metrics over HTTP, served by
- * libmicrohttpd inside the daemon's event loop (no thread of its own).  MHD
- * runs in external-epoll mode: its epoll fd is one fd watcher in our loop,
- * and a timer follows MHD_get_timeout(), so the loop calls MHD_run() when
- * either fires.  metrics_render() writes the text exposition format
+ * lib/metrics_http.c (libmicrohttpd inside the daemon's event loop, no
+ * thread of its own).  metrics_render() writes the text exposition format
  * (version 0.0.4) into a buffer; it is separate from HTTP so the unit tests
  * check it.  Every name starts with anypool_registrar_.
  */
@@ -18,27 +16,21 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <microhttpd.h>
 
 #include "registrar.h"
 #include "enrp.h"
 #include "control.h"
 #include "control_int.h"
+#include "metrics_http.h"
 
-#define METRICS_MAX_CONNECTIONS	16
-#define METRICS_CONN_TIMEOUT_S	10
-#define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 #define PFX			"anypool_registrar_"
 
 
 static struct {
 	struct registrar	*r;
-	struct MHD_Daemon	*d;
-	int			 epfd;
-	struct ev_ref		 io, tmo;
-	bool			 on;
-	struct sockaddr_storage	 ss;	/* what d listens on */
-} mx = { .epfd = -1 };
+	struct metrics_http	*h;	/* NULL: exporter off */
+	struct sockaddr_storage	 ss;	/* what h listens on */
+} mx;
 
 /* A growing text buffer with a sticky error. */
 struct sbuf {
@@ -259,176 +251,22 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 #undef COUNTER
 #undef GAUGE
 
-/* HTTP -------------------------------------------------------------------- */
+/* HTTP: lib/metrics_http.c -------------------------------------------------- */
 
-static enum MHD_Result
-reply(struct MHD_Connection *conn, unsigned int status, const char *type,
-    char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+static int
+render_cb(void *arg, char **ret_buf, size_t *ret_len)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-
-	resp = MHD_create_response_from_buffer(len, body, mode);
-	if (resp == NULL) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static enum MHD_Result
-on_request(void *cls, struct MHD_Connection *conn, const char *url,
-    const char *method, const char *version, const char *upload,
-    size_t *upload_size, void **con_cls)
-{
-	static char not_found[] = "404 not found: try /metrics\n";
-	static char bad_method[] = "405 method not allowed\n";
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	char *body;
-	size_t len;
-
-	(void)cls;
-	(void)version;
-	(void)upload;
-	(void)con_cls;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		*upload_size = 0;	/* ignore any body */
-		resp = MHD_create_response_from_buffer(strlen(bad_method),
-		    bad_method, MHD_RESPMEM_PERSISTENT);
-		if (resp == NULL)
-			return MHD_NO;
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-		    "GET, HEAD");
-		ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    resp);
-		MHD_destroy_response(resp);
-		return ret;
-	}
-	if (strcmp(url, "/metrics") != 0)
-		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-		    not_found, strlen(not_found), MHD_RESPMEM_PERSISTENT);
-	if (metrics_render(mx.r, &body, &len) != 0)
-		return MHD_NO;
-	return reply(conn, MHD_HTTP_OK, METRICS_CONTENT_TYPE, body, len,
-	    MHD_RESPMEM_MUST_FREE);
-}
-
-static void	mhd_log(void *cls, const char *fmt, va_list ap)
-		    __attribute__((format(printf, 2, 0)));
-
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[256];
-	size_t n;
-
-	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	log_debug("metrics: %s", line);
-}
-
-static void	mhd_io(struct ev_loop *, void *, unsigned int);
-
-/* Run MHD, then sleep until its epoll fd or its next timeout. */
-static void
-mhd_step(void)
-{
-	MHD_UNSIGNED_LONG_LONG to;
-
-	if (mx.d == NULL)
-		return;
-	MHD_run(mx.d);
-	if (MHD_get_timeout(mx.d, &to) == MHD_YES) {
-		if (ev_timer_add(mx.r->loop, to, mhd_io, NULL, &mx.tmo) != 0)
-			fatalx("metrics: timer");
-	} else
-		ev_cancel(&mx.tmo);
-}
-
-static void
-mhd_io(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	(void)loop;
-	(void)arg;
-	(void)revents;
-	mhd_step();
-}
-
-static void
-mhd_close(void)
-{
-	ev_cancel(&mx.io);
-	ev_cancel(&mx.tmo);
-	if (mx.d != NULL)
-		MHD_stop_daemon(mx.d);
-	mx.d = NULL;
-	mx.epfd = -1;
-	mx.on = false;
+	return metrics_render(arg, ret_buf, ret_len);
 }
 
 static int
-mhd_open(struct registrar *r)
+mx_open(struct registrar *r)
 {
-	const union MHD_DaemonInfo *info;
-	const struct sockaddr_storage *ss = &r->conf.metrics_ss;
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	uint16_t port = 0;
-	char a[INET6_ADDRSTRLEN + 16];
-	int rc;
-
-	control_sa_str(ss, a, sizeof(a));
-	if (ss->ss_family == AF_INET)
-		port = ntohs(((const struct sockaddr_in *)(const void *)ss)->
-		    sin_port);
-	else if (ss->ss_family == AF_INET6) {
-		port = ntohs(((const struct sockaddr_in6 *)(const void *)ss)->
-		    sin6_port);
-		flags |= MHD_USE_IPv6;
-	} else {
-		log_warnx("metrics: no address to listen on");
-		return -EINVAL;
-	}
-	mx.d = MHD_start_daemon(flags, port, NULL, NULL, on_request, NULL,
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_MAX_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)METRICS_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_CONN_TIMEOUT_S,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_END);
-	if (mx.d == NULL) {
-		log_warnx("metrics: cannot listen on http://%s/metrics", a);
+	mx.h = metrics_http_start(r->loop, &r->conf.metrics_ss, render_cb, r,
+	    "metrics");
+	if (mx.h == NULL)
 		return -EADDRNOTAVAIL;
-	}
-	info = MHD_get_daemon_info(mx.d, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL || info->epoll_fd < 0) {
-		log_warnx("metrics: libmicrohttpd without epoll");
-		MHD_stop_daemon(mx.d);
-		mx.d = NULL;
-		return -ENOTSUP;
-	}
-	mx.epfd = info->epoll_fd;
-	if ((rc = ev_fd_add(r->loop, mx.epfd, EV_READ, mhd_io, NULL,
-	    &mx.io)) != 0) {
-		MHD_stop_daemon(mx.d);
-		mx.d = NULL;
-		mx.epfd = -1;
-		return rc;
-	}
-	mx.ss = *ss;
-	mx.on = true;
-	log_info("metrics on http://%s/metrics", a);
-	mhd_step();
+	mx.ss = r->conf.metrics_ss;
 	return 0;
 }
 
@@ -438,13 +276,14 @@ metrics_start(struct registrar *r)
 	mx.r = r;
 	if (!r->conf.metrics)
 		return 0;
-	return mhd_open(r);
+	return mx_open(r);
 }
 
 void
 metrics_stop(void)
 {
-	mhd_close();
+	metrics_http_stop(mx.h);
+	mx.h = NULL;
 }
 
 static bool
@@ -469,12 +308,13 @@ void
 metrics_reconfigure(struct registrar *r)
 {
 	mx.r = r;
-	if (mx.on && r->conf.metrics && sa_equal(&mx.ss, &r->conf.metrics_ss))
+	if (mx.h != NULL && r->conf.metrics &&
+	    sa_equal(&mx.ss, &r->conf.metrics_ss))
 		return;
-	if (mx.on) {
+	if (mx.h != NULL) {
 		log_info("metrics: stopping");
-		mhd_close();
+		metrics_stop();
 	}
-	if (r->conf.metrics && mhd_open(r) != 0)
+	if (r->conf.metrics && mx_open(r) != 0)
 		log_warnx("metrics: exporter off until the next reload");
 }
