@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ENRP (RFC 5353) for registrard over the TCP mapping on port 9901, between
- * the nodes' unicast addresses.  Connection model: every server sends all
- * its messages to a peer over the one connection it opened to that peer
- * (bound to its own ENRP address) and reads whatever arrives on any
- * connection, so a pair of servers uses two connections, one per direction,
- * and a simultaneous open needs no tie-break; only ENRP_ERROR about bad
- * input goes back on the connection the input came in on.  This file owns
+ * ENRP (RFC 5353) for registrard on port 9901, between the nodes' unicast
+ * addresses, over SCTP (RFC 5353 §1: PPID 12, one ENRP message per SCTP
+ * user message, one-to-one sockets) and/or the TCP mapping (messages back to
+ * back, delimited by their length).  Connection model: every server sends
+ * all its messages to a peer over the one connection (association) it
+ * opened to that peer (bound to its own ENRP address) and reads whatever
+ * arrives on any connection, so a pair of servers uses two connections, one
+ * per direction, and a simultaneous open needs no tie-break; only
+ * ENRP_ERROR about bad input goes back on the connection the input came in
+ * on.  This is what RSPLIB's one-to-many ENRP socket does on the wire too:
+ * it sends from its port 9901 to ours and answers on whatever association.  This file owns
  * the peer list and its state machine, mentor discovery and the paged
  * handle table download that makes the node synchronized, HANDLE_UPDATE of
  * owned PEs, PRESENCE heartbeats with the PE checksum and the audit they
@@ -18,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/sctp.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +33,7 @@
 #include "enrp.h"
 
 #define MSG_BUF		65536
+#define ENRP_PPID	12	/* RFC 5353 §1 (IANA: ENRP) */
 #define ERR_DATA_MAX	1024
 
 /* A copy of (pool handle, PE id) pairs: a table dump's cursor, an audit's
@@ -324,7 +330,22 @@ conn_flush(struct enrp_conn *c)
 	size_t off = 0;
 
 	while (off < c->outlen) {
-		n = send(c->fd, c->out + off, c->outlen - off, MSG_NOSIGNAL);
+		if (c->sctp) {
+			/* RFC 5353 §1: one message per SCTP user message. */
+			long f = rsp_frame(c->out + off, c->outlen - off);
+
+			if (f <= 0) {
+				errno = EINVAL;
+				return -1;
+			}
+			n = sctp_sendmsg(c->fd, c->out + off, (size_t)f, NULL,
+			    0, htonl(ENRP_PPID), 0, 0, 0, 0);
+			if (n >= 0)
+				n = f;
+		} else {
+			n = send(c->fd, c->out + off, c->outlen - off,
+			    MSG_NOSIGNAL);
+		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -447,8 +468,37 @@ tcp_tune(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
 }
 
+static void
+sctp_tune(int fd)
+{
+	struct sctp_event_subscribe ev;
+	struct sctp_rtoinfo rto;
+	socklen_t sl = sizeof(rto);
+	int on = 1;
+
+	setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+	/*
+	 * As in asap_server.c: Linux subscribes a new socket to no events,
+	 * and without sctp_data_io_event sctp_recvmsg() fills in no
+	 * sctp_sndrcvinfo, so every message would read as PPID 0.
+	 */
+	memset(&ev, 0, sizeof(ev));
+	ev.sctp_data_io_event = 1;
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) == -1)
+		log_warn("enrp: setsockopt SCTP_EVENTS");
+	/* Fail a dead association within seconds, like tcp_tune's timeout;
+	 * RFC 5353 §3.4.3 failure detection stays ENRP's own. */
+	memset(&rto, 0, sizeof(rto));
+	if (getsockopt(fd, IPPROTO_SCTP, SCTP_RTOINFO, &rto, &sl) == 0) {
+		rto.srto_max = 2000;
+		rto.srto_min = 200;
+		rto.srto_initial = 1000;
+		setsockopt(fd, IPPROTO_SCTP, SCTP_RTOINFO, &rto, sizeof(rto));
+	}
+}
+
 static struct enrp_conn *
-conn_new(struct enrp *e, int fd, bool outbound,
+conn_new(struct enrp *e, int fd, bool outbound, bool sctp,
     const struct sockaddr_storage *remote)
 {
 	struct enrp_conn *c;
@@ -459,10 +509,11 @@ conn_new(struct enrp *e, int fd, bool outbound,
 	c->e = e;
 	c->fd = fd;
 	c->outbound = outbound;
+	c->sctp = sctp;
 	c->remote = *remote;
 	sa_str(remote, a, sizeof(a));
-	snprintf(c->name, sizeof(c->name), "%s %s", outbound ? "to" : "from",
-	    a);
+	snprintf(c->name, sizeof(c->name), "%s %s %s", outbound ? "to" :
+	    "from", sctp ? "sctp" : "tcp", a);
 	c->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
 	return c;
 }
@@ -590,6 +641,9 @@ connect_io(struct ev_loop *loop, void *arg, unsigned int revents)
 	if (err != 0) {
 		log_rl_debug(&c->rl, now_ms(c->e), "enrp %s: connect: %s",
 		    c->name, strerror(err));
+		/* Both transports on: the next attempt uses the other one. */
+		if (p != NULL && c->e->use_tcp && c->e->use_sctp)
+			p->connect_tcp = c->sctp;
 		conn_close(c, strerror(err));
 		return;
 	}
@@ -610,14 +664,17 @@ peer_connect(struct enrp_peer *p)
 	struct enrp *e = p->e;
 	struct sockaddr_storage src = e->local;
 	struct enrp_conn *c;
+	bool sctp;
 	int fd, on = 1;
 
 	p->next_connect = now_ms(e) + (cfg(e)->max_no_response / 2 > 1000 ?
 	    1000 : cfg(e)->max_no_response / 2 + 50);
 	if (p->out != NULL)
 		return;
+	/* SCTP first where we run it (RFC 5353 §1), the TCP mapping else. */
+	sctp = e->use_sctp && !(e->use_tcp && p->connect_tcp);
 	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, IPPROTO_TCP);
+	    SOCK_CLOEXEC, sctp ? IPPROTO_SCTP : IPPROTO_TCP);
 	if (fd < 0)
 		return;
 	/* DESIGN: ENRP from the unicast address, never the anycast one. */
@@ -628,13 +685,18 @@ peer_connect(struct enrp_peer *p)
 		close(fd);
 		return;
 	}
-	tcp_tune(fd);
+	if (sctp)
+		sctp_tune(fd);
+	else
+		tcp_tune(fd);
 	if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) == -1 &&
 	    errno != EINPROGRESS) {
+		if (e->use_tcp && e->use_sctp)
+			p->connect_tcp = sctp;
 		close(fd);
 		return;
 	}
-	c = conn_new(e, fd, true, &p->addr);
+	c = conn_new(e, fd, true, sctp, &p->addr);
 	c->peer = p;
 	p->out = c;
 	if (ev_fd_add(e->r->loop, fd, EV_WRITE, connect_io, c, &c->io) != 0)
@@ -1480,6 +1542,62 @@ conn_read(struct enrp_conn *c)
 	}
 }
 
+/* RFC 5353 §1: over SCTP every user message is one ENRP message, PPID 12. */
+static void
+conn_read_sctp(struct enrp_conn *c)
+{
+	struct enrp *e = c->e;
+	struct sctp_sndrcvinfo sinfo;
+	size_t want = RSP_MSG_MAX_LEN + 4;
+	int flags;
+	ssize_t n;
+
+	if (c->in == NULL) {
+		if ((c->in = malloc(want)) == NULL)
+			fatal("%s", __func__);
+		c->incap = want;
+	}
+	for (;;) {
+		if (c->inlen == c->incap) {
+			e->stats.rx_errors++;
+			send_error(c, 0, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
+			conn_close(c, "message too large");
+			return;
+		}
+		flags = 0;
+		memset(&sinfo, 0, sizeof(sinfo));
+		n = sctp_recvmsg(c->fd, c->in + c->inlen, c->incap - c->inlen,
+		    NULL, NULL, &sinfo, &flags);
+		if (n == 0) {
+			conn_close(c, "closed by peer");
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				conn_close(c, strerror(errno));
+			return;
+		}
+		if (flags & MSG_NOTIFICATION)
+			continue;
+		c->inlen += (size_t)n;
+		if (!(flags & MSG_EOR))
+			continue;
+		if (ntohl(sinfo.sinfo_ppid) != ENRP_PPID) {
+			e->stats.rx_errors++;
+			log_rl_warnx(&c->rl, now_ms(e), "enrp %s: message with "
+			    "PPID %u ignored (ENRP is 12)", c->name,
+			    ntohl(sinfo.sinfo_ppid));
+		} else {
+			handle_message(c, c->in, c->inlen);
+			if (c->fd < 0)
+				return;
+		}
+		c->inlen = 0;
+	}
+}
+
 static void
 conn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -1490,23 +1608,24 @@ conn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 		conn_close(c, strerror(errno));
 		return;
 	}
-	if (revents & (EV_READ | EV_HUP | EV_ERROR))
-		conn_read(c);
+	if (revents & (EV_READ | EV_HUP | EV_ERROR)) {
+		if (c->sctp)
+			conn_read_sctp(c);
+		else
+			conn_read(c);
+	}
 }
 
 static void
-listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
+accept_on(struct enrp *e, int lfd, bool sctp)
 {
-	struct enrp *e = arg;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct enrp_conn *c;
 	char a[64];
 	int fd;
 
-	(void)loop;
-	(void)revents;
-	while ((fd = accept4(e->lfd, (struct sockaddr *)&ss, &sl,
+	while ((fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		sl = sizeof(ss);
 		if (e->nconns >= ENRP_MAX_CONNS) {
@@ -1516,8 +1635,11 @@ listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 			close(fd);
 			continue;
 		}
-		tcp_tune(fd);
-		c = conn_new(e, fd, false, &ss);
+		if (sctp)
+			sctp_tune(fd);
+		else
+			tcp_tune(fd);
+		c = conn_new(e, fd, false, sctp, &ss);
 		c->connected = true;
 		if (ev_fd_add(e->r->loop, fd, EV_READ, conn_io, c, &c->io) != 0)
 			fatal("%s: ev_fd_add", __func__);
@@ -1525,6 +1647,48 @@ listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 		e->nconns++;
 		log_debug("enrp %s: connection up", c->name);
 	}
+}
+
+static void
+listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	(void)loop;
+	(void)revents;
+	accept_on(arg, ((struct enrp *)arg)->lfd, false);
+}
+
+static void
+listener_accept_sctp(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	(void)loop;
+	(void)revents;
+	accept_on(arg, ((struct enrp *)arg)->sfd, true);
+}
+
+/* A listening socket on our ENRP address: -errno on failure. */
+static int
+listen_on(struct enrp *e, int proto, const char *a)
+{
+	int fd, on = 1, rc;
+
+	fd = socket(e->local.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (e->local.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (proto == IPPROTO_SCTP)
+		sctp_tune(fd);	/* accepted sockets inherit the events */
+	if (bind(fd, (struct sockaddr *)&e->local, e->locallen) == -1 ||
+	    listen(fd, 64) == -1) {
+		rc = -errno;
+		log_warn("enrp: listen on %s %s", proto == IPPROTO_SCTP ?
+		    "sctp" : "tcp", a);
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 /* ---- timers ----------------------------------------------------------------- */
@@ -1665,14 +1829,14 @@ enrp_start(struct registrar *r)
 	struct enrp_peer *p;
 	char a[64];
 	size_t i;
-	int on = 1, rc;
+	int rc;
 
 	if (!k->enabled)
 		return 0;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return -ENOMEM;
 	e->r = r;
-	e->lfd = -1;
+	e->lfd = e->sfd = -1;
 	TAILQ_INIT(&e->peers);
 	TAILQ_INIT(&e->conns);
 	e->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(20, 1000);
@@ -1680,28 +1844,35 @@ enrp_start(struct registrar *r)
 	e->locallen = k->listen.sslen;
 	e->started = now_ms(e);
 	sa_str(&e->local, a, sizeof(a));
-	if (r->sctp_ok)
-		log_info("enrp: SCTP is available but ENRP over SCTP is not "
-		    "implemented yet: TCP mapping only");
-	e->lfd = socket(e->local.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, IPPROTO_TCP);
-	if (e->lfd < 0) {
-		rc = -errno;
-		goto fail;
+	e->use_tcp = (k->listen.transports & CONF_TRANSPORT_TCP) != 0;
+	e->use_sctp = (k->listen.transports & CONF_TRANSPORT_SCTP) != 0;
+	if (e->use_sctp && !r->sctp_ok) {
+		/* The daemon keeps serving, over the TCP mapping. */
+		log_warnx("enrp: transport sctp configured but this kernel "
+		    "has no SCTP: ENRP over the TCP mapping only");
+		e->use_sctp = false;
+		e->use_tcp = true;
 	}
-	setsockopt(e->lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (e->local.ss_family == AF_INET6)
-		setsockopt(e->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(e->lfd, (struct sockaddr *)&e->local, e->locallen) == -1 ||
-	    listen(e->lfd, 64) == -1) {
-		rc = -errno;
-		log_warn("enrp: listen on tcp %s", a);
-		goto fail;
+	if (e->use_sctp) {
+		if ((e->sfd = listen_on(e, IPPROTO_SCTP, a)) < 0) {
+			rc = e->sfd;
+			goto fail;
+		}
+		if ((rc = ev_fd_add(r->loop, e->sfd, EV_READ,
+		    listener_accept_sctp, e, &e->sio)) != 0)
+			goto fail;
+		log_info("listening for ENRP on sctp %s", a);
 	}
-	if ((rc = ev_fd_add(r->loop, e->lfd, EV_READ, listener_accept, e,
-	    &e->lio)) != 0)
-		goto fail;
-	log_info("listening for ENRP on tcp %s", a);
+	if (e->use_tcp) {
+		if ((e->lfd = listen_on(e, IPPROTO_TCP, a)) < 0) {
+			rc = e->lfd;
+			goto fail;
+		}
+		if ((rc = ev_fd_add(r->loop, e->lfd, EV_READ, listener_accept,
+		    e, &e->lio)) != 0)
+			goto fail;
+		log_info("listening for ENRP on tcp %s", a);
+	}
 	for (i = 0; i < k->npeers; i++)
 		if ((p = peer_new(e, 0, &k->peer[i].ss, k->peer[i].sslen,
 		    true)) != NULL)
@@ -1718,8 +1889,14 @@ enrp_start(struct registrar *r)
 		fatal("%s: timer", __func__);
 	return 0;
 fail:
-	if (e->lfd >= 0)
+	if (e->sfd >= 0) {
+		ev_cancel(&e->sio);
+		close(e->sfd);
+	}
+	if (e->lfd >= 0) {
+		ev_cancel(&e->lio);
 		close(e->lfd);
+	}
 	free(e);
 	return rc;
 }
@@ -1756,9 +1933,14 @@ enrp_stop(struct registrar *r)
 		return;
 	ev_cancel(&e->heartbeat);
 	ev_cancel(&e->tick);
-	ev_cancel(&e->lio);
-	if (e->lfd >= 0)
+	if (e->lfd >= 0) {
+		ev_cancel(&e->lio);
 		close(e->lfd);
+	}
+	if (e->sfd >= 0) {
+		ev_cancel(&e->sio);
+		close(e->sfd);
+	}
 	while ((c = TAILQ_FIRST(&e->conns)) != NULL)
 		conn_close(c, "registrar shutting down");
 	while ((p = TAILQ_FIRST(&e->peers)) != NULL) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ENRP (RFC 5353) in registrard: the peer list and its state machine, the
- * connections to peers over the TCP mapping on port 9901 (always between the
- * nodes' unicast addresses), mentor discovery and the handle table download
+ * connections to peers on port 9901 over SCTP (PPID 12, one-to-one sockets)
+ * and/or the TCP mapping (always between the nodes' unicast addresses), mentor discovery and the handle table download
  * that makes a node "synchronized", HANDLE_UPDATE announcements of owned PEs,
  * PRESENCE heartbeats with the PE checksum and the audit they drive, failure
  * detection and takeover.  The control socket and the metrics exporter read
@@ -46,6 +46,7 @@ struct enrp_conn {
 	int			 fd;
 	bool			 outbound;	/* we opened it (we send on it) */
 	bool			 connected;
+	bool			 sctp;		/* SCTP association, else TCP */
 	struct enrp_peer	*peer;		/* outbound: owner; inbound: sender */
 	struct sockaddr_storage	 remote;
 	char			 name[80];
@@ -71,6 +72,7 @@ struct enrp_peer {
 	uint64_t		 probe_sent;
 	uint64_t		 state_since;
 	uint64_t		 next_connect;
+	bool			 connect_tcp;	/* next connect over TCP (both on) */
 	bool			 has_checksum;
 	uint16_t		 checksum;	/* last one it announced */
 	bool			 checksum_ok;	/* equal to ours for it */
@@ -106,8 +108,11 @@ enum enrp_phase {
 
 struct enrp {
 	struct registrar	*r;
-	int			 lfd;
+	int			 lfd;		/* TCP mapping listener, -1: none */
 	struct ev_ref		 lio;
+	int			 sfd;		/* SCTP listener, -1: none */
+	struct ev_ref		 sio;
+	bool			 use_tcp, use_sctp;	/* what we listen and connect on */
 	struct sockaddr_storage	 local;		/* our ENRP address and port */
 	socklen_t		 locallen;
 	TAILQ_HEAD(, enrp_peer)	 peers;

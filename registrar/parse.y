@@ -1172,15 +1172,16 @@ enrp_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 		    "wildcard: peers and Server Information need it");
 		return;
 	}
-	if (o.transports & CONF_TRANSPORT_SCTP) {
-		ERR(loc, "enrp: transport sctp is not implemented yet; use "
-		    "transport tcp");
-		return;
-	}
 	set_port(&a->ss, o.port > 0 ? (uint16_t)o.port : 9901);
 	C->enrp.listen.ss = a->ss;
 	C->enrp.listen.sslen = a->len;
-	C->enrp.listen.transports = CONF_TRANSPORT_TCP;
+	/*
+	 * RFC 5353 §1: ENRP runs over SCTP (PPID 12); the TCP mapping is
+	 * ours.  Not given: the TCP mapping only, as before SCTP existed
+	 * here.  Without kernel SCTP, enrp.c falls back to TCP at start-up.
+	 */
+	C->enrp.listen.transports = o.transports ? o.transports :
+	    CONF_TRANSPORT_TCP;
 	C->enrp.listen.lineno = loc->line;
 	ps->enrp_listen_set = true;
 }
