@@ -8,6 +8,7 @@ tests_netns_test_netlink_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_netns_test_netlink_LDADD = routing/librouting.a $(LIBMNL_LIBS) \
 	$(JANSSON_LIBS)
 NETNS_TESTS = tests/netns/netlink.sh tests/netns/bgp-core.sh \
-	tests/netns/bgp-flap.sh tests/netns/bgp-sync.sh tests/netns/ospf-core.sh
+	tests/netns/bgp-flap.sh tests/netns/bgp-sync.sh tests/netns/ospf-core.sh \
+	tests/netns/enrp-partition.sh
 TESTS += $(NETNS_TESTS)
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/bench/run-withdraw-bench
