@@ -678,12 +678,23 @@ peer_connect(struct enrp_peer *p)
 	if (fd < 0)
 		return;
 	/* DESIGN: ENRP from the unicast address, never the anycast one. */
-	sa_set_port(&src, 0);
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+	/*
+	 * Over SCTP, from the ENRP port too: RSPLIB accepts a peer only when
+	 * the Server Information of its PRESENCE names the association's own
+	 * addresses and port, and otherwise refuses its table requests.
+	 */
+	if (sctp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	else
+		sa_set_port(&src, 0);
 	if (src.ss_family == p->addr.ss_family &&
 	    bind(fd, (struct sockaddr *)&src, e->locallen) == -1) {
-		close(fd);
-		return;
+		sa_set_port(&src, 0);
+		if (!sctp || bind(fd, (struct sockaddr *)&src, e->locallen) == -1) {
+			close(fd);
+			return;
+		}
 	}
 	if (sctp)
 		sctp_tune(fd);
@@ -1678,8 +1689,11 @@ listen_on(struct enrp *e, int proto, const char *a)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (e->local.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (proto == IPPROTO_SCTP)
+	if (proto == IPPROTO_SCTP) {
 		sctp_tune(fd);	/* accepted sockets inherit the events */
+		/* Our own associations to peers share this port (peer_connect). */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	}
 	if (bind(fd, (struct sockaddr *)&e->local, e->locallen) == -1 ||
 	    listen(fd, 64) == -1) {
 		rc = -errno;

@@ -25,7 +25,7 @@
 #     c. RSPLIB's rspserver registered at rspregistrar is resolvable at
 #        registrard (our asap-pu over TCP to registrard);
 #     d. registrard, restarted, downloads the handle table from
-#        rspregistrar as its mentor (a known gap: reported, not counted).
+#        rspregistrar as its mentor.
 #     Every wait has a deadline.
 #
 # Environment: ANYPOOL_SCTP_INTEROP=0 skips step 2.  Logs of every
@@ -243,14 +243,13 @@ grep -E "enrp|ENRP" "$LOGS/our-pr-enrp.log" | head -n 12
 #    (RFC 5353 §3.2, §3.3: LIST and HANDLE_TABLE request/response).
 stop our-pr
 LOGNAME_=our-pr-enrp2 start our-pr registrard -d -v -f "$W/registrard-enrp.conf"
-# KNOWN GAP (not counted): rspregistrar 3.4.4 answers our
-# HANDLE_TABLE_REQUESTs (download and audit) with R=1 even when it is
-# synchronized; registrard then synchronizes "without a mentor".
+# (RSPLIB accepts a peer only when its PRESENCE names the association's own
+# address and port: registrard's associations leave from the ENRP port.)
 if wait_until 15 log_has our-pr-enrp2 "enrp: synchronized by the mentor's table" &&
 	wait_until 10 resolve_at our-pu-enrp-3.log 192.0.2.2:3863 RspEnrp 192.0.2.12; then
 	pass "interop: restarted registrard downloaded rspregistrar's handle table over SCTP ($(grep -m1 -o 'synchronized.*' "$LOGS/our-pr-enrp2.log"))"
 else
-	echo "KNOWN GAP (not counted): restarted registrard did not download rspregistrar's handle table:"
+	fail "interop: restarted registrard downloaded rspregistrar's handle table over SCTP"
 	grep -i "enrp" "$LOGS/our-pr-enrp2.log" | grep -v "^control" | head -n 10
 fi
 stop rsp-pe
