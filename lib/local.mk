@@ -8,6 +8,7 @@ lib_libanypool_a_SOURCES += \
 	lib/event.c lib/event.h \
 	lib/log.c lib/log.h
 lib_libanypool_a_SOURCES += lib/conf_lex.c lib/conf_lex.h
+lib_libanypool_a_SOURCES += lib/stream.c lib/stream.h
 # The Prometheus exporter both daemons use (libmicrohttpd).
 lib_libanypool_a_SOURCES += lib/metrics_http.c lib/metrics_http.h
 lib_libanypool_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "registrar.h"
+#include "stream.h"
 #include "enrp.h"
 
 #define OUT_MAX		(4u << 20)	/* unsent bytes before we give up on a peer */
@@ -893,7 +894,7 @@ assoc_free_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 
 	(void)loop;
 	(void)revents;
-	free(as->in);
+	rsp_stream_free(&as->rx);
 	free(as->out);
 	free(as);
 }
@@ -923,60 +924,42 @@ assoc_close(struct assoc *as, const char *why)
 		fatal("%s: defer", __func__);
 }
 
+/* rsp_stream_read() callback: one whole message; false once closed. */
+static bool
+assoc_message(void *arg, const uint8_t *msg, size_t len)
+{
+	struct assoc *as = arg;
+
+	handle_message(as, msg, len);
+	return as->fd >= 0;
+}
+
 static void
 assoc_read_tcp(struct assoc *as)
 {
 	struct registrar *r = as->r;
-	size_t want = roundup4(r->conf.max_message_size) + 4;
-	ssize_t n;
-	long f;
 
-	if (as->in == NULL) {
-		if ((as->in = malloc(want)) == NULL)
-			fatal("%s", __func__);
-		as->incap = want;
-	}
-	for (;;) {
-		n = recv(as->fd, as->in + as->inlen, as->incap - as->inlen, 0);
-		if (n == 0) {
-			assoc_close(as, "closed by peer");
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				assoc_close(as, strerror(errno));
-			return;
-		}
-		as->inlen += (size_t)n;
-		while ((f = rsp_frame(as->in, as->inlen)) != 0) {
-			if (f < 0) {
-				/* No way to find the next message: give up. */
-				r->stats.rx_errors[RSP_CAUSE_INVALID_VALUES]++;
-				send_error(as, RSP_CAUSE_INVALID_VALUES, NULL, 0);
-				as->closing = true;
-				break;
-			}
-			handle_message(as, as->in, (size_t)f);
-			if (as->fd < 0)
-				return;
-			memmove(as->in, as->in + f, as->inlen - (size_t)f);
-			as->inlen -= (size_t)f;
-		}
-		if (as->closing) {
-			assoc_close(as, "unframeable message length");
-			return;
-		}
-		if (as->inlen >= RSP_MSG_HDR_LEN &&
-		    roundup4(get_u16(as->in + 2)) > as->incap) {
-			r->stats.rx_errors[RSP_CAUSE_LACK_OF_RESOURCES]++;
-			send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
-			assoc_close(as, "message larger than message-size");
-			return;
-		}
-		if ((size_t)n < as->incap - as->inlen)
-			return;	/* drained */
+	switch (rsp_stream_read(&as->rx, as->fd, r->conf.max_message_size,
+	    assoc_message, as)) {
+	case RSP_STREAM_AGAIN:
+	case RSP_STREAM_STOPPED:
+		break;
+	case RSP_STREAM_EOF:
+		assoc_close(as, "closed by peer");
+		break;
+	case RSP_STREAM_ERROR:
+		assoc_close(as, strerror(errno));
+		break;
+	case RSP_STREAM_UNFRAMEABLE:
+		r->stats.rx_errors[RSP_CAUSE_INVALID_VALUES]++;
+		send_error(as, RSP_CAUSE_INVALID_VALUES, NULL, 0);
+		assoc_close(as, "unframeable message length");
+		break;
+	case RSP_STREAM_TOO_BIG:
+		r->stats.rx_errors[RSP_CAUSE_LACK_OF_RESOURCES]++;
+		send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
+		assoc_close(as, "message larger than message-size");
+		break;
 	}
 }
 
@@ -989,21 +972,21 @@ assoc_read_sctp(struct assoc *as)
 	int flags;
 	ssize_t n;
 
-	if (as->in == NULL) {
-		if ((as->in = malloc(want)) == NULL)
+	if (as->rx.buf == NULL) {
+		if ((as->rx.buf = malloc(want)) == NULL)
 			fatal("%s", __func__);
-		as->incap = want;
+		as->rx.cap = want;
 	}
 	for (;;) {
 		flags = 0;
 		memset(&sinfo, 0, sizeof(sinfo));
-		if (as->inlen == as->incap) {
+		if (as->rx.len == as->rx.cap) {
 			send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
 			assoc_close(as, "message larger than message-size");
 			return;
 		}
-		n = sctp_recvmsg(as->fd, as->in + as->inlen,
-		    as->incap - as->inlen, NULL, NULL, &sinfo, &flags);
+		n = sctp_recvmsg(as->fd, as->rx.buf + as->rx.len,
+		    as->rx.cap - as->rx.len, NULL, NULL, &sinfo, &flags);
 		if (n == 0) {
 			assoc_close(as, "closed by peer");
 			return;
@@ -1017,18 +1000,18 @@ assoc_read_sctp(struct assoc *as)
 		}
 		if (flags & MSG_NOTIFICATION)
 			continue;
-		as->inlen += (size_t)n;
+		as->rx.len += (size_t)n;
 		if (!(flags & MSG_EOR))
 			continue;
 		if (ntohl(sinfo.sinfo_ppid) != ASAP_PPID) {
 			log_rl_warnx(&as->rl, now_ms(r), "%s: message with "
 			    "PPID %u ignored", as->name, ntohl(sinfo.sinfo_ppid));
 		} else {
-			handle_message(as, as->in, as->inlen);
+			handle_message(as, as->rx.buf, as->rx.len);
 			if (as->fd < 0)
 				return;
 		}
-		as->inlen = 0;
+		as->rx.len = 0;
 	}
 }
 

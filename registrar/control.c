@@ -456,7 +456,6 @@ cmd_associations(struct registrar *r, int argc, char **argv)
 		jset(x, "pes", jint(as->npes));
 		jset(x, "rx_msgs", jint(as->rx_msgs));
 		jset(x, "tx_msgs", jint(as->tx_msgs));
-		jset(x, "closing", json_boolean(as->closing));
 		jappend(a, x);
 	}
 	jset(o, "associations", a);

@@ -295,7 +295,7 @@ conn_free_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 
 	(void)loop;
 	(void)revents;
-	free(c->in);
+	rsp_stream_free(&c->rx);
 	free(c->out);
 	free(c);
 }
@@ -1506,50 +1506,37 @@ handle_message(struct enrp_conn *c, const uint8_t *buf, size_t len)
 	}
 }
 
+/* rsp_stream_read() callback: one whole message; false once closed. */
+static bool
+conn_message(void *arg, const uint8_t *msg, size_t len)
+{
+	struct enrp_conn *c = arg;
+
+	handle_message(c, msg, len);
+	return c->fd >= 0;
+}
+
 static void
 conn_read(struct enrp_conn *c)
 {
-	size_t want = RSP_MSG_MAX_LEN + 4;
-	ssize_t n;
-	long f;
-
-	if (c->in == NULL) {
-		if ((c->in = malloc(want)) == NULL)
-			fatal("%s", __func__);
-		c->incap = want;
-	}
-	for (;;) {
-		n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
-		if (n == 0) {
-			conn_close(c, "closed by peer");
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				conn_close(c, strerror(errno));
-			return;
-		}
-		c->inlen += (size_t)n;
-		while ((f = rsp_frame(c->in, c->inlen)) != 0) {
-			if (f < 0) {
-				/* No way to find the next message. */
-				c->e->stats.rx_errors++;
-				send_error(c, 0, RSP_CAUSE_INVALID_VALUES, NULL,
-				    0);
-				conn_flush(c);
-				conn_close(c, "unframeable message length");
-				return;
-			}
-			handle_message(c, c->in, (size_t)f);
-			if (c->fd < 0)
-				return;
-			memmove(c->in, c->in + f, c->inlen - (size_t)f);
-			c->inlen -= (size_t)f;
-		}
-		if ((size_t)n < c->incap - c->inlen)
-			return;
+	switch (rsp_stream_read(&c->rx, c->fd, RSP_MSG_MAX_LEN, conn_message,
+	    c)) {
+	case RSP_STREAM_AGAIN:
+	case RSP_STREAM_STOPPED:
+	case RSP_STREAM_TOO_BIG:	/* cannot happen: the largest there is */
+		break;
+	case RSP_STREAM_EOF:
+		conn_close(c, "closed by peer");
+		break;
+	case RSP_STREAM_ERROR:
+		conn_close(c, strerror(errno));
+		break;
+	case RSP_STREAM_UNFRAMEABLE:
+		c->e->stats.rx_errors++;
+		send_error(c, 0, RSP_CAUSE_INVALID_VALUES, NULL, 0);
+		conn_flush(c);
+		conn_close(c, "unframeable message length");
+		break;
 	}
 }
 
@@ -1563,13 +1550,13 @@ conn_read_sctp(struct enrp_conn *c)
 	int flags;
 	ssize_t n;
 
-	if (c->in == NULL) {
-		if ((c->in = malloc(want)) == NULL)
+	if (c->rx.buf == NULL) {
+		if ((c->rx.buf = malloc(want)) == NULL)
 			fatal("%s", __func__);
-		c->incap = want;
+		c->rx.cap = want;
 	}
 	for (;;) {
-		if (c->inlen == c->incap) {
+		if (c->rx.len == c->rx.cap) {
 			e->stats.rx_errors++;
 			send_error(c, 0, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
 			conn_close(c, "message too large");
@@ -1577,7 +1564,7 @@ conn_read_sctp(struct enrp_conn *c)
 		}
 		flags = 0;
 		memset(&sinfo, 0, sizeof(sinfo));
-		n = sctp_recvmsg(c->fd, c->in + c->inlen, c->incap - c->inlen,
+		n = sctp_recvmsg(c->fd, c->rx.buf + c->rx.len, c->rx.cap - c->rx.len,
 		    NULL, NULL, &sinfo, &flags);
 		if (n == 0) {
 			conn_close(c, "closed by peer");
@@ -1592,7 +1579,7 @@ conn_read_sctp(struct enrp_conn *c)
 		}
 		if (flags & MSG_NOTIFICATION)
 			continue;
-		c->inlen += (size_t)n;
+		c->rx.len += (size_t)n;
 		if (!(flags & MSG_EOR))
 			continue;
 		if (ntohl(sinfo.sinfo_ppid) != ENRP_PPID) {
@@ -1601,11 +1588,11 @@ conn_read_sctp(struct enrp_conn *c)
 			    "PPID %u ignored (ENRP is 12)", c->name,
 			    ntohl(sinfo.sinfo_ppid));
 		} else {
-			handle_message(c, c->in, c->inlen);
+			handle_message(c, c->rx.buf, c->rx.len);
 			if (c->fd < 0)
 				return;
 		}
-		c->inlen = 0;
+		c->rx.len = 0;
 	}
 }
 

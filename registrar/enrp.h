@@ -19,6 +19,7 @@
 #include "event.h"
 #include "log.h"
 #include "rserpool.h"
+#include "stream.h"
 
 struct registrar;
 struct hs_pe;
@@ -51,8 +52,7 @@ struct enrp_conn {
 	struct sockaddr_storage	 remote;
 	char			 name[80];
 	struct ev_ref		 io;
-	uint8_t			*in;
-	size_t			 inlen, incap;
+	struct rsp_stream	 rx;		/* received, not yet handled */
 	uint8_t			*out;
 	size_t			 outlen, outcap;
 	uint64_t		 rx_msgs;

@@ -19,6 +19,7 @@
 #include "event.h"
 #include "handlespace.h"
 #include "log.h"
+#include "stream.h"
 
 struct registrar;
 struct assoc;
@@ -64,8 +65,7 @@ struct assoc {
 	char			 name[80];	/* "tcp 192.0.2.1:4000" */
 	uint64_t		 since;		/* ms, loop clock */
 	struct ev_ref		 io;
-	uint8_t			*in;		/* stream reassembly */
-	size_t			 inlen, incap;
+	struct rsp_stream	 rx;		/* received, not yet handled */
 	uint8_t			*out;		/* unsent bytes */
 	size_t			 outlen, outcap;
 	LIST_HEAD(, reg_pe)	 pes;
@@ -73,7 +73,6 @@ struct assoc {
 	/* request-rate token bucket (per second, milli-tokens) */
 	uint64_t		 tokens, tokens_at;
 	uint64_t		 rx_msgs, tx_msgs;
-	bool			 closing;	/* close once out is flushed */
 	struct log_ratelimit	 rl;		/* its log lines */
 };
 

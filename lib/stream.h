@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Reading the TCP mapping of ASAP and ENRP: messages back to back on a
+ * stream socket, each delimited by its own length field and padded to 4
+ * (rsp_frame()).  One reader for every daemon and connection kind.
+ */
+#ifndef ANYPOOL_STREAM_H
+#define ANYPOOL_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rsp_stream {
+	uint8_t		*buf;		/* received, not yet handed on */
+	size_t		 len, cap;
+};
+
+/* Why rsp_stream_read() returned. */
+enum rsp_stream_end {
+	RSP_STREAM_AGAIN,	/* the socket has nothing more for now */
+	RSP_STREAM_STOPPED,	/* the callback asked to stop */
+	RSP_STREAM_EOF,		/* the peer closed its side */
+	RSP_STREAM_ERROR,	/* recv() failed: errno says why */
+	RSP_STREAM_UNFRAMEABLE,	/* a length below 4: the stream is lost */
+	RSP_STREAM_TOO_BIG,	/* a message longer than max_msg */
+};
+
+/*
+ * Read what fd (non-blocking) has and hand each whole message to cb, in
+ * order; cb returns false to stop (e.g. it closed the connection).
+ * max_msg: the longest message accepted.  The buffer is allocated on first
+ * use; out of memory is fatal, as everywhere in the daemons.
+ */
+enum rsp_stream_end rsp_stream_read(struct rsp_stream *s, int fd,
+	    size_t max_msg, bool (*cb)(void *arg, const uint8_t *msg,
+	    size_t len), void *arg);
+/* Free the buffer (NULL-safe contents). */
+void	rsp_stream_free(struct rsp_stream *s);
+
+#endif
