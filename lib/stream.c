@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The TCP mapping's reader; see stream.h.
+ * Sending and receiving ASAP/ENRP messages on a socket; see stream.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/sctp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -59,4 +61,71 @@ rsp_stream_free(struct rsp_stream *s)
 	free(s->buf);
 	s->buf = NULL;
 	s->len = s->cap = 0;
+}
+
+int
+rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len, size_t max)
+{
+	uint8_t *n;
+	size_t cap;
+
+	if (q->len + len > max)
+		return -1;
+	if (q->len + len > q->cap) {
+		cap = q->cap ? q->cap : 4096;
+		while (cap < q->len + len)
+			cap *= 2;
+		if ((n = realloc(q->buf, cap)) == NULL)
+			fatal("%s", __func__);
+		q->buf = n;
+		q->cap = cap;
+	}
+	memcpy(q->buf + q->len, p, len);
+	q->len += len;
+	return 0;
+}
+
+int
+rsp_outq_flush(struct rsp_outq *q, int fd, bool sctp, uint32_t ppid)
+{
+	size_t off = 0;
+	ssize_t n;
+	long f;
+	int rc = 0;
+
+	while (off < q->len) {
+		if (sctp) {
+			/* One message per SCTP user message (RFC 5352 §1). */
+			if ((f = rsp_frame(q->buf + off, q->len - off)) <= 0) {
+				errno = EINVAL;
+				rc = -1;
+				break;
+			}
+			n = sctp_sendmsg(fd, q->buf + off, (size_t)f, NULL, 0,
+			    htonl(ppid), 0, 0, 0, 0);
+			if (n >= 0)
+				n = f;
+		} else {
+			n = send(fd, q->buf + off, q->len - off, MSG_NOSIGNAL);
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				rc = -1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	memmove(q->buf, q->buf + off, q->len - off);
+	q->len -= off;
+	return rc;
+}
+
+void
+rsp_outq_free(struct rsp_outq *q)
+{
+	free(q->buf);
+	q->buf = NULL;
+	q->len = q->cap = 0;
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Reading the TCP mapping of ASAP and ENRP: messages back to back on a
- * stream socket, each delimited by its own length field and padded to 4
- * (rsp_frame()).  One reader for every daemon and connection kind.
+ * The transport of ASAP and ENRP messages on a connected socket, for every
+ * daemon and connection kind.  Receiving the TCP mapping: messages back to
+ * back on a stream, each delimited by its own length field and padded to 4
+ * (rsp_frame()).  Sending: a bounded queue of whole padded messages, flushed
+ * as a byte stream (TCP) or one SCTP user message per message with the
+ * protocol's PPID.
  */
 #ifndef ANYPOOL_STREAM_H
 #define ANYPOOL_STREAM_H
@@ -37,5 +40,22 @@ enum rsp_stream_end rsp_stream_read(struct rsp_stream *s, int fd,
 	    size_t len), void *arg);
 /* Free the buffer (NULL-safe contents). */
 void	rsp_stream_free(struct rsp_stream *s);
+
+/* Messages waiting for the socket to take them. */
+struct rsp_outq {
+	uint8_t		*buf;
+	size_t		 len, cap;
+};
+
+/* Queue one padded message; -1 (nothing queued) past max bytes waiting. */
+int	rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len,
+	    size_t max);
+/*
+ * Send what the socket takes now (non-blocking): as a byte stream, or over
+ * SCTP one message per user message with PPID ppid.  0 (q->len says what
+ * is left), or -1 with errno on a socket error.
+ */
+int	rsp_outq_flush(struct rsp_outq *q, int fd, bool sctp, uint32_t ppid);
+void	rsp_outq_free(struct rsp_outq *q);
 
 #endif

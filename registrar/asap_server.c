@@ -124,32 +124,10 @@ same_peer_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 static int
 assoc_flush(struct assoc *as)
 {
-	ssize_t n;
-	long f;
-
-	while (as->outlen > 0) {
-		if (as->transport == ASSOC_SCTP) {
-			/* One ASAP message per SCTP user message, PPID 11. */
-			if ((f = rsp_frame(as->out, as->outlen)) <= 0)
-				return -1;
-			n = sctp_sendmsg(as->fd, as->out, (size_t)f, NULL, 0,
-			    htonl(ASAP_PPID), 0, 0, 0, 0);
-			if (n >= 0)
-				n = f;
-		} else {
-			n = send(as->fd, as->out, as->outlen, MSG_NOSIGNAL);
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		memmove(as->out, as->out + n, as->outlen - (size_t)n);
-		as->outlen -= (size_t)n;
-	}
-	ev_fd_mod(&as->io, EV_READ | (as->outlen > 0 ? EV_WRITE : 0));
+	if (rsp_outq_flush(&as->tx, as->fd, as->transport == ASSOC_SCTP,
+	    ASAP_PPID) == -1)
+		return -1;
+	ev_fd_mod(&as->io, EV_READ | (as->tx.len > 0 ? EV_WRITE : 0));
 	return 0;
 }
 
@@ -158,26 +136,13 @@ static void
 assoc_send(struct assoc *as, const uint8_t *p, size_t len, uint8_t type)
 {
 	struct registrar *r = as->r;
-	uint8_t *n;
-	size_t cap;
 
 	if (as->fd < 0)
 		return;
-	if (as->outlen + len > OUT_MAX) {
+	if (rsp_outq_add(&as->tx, p, len, OUT_MAX) == -1) {
 		assoc_close(as, "peer does not read its messages");
 		return;
 	}
-	if (as->outlen + len > as->outcap) {
-		cap = as->outcap ? as->outcap : 4096;
-		while (cap < as->outlen + len)
-			cap *= 2;
-		if ((n = realloc(as->out, cap)) == NULL)
-			fatal("%s", __func__);
-		as->out = n;
-		as->outcap = cap;
-	}
-	memcpy(as->out + as->outlen, p, len);
-	as->outlen += len;
 	as->tx_msgs++;
 	r->stats.tx_bytes += len;
 	if (type <= ASAP_MSG_MAX)
@@ -895,7 +860,7 @@ assoc_free_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 	(void)loop;
 	(void)revents;
 	rsp_stream_free(&as->rx);
-	free(as->out);
+	rsp_outq_free(&as->tx);
 	free(as);
 }
 

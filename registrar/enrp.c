@@ -296,7 +296,7 @@ conn_free_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 	(void)loop;
 	(void)revents;
 	rsp_stream_free(&c->rx);
-	free(c->out);
+	rsp_outq_free(&c->tx);
 	free(c);
 }
 
@@ -326,64 +326,21 @@ conn_close(struct enrp_conn *c, const char *why)
 static int
 conn_flush(struct enrp_conn *c)
 {
-	ssize_t n;
-	size_t off = 0;
-
-	while (off < c->outlen) {
-		if (c->sctp) {
-			/* RFC 5353 §1: one message per SCTP user message. */
-			long f = rsp_frame(c->out + off, c->outlen - off);
-
-			if (f <= 0) {
-				errno = EINVAL;
-				return -1;
-			}
-			n = sctp_sendmsg(c->fd, c->out + off, (size_t)f, NULL,
-			    0, htonl(ENRP_PPID), 0, 0, 0, 0);
-			if (n >= 0)
-				n = f;
-		} else {
-			n = send(c->fd, c->out + off, c->outlen - off,
-			    MSG_NOSIGNAL);
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	memmove(c->out, c->out + off, c->outlen - off);
-	c->outlen -= off;
-	ev_fd_mod(&c->io, EV_READ | (c->outlen > 0 ? EV_WRITE : 0));
+	if (rsp_outq_flush(&c->tx, c->fd, c->sctp, ENRP_PPID) == -1)
+		return -1;
+	ev_fd_mod(&c->io, EV_READ | (c->tx.len > 0 ? EV_WRITE : 0));
 	return 0;
 }
 
 static void
 conn_queue(struct enrp_conn *c, const uint8_t *p, size_t len)
 {
-	uint8_t *n;
-	size_t cap;
-
 	if (c->fd < 0)
 		return;
-	if (c->outlen + len > ENRP_OUT_MAX) {
+	if (rsp_outq_add(&c->tx, p, len, ENRP_OUT_MAX) == -1) {
 		conn_close(c, "peer does not read its messages");
 		return;
 	}
-	if (c->outlen + len > c->outcap) {
-		cap = c->outcap ? c->outcap : 16384;
-		while (cap < c->outlen + len)
-			cap *= 2;
-		if ((n = realloc(c->out, cap)) == NULL)
-			fatal("%s", __func__);
-		c->out = n;
-		c->outcap = cap;
-	}
-	memcpy(c->out + c->outlen, p, len);
-	c->outlen += len;
 	if (c->connected && conn_flush(c) == -1)
 		conn_close(c, strerror(errno));
 }
@@ -649,7 +606,7 @@ connect_io(struct ev_loop *loop, void *arg, unsigned int revents)
 	}
 	c->connected = true;
 	log_debug("enrp %s: connected", c->name);
-	ev_fd_mod(&c->io, EV_READ | (c->outlen > 0 ? EV_WRITE : 0));
+	ev_fd_mod(&c->io, EV_READ | (c->tx.len > 0 ? EV_WRITE : 0));
 	/*
 	 * RFC 5353 §3.2, §3.4.1: introduce ourselves; R=1 makes the peer
 	 * answer with its Server Information (our mentor discovery probe).

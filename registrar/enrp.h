@@ -53,8 +53,7 @@ struct enrp_conn {
 	char			 name[80];
 	struct ev_ref		 io;
 	struct rsp_stream	 rx;		/* received, not yet handled */
-	uint8_t			*out;
-	size_t			 outlen, outcap;
+	struct rsp_outq		 tx;		/* not yet sent */
 	uint64_t		 rx_msgs;
 	struct log_ratelimit	 rl;
 };

@@ -66,8 +66,7 @@ struct assoc {
 	uint64_t		 since;		/* ms, loop clock */
 	struct ev_ref		 io;
 	struct rsp_stream	 rx;		/* received, not yet handled */
-	uint8_t			*out;		/* unsent bytes */
-	size_t			 outlen, outcap;
+	struct rsp_outq		 tx;		/* not yet sent */
 	LIST_HEAD(, reg_pe)	 pes;
 	uint32_t		 npes;
 	/* request-rate token bucket (per second, milli-tokens) */

@@ -89,7 +89,7 @@ for i in 1 2 3; do
 	pe_pid[$i]=$!
 	pids+=("$!")
 done
-check "three asap-pe registered" wait_until 10 npes_is 3
+check "three asap-pe registered" wait_until 30 npes_is 3
 for i in 1 2 3; do
 	pe_id[$i]=$(sed -n 's/.*registered as PE \([0-9a-f]*\).*/\1/p' "$T/pe$i.log" | head -1)
 done
@@ -127,7 +127,7 @@ grep -E 'failover:|replies' "$T/pu.log" | sed 's/^/   /'
 "$PE" -r "127.0.0.1:$port" -p echo -L "127.0.0.1:$((port + 4))" >"$T/pe4.log" 2>&1 &
 pe4=$!
 pids+=("$pe4")
-check "a fourth PE registers" wait_until 10 npes_is 2
+check "a fourth PE registers" wait_until 30 npes_is 2
 kill -TERM "$pe4"
 check "SIGTERM deregisters it" wait_until 5 npes_is 1
 check "registrard counted the deregistration" stat_ge deregistrations 1
@@ -164,7 +164,7 @@ wait "$rpid" 2>/dev/null
 check "registrard stopped cleanly" bash -c "! grep -q Sanitizer '$T/registrard.log'"
 check "registrard restarts" start_registrar
 sid2=$(server_id)
-check "the PE registers again after the restart" wait_until 15 npes_is 1
+check "the PE registers again after the restart" wait_until 30 npes_is 1
 check "with the same PE identifier" bash -c \
 	"'$PU' -r 127.0.0.1:$port -p echo resolve | grep -q 'PE ${pe_id[$other]}'"
 check "and the new registrar ($sid2, was $sid1) as its home" \
