@@ -33,6 +33,7 @@
 #include "event.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "sdnotify.h"
 #include "health/check.h"
 #include "health/hconf.h"
 #include "health/state.h"
@@ -89,30 +90,6 @@ static struct {
 } hd = { .ctl_fd = -1 };
 
 static void	svc_step(struct svc *, enum hs_event);
-
-/* systemd's notify protocol, without libsystemd. */
-static void
-sd_notify_msg(const char *msg)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = getenv("NOTIFY_SOCKET");
-	socklen_t len;
-	int fd;
-
-	if (path == NULL || path[0] == '\0' ||
-	    strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return;
-	(void)sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len);
-	close(fd);
-}
 
 /* Routing --------------------------------------------------------------- */
 
@@ -786,7 +763,7 @@ on_stop(struct ev_loop *loop, void *arg, unsigned int revents)
 	(void)arg;
 	(void)revents;
 	log_info("stopping: withdrawing every service");
-	sd_notify_msg("STOPPING=1");
+	(void)sd_notify_msg("STOPPING=1");
 	ev_break(loop);
 }
 
@@ -988,7 +965,7 @@ main(int argc, char **argv)
 		hd.nsvc++;
 	}
 	log_info("started: %zu service(s)", hd.nsvc);
-	sd_notify_msg("READY=1");
+	(void)sd_notify_msg("READY=1");
 	ev_run(hd.loop);
 	for (i = 0; i < hd.nsvc; i++)
 		svc_stop(&hd.svc[i]);

@@ -9,6 +9,7 @@ lib_libanypool_a_SOURCES += \
 	lib/log.c lib/log.h
 lib_libanypool_a_SOURCES += lib/conf_lex.c lib/conf_lex.h
 lib_libanypool_a_SOURCES += lib/stream.c lib/stream.h
+lib_libanypool_a_SOURCES += lib/sdnotify.c lib/sdnotify.h
 # The Prometheus exporter both daemons use (libmicrohttpd).
 lib_libanypool_a_SOURCES += lib/metrics_http.c lib/metrics_http.h
 lib_libanypool_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS)

@@ -15,6 +15,7 @@
 
 #include "registrar.h"
 #include "control.h"
+#include "sdnotify.h"
 #include "enrp.h"
 
 #define DEFAULT_CONF	"/etc/anypool/registrard.conf"
@@ -58,6 +59,7 @@ on_hup(struct ev_loop *loop, void *arg, unsigned int revents)
 	(void)revents;
 	if ((c = malloc(sizeof(*c))) == NULL)
 		fatal("%s", __func__);
+	(void)sd_notify_msg("RELOADING=1");
 	if (config_parse(reg.conf_file, c) != 0) {
 		reg.stats.config_reload_failures++;
 		log_warnx("reload of %s failed: keeping the running "
@@ -70,6 +72,7 @@ on_hup(struct ev_loop *loop, void *arg, unsigned int revents)
 		control_reconfigure(&reg);
 		log_info("configuration reloaded from %s", reg.conf_file);
 	}
+	(void)sd_notify_msg("READY=1");
 	free(c);
 }
 
@@ -136,7 +139,9 @@ main(int argc, char **argv)
 		fatal("signals");
 	log_info("started: server id 0x%08x, node %s", reg.server_id,
 	    reg.conf.node_name);
+	(void)sd_notify_msg("READY=1");
 	ev_run(loop);
+	(void)sd_notify_msg("STOPPING=1");
 	control_stop(&reg);
 	enrp_stop(&reg);
 	registrar_shutdown(&reg);
