@@ -55,6 +55,49 @@ rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
 	}
 }
 
+enum rsp_stream_end
+rsp_stream_read_sctp(struct rsp_stream *s, int fd, size_t max_msg,
+    bool (*cb)(void *arg, uint32_t ppid, const uint8_t *msg, size_t len),
+    void *arg)
+{
+	struct sctp_sndrcvinfo sinfo;
+	int flags;
+	ssize_t n;
+
+	if (s->buf == NULL) {
+		s->cap = roundup4(max_msg) + 4;
+		if ((s->buf = malloc(s->cap)) == NULL)
+			fatal("%s", __func__);
+		s->len = 0;
+	}
+	for (;;) {
+		if (s->len == s->cap)
+			return RSP_STREAM_TOO_BIG;
+		flags = 0;
+		memset(&sinfo, 0, sizeof(sinfo));
+		n = sctp_recvmsg(fd, s->buf + s->len, s->cap - s->len, NULL,
+		    NULL, &sinfo, &flags);
+		if (n == 0)
+			return RSP_STREAM_EOF;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return RSP_STREAM_AGAIN;
+			return RSP_STREAM_ERROR;
+		}
+		if (flags & MSG_NOTIFICATION)
+			continue;
+		s->len += (size_t)n;
+		if (!(flags & MSG_EOR))
+			continue;	/* the rest of the message follows */
+		n = (ssize_t)s->len;
+		s->len = 0;
+		if (!cb(arg, ntohl(sinfo.sinfo_ppid), s->buf, (size_t)n))
+			return RSP_STREAM_STOPPED;
+	}
+}
+
 void
 rsp_stream_free(struct rsp_stream *s)
 {

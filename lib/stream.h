@@ -38,6 +38,14 @@ enum rsp_stream_end {
 enum rsp_stream_end rsp_stream_read(struct rsp_stream *s, int fd,
 	    size_t max_msg, bool (*cb)(void *arg, const uint8_t *msg,
 	    size_t len), void *arg);
+/*
+ * The same over an SCTP one-to-one socket: each SCTP user message (gathered
+ * up to MSG_EOR) goes to cb with its PPID (host order); notifications are
+ * skipped.  RSP_STREAM_TOO_BIG when a message does not fit max_msg.
+ */
+enum rsp_stream_end rsp_stream_read_sctp(struct rsp_stream *s, int fd,
+	    size_t max_msg, bool (*cb)(void *arg, uint32_t ppid,
+	    const uint8_t *msg, size_t len), void *arg);
 /* Free the buffer (NULL-safe contents). */
 void	rsp_stream_free(struct rsp_stream *s);
 

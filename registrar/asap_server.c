@@ -928,55 +928,39 @@ assoc_read_tcp(struct assoc *as)
 	}
 }
 
+/* rsp_stream_read_sctp() callback: ASAP is PPID 11 (RFC 5352 §8.3). */
+static bool
+assoc_sctp_message(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
+{
+	struct assoc *as = arg;
+
+	if (ppid != ASAP_PPID) {
+		log_rl_warnx(&as->rl, now_ms(as->r), "%s: message with PPID %u "
+		    "ignored", as->name, ppid);
+		return true;
+	}
+	return assoc_message(as, msg, len);
+}
+
 static void
 assoc_read_sctp(struct assoc *as)
 {
-	struct registrar *r = as->r;
-	struct sctp_sndrcvinfo sinfo;
-	size_t want = roundup4(r->conf.max_message_size) + 4;
-	int flags;
-	ssize_t n;
-
-	if (as->rx.buf == NULL) {
-		if ((as->rx.buf = malloc(want)) == NULL)
-			fatal("%s", __func__);
-		as->rx.cap = want;
-	}
-	for (;;) {
-		flags = 0;
-		memset(&sinfo, 0, sizeof(sinfo));
-		if (as->rx.len == as->rx.cap) {
-			send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
-			assoc_close(as, "message larger than message-size");
-			return;
-		}
-		n = sctp_recvmsg(as->fd, as->rx.buf + as->rx.len,
-		    as->rx.cap - as->rx.len, NULL, NULL, &sinfo, &flags);
-		if (n == 0) {
-			assoc_close(as, "closed by peer");
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				assoc_close(as, strerror(errno));
-			return;
-		}
-		if (flags & MSG_NOTIFICATION)
-			continue;
-		as->rx.len += (size_t)n;
-		if (!(flags & MSG_EOR))
-			continue;
-		if (ntohl(sinfo.sinfo_ppid) != ASAP_PPID) {
-			log_rl_warnx(&as->rl, now_ms(r), "%s: message with "
-			    "PPID %u ignored", as->name, ntohl(sinfo.sinfo_ppid));
-		} else {
-			handle_message(as, as->rx.buf, as->rx.len);
-			if (as->fd < 0)
-				return;
-		}
-		as->rx.len = 0;
+	switch (rsp_stream_read_sctp(&as->rx, as->fd, as->r->conf.max_message_size,
+	    assoc_sctp_message, as)) {
+	case RSP_STREAM_AGAIN:
+	case RSP_STREAM_STOPPED:
+	case RSP_STREAM_UNFRAMEABLE:	/* not on SCTP: messages are whole */
+		break;
+	case RSP_STREAM_EOF:
+		assoc_close(as, "closed by peer");
+		break;
+	case RSP_STREAM_ERROR:
+		assoc_close(as, strerror(errno));
+		break;
+	case RSP_STREAM_TOO_BIG:
+		send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
+		assoc_close(as, "message larger than message-size");
+		break;
 	}
 }
 

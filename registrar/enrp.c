@@ -1498,58 +1498,41 @@ conn_read(struct enrp_conn *c)
 }
 
 /* RFC 5353 §1: over SCTP every user message is one ENRP message, PPID 12. */
+/* rsp_stream_read_sctp() callback: ENRP is PPID 12 (RFC 5353 §1). */
+static bool
+conn_sctp_message(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
+{
+	struct enrp_conn *c = arg;
+
+	if (ppid != ENRP_PPID) {
+		c->e->stats.rx_errors++;
+		log_rl_warnx(&c->rl, now_ms(c->e), "enrp %s: message with "
+		    "PPID %u ignored (ENRP is 12)", c->name, ppid);
+		return true;
+	}
+	return conn_message(c, msg, len);
+}
+
 static void
 conn_read_sctp(struct enrp_conn *c)
 {
-	struct enrp *e = c->e;
-	struct sctp_sndrcvinfo sinfo;
-	size_t want = RSP_MSG_MAX_LEN + 4;
-	int flags;
-	ssize_t n;
-
-	if (c->rx.buf == NULL) {
-		if ((c->rx.buf = malloc(want)) == NULL)
-			fatal("%s", __func__);
-		c->rx.cap = want;
-	}
-	for (;;) {
-		if (c->rx.len == c->rx.cap) {
-			e->stats.rx_errors++;
-			send_error(c, 0, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
-			conn_close(c, "message too large");
-			return;
-		}
-		flags = 0;
-		memset(&sinfo, 0, sizeof(sinfo));
-		n = sctp_recvmsg(c->fd, c->rx.buf + c->rx.len, c->rx.cap - c->rx.len,
-		    NULL, NULL, &sinfo, &flags);
-		if (n == 0) {
-			conn_close(c, "closed by peer");
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				conn_close(c, strerror(errno));
-			return;
-		}
-		if (flags & MSG_NOTIFICATION)
-			continue;
-		c->rx.len += (size_t)n;
-		if (!(flags & MSG_EOR))
-			continue;
-		if (ntohl(sinfo.sinfo_ppid) != ENRP_PPID) {
-			e->stats.rx_errors++;
-			log_rl_warnx(&c->rl, now_ms(e), "enrp %s: message with "
-			    "PPID %u ignored (ENRP is 12)", c->name,
-			    ntohl(sinfo.sinfo_ppid));
-		} else {
-			handle_message(c, c->rx.buf, c->rx.len);
-			if (c->fd < 0)
-				return;
-		}
-		c->rx.len = 0;
+	switch (rsp_stream_read_sctp(&c->rx, c->fd, RSP_MSG_MAX_LEN,
+	    conn_sctp_message, c)) {
+	case RSP_STREAM_AGAIN:
+	case RSP_STREAM_STOPPED:
+	case RSP_STREAM_UNFRAMEABLE:	/* not on SCTP: messages are whole */
+		break;
+	case RSP_STREAM_EOF:
+		conn_close(c, "closed by peer");
+		break;
+	case RSP_STREAM_ERROR:
+		conn_close(c, strerror(errno));
+		break;
+	case RSP_STREAM_TOO_BIG:
+		c->e->stats.rx_errors++;
+		send_error(c, 0, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
+		conn_close(c, "message too large");
+		break;
 	}
 }
 
