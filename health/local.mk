@@ -11,7 +11,7 @@ health_healthd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) \
 health_healthd_LDADD = routing/librouting.a lib/libanypool.a \
 	$(LIBMNL_LIBS) $(JANSSON_LIBS) $(MHD_LIBS)
 dist_man_MANS += health/healthd.8 health/healthd.conf.5
-EXTRA_DIST += health/healthd.service
+EXTRA_DIST += deploy/systemd/healthd.service
 
 check_PROGRAMS += tests/unit/test_health_state
 TESTS += tests/unit/test_health_state

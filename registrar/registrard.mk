@@ -8,4 +8,4 @@ registrar_registrard_SOURCES = \
 registrar_registrard_LDADD = registrar/libcontrol.a registrar/libregconf.a \
 	registrar/libhandlespace.a lib/libanypool.a $(SCTP_LIBS) \
 	$(JANSSON_LIBS) $(MHD_LIBS)
-EXTRA_DIST += registrar/registrard.service
+EXTRA_DIST += deploy/systemd/registrard.service

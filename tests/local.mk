@@ -13,3 +13,4 @@ include $(srcdir)/tests/registrar/local.mk
 include $(srcdir)/tests/sctp/local.mk
 include $(srcdir)/tests/enrp/local.mk
 include $(srcdir)/tests/netns/local.mk
+include $(srcdir)/tests/deploy/local.mk

@@ -50,3 +50,24 @@ ensure_packages() {
 		return 1
 	fi
 }
+
+# ensure_promtool: print the path of a promtool (Prometheus' rule checker),
+# for tests/deploy/alerts.sh.  Taken from the Debian package "prometheus"
+# without installing it (that would start a Prometheus server): the .deb is
+# downloaded once and only usr/bin/promtool extracted, into
+# /var/cache/anypool/promtool.
+ensure_promtool() {
+	local dir=/var/cache/anypool/promtool tmp
+	if command -v promtool >/dev/null 2>&1; then command -v promtool; return 0; fi
+	if [ ! -x "$dir/usr/bin/promtool" ]; then
+		mkdir -p "$dir" || return 1
+		tmp=$(mktemp -d "$dir/dl.XXXXXX") || return 1
+		chmod 755 "$tmp"
+		(cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 ||
+		    { apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; }; } &&
+		    dpkg-deb --fsys-tarfile prometheus_*.deb |
+		    tar -x -C "$dir" ./usr/bin/promtool) || { rm -rf "$tmp"; return 1; }
+		rm -rf "$tmp"
+	fi
+	echo "$dir/usr/bin/promtool"
+}
