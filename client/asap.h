@@ -107,6 +107,19 @@ struct asap_pe_info {
 	struct sockaddr_storage addr[ASAP_MAX_ADDRS];	/* port included */
 };
 
+#define ASAP_NODE_NAME_MAX	64	/* bytes of a registrar's node name */
+
+/*
+ * The registrar that answered a resolution, as it named itself in the
+ * Registrar Identity parameter (0x8a01, an anypool extension that other
+ * registrars ignore; see ASAP_RESOLVE_REGISTRAR_ID).  (libasap 0.2)
+ */
+struct asap_registrar_id {
+	bool		 valid;		/* the answer carried the identity */
+	uint32_t	 server_id;	/* its ENRP server identifier */
+	char		 node[ASAP_NODE_NAME_MAX + 1];	/* UTF-8, NUL-terminated */
+};
+
 /* The answer to a handle resolution. */
 struct asap_resolution {
 	int		 error;		/* 0, -ENOENT (unknown pool), -ETIMEDOUT... */
@@ -115,6 +128,11 @@ struct asap_resolution {
 	uint32_t	 policy;	/* overall pool policy (RR if not sent) */
 	size_t		 npe;
 	const struct asap_pe_info *pe;	/* npe entries, valid during the call */
+	/*
+	 * (libasap 0.2) Who answered, valid during the call; NULL unless the
+	 * request asked (ASAP_RESOLVE_REGISTRAR_ID) and the answer said.
+	 */
+	const struct asap_registrar_id *registrar;
 };
 
 /* Context ----------------------------------------------------------------- */
@@ -288,6 +306,21 @@ typedef void (*asap_resolve_cb)(struct asap_ctx *ctx,
  */
 int		 asap_pu_resolve(struct asap_ctx *ctx, const void *handle,
 		    size_t handle_len, asap_resolve_cb cb, void *arg);
+/* Flags of asap_pu_resolve_ex() and asap_pu_resolve_blocking_ex(). */
+#define ASAP_RESOLVE_REGISTRAR_ID	0x01u	/* ask the registrar who it is */
+
+/*
+ * (libasap 0.2) asap_pu_resolve() with flags.  ASAP_RESOLVE_REGISTRAR_ID
+ * adds the Registrar Identity request to ASAP_HANDLE_RESOLUTION and always
+ * asks the registrar (a fresh cache entry does not answer); the callback's
+ * res->registrar then says which registrar answered, in success and error
+ * answers alike, or is NULL if it did not say (a registrar without the
+ * extension, a timeout, or an answer shared with a resolution of the same
+ * pool already under way without the flag).  -EINVAL for unknown flags.
+ */
+int		 asap_pu_resolve_ex(struct asap_ctx *ctx, const void *handle,
+		    size_t handle_len, unsigned int flags, asap_resolve_cb cb,
+		    void *arg);
 /*
  * Blocking resolution: fills at most max entries of ret_pe, *ret_n (total
  * number received, may exceed max) and *ret_policy (may be NULL).  0,
@@ -297,6 +330,16 @@ int		 asap_pu_resolve_blocking(struct asap_ctx *ctx,
 		    const void *handle, size_t handle_len,
 		    struct asap_pe_info *ret_pe, size_t max, size_t *ret_n,
 		    uint32_t *ret_policy, int timeout_ms);
+/*
+ * (libasap 0.2) The same with flags (see asap_pu_resolve_ex()); if
+ * ret_registrar is not NULL it is always written: valid is set when the
+ * answering registrar named itself, also when it answered -ENOENT.
+ */
+int		 asap_pu_resolve_blocking_ex(struct asap_ctx *ctx,
+		    const void *handle, size_t handle_len, unsigned int flags,
+		    struct asap_pe_info *ret_pe, size_t max, size_t *ret_n,
+		    uint32_t *ret_policy, struct asap_registrar_id *ret_registrar,
+		    int timeout_ms);
 /* Drop the cache entry of a pool (handle NULL: all entries). */
 void		 asap_pu_cache_purge(struct asap_ctx *ctx, const void *handle,
 		    size_t handle_len);

@@ -12,7 +12,7 @@ client_libasap_la_SOURCES = \
 	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h \
 	lib/event.c lib/event.h
 client_libasap_la_CFLAGS = $(AM_CFLAGS)
-client_libasap_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
+client_libasap_la_LDFLAGS = -version-info 1:0:1 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libasap.map
 EXTRA_client_libasap_la_DEPENDENCIES = $(srcdir)/client/libasap.map
 EXTRA_DIST += client/libasap.map client/SESSION.md

@@ -5,6 +5,9 @@
  * MAX-REQUEST-RETRANSMIT, the resolution cache with its stale_cache_value
  * (rules C1-C4), the PU's choice among the returned PEs (RFC 5356 PU rules,
  * policies.md §3) and ENDPOINT_UNREACHABLE reports, each sent once.
+ * A resolution may ask the registrar who it is (the Registrar Identity
+ * parameter 0x8a01 of doc/spec/registrar-identity.md); such a request always
+ * goes to the registrar, since only an answer carries the identity.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@ struct resolve_req {
 	struct waiter_list waiters;
 	unsigned int	 retrans;
 	bool		 sent;		/* on the current association */
+	bool		 want_id;	/* ask for the Registrar Identity */
 	struct ev_ref	 t1;
 	struct asap_ctx	*ctx;
 };
@@ -179,6 +183,8 @@ req_send(struct resolve_req *rq)
 	m = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
 	rsp_put_handle(&w, rq->handle, rq->hlen);
 	rsp_put_hropt(&w, ctx->cfg.resolve_items);
+	if (rq->want_id)
+		rsp_put_regid_request(&w);
 	rsp_put_msg_end(&w, m);
 	if (ctx_send(ctx, &w) == 0) {
 		rq->sent = true;
@@ -210,9 +216,13 @@ entry_result(const struct cache_entry *e, bool stale, struct asap_resolution *r)
 	r->pe = e->pe;
 }
 
-/* Finish a request: a copy of the entry survives callbacks purging it. */
+/*
+ * Finish a request: a copy of the entry survives callbacks purging it.  id:
+ * the registrar's identity if its answer carried one, else NULL.
+ */
 static void
-req_finish(struct resolve_req *rq, int error, uint16_t cause)
+req_finish(struct resolve_req *rq, int error, uint16_t cause,
+    const struct asap_registrar_id *id)
 {
 	struct asap_ctx *ctx = rq->ctx;
 	struct waiter_list wl;
@@ -237,6 +247,7 @@ req_finish(struct resolve_req *rq, int error, uint16_t cause)
 			entry_result(&copy, error != 0, &res);
 		}
 	}
+	res.registrar = id;
 	free(rq);
 	deliver(ctx, &wl, &res);
 	free(copy.pe);
@@ -255,7 +266,7 @@ req_t1(struct ev_loop *loop, void *arg, unsigned int revents)
 		bool was_up = conn_up(ctx->assoc);
 
 		ctx_debug(ctx, "handle resolution timed out");
-		req_finish(rq, -ETIMEDOUT, 0);
+		req_finish(rq, -ETIMEDOUT, 0, NULL);
 		if (was_up)
 			ctx_assoc_fail(ctx, "no answer to handle resolution");
 		return;
@@ -272,18 +283,30 @@ int
 asap_pu_resolve(struct asap_ctx *ctx, const void *handle, size_t hlen,
     asap_resolve_cb cb, void *arg)
 {
+	return asap_pu_resolve_ex(ctx, handle, hlen, 0, cb, arg);
+}
+
+int
+asap_pu_resolve_ex(struct asap_ctx *ctx, const void *handle, size_t hlen,
+    unsigned int flags, asap_resolve_cb cb, void *arg)
+{
 	struct resolve_req *rq;
 	struct ready_waiter *w;
+	bool want_id = (flags & ASAP_RESOLVE_REGISTRAR_ID) != 0;
 
 	if (ctx == NULL || handle == NULL || hlen == 0 ||
-	    hlen > ASAP_POOL_HANDLE_MAX || cb == NULL)
+	    hlen > ASAP_POOL_HANDLE_MAX || cb == NULL ||
+	    (flags & ~ASAP_RESOLVE_REGISTRAR_ID) != 0)
 		return -EINVAL;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -ENOMEM;
 	w->cb = cb;
 	w->arg = arg;
-	/* C2/C4: a fresh entry answers without asking (from the loop). */
-	if (pu_cache_fresh(ctx, pu_cache_find(ctx, handle, hlen))) {
+	/*
+	 * C2/C4: a fresh entry answers without asking (from the loop); not
+	 * when the caller wants to know which registrar answers.
+	 */
+	if (!want_id && pu_cache_fresh(ctx, pu_cache_find(ctx, handle, hlen))) {
 		memcpy(w->handle, handle, hlen);
 		w->hlen = hlen;
 		TAILQ_INSERT_TAIL(&ctx->ready, w, link);
@@ -301,6 +324,7 @@ asap_pu_resolve(struct asap_ctx *ctx, const void *handle, size_t hlen,
 		rq->ctx = ctx;
 		memcpy(rq->handle, handle, hlen);
 		rq->hlen = hlen;
+		rq->want_id = want_id;
 		TAILQ_INIT(&rq->waiters);
 		TAILQ_INSERT_TAIL(&ctx->reqs, rq, link);
 		/* NR4: T1 runs from now, a hunt included. */
@@ -377,19 +401,28 @@ req_answer(struct resolve_req *rq, const struct rsp_msg *m)
 	struct asap_pe_info *pes = NULL;
 	struct rsp_iter it;
 	struct rsp_pe r;
+	struct asap_registrar_id idbuf, *id = NULL;
 	size_t n = 0;
 	uint16_t cause;
 
+	/* The codec checked it: UTF-8 without NUL, at most 64 bytes. */
+	if (m->has_regid && m->regid_answer) {
+		memset(&idbuf, 0, sizeof(idbuf));
+		idbuf.valid = true;
+		idbuf.server_id = m->regid_server_id;
+		memcpy(idbuf.node, m->regid_node.p, m->regid_node.len);
+		id = &idbuf;
+	}
 	if (m->has_error) {
 		cause = m->error.ncause > 0 ? m->error.cause[0].code : 0;
 		asap_pu_cache_purge(ctx, rq->handle, rq->hlen);
 		req_finish(rq, cause == RSP_CAUSE_UNKNOWN_POOL_HANDLE ?
-		    -ENOENT : -EPROTO, cause);
+		    -ENOENT : -EPROTO, cause, id);
 		return;
 	}
 	if (m->nitems > 0 &&
 	    (pes = calloc(m->nitems, sizeof(*pes))) == NULL) {
-		req_finish(rq, -ENOMEM, 0);
+		req_finish(rq, -ENOMEM, 0, id);
 		return;
 	}
 	rsp_iter_init(&it, m);
@@ -398,13 +431,13 @@ req_answer(struct resolve_req *rq, const struct rsp_msg *m)
 	if (n == 0) {
 		free(pes);
 		asap_pu_cache_purge(ctx, rq->handle, rq->hlen);
-		req_finish(rq, -ENOENT, 0);
+		req_finish(rq, -ENOENT, 0, id);
 		return;
 	}
 	if ((e = pu_cache_find(ctx, rq->handle, rq->hlen)) == NULL) {
 		if ((e = calloc(1, sizeof(*e))) == NULL) {
 			free(pes);
-			req_finish(rq, -ENOMEM, 0);
+			req_finish(rq, -ENOMEM, 0, id);
 			return;
 		}
 		memcpy(e->handle, rq->handle, rq->hlen);
@@ -418,7 +451,7 @@ req_answer(struct resolve_req *rq, const struct rsp_msg *m)
 	e->policy = m->has_policy ? m->policy.type : RSP_POLICY_ROUND_ROBIN;
 	e->fetched = ctx_now(ctx);
 	e->rr_next = 0;
-	req_finish(rq, 0, 0);
+	req_finish(rq, 0, 0, id);
 }
 
 void
@@ -573,6 +606,7 @@ struct blocking_res {
 	struct asap_pe_info *ret_pe;
 	size_t		 max, n;
 	uint32_t	 policy;
+	struct asap_registrar_id id;
 };
 
 static void
@@ -586,6 +620,8 @@ blocking_cb(struct asap_ctx *ctx, const struct asap_resolution *res, void *arg)
 	b->error = res->error;
 	b->n = res->npe;
 	b->policy = res->policy;
+	if (res->registrar != NULL)
+		b->id = *res->registrar;
 	for (i = 0; i < res->npe && i < b->max; i++)
 		b->ret_pe[i] = res->pe[i];
 }
@@ -595,14 +631,27 @@ asap_pu_resolve_blocking(struct asap_ctx *ctx, const void *handle, size_t hlen,
     struct asap_pe_info *ret_pe, size_t max, size_t *ret_n,
     uint32_t *ret_policy, int timeout_ms)
 {
+	return asap_pu_resolve_blocking_ex(ctx, handle, hlen, 0, ret_pe, max,
+	    ret_n, ret_policy, NULL, timeout_ms);
+}
+
+int
+asap_pu_resolve_blocking_ex(struct asap_ctx *ctx, const void *handle,
+    size_t hlen, unsigned int flags, struct asap_pe_info *ret_pe, size_t max,
+    size_t *ret_n, uint32_t *ret_policy, struct asap_registrar_id *ret_registrar,
+    int timeout_ms)
+{
 	struct blocking_res b;
 	uint64_t deadline, now;
 	int r;
 
 	memset(&b, 0, sizeof(b));
+	if (ret_registrar != NULL)
+		memset(ret_registrar, 0, sizeof(*ret_registrar));
 	b.ret_pe = ret_pe;
 	b.max = ret_pe == NULL ? 0 : max;
-	if ((r = asap_pu_resolve(ctx, handle, hlen, blocking_cb, &b)) < 0)
+	if ((r = asap_pu_resolve_ex(ctx, handle, hlen, flags, blocking_cb,
+	    &b)) < 0)
 		return r;
 	deadline = ctx_now(ctx) + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms);
 	while (!b.done) {
@@ -618,6 +667,9 @@ asap_pu_resolve_blocking(struct asap_ctx *ctx, const void *handle, size_t hlen,
 			return r;
 		}
 	}
+	/* Who answered, even when the answer was an error. */
+	if (ret_registrar != NULL)
+		*ret_registrar = b.id;
 	if (b.error < 0)
 		return b.error;
 	if (ret_n != NULL)

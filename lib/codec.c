@@ -4,8 +4,12 @@
  * RFC 5354 parameters.  Every read goes through a bounded struct rbuf; every
  * TLV is cut as an exact sub-buffer and parsed inside it.  Which parameters a
  * message may carry, in which order, is a table (msg_schema); unknown
- * parameter types follow their two action bits (RFC 5354 §3).  A failure says
- * which RFC 5354 error cause to send back and, in words, what was wrong.
+ * parameter types follow their two action bits (RFC 5354 §3).  Extension
+ * parameters of the skip class that a message's schema lists as position
+ * free (the Registrar Identity, doc/spec/registrar-identity.md) are decoded
+ * wherever they stand in that message and skipped, as their action bits
+ * say, everywhere else.  A failure says which RFC 5354 error cause to send
+ * back and, in words, what was wrong.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -302,6 +306,76 @@ dec_handle(struct dctx *c, const struct tlv *t, struct rsp_bytes *ret)
 	return 0;
 }
 
+/* RFC 3629: well-formed UTF-8 (shortest forms, no surrogates), and no NUL. */
+static bool
+utf8_ok(const uint8_t *p, size_t n)
+{
+	size_t i = 0, k, more;
+	uint32_t cp, min;
+
+	while (i < n) {
+		if (p[i] == 0)
+			return false;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			more = 1;
+			cp = p[i] & 0x1f;
+			min = 0x80;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			more = 2;
+			cp = p[i] & 0x0f;
+			min = 0x800;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			more = 3;
+			cp = p[i] & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (n - i <= more)
+			return false;
+		for (k = 1; k <= more; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+/*
+ * Registrar Identity (doc/spec/registrar-identity.md): an empty value asks,
+ * a value of server identifier (4) and node name (0..64 bytes) answers.
+ */
+static int
+dec_regid(struct dctx *c, const struct tlv *t, struct rsp_msg *m)
+{
+	struct rbuf v = t->val;
+
+	if (m->has_regid)
+		return bad_value(c, t, "more than one in a message");
+	m->has_regid = true;
+	if (rbuf_left(&v) == 0)
+		return 0;
+	if (rbuf_u32(&v, &m->regid_server_id) == -1)
+		return bad_value(c, t, "value of 1 to 3 bytes (want none, or a "
+		    "server identifier and a node name)");
+	if (rbuf_left(&v) > RSP_REGID_NODE_MAX)
+		return bad_value(c, t, "node name longer than 64 bytes");
+	if (!utf8_ok(rbuf_cur(&v), rbuf_left(&v)))
+		return bad_value(c, t, "node name is not UTF-8 without NUL");
+	m->regid_answer = true;
+	m->regid_node.p = rbuf_cur(&v);
+	m->regid_node.len = (uint16_t)rbuf_left(&v);
+	return 0;
+}
+
 static int
 dec_u32_param(struct dctx *c, const struct tlv *t, uint32_t *ret)
 {
@@ -451,8 +525,10 @@ enum slot {
 	S_HANDLE, S_PE, S_PE_ID, S_HROPT, S_POLICY, S_ERROR, S_COOKIE,
 	S_CHECKSUM, S_SERVER_INFO,
 	S_PE_LIST, S_TRANSPORT_LIST, S_SERVER_INFO_LIST, S_POOL_ENTRIES,
+	S_REGID,
 };
-#define REQ	0x10
+#define REQ	0x10	/* required */
+#define ANYPOS	0x20	/* may stand anywhere among the message's parameters */
 #define SLOT(x)	((x) & 0x0f)
 
 /* Fixed fields after the header (and, for ENRP, after the two server ids). */
@@ -470,9 +546,10 @@ static const struct schema asap_schema[ASAP_MSG_MAX + 1] = {
 	    { F_NONE, { S_HANDLE | REQ, S_PE_ID | REQ, S_ERROR } },
 	[ASAP_DEREGISTRATION_RESPONSE] =
 	    { F_NONE, { S_HANDLE | REQ, S_PE_ID | REQ, S_ERROR } },
-	[ASAP_HANDLE_RESOLUTION] = { F_NONE, { S_HANDLE | REQ, S_HROPT } },
-	[ASAP_HANDLE_RESOLUTION_RESPONSE] =
-	    { F_NONE, { S_HANDLE | REQ, S_POLICY, S_PE_LIST, S_ERROR } },
+	[ASAP_HANDLE_RESOLUTION] =
+	    { F_NONE, { S_HANDLE | REQ, S_HROPT, S_REGID | ANYPOS } },
+	[ASAP_HANDLE_RESOLUTION_RESPONSE] = { F_NONE, { S_HANDLE | REQ,
+	    S_POLICY, S_PE_LIST, S_ERROR, S_REGID | ANYPOS } },
 	/* rsplib appends a PE Identifier to the keep-alive (asap.md §2.1). */
 	[ASAP_ENDPOINT_KEEP_ALIVE] =
 	    { F_SERVER_ID, { S_HANDLE | REQ, S_PE_ID } },
@@ -518,6 +595,7 @@ slot_name(int s)
 	case S_TRANSPORT_LIST:		return "transport";
 	case S_SERVER_INFO_LIST:	return "Server Information";
 	case S_POOL_ENTRIES:		return "pool entry";
+	case S_REGID:			return "Registrar Identity";
 	default:			return "parameter";
 	}
 }
@@ -542,6 +620,7 @@ slot_takes(int s, uint16_t type)
 	case S_SERVER_INFO_LIST: return type == RSP_PARAM_SERVER_INFO;
 	case S_POOL_ENTRIES:	return type == RSP_PARAM_POOL_HANDLE ||
 				    type == RSP_PARAM_POOL_ELEMENT;
+	case S_REGID:		return type == RSP_PARAM_REGISTRAR_ID;
 	default:		return false;
 	}
 }
@@ -549,7 +628,7 @@ slot_takes(int s, uint16_t type)
 static bool
 slot_repeats(int s)
 {
-	return s >= S_PE_LIST;
+	return s >= S_PE_LIST && s <= S_POOL_ENTRIES;
 }
 
 /* Record the extent of the items region and count its items. */
@@ -645,9 +724,34 @@ dec_slot(struct dctx *c, int s, const struct tlv *t, bool *pool_open)
 		*pool_open = false;
 		items_add(m, t, true);
 		return 0;
+	case S_REGID:
+		return dec_regid(c, t, m);
 	default:
 		return bad_value(c, t, "internal: bad slot");
 	}
+}
+
+/* Is this a position-free extension parameter (only these: see ANYPOS)? */
+static bool
+param_anypos(uint16_t type)
+{
+	return type == RSP_PARAM_REGISTRAR_ID;
+}
+
+/*
+ * A position-free parameter: decoded where the schema lists it, else
+ * (another message) what its action bits say, as for an unknown type.
+ */
+static int
+dec_anypos(struct dctx *c, const struct schema *sc, const struct tlv *t)
+{
+	int j;
+
+	for (j = 0; j < 5 && sc->slots[j] != S_END; j++)
+		if ((sc->slots[j] & ANYPOS) &&
+		    slot_takes(SLOT(sc->slots[j]), t->type))
+			return dec_slot(c, SLOT(sc->slots[j]), t, NULL);
+	return param_unknown(c, t);
 }
 
 static int
@@ -656,15 +760,24 @@ dec_params(struct dctx *c, struct rbuf *b, const struct schema *sc)
 	struct rsp_msg *m = c->m;
 	struct tlv t;
 	bool pool_open = false;
-	int i = 0, j, rc, filled = -1;	/* filled: repeated slot with items */
+	int i = 0, j, filled = -1;	/* filled: repeated slot with items */
 
 	while (rbuf_left(b) > 0) {
-		if ((rc = tlv_next_known(c, b, &t)) == -1)
+		if (tlv_next(c, b, &t) == -1)
 			return -1;
-		if (rc == 1)
-			break;
+		if (param_anypos(t.type)) {
+			if (dec_anypos(c, sc, &t) == -1)
+				return -1;
+			continue;
+		}
+		if (!param_known(t.type)) {
+			if (param_unknown(c, &t) == -1)
+				return -1;
+			continue;
+		}
 		for (j = i; j < 5 && sc->slots[j] != S_END; j++)
-			if (slot_takes(SLOT(sc->slots[j]), t.type))
+			if (!(sc->slots[j] & ANYPOS) &&
+			    slot_takes(SLOT(sc->slots[j]), t.type))
 				break;
 		if (j == 5 || sc->slots[j] == S_END)
 			return fail(c, RSP_CAUSE_INVALID_VALUES, t.start,
@@ -977,6 +1090,11 @@ rsp_encode(struct wbuf *w, const struct rsp_msg *m)
 		rsp_put_cookie(w, m->cookie.p, m->cookie.len);
 	if (m->has_error)
 		rsp_put_op_error(w, &m->error);
+	if (m->has_regid && m->regid_answer)
+		rsp_put_regid(w, m->regid_server_id, m->regid_node.p,
+		    m->regid_node.len);
+	else if (m->has_regid)
+		rsp_put_regid_request(w);
 	rsp_put_msg_end(w, start);
 	return w->err ? -1 : 0;
 }

@@ -108,6 +108,10 @@ struct rsp_msg {
 	struct rsp_pe	 pe;		/* REGISTRATION, HANDLE_UPDATE */
 	bool		 has_hropt;
 	uint32_t	 hropt_items;	/* Handle Resolution Option */
+	bool		 has_regid;	/* Registrar Identity (0x8a01) */
+	bool		 regid_answer;	/* with a value: a registrar's answer */
+	uint32_t	 regid_server_id;
+	struct rsp_bytes regid_node;	/* UTF-8, no NUL, <= RSP_REGID_NODE_MAX */
 	bool		 has_policy;
 	struct rsp_policy policy;	/* overall policy of a resolution answer */
 	bool		 has_checksum;
@@ -198,6 +202,13 @@ void	rsp_put_op_error(struct wbuf *w, const struct rsp_op_error *e);
 void	rsp_put_cookie(struct wbuf *w, const void *p, size_t len);
 void	rsp_put_checksum(struct wbuf *w, uint16_t sum);
 void	rsp_put_hropt(struct wbuf *w, uint32_t items);
+/*
+ * Registrar Identity: empty (a request), or a registrar's server identifier
+ * and node name (at most RSP_REGID_NODE_MAX bytes, else the wbuf's error).
+ */
+void	rsp_put_regid_request(struct wbuf *w);
+void	rsp_put_regid(struct wbuf *w, uint32_t server_id, const void *node,
+	    size_t node_len);
 
 /* Re-encode a decoded message (skip-class unknown parameters are dropped). */
 int	rsp_encode(struct wbuf *w, const struct rsp_msg *m);

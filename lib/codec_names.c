@@ -66,6 +66,7 @@ rsp_param_name(uint16_t type)
 	case RSP_PARAM_PE_CHECKSUM:		return "PE Checksum";
 	case RSP_PARAM_OPAQUE_TRANSPORT:	return "Opaque Transport";
 	case RSP_PARAM_HANDLE_RESOLUTION_OPT:	return "Handle Resolution Option";
+	case RSP_PARAM_REGISTRAR_ID:		return "Registrar Identity";
 	default:				return "Unknown Parameter";
 	}
 }

@@ -106,6 +106,28 @@ rsp_put_hropt(struct wbuf *w, uint32_t items)
 }
 
 void
+rsp_put_regid_request(struct wbuf *w)
+{
+	put_bytes_tlv(w, RSP_PARAM_REGISTRAR_ID, NULL, 0);
+}
+
+void
+rsp_put_regid(struct wbuf *w, uint32_t server_id, const void *node,
+    size_t node_len)
+{
+	size_t t;
+
+	if (node_len > RSP_REGID_NODE_MAX) {
+		w->err = true;
+		return;
+	}
+	t = rsp_put_tlv_begin(w, RSP_PARAM_REGISTRAR_ID);
+	wbuf_u32(w, server_id);
+	wbuf_bytes(w, node, node_len);
+	rsp_put_tlv_end(w, t);
+}
+
+void
 rsp_put_checksum(struct wbuf *w, uint16_t sum)
 {
 	size_t t = rsp_put_tlv_begin(w, RSP_PARAM_PE_CHECKSUM);

@@ -96,6 +96,14 @@ enum rsp_proto {
 /* draft-dreibholz-rserpool-asap-hropt: skip-class parameter */
 #define RSP_PARAM_HANDLE_RESOLUTION_OPT	0x803f
 #define RSP_HROPT_ITEMS_MAX		0xffffffffU
+/*
+ * anypool extension (doc/spec/registrar-identity.md): empty in a Handle
+ * Resolution it asks "who are you"; the registrar answers with its server
+ * identifier and node name.  Skip class (RFC 5354 §3), so implementations
+ * that do not know it pass over it.
+ */
+#define RSP_PARAM_REGISTRAR_ID		0x8a01
+#define RSP_REGID_NODE_MAX		64	/* bytes of UTF-8, no NUL */
 
 /* Unknown parameter actions, RFC 5354 §3: top two bits of the type */
 #define RSP_PARAM_ACTION_MASK		0xc000

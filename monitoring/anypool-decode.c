@@ -704,6 +704,21 @@ print_fields(FILE *fp, json_t *j, const struct rsp_msg *m)
 		json_object_set_new(j, "hropt_items",
 		    json_integer(m->hropt_items));
 	}
+	if (m->has_regid && !m->regid_answer) {
+		fputs(" registrar=?", fp);
+		json_object_set_new(j, "registrar_identity_request",
+		    json_true());
+	} else if (m->has_regid) {
+		json_t *r = json_object();
+
+		fprintf(fp, " registrar=0x%08x/", m->regid_server_id);
+		print_handle(fp, &m->regid_node);	/* escaped, quoted */
+		json_object_set_new(r, "server_id",
+		    json_integer(m->regid_server_id));
+		json_object_set_new(r, "node", json_stringn((const char *)
+		    m->regid_node.p, m->regid_node.len));
+		json_object_set_new(j, "registrar_identity", r);
+	}
 	if (m->has_policy) {
 		fputs(" policy=", fp);
 		print_policy(fp, &m->policy);

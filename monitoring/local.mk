@@ -8,3 +8,10 @@ monitoring_anypool_decode_SOURCES = \
 monitoring_anypool_decode_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(PCAP_CFLAGS)
 monitoring_anypool_decode_LDADD = lib/libanypool.a $(PCAP_LIBS) $(JANSSON_LIBS)
 dist_man_MANS += monitoring/anypool-decode.1
+
+# anyprobe: anycast probe (which registrar answers, RTT) and catchment matrix.
+bin_PROGRAMS += monitoring/anyprobe
+monitoring_anyprobe_SOURCES = monitoring/anyprobe.c
+monitoring_anyprobe_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+monitoring_anyprobe_LDADD = lib/libanypool.a $(MHD_LIBS) $(JANSSON_LIBS)
+dist_man_MANS += monitoring/anyprobe.1

@@ -657,6 +657,10 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 		npes_cap = n;
 	}
 	wbuf_init(&w, txbuf, sizeof(txbuf));
+	/* Room for our Registrar Identity at the end, if asked for. */
+	if (m->has_regid)
+		w.cap = RSP_MSG_MAX_LEN - (RSP_TLV_HDR_LEN + 4 +
+		    RSP_REGID_NODE_MAX);
 	/* RFC 5352 §2.2.6: subscriptions (S) are not offered: A stays 0. */
 	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
 	rsp_put_handle(&w, m->handle.p, m->handle.len);
@@ -686,6 +690,17 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 				break;
 			}
 		}
+	}
+	/*
+	 * doc/spec/registrar-identity.md: who answered, in success and error
+	 * answers alike, and only when asked: a request without it gets the
+	 * bytes it always got.
+	 */
+	if (m->has_regid) {
+		w.cap = sizeof(txbuf);
+		rsp_put_regid(&w, r->server_id, r->conf.node_name,
+		    strnlen(r->conf.node_name, RSP_REGID_NODE_MAX));
+		r->stats.identity_answers++;
 	}
 	rsp_put_msg_end(&w, s);
 	send_wbuf(as, &w);

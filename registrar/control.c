@@ -508,6 +508,7 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(deregistrations);
 	C(resolutions);
 	C(resolution_misses);
+	C(identity_answers);
 	C(keepalives_sent);
 	C(keepalive_timeouts);
 	C(unreachable_reports);

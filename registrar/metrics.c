@@ -172,6 +172,9 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	    s->resolutions);
 	COUNTER("resolution_misses_total", "Handle resolutions of unknown "
 	    "pools.", s->resolution_misses);
+	COUNTER("resolution_identity_answers_total", "Handle resolutions "
+	    "answered with the Registrar Identity (0x8a01).",
+	    s->identity_answers);
 	COUNTER("keepalives_sent_total", "Endpoint Keep-Alives sent.",
 	    s->keepalives_sent);
 	COUNTER("keepalive_timeouts_total", "PEs removed for not answering a "

@@ -33,6 +33,7 @@ struct reg_stats {
 	uint64_t	 rx_bytes, tx_bytes;
 	uint64_t	 registrations, reregistrations, registration_rejects;
 	uint64_t	 deregistrations, resolutions, resolution_misses;
+	uint64_t	 identity_answers;	/* resolutions answered with 0x8a01 */
 	uint64_t	 keepalives_sent, keepalive_timeouts;
 	uint64_t	 unreachable_reports, unreachable_removals;
 	uint64_t	 expirations, assoc_lost_removals;

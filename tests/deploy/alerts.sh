@@ -69,11 +69,9 @@ nx "$B/registrar/registrard" -d -f "$T/registrard.conf" >"$T/registrard.log" 2>&
 PIDS+=($!)
 nx "$B/health/healthd" -d -f "$T/healthd.conf" >"$T/healthd.log" 2>&1 &
 PIDS+=($!)
-if [ -x "$B/monitoring/anyprobe" ]; then
-	nx "$B/monitoring/anyprobe" -r 127.0.0.1 -p probe -n alerts -i 100 \
-	    -o "$T/probe.jsonl" -m 127.0.0.1:9466 >"$T/anyprobe.log" 2>&1 &
-	PIDS+=($!)
-fi
+nx "$B/monitoring/anyprobe" -r 127.0.0.1 -p probe -n alerts -i 100 \
+    -o "$T/probe.jsonl" -m 127.0.0.1:9466 >"$T/anyprobe.log" 2>&1 &
+PIDS+=($!)
 
 # get PORT: GET /metrics from the namespace, appended to $T/all.
 get() {
@@ -87,8 +85,7 @@ wait_get() {	# up to 10 s
 	for i in $(seq 100); do get "$1" && return 0; sleep 0.1; done
 	return 1
 }
-ports="9464 9465"
-[ -x "$B/monitoring/anyprobe" ] && ports="$ports 9466"
+ports="9464 9465 9466"
 : >"$T/all"
 for p in $ports; do
 	if wait_get "$p"; then cat "$T/m.$p" >>"$T/all"; else fail "GET /metrics on port $p"; fi
@@ -101,9 +98,6 @@ exported() {
 }
 for m in $(cat "$SRC/deploy/monitoring/alerts.yml" \
     "$SRC/deploy/monitoring/dashboard.md" | grep -oE 'anypool_[a-z_]+' | sort -u); do
-	case $m in anypool_probe_*)
-		[ -x "$B/monitoring/anyprobe" ] || { echo "# $m: anyprobe not built"; continue; };;
-	esac
 	if exported "$m"; then pass "$m (alerts, dashboard) is exported"
 	else fail "$m is used by the alerts or dashboard, but no daemon exports it"; fi
 done

@@ -4,6 +4,6 @@
 # every metric they use exported by the running daemons).
 DEPLOY_TESTS = tests/deploy/units.sh tests/deploy/alerts.sh
 TESTS += $(DEPLOY_TESTS)
-EXTRA_DIST += $(DEPLOY_TESTS) \
+EXTRA_DIST += $(DEPLOY_TESTS) deploy/systemd/anyprobe@.service \
 	deploy/monitoring/alerts.yml deploy/monitoring/alerts-test.yml \
 	deploy/monitoring/dashboard.md

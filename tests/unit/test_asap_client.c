@@ -55,6 +55,8 @@ struct fx {
 	int		 res_calls;
 	struct asap_resolution res;
 	struct asap_pe_info res_pe[8];
+	bool		 res_has_id;	/* res.registrar was set: a copy */
+	struct asap_registrar_id res_id;
 	/* session */
 	struct asap_session_status sev[MAXEV];
 	size_t		 nsev;
@@ -584,6 +586,9 @@ res_cb(struct asap_ctx *ctx, const struct asap_resolution *res, void *arg)
 	fx->res = *res;
 	for (i = 0; i < res->npe && i < 8; i++)
 		fx->res_pe[i] = res->pe[i];
+	fx->res_has_id = res->registrar != NULL;
+	if (res->registrar != NULL)
+		fx->res_id = *res->registrar;
 }
 
 static void
@@ -683,6 +688,97 @@ test_resolve_and_cache(void **state)
 	settle(fx);
 	assert_int_equal(fx->res_calls, 3);
 	assert_int_equal(fx->res.npe, 1);
+}
+
+/* Answer with the Registrar Identity (0x8a01) after the PEs or the error. */
+static void
+send_resolution_id(struct fx *fx, uint32_t id, uint16_t port, bool unknown)
+{
+	struct rsp_op_error oe = { .ncause = 1 };
+	uint8_t buf[512];
+	struct wbuf w;
+	size_t m;
+
+	wbuf_init(&w, buf, sizeof(buf));
+	m = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
+	rsp_put_handle(&w, POOL, POOL_LEN);
+	if (unknown) {
+		oe.cause[0].code = RSP_CAUSE_UNKNOWN_POOL_HANDLE;
+		rsp_put_op_error(&w, &oe);
+	} else {
+		rsp_put_policy(&w, &(struct rsp_policy){
+		    .type = RSP_POLICY_ROUND_ROBIN });
+		add_pe(&w, id, port, 0);
+	}
+	rsp_put_regid(&w, 0x0a0b0c0d, "pop-a", 5);
+	rsp_put_msg_end(&w, m);
+	peer_send(fx->reg.fd, &w);
+}
+
+/*
+ * ASAP_RESOLVE_REGISTRAR_ID: the request carries 0x8a01 (and a plain one
+ * does not), a fresh cache does not answer for it, and the result names the
+ * registrar in success and error answers, or not if the answer did not.
+ */
+static void
+test_resolve_registrar_id(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t ids[] = { 0xa1 };
+	uint16_t ports[] = { 7001 };
+	struct rsp_msg m;
+
+	assert_int_equal(asap_pu_resolve_ex(fx->ctx, POOL, POOL_LEN, 0x80,
+	    res_cb, fx), -EINVAL);
+	assert_int_equal(asap_pu_resolve(fx->ctx, POOL, POOL_LEN, res_cb, fx), 0);
+	reg_accept(fx);
+	assert_true(peer_read(fx, &fx->reg, &m, 2000));
+	assert_false(m.has_regid);
+	send_resolution(fx, RSP_POLICY_ROUND_ROBIN, 1, ids, ports, NULL);
+	settle(fx);
+	assert_int_equal(fx->res_calls, 1);
+	assert_false(fx->res_has_id);
+
+	/* Fresh cache, but asked who answers: the request goes out. */
+	assert_int_equal(asap_pu_resolve_ex(fx->ctx, POOL, POOL_LEN,
+	    ASAP_RESOLVE_REGISTRAR_ID, res_cb, fx), 0);
+	assert_true(peer_read(fx, &fx->reg, &m, 2000));
+	assert_int_equal(m.type, ASAP_HANDLE_RESOLUTION);
+	assert_true(m.has_regid);
+	assert_false(m.regid_answer);
+	assert_true(m.has_hropt);
+	send_resolution_id(fx, 0xa2, 7002, false);
+	settle(fx);
+	assert_int_equal(fx->res_calls, 2);
+	assert_int_equal(fx->res.error, 0);
+	assert_int_equal(fx->res.npe, 1);
+	assert_int_equal(fx->res_pe[0].id, 0xa2);
+	assert_true(fx->res_has_id);
+	assert_true(fx->res_id.valid);
+	assert_int_equal(fx->res_id.server_id, 0x0a0b0c0d);
+	assert_string_equal(fx->res_id.node, "pop-a");
+
+	/* A registrar without the extension: no identity, still an answer. */
+	assert_int_equal(asap_pu_resolve_ex(fx->ctx, POOL, POOL_LEN,
+	    ASAP_RESOLVE_REGISTRAR_ID, res_cb, fx), 0);
+	assert_true(peer_read(fx, &fx->reg, &m, 2000));
+	assert_true(m.has_regid);
+	send_resolution(fx, RSP_POLICY_ROUND_ROBIN, 1, ids, ports, NULL);
+	settle(fx);
+	assert_int_equal(fx->res_calls, 3);
+	assert_int_equal(fx->res.error, 0);
+	assert_false(fx->res_has_id);
+
+	/* Unknown pool: -ENOENT, and who said so. */
+	assert_int_equal(asap_pu_resolve_ex(fx->ctx, POOL, POOL_LEN,
+	    ASAP_RESOLVE_REGISTRAR_ID, res_cb, fx), 0);
+	assert_true(peer_read(fx, &fx->reg, &m, 2000));
+	send_resolution_id(fx, 0, 0, true);
+	settle(fx);
+	assert_int_equal(fx->res_calls, 4);
+	assert_int_equal(fx->res.error, -ENOENT);
+	assert_true(fx->res_has_id);
+	assert_int_equal(fx->res_id.server_id, 0x0a0b0c0d);
 }
 
 static void
@@ -1008,6 +1104,7 @@ main(void)
 		T(test_deregister),
 		T(test_resolve_and_cache),
 		T(test_unknown_pool),
+		T(test_resolve_registrar_id),
 		T(test_resolve_retransmit_then_stale),
 		T(test_resolve_timeout_no_cache),
 		T(test_failover_cookie_echo),

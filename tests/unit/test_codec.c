@@ -3,7 +3,8 @@
  * Unit tests of the wire codec: the worked encodings of the spec digest,
  * round trips of every message and parameter, every truncation and every
  * corrupted length of every valid vector (ours and RSPLIB's), the four
- * unknown-parameter action classes, unknown message types, limits.
+ * unknown-parameter action classes, unknown message types, limits, and the
+ * Registrar Identity extension (doc/spec/registrar-identity.md).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -918,6 +919,173 @@ test_encoder_lengths(void **state)
 	assert_true(w.err);
 }
 
+/* Expect a decode failure with Invalid Values naming the parameter. */
+static void
+assert_invalid(const char *hx, const char *why)
+{
+	uint8_t msg[512];
+	struct rsp_msg m;
+	struct rsp_err err;
+	size_t n = hex(hx, msg);
+
+	if (rsp_decode(RSP_PROTO_ASAP, msg, n, NULL, &m, &err) == 0)
+		fail_msg("accepted: %s", hx);
+	assert_int_equal(err.cause, RSP_CAUSE_INVALID_VALUES);
+	assert_false(err.silent);
+	if (strstr(err.what, why) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", err.what, why);
+}
+
+/*
+ * Registrar Identity (0x8a01): the request and answer forms, byte for byte
+ * as doc/spec/registrar-identity.md shows them; round trips; every
+ * truncation and corrupted length; anywhere in a resolution, skipped in
+ * other messages; the malformed values.
+ */
+static void
+test_registrar_identity(void **state)
+{
+	uint8_t want[256], name[80];
+	struct rsp_op_error oe = { .ncause = 1 };
+	struct rsp_msg m;
+	struct wbuf w;
+	size_t n, s;
+
+	(void)state;
+	assert_string_equal(rsp_param_name(RSP_PARAM_REGISTRAR_ID),
+	    "Registrar Identity");
+	assert_int_equal(RSP_PARAM_REGISTRAR_ID & RSP_PARAM_ACTION_MASK,
+	    RSP_PARAM_ACTION_SKIP);
+
+	/* Request: Pool Handle "EchoPool", Hropt 3, empty identity. */
+	n = hex("05 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "80 3f 00 08 00 00 00 03 8a 01 00 04", want);
+	wbuf_init(&w, buf, sizeof(buf));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_hropt(&w, 3);
+	rsp_put_regid_request(&w);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_int_equal(w.len, n);
+	assert_memory_equal(buf, want, n);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_true(m.has_regid);
+	assert_false(m.regid_answer);
+	assert_true(m.has_hropt);
+	assert_roundtrip(RSP_PROTO_ASAP, want, n, "identity request");
+	sweep(RSP_PROTO_ASAP, want, n, "identity request");
+
+	/* Answer: policy RR, no PE, server 0x0a0b0c0d, node "a1". */
+	n = hex("06 00 00 24 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 08 00 08 00 00 00 01 8a 01 00 0a 0a 0b 0c 0d 61 31 00 00",
+	    want);
+	wbuf_init(&w, buf, sizeof(buf));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_policy(&w, &(struct rsp_policy){
+	    .type = RSP_POLICY_ROUND_ROBIN });
+	rsp_put_regid(&w, 0x0a0b0c0d, "a1", 2);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_int_equal(w.len, n);
+	assert_memory_equal(buf, want, n);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_true(m.has_regid && m.regid_answer);
+	assert_int_equal(m.regid_server_id, 0x0a0b0c0d);
+	assert_int_equal(m.regid_node.len, 2);
+	assert_memory_equal(m.regid_node.p, "a1", 2);
+	assert_roundtrip(RSP_PROTO_ASAP, want, n, "identity answer");
+	sweep(RSP_PROTO_ASAP, want, n, "identity answer");
+
+	/* Error answer (unknown pool) with the identity; empty node name. */
+	wbuf_init(&w, buf, sizeof(buf));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
+	rsp_put_handle(&w, "NoSuchPool", 10);
+	oe.cause[0].code = RSP_CAUSE_UNKNOWN_POOL_HANDLE;
+	rsp_put_op_error(&w, &oe);
+	rsp_put_regid(&w, 7, "", 0);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_decodes(RSP_PROTO_ASAP, buf, w.len, &m);
+	assert_true(m.has_error && m.has_regid && m.regid_answer);
+	assert_int_equal(m.regid_server_id, 7);
+	assert_int_equal(m.regid_node.len, 0);
+	assert_roundtrip(RSP_PROTO_ASAP, buf, w.len, "identity error answer");
+	sweep(RSP_PROTO_ASAP, buf, w.len, "identity error answer");
+
+	/* A full answer: PEs, then a 64-byte UTF-8 node name. */
+	memset(name, 'x', sizeof(name));
+	memcpy(name, "n\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10);
+	wbuf_init(&w, buf, sizeof(buf));
+	assert_true(sample_build(11, &w) > 0);	/* resolution response, 2 PEs */
+	rsp_put_regid(&w, 0xffffffff, name, 64);
+	rsp_put_msg_end(&w, 0);
+	assert_false(w.err);
+	assert_decodes(RSP_PROTO_ASAP, buf, w.len, &m);
+	assert_int_equal(m.nitems, 2);
+	assert_int_equal(m.regid_server_id, 0xffffffff);
+	assert_int_equal(m.regid_node.len, 64);
+	assert_roundtrip(RSP_PROTO_ASAP, buf, w.len, "identity with PEs");
+
+	/* Position free in a resolution: before the Pool Handle. */
+	n = hex("05 00 00 14 8a 01 00 04 00 09 00 0c 45 63 68 6f"
+	    "50 6f 6f 6c", want);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_true(m.has_regid && m.has_handle && !m.regid_answer);
+	/* ... and between policy and PEs of an answer. */
+	n = hex("06 00 00 2c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 08 00 08 00 00 00 01 8a 01 00 09 00 00 00 01 62 00 00 00"
+	    "00 0c 00 08 00 09 00 04", want);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_true(m.has_regid && m.has_error);
+	assert_int_equal(m.regid_node.len, 1);
+
+	/* Other messages skip it (its action bits) and drop it on re-encode. */
+	n = hex("07 00 00 18 0a 0b 0c 0d 00 09 00 0c 45 63 68 6f"
+	    "50 6f 6f 6c 8a 01 00 04", want);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_false(m.has_regid);
+	assert_int_equal(m.nunrec, 0);
+	wbuf_init(&w, buf, sizeof(buf));
+	assert_int_equal(rsp_encode(&w, &m), 0);
+	assert_int_equal(w.len, 20);
+
+	/* Malformed: value of 1..3 bytes, long or bad node names, twice. */
+	assert_invalid("05 00 00 18 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 05 01 00 00 00", "1 to 3 bytes");
+	assert_invalid("05 00 00 18 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 07 01 02 03 00", "1 to 3 bytes");
+	assert_invalid("05 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 0a 00 00 00 01 61 00 00 00", "UTF-8");
+	assert_invalid("05 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 09 00 00 00 01 ff 00 00 00", "UTF-8");
+	assert_invalid("05 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 0a 00 00 00 01 c0 80 00 00", "UTF-8");	/* overlong */
+	assert_invalid("05 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 0a 00 00 00 01 e2 82 00 00", "UTF-8");	/* cut */
+	assert_invalid("05 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 0b 00 00 00 01 ed a0 80 00", "UTF-8");	/* surrogate */
+	assert_invalid("05 00 00 18 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "8a 01 00 04 8a 01 00 04", "more than one");
+	wbuf_init(&w, want, sizeof(want));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	s = rsp_put_tlv_begin(&w, RSP_PARAM_REGISTRAR_ID);
+	wbuf_u32(&w, 1);
+	wbuf_bytes(&w, name + 10, 65);	/* 65 x 'x' */
+	rsp_put_tlv_end(&w, s);
+	rsp_put_msg_end(&w, 0);
+	assert_false(w.err);
+	assert_int_equal(rsp_decode(RSP_PROTO_ASAP, want, w.len, NULL, &m,
+	    NULL), -1);
+
+	/* The encoder refuses a node name over 64 bytes. */
+	wbuf_init(&w, buf, sizeof(buf));
+	rsp_put_regid(&w, 1, name, 65);
+	assert_true(w.err);
+}
+
 int
 main(void)
 {
@@ -934,6 +1102,7 @@ main(void)
 		cmocka_unit_test(test_resource_caps),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_encoder_lengths),
+		cmocka_unit_test(test_registrar_identity),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

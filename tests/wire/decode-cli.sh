@@ -11,8 +11,8 @@ need_tshark
 setup_tmp
 
 "$GEN" > "$T/msgs.tsv"
-msg() {	# msg PROTO NAME: hex of one generated message
-	awk -F'\t' -v p="$1" -v n="$2" '$1 == p && $4 == n { print $2 }' "$T/msgs.tsv"
+msg() {	# msg PROTO NAME: hex of the first generated message of that name
+	awk -F'\t' -v p="$1" -v n="$2" '$1 == p && $4 == n { print $2; exit }' "$T/msgs.tsv"
 }
 REG=$(msg asap Registration)
 DEREG=$(msg asap Deregistration)

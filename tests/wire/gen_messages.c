@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * One of every ASAP (14) and ENRP (10) message, built with the rsp_put_*()
+ * One of every ASAP (14) and ENRP (10) message, and resolutions carrying
+ * the Registrar Identity extension (0x8a01), built with the rsp_put_*()
  * API of lib/codec.h with realistic parameters, for the outside judge
  * (tests/wire/tshark-judge.sh).  Each message is printed as one line,
  * tab-separated:
@@ -295,6 +296,51 @@ gen_asap(void)
 	    "0x3d5e8fa2,0x3d5e8fa2 "
 	    "asap.udp_transport_port=5060 asap.tcp_transport_port=5061 "
 	    "asap.ipv4_address=192.0.2.13 asap.ipv6_address=2001:db8::14");
+
+	/*
+	 * The Registrar Identity (0x8a01, doc/spec/registrar-identity.md):
+	 * Wireshark does not know it and must show it as a clean unknown
+	 * parameter, as its skip-and-continue type bits say.
+	 */
+	wbuf_init(&w, b, sizeof(b));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, h, strlen(h));
+	rsp_put_hropt(&w, 5);
+	rsp_put_regid_request(&w);
+	rsp_put_msg_end(&w, s);
+	emit(RSP_PROTO_ASAP, &w, "HandleResolution",
+	    "asap.pool_handle_pool_handle=4563686f506f6f6c "
+	    "asap.parameter_type=0x0009,0x803f,0x8a01 "
+	    "asap.parameter_length=12,8,4 asap.hropt_items=5");
+
+	policy(&pol, RSP_POLICY_ROUND_ROBIN, 0);
+	wbuf_init(&w, b, sizeof(b));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
+	rsp_put_handle(&w, h, strlen(h));
+	rsp_put_policy(&w, &pol);
+	rsp_put_pe(&w, &pb);
+	rsp_put_regid(&w, PR2_ID, "pop-b", 5);
+	rsp_put_msg_end(&w, s);
+	emit(RSP_PROTO_ASAP, &w, "HandleResolutionResponse",
+	    "asap.pool_handle_pool_handle=4563686f506f6f6c "
+	    "asap.pool_element_pe_identifier=0x55667788 "
+	    "asap.parameter_type=0x0009,0x0008,0x000a,0x0005,0x0002,0x0008,"
+	    "0x8a01 asap.parameter_length=12,8,56,28,20,12,13 "
+	    "asap.parameter_value=2c4f7a91706f702d62");
+
+	/* An error answer (unknown pool) names the registrar too. */
+	wbuf_init(&w, b, sizeof(b));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
+	rsp_put_handle(&w, "NoPool", 6);
+	rsp_put_op_error(&w, &(struct rsp_op_error){ .ncause = 1,
+	    .cause = { { .code = RSP_CAUSE_UNKNOWN_POOL_HANDLE } } });
+	rsp_put_regid(&w, PR1_ID, "pop-a", 5);
+	rsp_put_msg_end(&w, s);
+	emit(RSP_PROTO_ASAP, &w, "HandleResolutionResponse",
+	    "asap.pool_handle_pool_handle=4e6f506f6f6c "
+	    "asap.cause_code=0x0009 "
+	    "asap.parameter_type=0x0009,0x000c,0x8a01 "
+	    "asap.parameter_value=1b2a5d3e706f702d61");
 
 	wbuf_init(&w, b, sizeof(b));
 	s = rsp_put_msg_begin(&w, ASAP_ENDPOINT_KEEP_ALIVE, ASAP_FLAG_HOME);

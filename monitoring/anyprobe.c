@@ -1,0 +1,1138 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * anyprobe: an anycast probe for a registrar cluster.  From one vantage
+ * point it resolves a pool handle over ASAP (RFC 5352 §3.4, TCP mapping) at
+ * the anycast address, every probe on a new TCP connection so it follows
+ * route changes, and asks with the Registrar Identity parameter (0x8a01,
+ * doc/spec/registrar-identity.md) which registrar answered.  Each probe is
+ * one JSON line (start time, RTT from connect() to the answer, who
+ * answered, how many PEs, or why it failed); -m serves the same as
+ * Prometheus metrics through lib/metrics_http.c.  "anyprobe matrix" reads
+ * the JSON lines of several vantage points and prints the catchment:
+ * which registrar answered whom, how often.
+ *
+ * The probe speaks ASAP itself (lib/ codec) rather than through libasap:
+ * libasap keeps one association, hunts, retransmits and caches, which is
+ * what a pool user wants and exactly what a probe must not do; a probe
+ * also reports the socket's own error and a microsecond RTT.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "codec.h"
+#include "event.h"
+#include "log.h"
+#include "metrics_http.h"
+
+#define DEFAULT_INTERVAL_MS	1000
+#define DEFAULT_TIMEOUT_MS	500
+#define RX_MAX			(RSP_MSG_MAX_LEN + 4)
+#define MAX_IDENTITIES		1024	/* distinct registrars in metrics */
+#define JSON_FLAGS		(JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+
+static const double rtt_buckets[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+};
+#define NBUCKETS	(sizeof(rtt_buckets) / sizeof(rtt_buckets[0]))
+
+/* Failure reasons (the metrics label; the JSON line says more). */
+enum reason {
+	R_TIMEOUT, R_REFUSED, R_UNREACHABLE, R_RESET, R_CLOSED, R_MALFORMED,
+	R_OTHER, R_MAX
+};
+static const char *const reason_name[R_MAX] = {
+	"timeout", "refused", "unreachable", "reset", "closed", "malformed",
+	"other",
+};
+
+struct identity {
+	uint32_t	 server_id;
+	char		 node[RSP_REGID_NODE_MAX + 1];
+	uint64_t	 answered;
+};
+
+struct prober {
+	struct ev_loop		*loop;
+	/* configuration */
+	struct sockaddr_storage	 target;
+	socklen_t		 target_len;
+	char			 target_str[INET6_ADDRSTRLEN + 10];
+	char			 pool[RSP_POOL_HANDLE_MAX_DEFAULT + 1];
+	char			 vantage[256];
+	uint32_t		 interval_ms, timeout_ms;
+	uint64_t		 count;		/* 0: until a signal */
+	FILE			*out;
+	bool			 out_owned;
+	struct metrics_http	*mhttp;
+
+	/* the probe in flight */
+	bool			 busy;
+	int			 fd;
+	struct ev_ref		 io, deadline;
+	int64_t			 ts_ms;		/* wall clock at the start */
+	struct timespec		 t0;		/* monotonic at connect() */
+	uint8_t			 rx[RX_MAX];
+	size_t			 rxlen;
+	bool			 connected;
+
+	/* schedule */
+	struct ev_ref		 tick, sigterm, sigint;
+	uint64_t		 next_due;	/* loop ms */
+	bool			 due_waiting;	/* a tick came while busy */
+	uint64_t		 started, done;
+
+	/* metrics */
+	uint64_t		 failures[R_MAX];
+	uint64_t		 delayed;
+	uint64_t		 rtt_count, rtt_bucket[NBUCKETS];
+	double			 rtt_sum;
+	double			 last_success;	/* epoch seconds, 0: never */
+	uint64_t		 resolution_errors;
+	struct identity		*ids;
+	size_t			 nids;
+	ssize_t			 last_id;	/* index into ids, -1: none */
+	struct log_ratelimit	 rl_out;
+};
+
+static const char *const usage_text =
+    "usage: anyprobe [-v] -r ADDRESS[:PORT] -p POOL [-n VANTAGE] "
+    "[-i INTERVAL_MS]\n"
+    "                [-t TIMEOUT_MS] [-c COUNT] [-o FILE] [-m ADDRESS:PORT]\n"
+    "       anyprobe matrix [--json] FILE...\n";
+
+static noreturn void
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+/* Helpers ----------------------------------------------------------------- */
+
+/*
+ * "a.b.c.d[:port]", "[v6]:port", or a bare IPv6 address; numeric only.
+ * 0, or -1.
+ */
+static int
+parse_hostport(const char *s, uint16_t defport, struct sockaddr_storage *ss,
+    socklen_t *sslen)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL, *colon, *end;
+	unsigned long p = defport;
+	char *ep;
+	size_t hl;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		hl = (size_t)(end - s - 1);
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1] != '\0')
+			return -1;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		hl = (size_t)(colon - s);
+		port = colon + 1;
+	} else {
+		hl = strlen(s);
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (port != NULL) {
+		errno = 0;
+		p = strtoul(port, &ep, 10);
+		if (*port == '\0' || *ep != '\0' || errno != 0 || p == 0 ||
+		    p > 65535)
+			return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)p);
+		*sslen = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)p);
+		*sslen = sizeof(*sin6);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const struct sockaddr_in *sin = (const void *)ss;
+	const struct sockaddr_in6 *sin6 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
+	}
+}
+
+static int
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	unsigned long long v;
+	char *ep;
+
+	errno = 0;
+	v = strtoull(s, &ep, 10);
+	if (*s == '\0' || *s == '-' || *ep != '\0' || errno != 0 || v < min ||
+	    v > max)
+		return -1;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Prometheus label value: backslash, double quote and newline escaped. */
+static void
+label(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Metrics ----------------------------------------------------------------- */
+
+static void
+vt_labels(FILE *f, const struct prober *p)
+{
+	fputs("vantage=\"", f);
+	label(f, p->vantage);
+	fputs("\",target=\"", f);
+	label(f, p->target_str);
+	fputc('"', f);
+}
+
+static void
+id_labels(FILE *f, const struct prober *p, const struct identity *id)
+{
+	fputs("vantage=\"", f);
+	label(f, p->vantage);
+	fputs("\",node=\"", f);
+	label(f, id->node);
+	fprintf(f, "\",server_id=\"0x%08x\"", id->server_id);
+}
+
+static int
+render(void *arg, char **ret_buf, size_t *ret_len)
+{
+	struct prober *p = arg;
+	char *buf = NULL;
+	size_t len = 0, i;
+	uint64_t cum = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return -errno;
+	fputs("# HELP anypool_probe_total Probes finished (answered or "
+	    "failed).\n# TYPE anypool_probe_total counter\n"
+	    "anypool_probe_total{", f);
+	vt_labels(f, p);
+	fprintf(f, "} %" PRIu64 "\n", p->done);
+	fputs("# HELP anypool_probe_failures_total Probes no registrar "
+	    "answered, by reason.\n# TYPE anypool_probe_failures_total "
+	    "counter\n", f);
+	for (i = 0; i < R_MAX; i++) {
+		fputs("anypool_probe_failures_total{", f);
+		vt_labels(f, p);
+		fprintf(f, ",reason=\"%s\"} %" PRIu64 "\n", reason_name[i],
+		    p->failures[i]);
+	}
+	fputs("# HELP anypool_probe_delayed_total Probes that started late "
+	    "because the previous one was still running.\n"
+	    "# TYPE anypool_probe_delayed_total counter\n"
+	    "anypool_probe_delayed_total{", f);
+	vt_labels(f, p);
+	fprintf(f, "} %" PRIu64 "\n", p->delayed);
+	fputs("# HELP anypool_probe_resolution_errors_total Answers that "
+	    "carried an error cause (e.g. unknown pool handle).\n"
+	    "# TYPE anypool_probe_resolution_errors_total counter\n"
+	    "anypool_probe_resolution_errors_total{", f);
+	vt_labels(f, p);
+	fprintf(f, "} %" PRIu64 "\n", p->resolution_errors);
+	fputs("# HELP anypool_probe_rtt_seconds Time from connect() to the "
+	    "answer, answered probes.\n# TYPE anypool_probe_rtt_seconds "
+	    "histogram\n", f);
+	for (i = 0; i < NBUCKETS; i++) {
+		cum += p->rtt_bucket[i];
+		fputs("anypool_probe_rtt_seconds_bucket{", f);
+		vt_labels(f, p);
+		fprintf(f, ",le=\"%g\"} %" PRIu64 "\n", rtt_buckets[i], cum);
+	}
+	fputs("anypool_probe_rtt_seconds_bucket{", f);
+	vt_labels(f, p);
+	fprintf(f, ",le=\"+Inf\"} %" PRIu64 "\n", p->rtt_count);
+	fputs("anypool_probe_rtt_seconds_sum{", f);
+	vt_labels(f, p);
+	fprintf(f, "} %.6f\n", p->rtt_sum);
+	fputs("anypool_probe_rtt_seconds_count{", f);
+	vt_labels(f, p);
+	fprintf(f, "} %" PRIu64 "\n", p->rtt_count);
+	fputs("# HELP anypool_probe_answered_total Answered probes, by the "
+	    "registrar that answered.\n# TYPE anypool_probe_answered_total "
+	    "counter\n", f);
+	for (i = 0; i < p->nids; i++) {
+		fputs("anypool_probe_answered_total{", f);
+		id_labels(f, p, &p->ids[i]);
+		fprintf(f, "} %" PRIu64 "\n", p->ids[i].answered);
+	}
+	fputs("# HELP anypool_probe_last_answer_info The registrar that "
+	    "answered the last answered probe (always 1).\n"
+	    "# TYPE anypool_probe_last_answer_info gauge\n", f);
+	if (p->last_id >= 0) {
+		fputs("anypool_probe_last_answer_info{", f);
+		id_labels(f, p, &p->ids[p->last_id]);
+		fputs("} 1\n", f);
+	}
+	fputs("# HELP anypool_probe_last_success_timestamp_seconds Start of "
+	    "the last answered probe (Unix time; 0: none yet).\n"
+	    "# TYPE anypool_probe_last_success_timestamp_seconds gauge\n"
+	    "anypool_probe_last_success_timestamp_seconds{", f);
+	vt_labels(f, p);
+	fprintf(f, "} %.3f\n", p->last_success);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* The registrar that answered, counted; -1 if the table is full. */
+static ssize_t
+identity_count(struct prober *p, uint32_t server_id, const char *node)
+{
+	struct identity *n;
+	size_t i;
+
+	for (i = 0; i < p->nids; i++)
+		if (p->ids[i].server_id == server_id &&
+		    strcmp(p->ids[i].node, node) == 0)
+			break;
+	if (i == p->nids) {
+		if (p->nids == MAX_IDENTITIES)
+			return -1;
+		if ((n = realloc(p->ids, (p->nids + 1) * sizeof(*n))) == NULL)
+			fatal("%s", __func__);
+		p->ids = n;
+		memset(&n[i], 0, sizeof(n[i]));
+		n[i].server_id = server_id;
+		snprintf(n[i].node, sizeof(n[i].node), "%s", node);
+		p->nids++;
+	}
+	p->ids[i].answered++;
+	return (ssize_t)i;
+}
+
+/* Probing ----------------------------------------------------------------- */
+
+struct outcome {
+	bool		 ok;		/* a registrar answered correctly */
+	double		 rtt_ms;
+	bool		 has_id;
+	uint32_t	 server_id;
+	char		 node[RSP_REGID_NODE_MAX + 1];
+	size_t		 pes;
+	enum reason	 reason;	/* !ok */
+	char		 error[160];	/* "" if none */
+};
+
+static void schedule_next(struct prober *p);
+static void probe_start(struct prober *p);
+
+static void
+emit(struct prober *p, const struct outcome *o)
+{
+	json_t *j = json_object();
+	char *line;
+
+	json_object_set_new(j, "ts_ms", json_integer(p->ts_ms));
+	json_object_set_new(j, "vantage", json_string(p->vantage));
+	json_object_set_new(j, "target", json_string(p->target_str));
+	json_object_set_new(j, "pool", json_string(p->pool));
+	json_object_set_new(j, "ok", json_boolean(o->ok));
+	json_object_set_new(j, "rtt_ms", o->ok ? json_real(o->rtt_ms) :
+	    json_null());
+	json_object_set_new(j, "server_id", o->has_id ?
+	    json_integer(o->server_id) : json_null());
+	json_object_set_new(j, "node", o->has_id ? json_string(o->node) :
+	    json_null());
+	json_object_set_new(j, "pes", o->ok ? json_integer((json_int_t)o->pes) :
+	    json_null());
+	json_object_set_new(j, "error", o->error[0] != '\0' ?
+	    json_string(o->error) : json_null());
+	line = json_dumps(j, JSON_FLAGS);
+	json_decref(j);
+	if (line == NULL)
+		fatalx("out of memory");
+	if (fprintf(p->out, "%s\n", line) < 0 || fflush(p->out) != 0)
+		log_rl_warnx(&p->rl_out, ev_now(p->loop), "writing a probe "
+		    "result: %s", strerror(errno));
+	free(line);
+}
+
+static void
+probe_finish(struct prober *p, struct outcome *o)
+{
+	ssize_t k;
+
+	ev_cancel(&p->io);
+	ev_cancel(&p->deadline);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	p->busy = false;
+	p->done++;
+	if (o->ok) {
+		double s = o->rtt_ms / 1000.0;
+		size_t i;
+
+		p->rtt_count++;
+		p->rtt_sum += s;
+		for (i = 0; i < NBUCKETS; i++)
+			if (s <= rtt_buckets[i]) {
+				p->rtt_bucket[i]++;
+				break;
+			}
+		p->last_success = (double)p->ts_ms / 1000.0;
+		if (o->error[0] != '\0')
+			p->resolution_errors++;
+	} else {
+		p->failures[o->reason]++;
+	}
+	if (o->has_id && (k = identity_count(p, o->server_id, o->node)) >= 0)
+		p->last_id = k;
+	if (o->ok)
+		log_debug("probe %" PRIu64 ": %.3f ms, %s", p->done, o->rtt_ms,
+		    o->has_id ? o->node : "(no identity)");
+	else
+		log_debug("probe %" PRIu64 ": %s", p->done, o->error);
+	emit(p, o);
+	if (p->count != 0 && p->done >= p->count) {
+		ev_break(p->loop);
+		return;
+	}
+	if (p->due_waiting) {
+		p->due_waiting = false;
+		probe_start(p);
+	}
+}
+
+static void
+probe_fail(struct prober *p, enum reason r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+probe_fail(struct prober *p, enum reason r, const char *fmt, ...)
+{
+	struct outcome o;
+	va_list ap;
+
+	memset(&o, 0, sizeof(o));
+	o.reason = r;
+	va_start(ap, fmt);
+	vsnprintf(o.error, sizeof(o.error), fmt, ap);
+	va_end(ap);
+	probe_finish(p, &o);
+}
+
+static enum reason
+errno_reason(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return R_REFUSED;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN:
+	case EADDRNOTAVAIL:
+		return R_UNREACHABLE;
+	case ECONNRESET:
+	case EPIPE:
+		return R_RESET;
+	case ETIMEDOUT:
+		return R_TIMEOUT;
+	default:
+		return R_OTHER;
+	}
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	/* microseconds */
+	return (double)((int64_t)(t.tv_sec - t0->tv_sec) * 1000000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000) / 1000.0;
+}
+
+/* A whole message arrived: is it the answer, and who sent it? */
+static void
+probe_answer(struct prober *p, const uint8_t *msg, size_t len, double rtt)
+{
+	struct outcome o;
+	struct rsp_msg m;
+	struct rsp_err err;
+
+	if (rsp_decode(RSP_PROTO_ASAP, msg, len, NULL, &m, &err) == -1) {
+		probe_fail(p, R_MALFORMED, "malformed reply: %s", err.what);
+		return;
+	}
+	if (m.type != ASAP_HANDLE_RESOLUTION_RESPONSE) {
+		if (m.type == ASAP_ERROR && m.has_error && m.error.ncause > 0)
+			probe_fail(p, R_MALFORMED, "registrar sent Error: %s",
+			    rsp_cause_name(m.error.cause[0].code));
+		else
+			probe_fail(p, R_MALFORMED, "unexpected %s",
+			    rsp_msg_name(RSP_PROTO_ASAP, m.type));
+		return;
+	}
+	if (m.handle.len != strlen(p->pool) ||
+	    memcmp(m.handle.p, p->pool, m.handle.len) != 0) {
+		probe_fail(p, R_MALFORMED, "answer for another pool handle");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.ok = true;
+	o.rtt_ms = rtt;
+	o.pes = m.nitems;
+	if (m.has_regid && m.regid_answer) {
+		o.has_id = true;
+		o.server_id = m.regid_server_id;
+		/* The codec checked: UTF-8 without NUL, at most 64 bytes. */
+		memcpy(o.node, m.regid_node.p, m.regid_node.len);
+		o.node[m.regid_node.len] = '\0';
+	}
+	if (m.has_error && m.error.ncause > 0) {
+		if (m.error.cause[0].code == RSP_CAUSE_UNKNOWN_POOL_HANDLE)
+			snprintf(o.error, sizeof(o.error), "handle not found");
+		else
+			snprintf(o.error, sizeof(o.error), "%s",
+			    rsp_cause_name(m.error.cause[0].code));
+	} else if (m.nitems == 0) {
+		snprintf(o.error, sizeof(o.error), "no pool element");
+	}
+	probe_finish(p, &o);
+}
+
+static void
+probe_io(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct prober *p = arg;
+	int e = 0;
+	socklen_t el = sizeof(e);
+	ssize_t n;
+	long fl;
+
+	(void)loop;
+	if (!p->connected) {
+		uint8_t req[128];
+		struct wbuf w;
+		size_t s;
+
+		(void)revents;
+		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1)
+			e = errno;
+		if (e != 0) {
+			probe_fail(p, errno_reason(e), "connect: %s",
+			    strerror(e));
+			return;
+		}
+		p->connected = true;
+		wbuf_init(&w, req, sizeof(req));
+		s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+		rsp_put_handle(&w, p->pool, strlen(p->pool));
+		rsp_put_regid_request(&w);
+		rsp_put_msg_end(&w, s);
+		/* A few dozen bytes on a new connection: sent at once. */
+		n = send(p->fd, req, w.len, MSG_NOSIGNAL);
+		if (n < 0) {
+			probe_fail(p, errno_reason(errno), "send: %s",
+			    strerror(errno));
+			return;
+		}
+		if ((size_t)n != w.len) {
+			probe_fail(p, R_OTHER, "send: short write");
+			return;
+		}
+		ev_fd_mod(&p->io, EV_READ);
+		return;
+	}
+	for (;;) {
+		n = recv(p->fd, p->rx + p->rxlen, sizeof(p->rx) - p->rxlen, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0) {
+			e = errno;
+			probe_fail(p, errno_reason(e), e == ECONNRESET ?
+			    "reset" : "recv: %s", strerror(e));
+			return;
+		}
+		if (n == 0) {
+			probe_fail(p, R_CLOSED, "closed before the answer");
+			return;
+		}
+		p->rxlen += (size_t)n;
+		fl = rsp_frame(p->rx, p->rxlen);
+		if (fl < 0) {
+			probe_fail(p, R_MALFORMED, "malformed reply: message "
+			    "length below 4");
+			return;
+		}
+		if (fl > 0) {
+			probe_answer(p, p->rx, (size_t)fl, elapsed_ms(&p->t0));
+			return;
+		}
+		if (p->rxlen == sizeof(p->rx)) {
+			probe_fail(p, R_MALFORMED, "malformed reply: too long");
+			return;
+		}
+	}
+}
+
+static void
+probe_timeout(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct prober *p = arg;
+
+	(void)loop;
+	(void)revents;
+	probe_fail(p, R_TIMEOUT, p->connected ? "timeout" :
+	    "timeout (connect)");
+}
+
+static void
+probe_start(struct prober *p)
+{
+	int rc;
+
+	p->busy = true;
+	p->started++;
+	p->connected = false;
+	p->rxlen = 0;
+	p->ts_ms = wall_ms();
+	ev_timer_add(p->loop, p->timeout_ms, probe_timeout, p, &p->deadline);
+	p->fd = socket(p->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, IPPROTO_TCP);
+	if (p->fd < 0) {
+		probe_fail(p, R_OTHER, "socket: %s", strerror(errno));
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	if (connect(p->fd, (struct sockaddr *)&p->target, p->target_len) ==
+	    -1 && errno != EINPROGRESS) {
+		probe_fail(p, errno_reason(errno), "connect: %s",
+		    strerror(errno));
+		return;
+	}
+	if ((rc = ev_fd_add(p->loop, p->fd, EV_WRITE, probe_io, p,
+	    &p->io)) < 0)
+		probe_fail(p, R_OTHER, "event loop: %s", strerror(-rc));
+}
+
+static void
+on_tick(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct prober *p = arg;
+
+	(void)loop;
+	(void)revents;
+	if (p->count == 0 || p->started < p->count) {
+		if (p->busy) {
+			/* No pile-up: this one waits for the one running. */
+			if (!p->due_waiting) {
+				p->delayed++;
+				log_debug("probe due while one is running: "
+				    "delayed");
+			}
+			p->due_waiting = true;
+		} else {
+			probe_start(p);
+		}
+	}
+	schedule_next(p);
+}
+
+/* On the grid start + k * interval; ticks missed while busy are skipped. */
+static void
+schedule_next(struct prober *p)
+{
+	uint64_t now = ev_now(p->loop);
+
+	if (p->count != 0 && p->started + (p->due_waiting ? 1 : 0) >= p->count)
+		return;
+	p->next_due += p->interval_ms;
+	if (p->next_due <= now)
+		p->next_due += ((now - p->next_due) / p->interval_ms + 1) *
+		    p->interval_ms;
+	ev_timer_add_at(p->loop, p->next_due, on_tick, p, &p->tick);
+}
+
+static void
+on_signal(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	(void)arg;
+	(void)revents;
+	ev_break(loop);
+}
+
+static int
+run_probe(int argc, char **argv)
+{
+	static struct prober p;
+	struct sockaddr_storage mss;
+	socklen_t msslen;
+	const char *target = NULL, *pool = NULL, *vantage = NULL;
+	const char *outfile = NULL, *metrics = NULL;
+	uint32_t u;
+	int ch, verbose = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.fd = -1;
+	p.last_id = -1;
+	p.interval_ms = DEFAULT_INTERVAL_MS;
+	p.timeout_ms = DEFAULT_TIMEOUT_MS;
+	p.rl_out = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
+	while ((ch = getopt(argc, argv, "c:hi:m:n:o:p:r:t:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			if (parse_u32(optarg, 1, UINT32_MAX, &u) == -1)
+				goto bad_value;
+			p.count = u;
+			break;
+		case 'i':
+			if (parse_u32(optarg, 1, 86400000, &u) == -1)
+				goto bad_value;
+			p.interval_ms = u;
+			break;
+		case 't':
+			if (parse_u32(optarg, 1, 3600000, &u) == -1)
+				goto bad_value;
+			p.timeout_ms = u;
+			break;
+		case 'm':
+			metrics = optarg;
+			break;
+		case 'n':
+			vantage = optarg;
+			break;
+		case 'o':
+			outfile = optarg;
+			break;
+		case 'p':
+			pool = optarg;
+			break;
+		case 'r':
+			target = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || target == NULL || pool == NULL)
+		usage();
+	log_init("anyprobe", 1, verbose);
+	if (parse_hostport(target, ASAP_PORT, &p.target, &p.target_len) == -1) {
+		fprintf(stderr, "anyprobe: -r %s: not ADDRESS[:PORT] (numeric "
+		    "IPv4, or IPv6 as [ADDRESS]:PORT)\n", target);
+		return 2;
+	}
+	sockaddr_str(&p.target, p.target_str, sizeof(p.target_str));
+	if (strlen(pool) == 0 || strlen(pool) > RSP_POOL_HANDLE_MAX_DEFAULT) {
+		fprintf(stderr, "anyprobe: -p: a pool handle of 1 to %d bytes\n",
+		    RSP_POOL_HANDLE_MAX_DEFAULT);
+		return 2;
+	}
+	snprintf(p.pool, sizeof(p.pool), "%s", pool);
+	if (vantage == NULL) {
+		if (gethostname(p.vantage, sizeof(p.vantage) - 1) == -1)
+			snprintf(p.vantage, sizeof(p.vantage), "unknown");
+	} else {
+		snprintf(p.vantage, sizeof(p.vantage), "%s", vantage);
+	}
+	if (metrics != NULL && parse_hostport(metrics, 0, &mss, &msslen) == -1) {
+		fprintf(stderr, "anyprobe: -m %s: not ADDRESS:PORT\n", metrics);
+		return 2;
+	}
+	if (metrics != NULL && ((struct sockaddr_in *)&mss)->sin_port == 0) {
+		fprintf(stderr, "anyprobe: -m %s: a port is needed\n", metrics);
+		return 2;
+	}
+	if (outfile != NULL) {
+		if ((p.out = fopen(outfile, "a")) == NULL) {
+			fprintf(stderr, "anyprobe: %s: %s\n", outfile,
+			    strerror(errno));
+			return 1;
+		}
+		p.out_owned = true;
+	} else {
+		p.out = stdout;
+	}
+	setvbuf(p.out, NULL, _IOLBF, 0);
+	if ((p.loop = ev_loop_new()) == NULL)
+		fatal("event loop");
+	if (ev_signal_add(p.loop, SIGTERM, on_signal, &p, &p.sigterm) < 0 ||
+	    ev_signal_add(p.loop, SIGINT, on_signal, &p, &p.sigint) < 0)
+		fatalx("cannot watch signals");
+	signal(SIGPIPE, SIG_IGN);
+	if (metrics != NULL) {
+		p.mhttp = metrics_http_start(p.loop, &mss, render, &p,
+		    "metrics");
+		if (p.mhttp == NULL) {
+			fprintf(stderr, "anyprobe: -m %s: cannot serve "
+			    "metrics there\n", metrics);
+			return 1;
+		}
+	}
+	log_info("probing %s for pool \"%s\" every %u ms (timeout %u ms) as "
+	    "\"%s\"", p.target_str, p.pool, p.interval_ms, p.timeout_ms,
+	    p.vantage);
+	p.next_due = ev_now(p.loop);
+	ev_timer_add_at(p.loop, p.next_due, on_tick, &p, &p.tick);
+	ev_run(p.loop);
+
+	/* Stopped by a signal or done: an unfinished probe is not reported. */
+	ev_cancel(&p.io);
+	ev_cancel(&p.deadline);
+	ev_cancel(&p.tick);
+	if (p.fd >= 0)
+		close(p.fd);
+	metrics_http_stop(p.mhttp);
+	ev_cancel(&p.sigterm);
+	ev_cancel(&p.sigint);
+	ev_loop_free(p.loop);
+	fflush(p.out);
+	if (p.out_owned)
+		fclose(p.out);
+	free(p.ids);
+	return 0;
+
+bad_value:
+	fprintf(stderr, "anyprobe: bad -%c value \"%s\"\n", ch, optarg);
+	return 2;
+}
+
+/* matrix ------------------------------------------------------------------ */
+
+#define FAILED_COL	"failed"
+#define UNKNOWN_COL	"unknown"	/* answered, without an identity */
+
+struct row {
+	char		*vantage;
+	json_t		*counts;	/* column -> count */
+	uint64_t	 total;
+	int64_t		 last_ts;
+	char		*last_node;	/* most recent answering node */
+};
+
+struct matrix {
+	struct row	*rows;
+	size_t		 nrows;
+	json_t		*cols;		/* node -> true (set of columns) */
+};
+
+static struct row *
+row_get(struct matrix *mx, const char *vantage)
+{
+	struct row *r;
+	size_t i;
+
+	for (i = 0; i < mx->nrows; i++)
+		if (strcmp(mx->rows[i].vantage, vantage) == 0)
+			return &mx->rows[i];
+	if ((r = realloc(mx->rows, (mx->nrows + 1) * sizeof(*r))) == NULL)
+		fatal("%s", __func__);
+	mx->rows = r;
+	r = &mx->rows[mx->nrows++];
+	memset(r, 0, sizeof(*r));
+	if ((r->vantage = strdup(vantage)) == NULL)
+		fatal("%s", __func__);
+	r->counts = json_object();
+	r->last_ts = INT64_MIN;
+	return r;
+}
+
+static void
+count_cell(struct row *r, const char *col)
+{
+	json_t *v = json_object_get(r->counts, col);
+
+	json_object_set_new(r->counts, col, json_integer(v != NULL ?
+	    json_integer_value(v) + 1 : 1));
+	r->total++;
+}
+
+/* One JSON line of a probe; a warning and false if it is not one. */
+static bool
+matrix_line(struct matrix *mx, const char *file, size_t lineno,
+    const char *line)
+{
+	json_error_t je;
+	json_t *j, *van, *ok, *node, *ts;
+	struct row *r;
+	const char *col;
+	bool good = false;
+
+	if ((j = json_loads(line, JSON_REJECT_DUPLICATES, &je)) == NULL) {
+		fprintf(stderr, "anyprobe: %s:%zu: not JSON: %s (skipped)\n",
+		    file, lineno, je.text);
+		return false;
+	}
+	van = json_object_get(j, "vantage");
+	ok = json_object_get(j, "ok");
+	node = json_object_get(j, "node");
+	ts = json_object_get(j, "ts_ms");
+	if (!json_is_object(j) || !json_is_string(van) ||
+	    !json_is_boolean(ok) || !json_is_integer(ts) ||
+	    (node != NULL && !json_is_string(node) && !json_is_null(node))) {
+		fprintf(stderr, "anyprobe: %s:%zu: not a probe result (needs "
+		    "vantage, ok, ts_ms, node) (skipped)\n", file, lineno);
+		goto out;
+	}
+	r = row_get(mx, json_string_value(van));
+	if (!json_is_true(ok))
+		col = FAILED_COL;
+	else if (json_is_string(node))
+		col = json_string_value(node);
+	else
+		col = UNKNOWN_COL;
+	count_cell(r, col);
+	if (strcmp(col, FAILED_COL) != 0) {
+		json_object_set_new(mx->cols, col, json_true());
+		if (json_integer_value(ts) >= r->last_ts) {
+			r->last_ts = json_integer_value(ts);
+			free(r->last_node);
+			if ((r->last_node = strdup(col)) == NULL)
+				fatal("%s", __func__);
+		}
+	}
+	good = true;
+out:
+	json_decref(j);
+	return good;
+}
+
+static int
+matrix_file(struct matrix *mx, const char *file)
+{
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	FILE *f;
+
+	if (strcmp(file, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(file, "r")) == NULL) {
+		fprintf(stderr, "anyprobe: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if ((size_t)n > 65536) {
+			fprintf(stderr, "anyprobe: %s:%zu: line too long "
+			    "(skipped)\n", file, lineno);
+			continue;
+		}
+		matrix_line(mx, file, lineno, line);
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->vantage,
+	    ((const struct row *)b)->vantage);
+}
+
+static uint64_t
+cell(const struct row *r, const char *col)
+{
+	json_t *v = json_object_get(r->counts, col);
+
+	return v != NULL ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static int
+run_matrix(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct matrix mx = { 0 };
+	const char **cols, *k;
+	json_t *v;
+	size_t ncols = 0, i, c, w = 7;
+	bool json = false;
+	int ch, rc = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		if (ch == 'j')
+			json = true;
+		else
+			usage();
+	}
+	if (optind == argc)
+		usage();
+	mx.cols = json_object();
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (matrix_file(&mx, argv[i]) == -1)
+			rc = 1;
+	qsort(mx.rows, mx.nrows, sizeof(*mx.rows), cmp_row);
+	if ((cols = calloc(json_object_size(mx.cols) + 1, sizeof(*cols))) ==
+	    NULL)
+		fatal("%s", __func__);
+	json_object_foreach(mx.cols, k, v)
+		cols[ncols++] = k;
+	qsort(cols, ncols, sizeof(*cols), cmp_str);
+	cols[ncols++] = FAILED_COL;
+
+	if (json) {
+		json_t *o = json_object(), *ca = json_array(), *vs = json_object();
+
+		for (c = 0; c < ncols; c++)
+			json_array_append_new(ca, json_string(cols[c]));
+		for (i = 0; i < mx.nrows; i++) {
+			const struct row *r = &mx.rows[i];
+			json_t *ro = json_object(), *cn = json_object();
+			json_t *pc = json_object();
+
+			for (c = 0; c < ncols; c++) {
+				uint64_t n = cell(r, cols[c]);
+
+				json_object_set_new(cn, cols[c],
+				    json_integer((json_int_t)n));
+				json_object_set_new(pc, cols[c], json_real(
+				    r->total ? 100.0 * (double)n /
+				    (double)r->total : 0.0));
+			}
+			json_object_set_new(ro, "total",
+			    json_integer((json_int_t)r->total));
+			json_object_set_new(ro, "counts", cn);
+			json_object_set_new(ro, "percent", pc);
+			json_object_set_new(ro, "last_node", r->last_node ?
+			    json_string(r->last_node) : json_null());
+			json_object_set_new(vs, r->vantage, ro);
+		}
+		json_object_set_new(o, "columns", ca);
+		json_object_set_new(o, "vantages", vs);
+		if (json_dumpf(o, stdout, JSON_PRESERVE_ORDER |
+		    JSON_REAL_PRECISION(6)) == -1)
+			rc = 1;
+		putchar('\n');
+		json_decref(o);
+	} else {
+		for (i = 0; i < mx.nrows; i++)
+			if (strlen(mx.rows[i].vantage) > w)
+				w = strlen(mx.rows[i].vantage);
+		printf("%-*s", (int)w, "vantage");
+		for (c = 0; c < ncols; c++)
+			printf("  %14s", cols[c]);
+		printf("  %8s  %s\n", "total", "last");
+		for (i = 0; i < mx.nrows; i++) {
+			const struct row *r = &mx.rows[i];
+
+			printf("%-*s", (int)w, r->vantage);
+			for (c = 0; c < ncols; c++) {
+				uint64_t n = cell(r, cols[c]);
+				char b[40];
+
+				snprintf(b, sizeof(b), "%" PRIu64 " (%.1f%%)",
+				    n, r->total ? 100.0 * (double)n /
+				    (double)r->total : 0.0);
+				printf("  %14s", b);
+			}
+			printf("  %8" PRIu64 "  %s\n", r->total,
+			    r->last_node ? r->last_node : "-");
+		}
+	}
+	if (fflush(stdout) != 0)
+		rc = 1;
+	for (i = 0; i < mx.nrows; i++) {
+		free(mx.rows[i].vantage);
+		free(mx.rows[i].last_node);
+		json_decref(mx.rows[i].counts);
+	}
+	free(mx.rows);
+	free(cols);
+	json_decref(mx.cols);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "matrix") == 0)
+		return run_matrix(argc - 1, argv + 1);
+	return run_probe(argc, argv);
+}
