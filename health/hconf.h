@@ -3,7 +3,8 @@
  * healthd's configuration: global settings (control socket, how to reach
  * FRR) and one block per anycast service (its prefixes, the registrar to
  * watch, the checks, thresholds, drain and routing settings).  Parsed by
- * health/config.c over the shared lexer; documented in healthd.conf.5.
+ * health/parse.y over the shared lexer (defaults and printing in
+ * health/config.c); documented in healthd.conf.5.
  */
 #ifndef ANYPOOL_HEALTH_HCONF_H
 #define ANYPOOL_HEALTH_HCONF_H
@@ -24,6 +25,9 @@
 #define HC_NAME_MAX		64
 #define HC_PATH_MAX		108	/* sun_path */
 #define HC_POOL_MAX		64
+/* The prefix-lists of NO_EXPORT prefixes (scope local), deploy/frr. */
+#define HC_LOCAL_PLIST		"ANYCAST-LOCAL"
+#define HC_LOCAL_PLIST6		"ANYCAST-LOCAL6"
 
 enum hc_routing {
 	HC_ROUTING_NONE = 0,	/* address only: FRR picks it up as configured */
@@ -67,6 +71,11 @@ struct health_config {
 };
 
 void	hconf_defaults(struct health_config *c);
+void	hconf_svc_defaults(struct hc_service *s);
+/* ss <- ADDR (IPv4 or IPv6) and port; false if ADDR is no IP address. */
+bool	hconf_set_sa(struct sockaddr_storage *ss, socklen_t *len,
+	    const char *addr, uint16_t port);
+void	hconf_set_port(struct sockaddr_storage *ss, uint16_t port);
 /* Parse file into *ret (only if it is entirely good); 0, or -1 after
  * printing "file:line: what" for every error to errf (NULL: stderr). */
 int	hconf_parse(const char *file, FILE *errf, struct health_config *ret);

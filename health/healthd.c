@@ -5,7 +5,8 @@
  * service it runs the checks (health/check.c), feeds their results to the
  * state machine (health/state.c) and carries out its actions through
  * routing/: the address on lo with a lifetime it keeps refreshing (so a
- * dead healthd withdraws by itself), FRR route-maps for drain.  At start it
+ * dead healthd withdraws by itself), FRR route-maps for drain and scope
+ * through a per-service queue of vtysh runs that never blocks the loop.  At start it
  * reconciles: an address it finds but does not believe in is removed, and
  * the FRR statements it manages are put back into their normal state.  A
  * Unix control socket (one JSON document per request line, like
@@ -66,6 +67,11 @@ struct svc {
 	int64_t			 last_frr_ms;	/* address off -> FRR has none */
 	uint64_t		 frr_errors;
 	struct log_ratelimit	 rl;
+	struct frr_q		*fq;		/* this service's vtysh runs */
+	unsigned int		 attrs_inflight;	/* attribute runs out */
+	bool			 announce_pending;	/* until they are in */
+	size_t			 confirm_runs, confirm_next;
+	bool			 confirm_any, confirm_failed;
 };
 
 struct ctl_client {
@@ -80,77 +86,152 @@ static struct {
 	struct health_config	 conf;
 	struct nl		*nl;
 	struct frr		 frr;
-	struct svc		 svc[HC_MAX_SERVICES];
+	struct svc		*svc[HC_MAX_SERVICES];
 	size_t			 nsvc;
 	uint64_t		 started;
 	int			 ctl_fd;
 	struct ev_ref		 ctl_io;
 	struct ctl_client	 clients[CTL_MAX_CLIENTS];
 	struct ev_ref		 sig_term, sig_int, sig_hup;
+	const char		*file;
+	uint64_t		 reloads, reload_failures;
+	uint64_t		 last_reload;	/* ev_now() of the last good one */
 } hd = { .ctl_fd = -1 };
 
 static void	svc_step(struct svc *, enum hs_event);
 
 /* Routing --------------------------------------------------------------- */
 
+/*
+ * FRR runs go through the service's queue (routing/frr.c, struct frr_q):
+ * vtysh is a child whose pipes the event loop watches, so a slow FRR never
+ * holds up the checks or a withdrawal (that is netlink, at once).  Runs
+ * of one service keep their order; their results come back here.
+ */
 static void
-frr_log(struct svc *s, const char *what, int rc, char *out)
+frr_log(struct svc *s, const char *what, int rc, const char *out)
 {
-	char *nl;
+	int len;
 
+	if (rc == 0)
+		return;
+	s->frr_errors++;
+	len = out != NULL ? (int)strcspn(out, "\n") : 0;
+	log_warnx("service %s: FRR %s failed: %s%s%.*s", s->c.name, what,
+	    strerror(-rc), len > 0 ? ": " : "", len, out != NULL ? out : "");
+}
+
+static void	announce_now(struct svc *);
+
+/* One FRR attribute run finished: when none is left, a waiting announce. */
+static void
+attrs_done(struct svc *s, const char *what, int rc, const char *out)
+{
+	frr_log(s, what, rc, out);
+	if (s->attrs_inflight > 0)
+		s->attrs_inflight--;
+	if (s->attrs_inflight == 0 && s->announce_pending) {
+		s->announce_pending = false;
+		if (s->sm.state == HS_ANNOUNCED || s->sm.state == HS_DRAINING)
+			announce_now(s);
+	}
+}
+
+static void
+done_route_map(void *arg, int rc, const char *out)
+{
+	attrs_done(arg, "route-map", rc, out);
+}
+
+static void
+done_network(void *arg, int rc, const char *out)
+{
+	attrs_done(arg, "network statement", rc, out);
+}
+
+static void
+done_metric(void *arg, int rc, const char *out)
+{
+	attrs_done(arg, "route-map metric", rc, out);
+}
+
+static void
+done_scope(void *arg, int rc, const char *out)
+{
+	attrs_done(arg, "scope prefix-list", rc, out);
+}
+
+/* Queue one attribute run; if it cannot even be queued, say so now. */
+static void
+attrs_queued(struct svc *s, const char *what, int rc)
+{
 	if (rc == 0) {
-		free(out);
+		s->attrs_inflight++;
 		return;
 	}
-	s->frr_errors++;
-	if (out != NULL && (nl = strchr(out, '\n')) != NULL && nl[1] == '\0')
-		*nl = '\0';
-	log_warnx("service %s: FRR %s failed: %s%s%s", s->c.name, what,
-	    strerror(-rc), out != NULL && out[0] != '\0' ? ": " : "",
-	    out != NULL ? out : "");
-	free(out);
+	frr_log(s, what, rc, NULL);
+}
+
+static void
+queue_networks(struct svc *s)
+{
+	size_t i;
+
+	for (i = 0; s->c.bgp_asn != 0 && i < s->c.nprefix; i++)
+		attrs_queued(s, "network statement", frr_q_bgp_network(s->fq,
+		    s->c.bgp_asn, &s->c.prefix[i], s->c.route_map,
+		    done_network, s));
 }
 
 /* The route-map (and network statements) in the normal or drain state. */
 static void
 set_attrs(struct svc *s, bool drain)
 {
-	const char *comm;
-	char *out = NULL;
-	size_t i;
-	int rc;
-
 	switch (s->c.routing) {
 	case HC_ROUTING_NONE:
 		break;
 	case HC_ROUTING_BGP:
-		/* RFC 8326 GRACEFUL_SHUTDOWN; RFC 1997 NO_EXPORT if local. */
-		if (drain)
-			comm = s->c.scope_local ? "no-export graceful-shutdown" :
-			    "graceful-shutdown";
-		else
-			comm = s->c.scope_local ? "no-export" : NULL;
-		rc = frr_route_map_community(&hd.frr, s->c.route_map, comm,
-		    &out);
-		frr_log(s, "route-map", rc, out);
+		/*
+		 * RFC 8326 GRACEFUL_SHUTDOWN.  Not NO_EXPORT: bgpd would then
+		 * not send the route to any eBGP neighbor at all; scope local
+		 * adds it on the way out (set_scope()).
+		 */
+		attrs_queued(s, "route-map", frr_q_route_map_community(s->fq,
+		    s->c.route_map, drain ? "graceful-shutdown" : NULL,
+		    done_route_map, s));
 		/*
 		 * Re-issuing the network statement applies the route-map now
 		 * instead of after bgpd's route-map delay-timer (5 s).
 		 */
-		for (i = 0; s->c.bgp_asn != 0 && i < s->c.nprefix; i++) {
-			out = NULL;
-			rc = frr_bgp_network(&hd.frr, s->c.bgp_asn,
-			    &s->c.prefix[i], s->c.route_map, &out);
-			frr_log(s, "network statement", rc, out);
-		}
+		queue_networks(s);
 		break;
 	case HC_ROUTING_OSPF:
-		rc = frr_route_map_metric(&hd.frr, s->c.route_map, drain ?
-		    s->c.ospf_drain_metric : s->c.ospf_metric, &out);
-		frr_log(s, "route-map metric", rc, out);
+		attrs_queued(s, "route-map metric", frr_q_route_map_metric(
+		    s->fq, s->c.route_map, drain ? s->c.ospf_drain_metric :
+		    s->c.ospf_metric, done_metric, s));
 		break;
 	}
 	s->drain_attrs = drain;
+}
+
+/*
+ * Scope: a local node's prefixes go into the prefix-lists that the PoP's
+ * outbound neighbor route-map (deploy/frr/README.md) matches to add
+ * NO_EXPORT (RFC 1997), so the upstream receives the route and keeps it to
+ * itself; a global node's are taken out (reconciling what a previous run
+ * or configuration left).
+ */
+static void
+set_scope(struct svc *s)
+{
+	size_t i;
+
+	if (s->c.routing != HC_ROUTING_BGP)
+		return;
+	for (i = 0; i < s->c.nprefix; i++)
+		attrs_queued(s, "scope prefix-list", frr_q_prefix_list(s->fq,
+		    HC_LOCAL_PLIST, HC_LOCAL_PLIST6, &s->c.prefix[i],
+		    s->c.scope_local, done_scope, s));
 }
 
 static void
@@ -171,31 +252,65 @@ refresh_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 	ev_timer_add(loop, s->c.refresh_ms, refresh_cb, s, &s->refresh);
 }
 
-/* Read FRR back until it no longer holds the prefixes: time-to-withdraw. */
+/*
+ * Read FRR back until it no longer holds the prefixes: time-to-withdraw.
+ * One round queues a "show ... json" per prefix; the last answer decides
+ * whether to look again CONFIRM_STEP_MS later.
+ */
+static void	confirm_cb(struct ev_loop *, void *, unsigned int);
+
 static void
-confirm_cb(struct ev_loop *loop, void *arg, unsigned int revents)
+confirm_done(void *arg, int rc, const char *out)
 {
 	struct svc *s = arg;
-	bool any = false, has;
-	size_t i;
+	size_t i = s->confirm_next++;
+	uint64_t now = ev_now(hd.loop);
+	bool has = false;
 
-	(void)revents;
-	for (i = 0; i < s->c.nprefix; i++) {
-		if ((s->c.routing == HC_ROUTING_BGP ?
-		    frr_bgp_has(&hd.frr, &s->c.prefix[i], &has) :
-		    frr_rib_has(&hd.frr, &s->c.prefix[i], &has)) != 0)
-			return;		/* FRR not answering: give up */
-		any |= has;
-	}
-	if (!any) {
-		s->last_frr_ms = (int64_t)(ev_now(loop) - s->withdrawn_at);
+	if (rc == 0 && i < s->c.nprefix)
+		rc = s->c.routing == HC_ROUTING_BGP ?
+		    frr_bgp_has_parse(out, &has) :
+		    frr_rib_has_parse(out, &s->c.prefix[i], &has);
+	if (rc != 0)
+		s->confirm_failed = true;
+	s->confirm_any |= has;
+	if (s->confirm_next < s->confirm_runs)
+		return;
+	/* Announced again meanwhile, or FRR not answering: give up. */
+	if (s->confirm_failed || s->sm.state == HS_ANNOUNCED ||
+	    s->sm.state == HS_DRAINING || s->last_frr_ms >= 0)
+		return;
+	if (!s->confirm_any) {
+		s->last_frr_ms = (int64_t)(now - s->withdrawn_at);
 		log_info("service %s: FRR has withdrawn, %lld ms after the "
 		    "address went", s->c.name, (long long)s->last_frr_ms);
 		return;
 	}
-	if (ev_now(loop) - s->withdrawn_at < CONFIRM_MAX_MS)
-		ev_timer_add(loop, CONFIRM_STEP_MS, confirm_cb, s,
+	if (now - s->withdrawn_at < CONFIRM_MAX_MS)
+		ev_timer_add(hd.loop, CONFIRM_STEP_MS, confirm_cb, s,
 		    &s->confirm);
+}
+
+static void
+confirm_cb(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct svc *s = arg;
+	size_t i;
+
+	(void)loop;
+	(void)revents;
+	if (s->confirm_next < s->confirm_runs)
+		return;		/* the last round is still out */
+	s->confirm_next = s->confirm_runs = 0;
+	s->confirm_any = s->confirm_failed = false;
+	for (i = 0; i < s->c.nprefix; i++) {
+		if (frr_q_show_prefix(s->fq, s->c.routing == HC_ROUTING_BGP,
+		    &s->c.prefix[i], confirm_done, s) != 0) {
+			s->confirm_failed = true;
+			break;
+		}
+		s->confirm_runs++;
+	}
 }
 
 static void
@@ -207,6 +322,7 @@ do_withdraw(struct svc *s, const char *why)
 	int rc;
 
 	ev_cancel(&s->refresh);
+	s->announce_pending = false;
 	for (i = 0; i < s->c.nprefix; i++)
 		if ((rc = nl_addr_del(hd.nl, s->ifindex, &s->c.prefix[i])) != 0)
 			log_warnx("service %s: removing %s: %s", s->c.name,
@@ -222,14 +338,33 @@ do_withdraw(struct svc *s, const char *why)
 		ev_timer_add(hd.loop, 0, confirm_cb, s, &s->confirm);
 }
 
+/* Put the addresses up: FRR announces. */
+static void
+announce_now(struct svc *s)
+{
+	refresh_cb(hd.loop, s, EV_TIMER);
+	log_info("service %s: announced", s->c.name);
+}
+
+/*
+ * The route must not go out with stale attributes (a drain's
+ * GRACEFUL_SHUTDOWN, say): while attribute runs are out, the addresses go
+ * up when the last one has finished, whatever its result (a vtysh that
+ * hangs is killed at the timeout).
+ */
 static void
 do_announce(struct svc *s)
 {
 	if (s->drain_attrs)
 		set_attrs(s, false);
 	ev_cancel(&s->confirm);
-	refresh_cb(hd.loop, s, EV_TIMER);
-	log_info("service %s: announced", s->c.name);
+	if (s->attrs_inflight > 0) {
+		s->announce_pending = true;
+		log_debug("service %s: announcing once FRR has the normal "
+		    "attributes", s->c.name);
+		return;
+	}
+	announce_now(s);
 }
 
 static void
@@ -383,7 +518,7 @@ ctl_event(void *arg, enum hk_ctl_event ev)
 static int
 svc_start(struct svc *s, const struct hc_service *c)
 {
-	char a[INET6_ADDRSTRLEN + 8], *out = NULL;
+	char a[INET6_ADDRSTRLEN + 8];
 	size_t i;
 	int rc;
 
@@ -412,13 +547,11 @@ svc_start(struct svc *s, const struct hc_service *c)
 			log_warnx("service %s: local route for %s: %s",
 			    c->name, a, strerror(-rc));
 	}
+	if ((rc = frr_q_new(hd.loop, &hd.frr, &s->fq)) != 0)
+		return rc;
 	if (c->routing == HC_ROUTING_BGP && c->bgp_network)
-		for (i = 0; i < c->nprefix; i++) {
-			out = NULL;
-			rc = frr_bgp_network(&hd.frr, c->bgp_asn, &c->prefix[i],
-			    c->route_map, &out);
-			frr_log(s, "network statement", rc, out);
-		}
+		queue_networks(s);
+	set_scope(s);
 	set_attrs(s, false);
 	if (c->registrar_ctl[0] != '\0' &&
 	    (rc = hk_ctl_new(hd.loop, c->registrar_ctl,
@@ -440,6 +573,8 @@ svc_stop(struct svc *s)
 	s->probe = NULL;
 	hk_ctl_free(s->ctl);
 	s->ctl = NULL;
+	frr_q_free(s->fq);	/* kills a vtysh still running */
+	s->fq = NULL;
 	ev_cancel(&s->round);
 	ev_cancel(&s->refresh);
 	ev_cancel(&s->smtimer);
@@ -508,6 +643,8 @@ svc_json(const struct svc *s)
 	    s->last_frr_ms));
 	json_object_set_new(o, "frr_errors", json_integer((json_int_t)
 	    s->frr_errors));
+	json_object_set_new(o, "frr_pending", json_integer((json_int_t)
+	    (s->fq != NULL ? frr_q_pending(s->fq) : 0)));
 	return o;
 }
 
@@ -538,7 +675,7 @@ cmd_drain(int argc, char **argv, bool drain)
 		return error_json("usage: drain|undrain [SERVICE]");
 	}
 	for (i = 0; i < hd.nsvc; i++) {
-		struct svc *s = &hd.svc[i];
+		struct svc *s = hd.svc[i];
 
 		if (argc == 2 && strcmp(argv[1], s->c.name) != 0)
 			continue;
@@ -579,7 +716,7 @@ ctl_command(char *line)
 		o = json_object();
 		a = json_array();
 		for (i = 0; i < hd.nsvc; i++)
-			json_array_append_new(a, svc_json(&hd.svc[i]));
+			json_array_append_new(a, svc_json(hd.svc[i]));
 		json_object_set_new(o, "services", a);
 		return o;
 	}
@@ -589,8 +726,8 @@ ctl_command(char *line)
 		size_t up = 0;
 
 		for (i = 0; i < hd.nsvc; i++)
-			up += hd.svc[i].sm.state == HS_ANNOUNCED ||
-			    hd.svc[i].sm.state == HS_DRAINING;
+			up += hd.svc[i]->sm.state == HS_ANNOUNCED ||
+			    hd.svc[i]->sm.state == HS_DRAINING;
 		json_object_set_new(s, "daemon", json_string("healthd"));
 		json_object_set_new(s, "uptime_s", json_integer((json_int_t)
 		    ((ev_now(hd.loop) - hd.started) / 1000)));
@@ -598,6 +735,10 @@ ctl_command(char *line)
 		    (json_int_t)hd.nsvc));
 		json_object_set_new(s, "announced", json_integer(
 		    (json_int_t)up));
+		json_object_set_new(s, "config_reloads", json_integer(
+		    (json_int_t)hd.reloads));
+		json_object_set_new(s, "config_reload_failures", json_integer(
+		    (json_int_t)hd.reload_failures));
 		o = json_object();
 		json_object_set_new(o, "summary", s);
 		return o;
@@ -818,7 +959,7 @@ mx_render(char **ret_buf, size_t *ret_len)
 	mx_head(f, "service_state", "gauge", "0 withdrawn, 1 announced, "
 	    "2 draining, 3 drained, 4 stopped.");
 	for (i = 0; i < hd.nsvc; i++) {
-		const struct svc *s = &hd.svc[i];
+		const struct svc *s = hd.svc[i];
 		int st;
 
 		switch (s->sm.state) {
@@ -832,22 +973,23 @@ mx_render(char **ret_buf, size_t *ret_len)
 	}
 	mx_head(f, "transitions_total", "counter", "State changes.");
 	for (i = 0; i < hd.nsvc; i++)
-		mx_svc(f, "transitions_total", &hd.svc[i], NULL,
-		    (long long)hd.svc[i].sm.transitions);
+		mx_svc(f, "transitions_total", hd.svc[i], NULL,
+		    (long long)hd.svc[i]->sm.transitions);
 	mx_head(f, "holddown_ms", "gauge", "Current hold-down before an "
 	    "announcement, in ms.");
 	for (i = 0; i < hd.nsvc; i++)
-		mx_svc(f, "holddown_ms", &hd.svc[i], NULL,
-		    (long long)hs_holddown(&hd.svc[i].sm, &hd.svc[i].c.sm, now));
+		mx_svc(f, "holddown_ms", hd.svc[i], NULL,
+		    (long long)hs_holddown(&hd.svc[i]->sm, &hd.svc[i]->c.sm,
+		    now));
 	mx_head(f, "last_withdraw_ms", "gauge", "Last time to withdraw: "
 	    "first failure to address off, in ms (-1: none yet).");
 	for (i = 0; i < hd.nsvc; i++)
-		mx_svc(f, "last_withdraw_ms", &hd.svc[i], NULL,
-		    (long long)hd.svc[i].last_ttw_ms);
+		mx_svc(f, "last_withdraw_ms", hd.svc[i], NULL,
+		    (long long)hd.svc[i]->last_ttw_ms);
 	mx_head(f, "checks_failed_total", "counter", "Failed checks: ASAP "
 	    "probes, registrar control connection losses.");
 	for (i = 0; i < hd.nsvc; i++) {
-		const struct svc *s = &hd.svc[i];
+		const struct svc *s = hd.svc[i];
 
 		if (s->c.probe)
 			mx_svc(f, "checks_failed_total", s, "probe",
@@ -856,6 +998,14 @@ mx_render(char **ret_buf, size_t *ret_len)
 			mx_svc(f, "checks_failed_total", s, "registrar",
 			    (long long)hk_ctl_losses(s->ctl));
 	}
+	mx_head(f, "config_reloads_total", "counter", "Configurations "
+	    "reloaded on SIGHUP.");
+	fprintf(f, "anypool_healthd_config_reloads_total %llu\n",
+	    (unsigned long long)hd.reloads);
+	mx_head(f, "config_reload_failures_total", "counter", "SIGHUP "
+	    "reloads refused (the running configuration stayed).");
+	fprintf(f, "anypool_healthd_config_reload_failures_total %llu\n",
+	    (unsigned long long)hd.reload_failures);
 	if (fclose(f) != 0) {
 		free(*ret_buf);
 		*ret_buf = NULL;
@@ -889,14 +1039,240 @@ mx_stop(void)
 	mx.h = NULL;
 }
 
+/* SIGHUP: reload -------------------------------------------------------- */
+
+static bool
+prefixes_eq(const struct hc_service *a, const struct hc_service *b)
+{
+	size_t i;
+
+	if (a->nprefix != b->nprefix || strcmp(a->ifname, b->ifname) != 0)
+		return false;
+	for (i = 0; i < a->nprefix; i++)
+		if (!rt_prefix_eq(&a->prefix[i], &b->prefix[i]))
+			return false;
+	return true;
+}
+
+static bool
+routing_eq(const struct hc_service *a, const struct hc_service *b)
+{
+	return a->routing == b->routing && a->bgp_asn == b->bgp_asn &&
+	    a->bgp_network == b->bgp_network &&
+	    strcmp(a->route_map, b->route_map) == 0 &&
+	    a->ospf_metric == b->ospf_metric &&
+	    a->ospf_drain_metric == b->ospf_drain_metric;
+}
+
+/*
+ * Apply a changed configuration to a running service whose prefixes and
+ * interface are the same (so its route stays where it is): thresholds and
+ * timers take effect from now on, the state machine keeps its state and
+ * counters, FRR gets the new attributes, a new registrar socket is
+ * connected anew.
+ */
+static int
+svc_update(struct svc *s, const struct hc_service *c)
+{
+	struct hc_service old = s->c;
+	int rc;
+
+	s->c = *c;
+	if (strcmp(old.registrar_ctl, c->registrar_ctl) != 0 ||
+	    (c->registrar_ctl[0] != '\0' && old.interval_ms != c->interval_ms)) {
+		hk_ctl_free(s->ctl);
+		s->ctl = NULL;
+		if (c->registrar_ctl[0] != '\0' &&
+		    (rc = hk_ctl_new(hd.loop, c->registrar_ctl,
+		    c->interval_ms > 1000 ? c->interval_ms : 1000, ctl_event, s,
+		    &s->ctl)) != 0)
+			return rc;
+	}
+	if (!c->probe) {
+		hk_probe_cancel(s->probe);
+		s->probe = NULL;
+	}
+	if (old.interval_ms != c->interval_ms)
+		ev_timer_add(hd.loop, c->interval_ms, round_cb, s, &s->round);
+	if (strcmp(old.drain_file, c->drain_file) != 0 && s->file_drain) {
+		/* The next round looks at the new file (if any) afresh. */
+		s->file_drain = false;
+		if (!s->ctl_drain)
+			svc_step(s, HS_EV_UNDRAIN);
+	}
+	/* A new lifetime reaches the kernel with the next refresh: now. */
+	if (ev_pending(&s->refresh) && (old.lifetime_s != c->lifetime_s ||
+	    old.refresh_ms != c->refresh_ms))
+		refresh_cb(hd.loop, s, EV_TIMER);
+	if (!routing_eq(&old, c)) {
+		if (c->routing == HC_ROUTING_BGP && c->bgp_network)
+			queue_networks(s);
+		set_attrs(s, s->drain_attrs);
+	}
+	if (old.scope_local != c->scope_local || old.routing != c->routing)
+		set_scope(s);
+	/* New thresholds or hold-downs: re-arm the state machine's timer. */
+	svc_step(s, HS_EV_TIMER);
+	return 0;
+}
+
+/* The running service of that name (reload() clears removed ones). */
+static struct svc *
+svc_find_kept(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < hd.nsvc; i++)
+		if (hd.svc[i] != NULL && strcmp(hd.svc[i]->c.name, name) == 0)
+			return hd.svc[i];
+	return NULL;
+}
+
+static bool
+svc_find_in(const struct health_config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsvc; i++)
+		if (strcmp(c->svc[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Log what hconf_parse() printed, one "file:line: what" per line. */
+static void
+log_conf_errors(char *buf)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_warnx("reload: %s", line);
+}
+
+/*
+ * Parse into a new configuration, and only if all of it is good apply the
+ * difference (STYLE.md): an unchanged service is not touched (its route
+ * stays, no withdraw / announce), a changed one is updated in place unless
+ * its prefixes or interface changed (then it is withdrawn and started
+ * anew, withdrawn), a removed one is withdrawn, a new one starts withdrawn
+ * like every service at start.
+ */
+static void
+reload(void)
+{
+	struct health_config *nc;
+	struct svc *keep[HC_MAX_SERVICES] = { 0 }, *s;
+	char *ebuf = NULL;
+	size_t elen = 0, i, j, nkeep = 0;
+	FILE *ef;
+	int rc;
+
+	if ((nc = malloc(sizeof(*nc))) == NULL ||
+	    (ef = open_memstream(&ebuf, &elen)) == NULL) {
+		free(nc);
+		hd.reload_failures++;
+		log_warnx("reload: out of memory; configuration unchanged");
+		return;
+	}
+	rc = hconf_parse(hd.file, ef, nc);
+	fclose(ef);
+	if (rc != 0) {
+		log_conf_errors(ebuf);
+		free(ebuf);
+		free(nc);
+		hd.reload_failures++;
+		log_warnx("reload: %s has errors; the running configuration "
+		    "stays", hd.file);
+		return;
+	}
+	free(ebuf);
+	/* Global settings. */
+	snprintf(hd.frr.vtysh, sizeof(hd.frr.vtysh), "%s", nc->vtysh);
+	snprintf(hd.frr.vty_socket, sizeof(hd.frr.vty_socket), "%s",
+	    nc->vty_socket);
+	hd.frr.timeout_ms = nc->vtysh_timeout_ms;
+	for (i = 0; i < hd.nsvc; i++)
+		frr_q_set(hd.svc[i]->fq, &hd.frr);
+	if (strcmp(nc->control_socket, hd.conf.control_socket) != 0) {
+		ctl_close_all();
+		if ((rc = ctl_open(nc->control_socket)) != 0)
+			log_warnx("reload: control socket %s: %s",
+			    nc->control_socket, strerror(-rc));
+	}
+	if (nc->metrics != hd.conf.metrics || (nc->metrics &&
+	    (nc->metrics_sslen != hd.conf.metrics_sslen ||
+	    memcmp(&nc->metrics_ss, &hd.conf.metrics_ss,
+	    nc->metrics_sslen) != 0))) {
+		mx_stop();
+		hd.conf.metrics = nc->metrics;
+		hd.conf.metrics_ss = nc->metrics_ss;
+		hd.conf.metrics_sslen = nc->metrics_sslen;
+		if ((rc = mx_start()) != 0)
+			log_warnx("reload: metrics: cannot serve on the "
+			    "configured address: %s; exporter off",
+			    strerror(-rc));
+	}
+	/* Services: removed ones first, so a renamed prefix is free. */
+	for (i = 0; i < hd.nsvc; i++) {
+		s = hd.svc[i];
+		for (j = 0; j < nc->nsvc; j++)
+			if (strcmp(nc->svc[j].name, s->c.name) == 0 &&
+			    prefixes_eq(&nc->svc[j], &s->c))
+				break;
+		if (j == nc->nsvc) {
+			log_info("service %s: %s by the new configuration",
+			    s->c.name, svc_find_in(nc, s->c.name) ? "prefixes "
+			    "changed" : "removed");
+			svc_stop(s);
+			free(s);
+			hd.svc[i] = NULL;
+		}
+	}
+	for (j = 0; j < nc->nsvc; j++) {
+		const struct hc_service *c = &nc->svc[j];
+
+		s = svc_find_kept(c->name);
+		if (s != NULL) {
+			if (memcmp(&s->c, c, sizeof(*c)) != 0) {
+				log_info("service %s: configuration changed: "
+				    "applied without a withdrawal", c->name);
+				if ((rc = svc_update(s, c)) != 0)
+					log_warnx("service %s: %s", c->name,
+					    strerror(-rc));
+			}
+		} else {
+			if ((s = calloc(1, sizeof(*s))) == NULL)
+				fatal("reload");
+			if ((rc = svc_start(s, c)) != 0) {
+				log_warnx("service %s: %s; not started",
+				    c->name, strerror(-rc));
+				svc_stop(s);
+				free(s);
+				continue;
+			}
+			log_info("service %s: added (starts withdrawn)",
+			    c->name);
+		}
+		keep[nkeep++] = s;
+	}
+	memcpy(hd.svc, keep, sizeof(keep));
+	hd.nsvc = nkeep;
+	hd.conf = *nc;
+	free(nc);
+	hd.reloads++;
+	hd.last_reload = ev_now(hd.loop);
+	log_info("reload: %s applied: %zu service(s)", hd.file, hd.nsvc);
+}
+
 static void
 on_hup(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	(void)loop;
 	(void)arg;
 	(void)revents;
-	log_warnx("SIGHUP: configuration reload is not supported yet; "
-	    "restart healthd to apply changes");
+	log_info("SIGHUP: reloading %s", hd.file);
+	reload();
 }
 
 int
@@ -927,6 +1303,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	hd.file = file;
 	if (hconf_parse(file, NULL, &hd.conf) != 0)
 		return 1;
 	if (check) {
@@ -959,7 +1336,9 @@ main(int argc, char **argv)
 	    ev_signal_add(hd.loop, SIGHUP, on_hup, NULL, &hd.sig_hup) != 0)
 		fatal("signals");
 	for (i = 0; i < hd.conf.nsvc; i++) {
-		if ((rc = svc_start(&hd.svc[i], &hd.conf.svc[i])) != 0)
+		if ((hd.svc[i] = calloc(1, sizeof(*hd.svc[i]))) == NULL)
+			fatal("service");
+		if ((rc = svc_start(hd.svc[i], &hd.conf.svc[i])) != 0)
 			fatalx("service %s: %s", hd.conf.svc[i].name,
 			    strerror(-rc));
 		hd.nsvc++;
@@ -968,7 +1347,7 @@ main(int argc, char **argv)
 	(void)sd_notify_msg("READY=1");
 	ev_run(hd.loop);
 	for (i = 0; i < hd.nsvc; i++)
-		svc_stop(&hd.svc[i]);
+		svc_stop(hd.svc[i]);
 	ctl_close_all();
 	mx_stop();
 	ev_cancel(&hd.sig_term);
@@ -976,6 +1355,8 @@ main(int argc, char **argv)
 	ev_cancel(&hd.sig_hup);
 	while (ev_run_once(hd.loop, 0) > 0)
 		;	/* deferred probe reports */
+	for (i = 0; i < hd.nsvc; i++)
+		free(hd.svc[i]);
 	ev_loop_free(hd.loop);
 	nl_close(hd.nl);
 	return 0;

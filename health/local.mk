@@ -4,7 +4,11 @@
 # test and the -n configuration tests (tests/config-health).
 sbin_PROGRAMS += health/healthd
 health_healthd_SOURCES = health/healthd.c health/check.c health/check.h \
-	health/config.c health/hconf.h health/state.c health/state.h
+	health/config.c health/parse.y health/hconf.h health/state.c \
+	health/state.h
+# bison features on purpose (pure parser, locations, custom errors), as
+# registrar/config.mk.
+health_healthd_YFLAGS = -Wno-yacc
 health_healthd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 health_healthd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) \
 	$(MHD_CFLAGS)

@@ -5,10 +5,15 @@
  * instance per network namespace), to apply configuration lines and to read
  * `show ... json` back.  On top of it, the statements healthd manages: the
  * BGP network statement of a service prefix with its route-map, the
- * route-map's communities (GRACEFUL_SHUTDOWN while draining, NO_EXPORT for
- * local-scope nodes), the OSPF redistribute route-map's metric, and
- * read-back of whether BGP / the RIB holds a prefix.  Calls block for at
- * most the timeout; a vtysh that hangs is killed.
+ * route-map's communities (GRACEFUL_SHUTDOWN while draining), the
+ * prefix-lists that make the outbound neighbor route-map add NO_EXPORT for
+ * local-scope nodes, the OSPF redistribute route-map's metric, and
+ * read-back of whether BGP / the RIB holds a prefix.  Two ways to run
+ * vtysh: frr_vtysh() and the helpers on it block for at most the timeout;
+ * a struct frr_q runs the same commands from an event loop (lib/event.h)
+ * without blocking it: a FIFO of runs, one child at a time, its pipes
+ * watched by the loop, the result handed to a callback.  A vtysh that
+ * overruns the timeout is killed by PID either way.
  */
 #ifndef ANYPOOL_ROUTING_FRR_H
 #define ANYPOOL_ROUTING_FRR_H
@@ -17,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "netlink.h"
 
 #define FRR_PATH_MAX	256
@@ -52,6 +58,16 @@ int	frr_bgp_network(const struct frr *f, uint32_t asn,
  */
 int	frr_route_map_community(const struct frr *f, const char *route_map,
 	    const char *communities, char **ret_out);
+/*
+ * NO_EXPORT for a local-scope node (RFC 1997): p in or out of the prefix-list
+ * the PoP's outbound neighbor route-map matches to add the community
+ * ("ip prefix-list NAME permit P", or "ipv6 prefix-list NAME6 ..." for an
+ * IPv6 p).  Idempotent: adding an entry that is there and removing one
+ * that is not are success.
+ */
+int	frr_prefix_list(const struct frr *f, const char *name,
+	    const char *name6, const struct rt_prefix *p, bool present,
+	    char **ret_out);
 /* OSPF: the metric the redistribute route-map sets. */
 int	frr_route_map_metric(const struct frr *f, const char *route_map,
 	    uint32_t metric, char **ret_out);
@@ -61,5 +77,57 @@ int	frr_bgp_has(const struct frr *f, const struct rt_prefix *p,
 	    bool *ret);
 /* Read-back: does zebra's RIB hold p (any protocol)? */
 int	frr_rib_has(const struct frr *f, const struct rt_prefix *p, bool *ret);
+
+/* Parse the output of "show bgp ... P json" / "show ip[v6] route P json". */
+int	frr_bgp_has_parse(const char *out, bool *ret);
+int	frr_rib_has_parse(const char *out, const struct rt_prefix *p,
+	    bool *ret);
+
+/* Asynchronous vtysh ------------------------------------------------------ */
+
+#define FRR_Q_MAX	64	/* runs queued per frr_q */
+
+struct frr_q;
+
+/*
+ * The result of one run: rc as frr_vtysh() (0, -ETIMEDOUT, -EIO, ...), out
+ * its stdout then stderr (never NULL; valid only during the call).
+ */
+typedef void (*frr_q_cb)(void *arg, int rc, const char *out);
+
+/* A queue against f (copied: later changes to *f need frr_q_set()). */
+int	frr_q_new(struct ev_loop *loop, const struct frr *f,
+	    struct frr_q **ret);
+void	frr_q_set(struct frr_q *q, const struct frr *f);
+/* Kill a running child (SIGKILL, reaped) and drop the queue, no callbacks. */
+void	frr_q_free(struct frr_q *q);		/* NULL-safe */
+/*
+ * Queue vtysh with "-c cmd" for each of the n commands (copied); cb (may be
+ * NULL) runs from the loop once it has finished, in the order queued.
+ * 0, -ENOBUFS when FRR_Q_MAX runs wait already, -E2BIG, -ENOMEM.
+ */
+int	frr_q_vtysh(struct frr_q *q, const char *const *cmds, size_t n,
+	    frr_q_cb cb, void *arg);
+/* "configure terminal" followed by the n lines. */
+int	frr_q_config(struct frr_q *q, const char *const *lines, size_t n,
+	    frr_q_cb cb, void *arg);
+/* Runs queued or running. */
+size_t	frr_q_pending(const struct frr_q *q);
+
+/* The statements above, queued (same checks, same lines). */
+int	frr_q_bgp_network(struct frr_q *q, uint32_t asn,
+	    const struct rt_prefix *p, const char *route_map, frr_q_cb cb,
+	    void *arg);
+int	frr_q_route_map_community(struct frr_q *q, const char *route_map,
+	    const char *communities, frr_q_cb cb, void *arg);
+int	frr_q_route_map_metric(struct frr_q *q, const char *route_map,
+	    uint32_t metric, frr_q_cb cb, void *arg);
+/* Prefix-list entry; "Can't find" on removal is turned into success. */
+int	frr_q_prefix_list(struct frr_q *q, const char *name,
+	    const char *name6, const struct rt_prefix *p, bool present,
+	    frr_q_cb cb, void *arg);
+/* "show bgp ... P json" or "show ip[v6] route P json". */
+int	frr_q_show_prefix(struct frr_q *q, bool bgp, const struct rt_prefix *p,
+	    frr_q_cb cb, void *arg);
 
 #endif

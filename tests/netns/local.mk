@@ -9,6 +9,16 @@ tests_netns_test_netlink_LDADD = routing/librouting.a $(LIBMNL_LIBS) \
 	$(JANSSON_LIBS)
 NETNS_TESTS = tests/netns/netlink.sh tests/netns/bgp-core.sh \
 	tests/netns/bgp-flap.sh tests/netns/bgp-sync.sh tests/netns/ospf-core.sh \
-	tests/netns/enrp-partition.sh
+	tests/netns/enrp-partition.sh tests/netns/bgp-scope.sh \
+	tests/netns/health-reload.sh \
+	tests/netns/ospf6-core.sh tests/netns/health-slow-frr.sh
 TESTS += $(NETNS_TESTS)
+# routing/frr.c's asynchronous vtysh queue against a stand-in vtysh (no
+# FRR, no root).
+check_PROGRAMS += tests/netns/test_frr_queue
+tests_netns_test_frr_queue_SOURCES = tests/netns/test_frr_queue.c
+tests_netns_test_frr_queue_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_netns_test_frr_queue_LDADD = routing/librouting.a lib/libanypool.a \
+	$(LIBMNL_LIBS) $(JANSSON_LIBS)
+TESTS += tests/netns/test_frr_queue
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/bench/run-withdraw-bench
