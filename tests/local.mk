@@ -13,4 +13,5 @@ include $(srcdir)/tests/registrar/local.mk
 include $(srcdir)/tests/sctp/local.mk
 include $(srcdir)/tests/enrp/local.mk
 include $(srcdir)/tests/netns/local.mk
+include $(srcdir)/tests/lab/local.mk
 include $(srcdir)/tests/deploy/local.mk

@@ -14,8 +14,14 @@ ANYPOOL_VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs cpio xz-utils
  debian-archive-keyring"
 
 # Integration tests in network namespaces (tests/netns) and the withdraw
-# benchmark: real FRR (zebra, bgpd, ospfd, vtysh), iproute2, jq.
-ANYPOOL_NETNS_PACKAGES="frr iproute2 jq"
+# benchmark: real FRR (zebra, bgpd, ospfd, vtysh), iproute2, jq, systemd
+# (systemd-analyze for tests/deploy/units.sh); python3
+# for the lab tests (tests/lab: deploy/render).
+ANYPOOL_NETNS_PACKAGES="frr iproute2 jq systemd python3"
+
+# The multi-PoP lab (deploy/lab, deploy/render, tests/lab): the inventory
+# renderer (Python 3.11 tomllib) and the timeline picture.
+ANYPOOL_LAB_PACKAGES="python3 gnuplot-nox"
 
 deps_missing() {
 	local p out=""

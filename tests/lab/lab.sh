@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The 3-PoP anycast lab of deploy/lab (deploy/inventory/lab.toml, or
+# LAB_INVENTORY: lab-ospf.sh runs it on lab-ospf.toml) end to end, with
+# the built binaries and a namespace prefix and run directory of
+# its own (so it runs beside a user's lab and other tests).  Asserts:
+#  - all three PoPs announce; every client reaches its nearest registrar
+#    (ca -> a, cb -> b, cc -> c) and the probes agree with the FRR RIBs
+#    (the best BGP path's origin AS, or the OSPF route's interface, and
+#    the forwarding path);
+#  - kill -9 of a's registrard (a is nearest to ca): ca's probes are
+#    answered by another registrar (b, the next-nearest) within 3 s
+#    (measured time printed; the target is 1 s);
+#  - heal: ca's probes come back to a, only after healthd's hold-down;
+#  - never a wrong answer, over the whole run and every client: a probe
+#    that succeeds (ok) must name a lab node with that node's server id and
+#    carry a PE count, and come from the registrar the client's router
+#    forwarded the anycast address to at that moment (RIB sampled every
+#    ~20 ms; a sample within 200 ms of the probe counts), and never from a
+#    registrar that was killed and not yet restarted; and no probe may
+#    fail on a malformed, unexpected or error reply (failing to connect
+#    during the failover is not a wrong answer, it is the gap);
+#  - the demo PEs, registered through the anycast address, stay resolvable
+#    from every client: once all three are listed, every answer lists at
+#    least one, and all three are listed again within 15 s of the failure
+#    and of the heal;
+#  - down leaves no namespace, no process and no run directory.
+set -u
+B=${B:-.}
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: network namespaces need root"
+	exit 77
+fi
+for p in ip vtysh jq python3 /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/lib/frr/ospfd; do
+	command -v "$p" >/dev/null || [ -x "$p" ] || {
+		echo "ERROR: $p missing (tests/run-all installs \$ANYPOOL_NETNS_PACKAGES \$ANYPOOL_LAB_PACKAGES)"
+		exit 99; }
+done
+B=$(cd "$B" && pwd)
+[ -x "$B/monitoring/anyprobe" ] || { echo "ERROR: $B/monitoring/anyprobe is not built"; exit 99; }
+
+export ANYPOOL_BUILD=$B ANYPOOL_LAB_PROBE_MS=50
+# shellcheck source=deploy/lab
+. "$SRC/deploy/lab"
+set +e
+PREFIX="apt$$-"
+RUN=/run/anypool-labtest.$$
+INV=${LAB_INVENTORY:-$SRC/deploy/inventory/lab.toml}
+bins
+npass=0 nfail=0
+pass() { echo "ok: $*"; npass=$((npass + 1)); }
+fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+
+SAMPLER= KEEPLOG=/tmp/anypool-labtest.$$.log
+cleanup() {
+	[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null && wait "$SAMPLER" 2>/dev/null
+	if [ -d "$RUN" ]; then
+		if [ "$nfail" -gt 0 ]; then
+			for f in "$RUN"/*/*.log; do
+				echo "---- $f"; tail -n 15 "$f"
+			done
+		fi
+		lab_down
+	fi
+	rm -f "$KEEPLOG"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+t_up=$(now_ms)
+check "lab up (3 PoPs announce)" lab_up
+echo "# lab up in $(( $(now_ms) - t_up )) ms"
+[ "$nfail" -eq 0 ] || exit 1
+pids=$(cat "$RUN"/*/*.pid "$RUN"/*/frr/*.pid 2>/dev/null)
+
+owner 0 >/dev/null	# load the address map before the sampler forks
+A4=$(J .service.anycast4)
+# The RIB sampler: every ~20 ms, where each client's router forwards the
+# anycast address ("ts client pop").
+(
+	n=0
+	while [ $n -lt 20000 ]; do
+		for c in ca cb cc; do
+			rib_pop_var "r${c#c}"
+			t=${EPOCHREALTIME/[.,]/}
+			echo "$((t / 1000)) $c $RIB_POP"
+		done
+		n=$((n + 1))
+		sleep 0.02
+	done
+) >"$RUN/rib.samples" 2>/dev/null &
+SAMPLER=$!
+
+check "every client's probes succeed and agree with the RIB" wait_until 30000 all_agree
+for c in ca cb cc; do
+	p=${c#c}
+	check "$c reaches its nearest registrar $p" \
+	    eval "[ \"\$(last_probe $c | jq -r .node)\" = $p ]"
+	if [ "$(J .lab.routing)" = bgp ]; then
+		check "r$p's best BGP path originates at $p's AS" \
+		    eval "[ \"\$(bgp_path r$p | awk '{ print \$NF }')\" = \"\$(J '.nodes[] | select(.name == \"$p\") | .asn')\" ]"
+	else
+		check "r$p's selected OSPF route goes straight to $p" \
+		    eval "[ \"\$(ospf_path r$p | awk '{ print \$1, \$NF }')\" = 'ospf v-$p' ]"
+	fi
+	check "$c's answers list all 3 demo PEs" \
+	    wait_until 15000 eval "[ \"\$(last_probe $c | jq -r .pes)\" = 3 ]"
+done
+t_pes=$(now_ms)
+
+# Fail a, nearest to ca: the first answer from another registrar.
+lab_fail a registrar >/dev/null
+t_fail=$(last_event fail)	# right after the kill
+check "ca's probes answered by another registrar" \
+    wait_until 10000 eval "[ -n \"\$(first_answer ca $t_fail '.node != \"a\"')\" ]"
+ms=$(first_answer ca "$t_fail" '.node != "a"')
+echo "# kill -9 registrard at a -> first probe from ca answered by $(last_probe ca | jq -r .node): ${ms:--} ms"
+check "... within 3 s (${ms:--} ms; target 1 s)" [ "${ms:-99999}" -le 3000 ]
+check "ca now reaches b, the next-nearest" wait_until 5000 eval '[ "$(last_probe ca | jq -r .node)" = b ]'
+check "ra's RIB leads to b" eval '[ "$(rib_pop ra)" = b ]'
+check "all 3 PEs resolvable again from every client within 15 s" wait_until 15000 eval '
+    for c in ca cb cc; do [ "$(last_probe $c | jq -r .pes)" = 3 ] || exit 1; done'
+check "cb and cc keep their registrars" eval '[ "$(last_probe cb | jq -r .node)$(last_probe cc | jq -r .node)" = bc ]'
+
+# Heal: back to a only after rise + hold-down (2 x 500 ms + 1 s, doubled
+# after the flap).
+holddown=$("$CTL" -s "$RUN/a/healthd.sock" --json show services 2>/dev/null |
+    jq -r '.services[0].holddown_ms // 0')
+lab_heal a >/dev/null
+t_heal=$(last_event heal)	# right after the restart
+check "ca's probes answered by a again" \
+    wait_until 20000 eval "[ -n \"\$(first_answer ca $t_heal '.node == \"a\"')\" ]"
+ms=$(first_answer ca "$t_heal" '.node == "a"')
+echo "# heal a -> first probe from ca answered by a: ${ms:--} ms"
+# healthd announces once the checks have stayed good for the current
+# hold-down (doubled after a short-lived route: the larger of what it
+# reports before and after); the restart is logged a few ms after it
+# happened, hence the 50 ms.
+h2=$("$CTL" -s "$RUN/a/healthd.sock" --json show services 2>/dev/null |
+    jq -r '.services[0].holddown_ms // 0')
+[ "${h2:-0}" -gt "$holddown" ] && holddown=$h2
+check "... not before healthd's hold-down (${ms:--} ms >= $holddown - 50)" \
+    [ "${ms:-0}" -ge $((holddown - 50)) -a "$holddown" -ge 1000 ]
+check "every client agrees with the RIB after the heal" wait_until 5000 all_agree
+check "all 3 PEs resolvable from every client after the heal" wait_until 15000 eval '
+    for c in ca cb cc; do [ "$(last_probe $c | jq -r .pes)" = 3 ] || exit 1; done'
+t_end=$(now_ms)
+kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; SAMPLER=
+
+# Every answer over the whole run, judged against the RIB samples.
+judge() {
+	local c=$1
+	jq -r 'select(.ok) | [.ts_ms, (.rtt_ms // -1), (.node // "?"),
+	    (.server_id // -1), (.pes // -1)] | @tsv' "$RUN/$c/probes.jsonl" |
+	awk -v c="$c" -v tf="$t_fail" -v th="$t_heal" -v tp="$t_pes" -v te="$t_end" \
+	    -v ids="$(J '[.nodes[] | "\(.name)=\(.server_id)"] | join(",")')" '
+	BEGIN { n = split(ids, kv, ","); for (i = 1; i <= n; i++) { split(kv[i], x, "="); sid[x[1]] = x[2] } }
+	FNR == NR { if ($2 == c) { st[++ns] = $1; sp[ns] = $3 }; next }
+	{
+		ts = $1; rtt = $2; node = $3; id = $4; pes = $5
+		if (ts > te || ts < st[1]) next
+		total++
+		if (!(node in sid) || sid[node] != id || rtt < 0 || pes < 0 || (ts > tp && pes < 1)) {
+			bad++; if (bad <= 5) printf "malformed answer: %s\n", $0; next }
+		if (node == "a" && ts >= tf && ts + rtt < th) {
+			bad++; if (bad <= 5) printf "answer from the dead registrar a at t=%d ms\n", ts - tf; next }
+		ok = 0; seen = 0
+		for (i = 1; i <= ns; i++) {
+			if (st[i] < ts - 200) continue
+			if (st[i] > ts + rtt + 200) break
+			seen = 1
+			if (sp[i] == node) { ok = 1; break }
+		}
+		if (!seen) { nosample++; next }
+		if (!ok) { bad++; if (bad <= 5) printf "%s answered by %s at %d, RIB said otherwise\n", c, node, ts }
+	}
+	END { printf "%s %d %d %d\n", c, total, bad + 0, nosample + 0 }' "$RUN/rib.samples" -
+}
+awk '{ if (p) { g = $1 - p; if (g > m) m = g }; p = $1 } END {
+    printf "# RIB samples: %d, largest gap %d ms\n", NR / 3, m }' "$RUN/rib.samples"
+for c in ca cb cc; do
+	out=$(judge "$c")
+	echo "$out" | grep -v "^$c " | sed 's/^/# /'
+	read -r _ total bad nos <<<"$(echo "$out" | tail -n 1)"
+	echo "# $c: $total answers judged, $bad wrong, $nos without a RIB sample nearby"
+	check "$c: no wrong answer among $total" eval "[ $total -gt 50 ] && [ $bad -eq 0 ]"
+	check "$c: almost every answer judged against a RIB sample ($nos unjudged)" [ "$nos" -le $((total / 10)) ]
+done
+for c in ca cb cc; do
+	# A reply that is not a proper answer is a wrong answer too.
+	mal=$(jq -r 'select((.ok | not) and ((.error // "") |
+	    test("malformed|sent Error|unexpected|another pool"))) | .error' "$RUN/$c/probes.jsonl")
+	check "$c: no malformed or unexpected reply${mal:+ ($(echo "$mal" | head -3 | tr '\n' ';'))}" [ -z "$mal" ]
+done
+failed=$(jq -s --argjson t "$t_fail" '[.[] | select(.ok | not)] | length' "$RUN/ca/probes.jsonl")
+echo "# ca: $failed probes failed in all (the failover gap)"
+
+# down leaves nothing behind.
+t0=$(now_ms)
+lab_down
+echo "# down in $(( $(now_ms) - t0 )) ms"
+left=$(ip netns list | grep -c "^$PREFIX")
+check "down: no namespace left ($left)" [ "$left" -eq 0 ]
+live=""
+for p in $pids; do running "$p" && live="$live $p($(cat /proc/$p/comm 2>/dev/null))"; done
+check "down: none of the lab's processes left (${live:-none})" [ -z "$live" ]
+check "down: run directory removed" [ ! -e "$RUN" ]
+check "down: no FRR state left in /var/run/frr" eval "! ls -d /var/run/frr/$PREFIX* >/dev/null 2>&1"
+
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# deploy/render: every example inventory (deploy/inventory/*.toml) renders,
+# and every file it writes is accepted by the program that reads it:
+# registrard -n, healthd -n, and FRR's own parser (vtysh -C, when FRR is
+# installed; the lab test starts FRR on the lab's configurations).  The
+# rendered files say what the inventory says (server id, node name,
+# anycast listeners, ENRP on the unicast address with the other nodes as
+# peers, routing, run-time paths from --run-dir/--frr-dir).  --json gives
+# the normalised inventory.  Bad inventories fail with exit 1 and a
+# "FILE: node NAME: what" message naming the problem.
+set -u
+B=${B:-.}
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+RENDER=$SRC/deploy/render
+command -v python3 >/dev/null || { echo "ERROR: python3 missing"; exit 99; }
+python3 -c 'import tomllib' 2>/dev/null || { echo "SKIP: python3 without tomllib (3.11+)"; exit 77; }
+command -v jq >/dev/null || { echo "ERROR: jq missing"; exit 99; }
+T=$(mktemp -d /tmp/anypool-render.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+npass=0 nfail=0
+pass() { echo "ok: $*"; npass=$((npass + 1)); }
+fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+
+accepted() {	# accepted DIR: every rendered file in DIR is accepted
+	local d f ok=0
+	for d in "$1"/*/; do
+		if [ -f "$d/registrard.conf" ]; then
+			"$B/registrar/registrard" -n -f "$d/registrard.conf" >/dev/null || { echo "  rejected: $d/registrard.conf"; ok=1; }
+			"$B/health/healthd" -n -f "$d/healthd.conf" >/dev/null || { echo "  rejected: $d/healthd.conf"; ok=1; }
+		fi
+		if command -v vtysh >/dev/null; then
+			vtysh -C -f "$d/frr.conf" || { echo "  rejected by FRR: $d/frr.conf"; ok=1; }
+		fi
+	done
+	return $ok
+}
+
+for inv in "$SRC"/deploy/inventory/*.toml; do
+	name=$(basename "$inv" .toml)
+	lab=
+	grep -q '^\[lab\]' "$inv" && lab=--lab
+	check "$name: renders" python3 "$RENDER" $lab --run-dir "/run/x/%n" \
+	    --frr-dir "/run/x/%n/frr" "$inv" "$T/$name"
+	check "$name: every file accepted (registrard -n, healthd -n, vtysh -C)" accepted "$T/$name"
+	check "$name: --json" eval "python3 '$RENDER' $lab --json '$inv' >'$T/$name.json'"
+	n=$(jq '.nodes | length' "$T/$name.json")
+	check "$name: a folder per node ($n)" [ "$(ls -d "$T/$name"/*/ | wc -l)" -ge "$n" ]
+done
+
+# What the lab's files say.
+L=$T/lab
+J=$T/lab.json
+check "lab: node a has server id 1 and its name" \
+    grep -qx 'server-id 1' "$L/a/registrard.conf"
+check "lab: node-name" grep -qx 'node-name "a"' "$L/a/registrard.conf"
+check "lab: ASAP on the anycast IPv4 and IPv6 addresses" eval \
+    "grep -q 'listen on 198.51.100.53 port 3863' '$L/a/registrard.conf' &&
+     grep -q 'listen on 2001:db8:53:: port 3863' '$L/a/registrard.conf'"
+check "lab: ENRP listens on the unicast address, never the anycast one" eval \
+    "sed -n '/^enrp {/,/^}/p' '$L/a/registrard.conf' | grep -q 'listen on 10.255.0.1 ' &&
+     ! sed -n '/^enrp {/,/^}/p' '$L/a/registrard.conf' | grep -q 198.51.100.53"
+check "lab: the other nodes are ENRP peers" eval \
+    "grep -q 'peer 10.255.0.2 port 9901' '$L/a/registrard.conf' &&
+     grep -q 'peer 10.255.0.3 port 9901' '$L/a/registrard.conf' &&
+     ! grep -q 'peer 10.255.0.1 ' '$L/a/registrard.conf'"
+check "lab: --run-dir pattern gives the control sockets" eval \
+    "grep -q 'control socket \"/run/x/a/registrard.sock\"' '$L/a/registrard.conf' &&
+     grep -q 'registrar control \"/run/x/a/registrard.sock\"' '$L/a/healthd.conf'"
+check "lab: --frr-dir pattern gives healthd's vty socket" \
+    grep -q 'frr vty-socket "/run/x/a/frr"' "$L/a/healthd.conf"
+check "lab: healthd announces over BGP as the node's AS" grep -q 'bgp as 65101 ' "$L/a/healthd.conf"
+check "lab: BGP neighbour derived from the link (ra, 65001)" \
+    grep -q 'neighbor 10.0.1.2 remote-as 65001' "$L/a/frr.conf"
+check "lab: the anycast network through route-map ANYCAST" \
+    grep -q 'network 198.51.100.53/32 route-map ANYCAST' "$L/a/frr.conf"
+check "lab: the router announces its client network" grep -q 'network 10.1.1.0/24' "$L/ra/frr.conf"
+check "lab: --json derives BGP neighbours" \
+    jq -e '.nodes[0].bgp_neighbors | map(.address) | index("10.0.1.2") != null' "$J" >/dev/null
+check "lab: --json gives the client's addresses" \
+    jq -e '.lab.clients[0] | .address4 == "10.1.1.2/24" and .gateway4 == "10.1.1.1"' "$J" >/dev/null
+check "lab-ospf: healthd sets the OSPF metric" grep -q '^	ospf route-map ANYCAST-OSPF' "$T/lab-ospf/a/healthd.conf"
+check "example: production paths by default" eval \
+    "python3 '$RENDER' '$SRC/deploy/inventory/example.toml' '$T/prod' &&
+     grep -q 'control socket \"/run/anypool/healthd.sock\"' '$T/prod/fra1/healthd.conf' &&
+     grep -q 'frr vty-socket \"/var/run/frr\"' '$T/prod/fra1/healthd.conf'"
+check "example: hex server id" grep -qx 'server-id 167772161' "$T/prod/fra1/registrard.conf"
+check "example: per-node threshold override" grep -q 'holddown 5s max 60s' "$T/prod/ams1/healthd.conf"
+check "example: scope local reaches healthd" grep -q 'scope local' "$T/prod/lon1/healthd.conf"
+# deploy/frr/README.md: ANYCAST-OUT outbound on every neighbour; the
+# local-scope prefix-list entries written out for a local node only.
+check "lab: route-map ANYCAST-OUT outbound on every neighbour" eval \
+    "[ \$(grep -c 'route-map ANYCAST-OUT out' '$L/a/frr.conf') -eq \$(grep -c 'remote-as' '$L/a/frr.conf') ]"
+check "example: a local node lists its prefixes in ANYCAST-LOCAL(6)" eval \
+    "grep -q 'ip prefix-list ANYCAST-LOCAL seq 5 permit 198.51.100.53/32' '$T/prod/lon1/frr.conf' &&
+     grep -q 'ipv6 prefix-list ANYCAST-LOCAL6 seq 5 permit 2001:db8:53::/128' '$T/prod/lon1/frr.conf' &&
+     ! grep -q 'prefix-list ANYCAST-LOCAL seq' '$T/prod/fra1/frr.conf'"
+
+# Bad inventories: exit 1 and the expected message.
+BASE='[service]
+prefixes = ["198.51.100.53/32"]
+[[nodes]]
+name = "a"
+server-id = 1
+unicast = ["10.0.0.1"]
+asn = 65001
+bgp-neighbors = [{ address = "10.0.0.2", remote-as = 65000 }]
+'
+bad() {	# bad WHAT EXPECTED-MESSAGE TOML-TAIL: rendering fails with the message
+	local what=$1 want=$2 f=$T/bad.toml out rc
+	printf '%s%s\n' "$BASE" "$3" >"$f"
+	out=$(python3 "$RENDER" "$f" "$T/badout" 2>&1); rc=$?
+	if [ "$rc" -eq 1 ] && grep -qF -- "$want" <<<"$out"; then
+		pass "bad inventory: $what"
+	else
+		fail "bad inventory: $what (exit $rc, got: $out)"
+	fi
+}
+NODE_B='[[nodes]]
+name = "b"
+asn = 65002
+bgp-neighbors = [{ address = "10.0.1.2", remote-as = 65000 }]
+'
+bad "duplicate server id" 'bad.toml: node b: server-id 1 is also node a'"'"'s' \
+    "$NODE_B"'server-id = 1
+unicast = ["10.0.0.9"]'
+bad "duplicate unicast address" 'bad.toml: node b: unicast 10.0.0.1 is also node a'"'"'s' \
+    "$NODE_B"'server-id = 2
+unicast = ["10.0.0.1"]'
+bad "anycast used as unicast" 'bad.toml: node b: unicast 198.51.100.53 is the anycast service address' \
+    "$NODE_B"'server-id = 2
+unicast = ["198.51.100.53"]'
+bad "duplicate node name" 'bad.toml: node a: name used twice' \
+    '[[nodes]]
+name = "a"
+server-id = 2
+unicast = ["10.0.0.2"]
+asn = 1
+bgp-neighbors = [{ address = "10.0.0.3", remote-as = 2 }]'
+bad "unknown key with a hint" 'bad.toml: node b: unknown key "serverid" (did you mean "server-id"?)' \
+    "$NODE_B"'serverid = 2
+server-id = 2
+unicast = ["10.0.0.2"]'
+printf '[service]\nprefixes = ["198.51.100.0/24"]\n[[nodes]]\nname = "a"\nserver-id = 1\nunicast = ["10.0.0.1"]\nasn = 1\nbgp-neighbors = [{ address = "10.0.0.2", remote-as = 2 }]\n' >"$T/p.toml"
+out=$(python3 "$RENDER" "$T/p.toml" "$T/x" 2>&1)
+check "bad inventory: a /24 as anycast prefix" \
+    grep -qF 'p.toml: service: prefix 198.51.100.0/24: the anycast service address must be a /32 or /128' <<<"$out"
+bad "server id 0" 'bad.toml: node b: server-id must be a number from 1 to 4294967295' \
+    "$NODE_B"'server-id = 0
+unicast = ["10.0.0.2"]'
+bad "bgp without asn" 'bad.toml: node b: routing bgp needs an asn' \
+    '[[nodes]]
+name = "b"
+server-id = 2
+unicast = ["10.0.0.2"]
+bgp-neighbors = [{ address = "10.0.1.2", remote-as = 65000 }]'
+bad "bad scope" 'bad.toml: node b: scope must be "global" or "local"' \
+    "$NODE_B"'server-id = 2
+unicast = ["10.0.0.2"]
+scope = "regional"'
+bad "bad neighbour address" 'bad.toml: node b: bgp-neighbors #1: address: '"'"'10.0.1.300'"'"' is not an IP address' \
+    '[[nodes]]
+name = "b"
+server-id = 2
+asn = 2
+unicast = ["10.0.0.2"]
+bgp-neighbors = [{ address = "10.0.1.300", remote-as = 65000 }]'
+bad "duration without unit" 'bad.toml: service.thresholds: holddown = '"'"'5'"'"' is not a duration with a unit' \
+    '[service.thresholds]
+holddown = "5"'
+printf '[service]\nprefixes = ["198.51.100.53/32"]\ncovering = ["198.51.100.0/24"]\n[[nodes]]\nname = "a"\nserver-id = 1\nunicast = ["198.51.100.7"]\nasn = 1\nbgp-neighbors = [{ address = "10.0.0.2", remote-as = 2 }]\n' >"$T/c.toml"
+out=$(python3 "$RENDER" "$T/c.toml" "$T/x" 2>&1)
+check "bad inventory: unicast inside the covering prefix" \
+    grep -qF 'c.toml: node a: unicast 198.51.100.7 is inside the covering prefix 198.51.100.0/24' <<<"$out"
+printf 'this is = = not toml\n' >"$T/t.toml"
+out=$(python3 "$RENDER" "$T/t.toml" "$T/x" 2>&1); rc=$?
+check "bad inventory: TOML syntax error, exit 1 ($out)" eval "[ $rc -eq 1 ] && grep -q '^t.toml: ' <<<\"\$out\""
+check "lab.toml without --lab: the neighbours come only from the lab" eval \
+    "! python3 '$RENDER' '$SRC/deploy/inventory/lab.toml' '$T/y' 2>'$T/err' &&
+     grep -q 'node a: routing bgp but no bgp-neighbors' '$T/err'"
+check "several problems reported in one run" eval \
+    "printf '%s%s\n' \"\$BASE\" '[[nodes]]
+name = \"a\"
+server-id = 1
+unicast = [\"10.0.0.1\"]
+asn = 1
+bgp-neighbors = [{ address = \"10.0.0.3\", remote-as = 2 }]' >'$T/m.toml';
+     [ \$(python3 '$RENDER' '$T/m.toml' '$T/z' 2>&1 | wc -l) -ge 3 ]"
+
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]
