@@ -70,6 +70,8 @@ check "lab: --run-dir pattern gives the control sockets" eval \
      grep -q 'registrar control \"/run/x/a/registrard.sock\"' '$L/a/healthd.conf'"
 check "lab: --frr-dir pattern gives healthd's vty socket" \
     grep -q 'frr vty-socket "/run/x/a/frr"' "$L/a/healthd.conf"
+check "lab: healthd's ASAP probe asks on the anycast address (issue 6)" \
+    grep -q 'probe asap 198.51.100.53 port 3863 ' "$L/a/healthd.conf"
 check "lab: healthd announces over BGP as the node's AS" grep -q 'bgp as 65101 ' "$L/a/healthd.conf"
 check "lab: BGP neighbour derived from the link (ra, 65001)" \
     grep -q 'neighbor 10.0.1.2 remote-as 65001' "$L/a/frr.conf"
