@@ -104,7 +104,7 @@ announce_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 		fatalx("%s: timer", __func__);
 }
 
-static int
+int
 mcast_socket(int family)
 {
 	int fd, ttl = 16, loop = 1;

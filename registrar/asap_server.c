@@ -625,6 +625,7 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 	}
 	if (pe != NULL) {
 		r->stats.deregistrations++;
+		enrp_pe_deregistered(r, pe);	/* ENRP: another server's PE */
 		registrar_pe_remove(r, pe, "deregistered");
 	}
 	/* Not found: success all the same (RFC 5352 §3.3). */
@@ -1034,6 +1035,79 @@ sctp_tune(int fd)
 		log_warn("setsockopt SCTP_EVENTS");
 }
 
+static struct assoc *
+assoc_new(struct registrar *r, int fd, enum assoc_transport t,
+    const struct sockaddr_storage *ss)
+{
+	struct assoc *as;
+	socklen_t sl;
+	char a[64];
+
+	if ((as = calloc(1, sizeof(*as))) == NULL)
+		fatal("%s", __func__);
+	as->r = r;
+	as->fd = fd;
+	as->transport = t;
+	as->id = ++r->next_assoc_id;
+	as->peer = *ss;
+	sl = sizeof(as->local);
+	getsockname(fd, (struct sockaddr *)&as->local, &sl);
+	sa_str(ss, a, sizeof(a));
+	snprintf(as->name, sizeof(as->name), "%s %s", assoc_transport_name(t),
+	    a);
+	as->since = now_ms(r);
+	as->tokens = (uint64_t)r->conf.request_burst * 1000;
+	as->tokens_at = as->since;
+	as->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
+	LIST_INIT(&as->pes);
+	if (t == ASSOC_TCP)
+		tcp_tune(r, fd);
+	else
+		sctp_tune(fd);
+	if (ev_fd_add(r->loop, fd, EV_READ, assoc_io, as, &as->io) != 0)
+		fatal("%s: ev_fd_add", __func__);
+	TAILQ_INSERT_TAIL(&r->assocs, as, entry);
+	r->nassocs++;
+	return as;
+}
+
+/*
+ * ENRP takeover (RFC 5353 §3.5.2, RFC 5352 §3.5): an SCTP association this
+ * registrar opened to a PE it took over becomes an ordinary ASAP
+ * association, and the PE is kept alive over it, starting with an
+ * ENDPOINT_KEEP_ALIVE with H=1 (this is its new home).  RSPLIB's PE adopts
+ * the sender as its home, answers, and re-registers over it.
+ */
+struct assoc *
+registrar_assoc_adopt(struct registrar *r, int fd,
+    const struct sockaddr_storage *ss)
+{
+	struct assoc *as = assoc_new(r, fd, ASSOC_SCTP, ss);
+
+	log_debug("%s: association opened for a home change", as->name);
+	return as;
+}
+
+void
+registrar_pe_adopt(struct registrar *r, struct hs_pe *pe, struct assoc *as)
+{
+	struct reg_pe *rp;
+
+	if (hs_pe_udata(pe) != NULL)
+		return;
+	if ((rp = calloc(1, sizeof(*rp))) == NULL)
+		fatal("%s", __func__);
+	rp->r = r;
+	rp->pe = pe;
+	rp->as = as;
+	LIST_INSERT_HEAD(&as->pes, rp, as_entry);
+	as->npes++;
+	hs_pe_set_udata(pe, rp);
+	rp->ka_waiting = true;
+	ka_schedule(rp, r->conf.keepalive_timeout);
+	send_keepalive(r, rp, true);
+}
+
 static void
 listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -1058,31 +1132,7 @@ listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
 			sl = sizeof(ss);
 			continue;
 		}
-		if ((as = calloc(1, sizeof(*as))) == NULL)
-			fatal("%s", __func__);
-		as->r = r;
-		as->fd = fd;
-		as->transport = l->transport;
-		as->id = ++r->next_assoc_id;
-		as->peer = ss;
-		sl = sizeof(as->local);
-		getsockname(fd, (struct sockaddr *)&as->local, &sl);
-		sa_str(&ss, a, sizeof(a));
-		snprintf(as->name, sizeof(as->name), "%s %s",
-		    assoc_transport_name(l->transport), a);
-		as->since = now_ms(r);
-		as->tokens = (uint64_t)r->conf.request_burst * 1000;
-		as->tokens_at = as->since;
-		as->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
-		LIST_INIT(&as->pes);
-		if (l->transport == ASSOC_TCP)
-			tcp_tune(r, fd);
-		else
-			sctp_tune(fd);
-		if (ev_fd_add(r->loop, fd, EV_READ, assoc_io, as, &as->io) != 0)
-			fatal("%s: ev_fd_add", __func__);
-		TAILQ_INSERT_TAIL(&r->assocs, as, entry);
-		r->nassocs++;
+		as = assoc_new(r, fd, l->transport, &ss);
 		r->stats.assocs_accepted++;
 		log_debug("%s: association up", as->name);
 		sl = sizeof(ss);

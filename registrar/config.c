@@ -88,6 +88,11 @@ config_defaults(struct registrar_config *c)
 	c->enrp.takeover_expiry = 5000;
 	c->enrp.takeover_winner = CONF_TAKEOVER_LOWEST_ID;
 	c->enrp.table_page_size = 128;
+	c->enrp.multicast = false;
+	set_addr(&c->enrp.mgroup[0].ss, &c->enrp.mgroup[0].sslen, AF_INET,
+	    "239.0.0.51", 9901);
+	c->enrp.nmgroup = 1;
+	c->enrp.max_discovered = 16;
 }
 
 /* "192.0.2.1 port 3863", "fe80::1%eth0 port 3863" */
@@ -229,5 +234,14 @@ config_print(FILE *f, const struct registrar_config *c)
 	fprintf(f, "\ttakeover-winner %s\n", c->enrp.takeover_winner ==
 	    CONF_TAKEOVER_HIGHEST_ID ? "highest-id" : "lowest-id");
 	fprintf(f, "\ttable-page-size %u\n", c->enrp.table_page_size);
+	fprintf(f, "\tmulticast %s\n", c->enrp.multicast ? "on" : "off");
+	for (i = 0; i < c->enrp.nmgroup; i++) {
+		fprintf(f, "\tgroup %s",
+		    fmt_sa(addr, sizeof(addr), &c->enrp.mgroup[i].ss));
+		if (c->enrp.mgroup[i].ifname[0] != '\0')
+			fprintf(f, " interface %s", c->enrp.mgroup[i].ifname);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\tmax-discovered-peers %u\n", c->enrp.max_discovered);
 	fprintf(f, "}\n");
 }

@@ -10,17 +10,23 @@
  * per direction, and a simultaneous open needs no tie-break; only
  * ENRP_ERROR about bad input goes back on the connection the input came in
  * on.  This is what RSPLIB's one-to-many ENRP socket does on the wire too:
- * it sends from its port 9901 to ours and answers on whatever association.  This file owns
+ * it sends from its port 9901 to ours and answers on whatever association.
+ * Between two of ours over SCTP both associations would have the same
+ * addresses and ports (both bind 9901): the second is refused, and the peer's
+ * association carries both directions (peer_conn).  This file owns
  * the peer list and its state machine, mentor discovery and the paged
  * handle table download that makes the node synchronized, HANDLE_UPDATE of
  * owned PEs, PRESENCE heartbeats with the PE checksum and the audit they
- * drive, failure detection and takeover arbitration.  Bad input costs the
+ * drive, failure detection and takeover arbitration, and peer discovery by
+ * multicast PRESENCE (RSPLIB practice, off by default).  Bad input costs the
  * sender one ENRP_ERROR and a rate-limited log line; everything a peer can
  * make us allocate is bounded (peers, connections, sessions, buffers).
  */
 #define _GNU_SOURCE	/* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/sctp.h>
 #include <netinet/tcp.h>
@@ -35,6 +41,7 @@
 #define MSG_BUF		65536
 #define ENRP_PPID	12	/* RFC 5353 §1 (IANA: ENRP) */
 #define ERR_DATA_MAX	1024
+#define KACONN_TIMEOUT	10000	/* ms to open an association to a PE */
 
 /* A copy of (pool handle, PE id) pairs: a table dump's cursor, an audit's
  * marks.  Handles are copied once per pool into one arena. */
@@ -345,20 +352,50 @@ conn_queue(struct enrp_conn *c, const uint8_t *p, size_t len)
 		conn_close(c, strerror(errno));
 }
 
+/*
+ * The peer's SCTP association to us from its ENRP address and port, if up.
+ * Over SCTP both servers bind their connections to port 9901, so the
+ * association the peer opened has the very addresses and ports ours would
+ * have: the kernel refuses the second one.  Then both directions share the
+ * peer's (as with RSPLIB's one-to-many socket).
+ */
+static struct enrp_conn *
+peer_inbound_sctp(struct enrp *e, const struct enrp_peer *p)
+{
+	struct enrp_conn *c;
+
+	TAILQ_FOREACH(c, &e->conns, entry)
+		if (c->sctp && c->fd >= 0 && c->connected &&
+		    same_sa(&c->remote, &p->addr))
+			return c;
+	return NULL;
+}
+
+/* The connection we send to a peer on: ours, else its SCTP association. */
+static struct enrp_conn *
+peer_conn(struct enrp *e, struct enrp_peer *p)
+{
+	if (p->out != NULL && p->out->fd >= 0 && p->out->connected)
+		return p->out;
+	return e->use_sctp ? peer_inbound_sctp(e, p) : NULL;
+}
+
 /* Send one built message to a peer over our connection to it. */
 static void
 peer_send(struct enrp *e, struct enrp_peer *p, struct wbuf *w)
 {
+	struct enrp_conn *c;
+
 	if (w->err) {
 		log_warnx("enrp: internal: message does not fit");
 		return;
 	}
-	if (p->out == NULL || p->out->fd < 0 || !p->out->connected) {
+	if ((c = peer_conn(e, p)) == NULL) {
 		e->stats.tx_dropped++;
 		return;
 	}
 	e->stats.tx_msgs[w->p[0] <= ENRP_MSG_MAX ? w->p[0] : 0]++;
-	conn_queue(p->out, w->p, w->len);
+	conn_queue(c, w->p, w->len);
 }
 
 /* An announcement (RFC 5353 §1: group-cast): one copy to every peer. */
@@ -573,11 +610,17 @@ peer_remove(struct enrp_peer *p)
 			return;
 		}
 		q->configured = true;
+		if (q->discovered) {
+			q->discovered = false;
+			e->ndiscovered--;
+		}
 	}
 	if (p->out != NULL)
 		conn_close(p->out, "peer removed");
 	TAILQ_REMOVE(&e->peers, p, entry);
 	e->npeers--;
+	if (p->discovered)
+		e->ndiscovered--;
 	free(p);
 }
 
@@ -630,6 +673,9 @@ peer_connect(struct enrp_peer *p)
 		return;
 	/* SCTP first where we run it (RFC 5353 §1), the TCP mapping else. */
 	sctp = e->use_sctp && !(e->use_tcp && p->connect_tcp);
+	/* Its association from its ENRP port is ours too (peer_inbound_sctp). */
+	if (sctp && peer_inbound_sctp(e, p) != NULL)
+		return;
 	fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, sctp ? IPPROTO_SCTP : IPPROTO_TCP);
 	if (fd < 0)
@@ -717,7 +763,7 @@ peer_learn(struct enrp *e, struct enrp_conn *c, const struct rsp_msg *m)
 	log_info("enrp: new peer %s", p->name);
 	if (p->out == NULL)
 		peer_connect(p);
-	else if (p->out->connected)
+	if (peer_conn(e, p) != NULL)
 		send_presence(e, p, true, p->id);
 	return p;
 }
@@ -725,20 +771,28 @@ peer_learn(struct enrp *e, struct enrp_conn *c, const struct rsp_msg *m)
 /* ---- building messages ---------------------------------------------------- */
 
 static void
-send_presence(struct enrp *e, struct enrp_peer *p, bool reply_required,
+build_presence(struct enrp *e, struct wbuf *w, bool reply_required,
     uint32_t receiver)
 {
 	struct rsp_server_info si;
-	struct wbuf w;
 	size_t m;
 
-	m = msg_begin(e, &w, ENRP_PRESENCE, reply_required ?
+	m = msg_begin(e, w, ENRP_PRESENCE, reply_required ?
 	    ENRP_FLAG_REPLY_REQUIRED : 0, receiver);
 	/* RFC 5353 §3.6.1: every PRESENCE carries our own PE checksum. */
-	rsp_put_checksum(&w, hs_checksum(e->r->hs, e->r->server_id));
+	rsp_put_checksum(w, hs_checksum(e->r->hs, e->r->server_id));
 	own_server_info(e, &si);
-	rsp_put_server_info(&w, &si);
-	rsp_put_msg_end(&w, m);
+	rsp_put_server_info(w, &si);
+	rsp_put_msg_end(w, m);
+}
+
+static void
+send_presence(struct enrp *e, struct enrp_peer *p, bool reply_required,
+    uint32_t receiver)
+{
+	struct wbuf w;
+
+	build_presence(e, &w, reply_required, receiver);
 	if (p != NULL)
 		peer_send(e, p, &w);
 	else
@@ -801,6 +855,20 @@ enrp_pe_removing(struct registrar *r, struct hs_pe *pe)
 {
 	/* RFC 5353 §3.1.2: only the home server announces DEL_PE. */
 	if (r->enrp != NULL && hs_pe_home(pe) == r->server_id)
+		send_update(r->enrp, pe, ENRP_DEL_PE);
+}
+
+void
+enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe)
+{
+	/*
+	 * RFC 5352 §3.3: after a granted deregistration the server announces
+	 * DEL_PE (RSPLIB does so wherever it grants one).  Our own PEs are
+	 * announced by enrp_pe_removing(); for another server's PE the Pool
+	 * Element parameter keeps naming its home, which tells the peers this
+	 * is not a stale DEL_PE of an earlier home (on_update).
+	 */
+	if (r->enrp != NULL && hs_pe_home(pe) != r->server_id)
 		send_update(r->enrp, pe, ENRP_DEL_PE);
 }
 
@@ -872,13 +940,32 @@ on_update(struct enrp *e, struct enrp_conn *c, struct enrp_peer *p,
 		registrar_expiry_arm(r);
 		return;
 	}
-	/* RFC 5353 §3.1.2: remove it; not found: nothing to do.  Only its
-	 * home may remove it: a PE that moved on stays. */
+	/*
+	 * RFC 5353 §3.1.2: remove it; not found: nothing to do.  From its
+	 * home: unless it registered here since (it moved on; a late DEL_PE
+	 * of its old home must not remove it).  From another server: a
+	 * deregistration granted there (RFC 5352 §3.3) if the Pool Element
+	 * names the home we know; a PE registered here then goes with its
+	 * keep-alive state.  Else a stale DEL_PE of an earlier home: ignored.
+	 */
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe.id);
-	if (pe == NULL || hs_pe_home(pe) != p->id || hs_pe_udata(pe) != NULL)
+	if (pe == NULL)
 		return;
+	if (hs_pe_home(pe) == p->id) {
+		if (hs_pe_udata(pe) != NULL)
+			return;
+		hs_remove(r->hs, pe);
+	} else if (m->pe.home_id == hs_pe_home(pe)) {
+		log_rl_info(&e->rl, now_ms(e), "enrp: PE 0x%08x of 0x%08x "
+		    "deregistered at %s", m->pe.id, m->pe.home_id, p->name);
+		if (hs_pe_udata(pe) != NULL)
+			registrar_pe_remove(r, pe, "deregistered at a peer");
+		else
+			hs_remove(r->hs, pe);
+	} else {
+		return;
+	}
 	e->stats.updates_applied++;
-	hs_remove(r->hs, pe);
 	registrar_expiry_arm(r);
 }
 
@@ -1211,8 +1298,173 @@ we_lose_to(struct enrp *e, uint32_t other)
 }
 
 static void
+kaconn_free_cb(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct enrp_kaconn *kc = arg;
+
+	(void)loop;
+	(void)revents;
+	snap_free(kc->pes);
+	free(kc->pes);
+	free(kc);
+}
+
+/* Done with it; the fd is closed unless an association took it over. */
+static void
+kaconn_end(struct enrp_kaconn *kc, bool close_fd)
+{
+	struct enrp *e = kc->e;
+
+	ev_cancel(&kc->io);
+	if (close_fd)
+		close(kc->fd);
+	kc->fd = -1;
+	TAILQ_REMOVE(&e->kaconns, kc, entry);
+	e->nkaconns--;
+	if (ev_defer(e->r->loop, kaconn_free_cb, kc, NULL) != 0)
+		fatal("%s: defer", __func__);
+}
+
+static void
+kaconn_io(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct enrp_kaconn *kc = arg;
+	struct enrp *e = kc->e;
+	struct registrar *r = e->r;
+	struct snap_ent *x;
+	struct assoc *as;
+	struct hs_pe *pe;
+	socklen_t sl = sizeof(int);
+	size_t i, n = 0;
+	int err = 0;
+	char a[64];
+
+	(void)loop;
+	(void)revents;
+	sa_str(&kc->addr, a, sizeof(a));
+	if (getsockopt(kc->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
+		err = errno;
+	if (err == 0 && r->nassocs >= r->conf.max_associations)
+		err = EMFILE;
+	if (err != 0) {
+		e->stats.home_change_failures += kc->pes->n;
+		log_rl_warnx(&e->rl, now_ms(e), "enrp: home change: cannot "
+		    "reach %zu taken-over PE(s) at sctp %s: %s (they stay "
+		    "until they re-register or their life ends)", kc->pes->n,
+		    a, strerror(err));
+		kaconn_end(kc, true);
+		return;
+	}
+	ev_cancel(&kc->io);
+	as = registrar_assoc_adopt(r, kc->fd, &kc->addr);
+	for (i = 0; i < kc->pes->n; i++) {
+		x = &kc->pes->ent[i];
+		pe = hs_lookup(r->hs, kc->pes->h + x->hoff, x->hlen, x->id);
+		if (pe == NULL || hs_pe_home(pe) != r->server_id ||
+		    hs_pe_udata(pe) != NULL)
+			continue;	/* gone, or registered somewhere since */
+		registrar_pe_adopt(r, pe, as);
+		n++;
+	}
+	e->stats.home_change_pes += n;
+	log_info("enrp: home change: ENDPOINT_KEEP_ALIVE with H=1 to %zu "
+	    "PE(s) at sctp %s", n, a);
+	kaconn_end(kc, false);
+}
+
+/*
+ * RFC 5353 §3.5.2: the new home sends each PE taken over an
+ * ENDPOINT_KEEP_ALIVE with the home flag (RFC 5352 §3.5), so that it
+ * adopts us.  Possible over SCTP only, to the ASAP transport address that
+ * the PE registered from (a PE such as RSPLIB's accepts associations
+ * there); over the TCP mapping a PE's port is ephemeral and nothing
+ * listens on it: such a PE stays until its registration life ends or it
+ * re-registers at any registrar, which then owns it (registrard.8, ENRP).
+ * One association per PE address; `s` lists the PEs taken over.
+ */
+static void
+home_change(struct enrp *e, const struct enrp_snap *s)
+{
+	struct registrar *r = e->r;
+	struct enrp_kaconn *kc;
+	struct sockaddr_storage ss;
+	const struct snap_ent *x;
+	struct hs_pe *pe;
+	struct rsp_pe rp;
+	char a[64];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < s->n; i++) {
+		x = &s->ent[i];
+		pe = hs_lookup(r->hs, s->h + x->hoff, x->hlen, x->id);
+		if (pe == NULL || hs_pe_udata(pe) != NULL)
+			continue;
+		hs_pe_export(pe, &rp);
+		if (!rp.has_asap || rp.asap.type != RSP_PARAM_SCTP_TRANSPORT ||
+		    rp.asap.naddr == 0 || rp.asap.port == 0)
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		if (rp.asap.addr[0].family == AF_INET) {
+			struct sockaddr_in *s4 = (void *)&ss;
+
+			s4->sin_family = AF_INET;
+			memcpy(&s4->sin_addr, rp.asap.addr[0].a, 4);
+		} else {
+			struct sockaddr_in6 *s6 = (void *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			memcpy(&s6->sin6_addr, rp.asap.addr[0].a, 16);
+		}
+		sa_set_port(&ss, rp.asap.port);
+		TAILQ_FOREACH(kc, &e->kaconns, entry)
+			if (same_sa(&kc->addr, &ss))
+				break;
+		if (kc == NULL) {
+			if (e->nkaconns >= ENRP_MAX_KACONNS) {
+				e->stats.home_change_failures++;
+				continue;
+			}
+			fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, IPPROTO_SCTP);
+			if (fd < 0)
+				return;
+			sctp_tune(fd);	/* a lost INIT is resent within 1 s */
+			if (connect(fd, (struct sockaddr *)&ss, ss.ss_family ==
+			    AF_INET ? sizeof(struct sockaddr_in) :
+			    sizeof(struct sockaddr_in6)) == -1 &&
+			    errno != EINPROGRESS) {
+				sa_str(&ss, a, sizeof(a));
+				log_rl_warnx(&e->rl, now_ms(e), "enrp: home "
+				    "change: sctp %s: %s", a, strerror(errno));
+				e->stats.home_change_failures++;
+				close(fd);
+				continue;
+			}
+			if ((kc = calloc(1, sizeof(*kc))) == NULL ||
+			    (kc->pes = calloc(1, sizeof(*kc->pes))) == NULL)
+				fatal("%s", __func__);
+			kc->e = e;
+			kc->fd = fd;
+			kc->addr = ss;
+			kc->started = now_ms(e);
+			if (ev_fd_add(r->loop, fd, EV_WRITE, kaconn_io, kc,
+			    &kc->io) != 0)
+				fatal("%s: ev_fd_add", __func__);
+			TAILQ_INSERT_TAIL(&e->kaconns, kc, entry);
+			e->nkaconns++;
+			sa_str(&ss, a, sizeof(a));
+			log_debug("enrp: home change: opening an association "
+			    "to sctp %s", a);
+		}
+		snap_add(kc->pes, s->h + x->hoff, x->hlen, x->id, true);
+	}
+}
+
+static void
 takeover_complete(struct enrp *e, struct enrp_peer *t)
 {
+	struct enrp_snap s;
 	struct wbuf w;
 	uint32_t target = t->id;
 	size_t n;
@@ -1220,16 +1472,14 @@ takeover_complete(struct enrp *e, struct enrp_peer *t)
 	/* RFC 5353 §3.5.2: announce, then claim the target's PEs. */
 	build_target(e, &w, ENRP_TAKEOVER_SERVER, 0, target);
 	announce(e, &w, target);
+	snap_take(e->r->hs, target, &s);
 	n = hs_rehome(e->r->hs, target, e->r->server_id);
 	e->stats.takeovers++;
 	e->stats.pes_taken_over += n;
 	log_info("enrp: took over %zu PEs of dead peer %s", n, t->name);
-	/*
-	 * Over the TCP mapping there is no association to a taken-over PE
-	 * (its port is ephemeral), so no ENDPOINT_KEEP_ALIVE with H=1: the PE
-	 * stays until its registration life ends or it re-registers (at any
-	 * registrar, which then owns it).  See registrard.8, ENRP.
-	 */
+	if (e->r->sctp_ok)
+		home_change(e, &s);
+	snap_free(&s);
 	peer_remove(t);
 }
 
@@ -1632,6 +1882,358 @@ listen_on(struct enrp *e, int proto, const char *a)
 	return fd;
 }
 
+/* ---- peer discovery by multicast PRESENCE ------------------------------------ */
+
+/*
+ * Not in RFC 5353 (shared/spec/enrp.md §8): RSPLIB and the reference
+ * implementation multicast their PRESENCE over UDP, by default to
+ * 239.0.0.51:9901, so that servers on a link find each other.  We send ours
+ * (the same message as the unicast heartbeat: our checksum and the Server
+ * Information naming our unicast ENRP address) every heartbeat cycle, and a
+ * PRESENCE from a server we do not know adds it to the peer list at the
+ * address it announces; the normal peering (connection, mentor selection,
+ * download, audit) follows.  Anyone on the link can send these, so a
+ * datagram is only believed if it comes from the address it announces,
+ * discovered peers are capped (max-discovered-peers), nothing is ever
+ * answered over UDP, and a peer that never answers on its unicast address
+ * ages out like any silent peer (§3.4.3).
+ */
+
+static void
+mcast_send(struct enrp *e)
+{
+	struct wbuf w;
+	size_t i;
+
+	if (e->nmcast == 0)
+		return;
+	build_presence(e, &w, false, 0);
+	if (w.err)
+		return;
+	for (i = 0; i < e->nmcast; i++) {
+		struct enrp_mcast *g = &e->mcast[i];
+
+		if (sendto(g->sfd, w.p, w.len, 0, (struct sockaddr *)&g->group,
+		    g->grouplen) == -1) {
+			log_rl_warnx(&e->rl_mcast, now_ms(e), "enrp: multicast "
+			    "PRESENCE to %s: %s", g->name, strerror(errno));
+			continue;
+		}
+		e->stats.mcast_sent++;
+	}
+}
+
+/* The announced address that the datagram came from, with the announced
+ * ENRP port: where we connect.  False if the PRESENCE does not name it. */
+static bool
+mcast_peer_addr(const struct enrp *e, const struct rsp_server_info *si,
+    const struct sockaddr_storage *from, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	const struct rsp_transport *t = &si->transport;
+	const uint8_t *a;
+	size_t i, alen;
+
+	if (from->ss_family != e->local.ss_family || t->port == 0)
+		return false;
+	if (from->ss_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)
+		    (const void *)from)->sin_addr;
+		alen = 4;
+	} else {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)
+		    (const void *)from)->sin6_addr;
+		alen = 16;
+	}
+	for (i = 0; i < t->naddr && i < RSP_MAX_ADDRS; i++)
+		if (t->addr[i].family == from->ss_family &&
+		    memcmp(t->addr[i].a, a, alen) == 0)
+			break;
+	if (i == t->naddr || i == RSP_MAX_ADDRS)
+		return false;
+	*ss = *from;
+	sa_set_port(ss, t->port);
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)ss)->sin6_flowinfo = 0;
+	*len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+	return !same_sa(ss, &e->local);
+}
+
+static void
+mcast_input(struct enrp_mcast *g, const uint8_t *buf, size_t len,
+    const struct sockaddr_storage *from)
+{
+	struct enrp *e = g->e;
+	struct rsp_decode_opts opts = { .pool_handle_max = UINT16_MAX };
+	struct sockaddr_storage ss;
+	struct enrp_peer *p;
+	struct rsp_msg m;
+	struct rsp_err err;
+	socklen_t sslen;
+	char a[64];
+
+	sa_str(from, a, sizeof(a));
+	if (rsp_decode(RSP_PROTO_ENRP, buf, len, &opts, &m, &err) != 0) {
+		e->stats.mcast_errors++;
+		log_rl_warnx(&e->rl_mcast, now_ms(e), "enrp: multicast from %s to "
+		    "%s: bad message: %s", a, g->name, err.what);
+		return;
+	}
+	if (m.sender_id == e->r->server_id)
+		return;		/* our own, looped back */
+	if (m.type != ENRP_PRESENCE || m.sender_id == 0 ||
+	    m.receiver_id != 0 || !m.has_server_info ||
+	    m.server_info.id != m.sender_id) {
+		e->stats.mcast_errors++;
+		log_rl_warnx(&e->rl_mcast, now_ms(e), "enrp: multicast from %s to "
+		    "%s: %s of 0x%08x ignored (only a PRESENCE with the "
+		    "sender's Server Information)", a, g->name,
+		    rsp_msg_name(RSP_PROTO_ENRP, m.type), m.sender_id);
+		return;
+	}
+	e->stats.mcast_received++;
+	if (peer_find(e, m.sender_id) != NULL)
+		return;		/* known: its unicast connection speaks for it */
+	if (!mcast_peer_addr(e, &m.server_info, from, &ss, &sslen)) {
+		e->stats.mcast_errors++;
+		log_rl_warnx(&e->rl_mcast, now_ms(e), "enrp: multicast PRESENCE of "
+		    "0x%08x from %s on %s ignored: its Server Information does "
+		    "not name that address (or not in our address family)",
+		    m.sender_id, a, g->name);
+		return;
+	}
+	/* A configured address whose server id we did not know yet. */
+	TAILQ_FOREACH(p, &e->peers, entry)
+		if (p->id == 0 && same_sa(&p->addr, &ss))
+			break;
+	if (p != NULL) {
+		p->id = m.sender_id;
+		p->last_heard = now_ms(e);
+		peer_set_state(p, ENRP_PEER_ACTIVE);
+		peer_name(p);
+	} else {
+		if (e->ndiscovered >= cfg(e)->max_discovered ||
+		    (p = peer_new(e, m.sender_id, &ss, sslen, false)) == NULL) {
+			log_rl_warnx(&e->rl_mcast, now_ms(e), "enrp: multicast "
+			    "PRESENCE of 0x%08x from %s ignored: %u discovered, "
+			    "%u peers (limits %u, %d)", m.sender_id, a,
+			    e->ndiscovered, e->npeers, cfg(e)->max_discovered,
+			    ENRP_MAX_PEERS);
+			return;
+		}
+		p->discovered = true;
+		e->ndiscovered++;
+	}
+	e->stats.peers_discovered++;
+	log_info("enrp: peer %s discovered by multicast to %s", p->name,
+	    g->name);
+	/* Its checksum waits for the unicast PRESENCE (RSPLIB audits on
+	 * those only); connecting introduces us with R=1 (§3.4.1). */
+	if (p->out == NULL)
+		peer_connect(p);
+	if (peer_conn(e, p) != NULL)
+		send_presence(e, p, true, p->id);
+}
+
+static void
+mcast_read(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	static uint8_t buf[MSG_BUF];
+	struct enrp_mcast *g = arg;
+	struct sockaddr_storage from;
+	socklen_t fl;
+	ssize_t n;
+	int i;
+
+	(void)loop;
+	(void)revents;
+	/* Bounded: a flood cannot keep the loop here. */
+	for (i = 0; i < 64; i++) {
+		fl = sizeof(from);
+		n = recvfrom(g->rfd, buf, sizeof(buf), MSG_TRUNC,
+		    (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			break;
+		if ((size_t)n > sizeof(buf)) {
+			g->e->stats.mcast_errors++;
+			continue;	/* larger than any ENRP message */
+		}
+		mcast_input(g, buf, (size_t)n, &from);
+	}
+}
+
+/* The interface that holds our ENRP address: where the groups are joined. */
+static unsigned int
+local_ifindex(const struct enrp *e)
+{
+	struct ifaddrs *ifa, *i;
+	struct sockaddr_storage ss;
+	unsigned int idx = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return 0;
+	for (i = ifa; i != NULL && idx == 0; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
+		    e->local.ss_family)
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, i->ifa_addr, e->local.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+		if (same_ip(&ss, &e->local))
+			idx = if_nametoindex(i->ifa_name);
+	}
+	freeifaddrs(ifa);
+	return idx;
+}
+
+/* Open one group: 0, or -errno (logged; ENRP goes on without it). */
+static int
+mcast_open(struct enrp *e, const struct conf_mgroup *cg, struct enrp_mcast *g,
+    unsigned int local_if)
+{
+	struct sockaddr_storage bind_ss = cg->ss;
+	char a[64], ifn[IF_NAMESIZE] = "";
+	int on = 1, off = 0, rc;
+
+	memset(g, 0, sizeof(*g));
+	g->e = e;
+	g->rfd = g->sfd = -1;
+	g->group = cg->ss;
+	g->grouplen = cg->sslen;
+	g->ifindex = local_if;
+	if (cg->ifname[0] != '\0' &&
+	    (g->ifindex = if_nametoindex(cg->ifname)) == 0) {
+		rc = -errno;
+		log_warnx("enrp: multicast group interface %s: %s", cg->ifname,
+		    strerror(errno));
+		return rc;
+	}
+	if (g->ifindex != 0)
+		if_indextoname(g->ifindex, ifn);
+	sa_str(&cg->ss, a, sizeof(a));
+	snprintf(g->name, sizeof(g->name), "%s%s%s%s", a, ifn[0] ? " (" : "",
+	    ifn, ifn[0] ? ")" : "");
+	if (g->group.ss_family == AF_INET6 && g->ifindex != 0 &&
+	    IN6_IS_ADDR_MC_LINKLOCAL(&((struct sockaddr_in6 *)(void *)
+	    &g->group)->sin6_addr)) {
+		((struct sockaddr_in6 *)(void *)&g->group)->sin6_scope_id =
+		    g->ifindex;
+		bind_ss = g->group;
+	}
+	/* Receiving: bound to the group (only its datagrams), joined. */
+	if ((g->rfd = socket(cg->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) < 0)
+		goto fail;
+	setsockopt(g->rfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(g->rfd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (cg->ss.ss_family == AF_INET) {
+		struct ip_mreqn mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.imr_multiaddr = ((const struct sockaddr_in *)(const void *)
+		    &cg->ss)->sin_addr;
+		mr.imr_ifindex = (int)g->ifindex;
+		setsockopt(g->rfd, IPPROTO_IP, IP_MULTICAST_ALL, &off,
+		    sizeof(off));
+		if (bind(g->rfd, (struct sockaddr *)&bind_ss, cg->sslen) == -1 ||
+		    setsockopt(g->rfd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+		    sizeof(mr)) == -1)
+			goto fail;
+	} else {
+		struct ipv6_mreq mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.ipv6mr_multiaddr = ((const struct sockaddr_in6 *)
+		    (const void *)&cg->ss)->sin6_addr;
+		mr.ipv6mr_interface = g->ifindex;
+		setsockopt(g->rfd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		setsockopt(g->rfd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
+		    sizeof(off));
+		if (bind(g->rfd, (struct sockaddr *)&bind_ss, cg->sslen) == -1 ||
+		    setsockopt(g->rfd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr,
+		    sizeof(mr)) == -1)
+			goto fail;
+	}
+	/* Sending: announce.c's socket, out of the joined interface, from our
+	 * ENRP address where the families match (receivers check it). */
+	if ((g->sfd = mcast_socket(cg->ss.ss_family)) < 0)
+		goto fail;
+	if (cg->ss.ss_family == AF_INET) {
+		struct ip_mreqn mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.imr_ifindex = (int)g->ifindex;
+		if (e->local.ss_family == AF_INET)
+			mr.imr_address = ((const struct sockaddr_in *)
+			    (const void *)&e->local)->sin_addr;
+		if (setsockopt(g->sfd, IPPROTO_IP, IP_MULTICAST_IF, &mr,
+		    sizeof(mr)) == -1)
+			goto fail;
+	} else if (g->ifindex != 0) {
+		int idx = (int)g->ifindex;
+
+		if (setsockopt(g->sfd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
+		    sizeof(idx)) == -1)
+			goto fail;
+	}
+	if (e->local.ss_family == cg->ss.ss_family) {
+		struct sockaddr_storage src = e->local;
+
+		sa_set_port(&src, 0);
+		setsockopt(g->sfd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+		if (bind(g->sfd, (struct sockaddr *)&src, e->locallen) == -1)
+			goto fail;
+	}
+	if (ev_fd_add(e->r->loop, g->rfd, EV_READ, mcast_read, g, &g->io) != 0)
+		fatal("%s: ev_fd_add", __func__);
+	log_info("enrp: peer discovery by multicast PRESENCE on %s", g->name);
+	return 0;
+fail:
+	rc = -errno;
+	log_warn("enrp: multicast group %s", g->name);
+	if (g->rfd >= 0)
+		close(g->rfd);
+	if (g->sfd >= 0)
+		close(g->sfd);
+	g->rfd = g->sfd = -1;
+	return rc;
+}
+
+static void
+mcast_start(struct enrp *e)
+{
+	const struct conf_enrp *k = cfg(e);
+	unsigned int local_if;
+	size_t i;
+
+	if (!k->multicast)
+		return;
+	if ((local_if = local_ifindex(e)) == 0)
+		log_warnx("enrp: no interface holds the ENRP address: "
+		    "multicast groups are joined where the routes say");
+	for (i = 0; i < k->nmgroup; i++)
+		if (mcast_open(e, &k->mgroup[i], &e->mcast[e->nmcast],
+		    local_if) == 0)
+			e->nmcast++;
+	if (e->nmcast == 0)
+		log_warnx("enrp: multicast on, but no group could be joined: "
+		    "configured peers only");
+}
+
+static void
+mcast_stop(struct enrp *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nmcast; i++) {
+		ev_cancel(&e->mcast[i].io);
+		close(e->mcast[i].rfd);
+		close(e->mcast[i].sfd);
+	}
+	e->nmcast = 0;
+}
+
 /* ---- timers ----------------------------------------------------------------- */
 
 static void
@@ -1642,6 +2244,7 @@ heartbeat_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 	(void)revents;
 	/* RFC 5353 §3.4.2: PRESENCE to all peers every PEER-HEARTBEAT-CYCLE. */
 	send_presence(e, NULL, false, 0);
+	mcast_send(e);
 	if (ev_timer_add(loop, cfg(e)->heartbeat_cycle, heartbeat_fire, e,
 	    &e->heartbeat) != 0)
 		fatal("%s: timer", __func__);
@@ -1719,11 +2322,22 @@ tick_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	struct enrp *e = arg;
 	uint64_t now = now_ms(e);
+	struct enrp_kaconn *kc;
 	struct enrp_peer *p;
+	char a[64];
 	size_t i;
 
 	(void)revents;
 	tick_peers(e, now);
+	/* An SCTP INIT to a vanished PE retries for long: give up sooner. */
+	while ((kc = TAILQ_FIRST(&e->kaconns)) != NULL &&
+	    now > kc->started + KACONN_TIMEOUT) {
+		e->stats.home_change_failures += kc->pes->n;
+		sa_str(&kc->addr, a, sizeof(a));
+		log_rl_warnx(&e->rl, now, "enrp: home change: no association "
+		    "to %zu taken-over PE(s) at sctp %s in time", kc->pes->n, a);
+		kaconn_end(kc, true);
+	}
 	for (i = 0; i < ENRP_MAX_SESSIONS; i++)
 		if (e->sessions[i] != NULL && now - e->sessions[i]->last >
 		    2 * (uint64_t)cfg(e)->max_no_response + 5000)
@@ -1746,7 +2360,7 @@ tick_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 		} else if (now >= e->retry_at) {
 			TAILQ_FOREACH(p, &e->peers, entry)
 				if (p->state == ENRP_PEER_ACTIVE &&
-				    p->out != NULL && p->out->connected &&
+				    peer_conn(e, p) != NULL &&
 				    (p->id != e->rejected_by ||
 				    e->npeers == 1))
 					break;
@@ -1780,7 +2394,9 @@ enrp_start(struct registrar *r)
 	e->lfd = e->sfd = -1;
 	TAILQ_INIT(&e->peers);
 	TAILQ_INIT(&e->conns);
+	TAILQ_INIT(&e->kaconns);
 	e->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(20, 1000);
+	e->rl_mcast = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 2000);
 	e->local = k->listen.ss;
 	e->locallen = k->listen.sslen;
 	e->started = now_ms(e);
@@ -1819,11 +2435,17 @@ enrp_start(struct registrar *r)
 		    true)) != NULL)
 			peer_connect(p);
 	r->enrp = e;
-	/* RFC 5353 §3.2: no known server: alone, initialised at once. */
+	mcast_start(e);
+	/*
+	 * RFC 5353 §3.2: no known server: alone, initialised at once.  With
+	 * multicast, RSPLIB's way: whoever is heard within mentor-discovery
+	 * is the mentor, else alone then.
+	 */
 	e->phase = ENRP_DISCOVER;
 	e->deadline = e->started + k->mentor_discovery;
-	if (k->npeers == 0)
+	if (k->npeers == 0 && e->nmcast == 0)
 		become_synchronized(e, "alone (no peers configured)");
+	mcast_send(e);
 	if (ev_timer_add(r->loop, k->heartbeat_cycle, heartbeat_fire, e,
 	    &e->heartbeat) != 0 ||
 	    ev_timer_add(r->loop, tick_interval(e), tick_fire, e, &e->tick) != 0)
@@ -1874,6 +2496,9 @@ enrp_stop(struct registrar *r)
 		return;
 	ev_cancel(&e->heartbeat);
 	ev_cancel(&e->tick);
+	mcast_stop(e);
+	while (!TAILQ_EMPTY(&e->kaconns))
+		kaconn_end(TAILQ_FIRST(&e->kaconns), true);
 	if (e->lfd >= 0) {
 		ev_cancel(&e->lio);
 		close(e->lfd);

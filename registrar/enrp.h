@@ -5,7 +5,8 @@
  * and/or the TCP mapping (always between the nodes' unicast addresses), mentor discovery and the handle table download
  * that makes a node "synchronized", HANDLE_UPDATE announcements of owned PEs,
  * PRESENCE heartbeats with the PE checksum and the audit they drive, failure
- * detection and takeover.  The control socket and the metrics exporter read
+ * detection and takeover, and optional peer discovery by PRESENCE over UDP
+ * multicast (RSPLIB practice).  The control socket and the metrics exporter read
  * the structures below (never call into enrp.c: they link without it).
  */
 #ifndef ANYPOOL_ENRP_H
@@ -18,6 +19,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "regconf.h"
 #include "rserpool.h"
 #include "stream.h"
 
@@ -29,6 +31,7 @@ struct hs_pe;
 #define ENRP_MAX_CONNS		128	/* connections peers opened to us */
 #define ENRP_MAX_SESSIONS	8	/* table dumps served at once */
 #define ENRP_OUT_MAX		(16u << 20) /* unsent bytes to one peer */
+#define ENRP_MAX_KACONNS	256	/* associations being opened to PEs */
 
 enum enrp_peer_state {
 	ENRP_PEER_NEW,		/* configured; its server id is not known yet */
@@ -65,6 +68,7 @@ struct enrp_peer {
 	struct sockaddr_storage	 addr;		/* its ENRP address and port */
 	socklen_t		 addrlen;
 	bool			 configured;	/* from the config file */
+	bool			 discovered;	/* from a multicast PRESENCE */
 	enum enrp_peer_state	 state;
 	struct enrp_conn	*out;		/* our connection to it */
 	uint64_t		 last_heard;	/* peer_last_heard (§4) */
@@ -97,6 +101,38 @@ struct enrp_stats {
 	uint64_t	 updates_applied, updates_rejected;
 	uint64_t	 downloads, download_pes;
 	uint64_t	 peers_dead;
+	uint64_t	 mcast_sent, mcast_received, mcast_errors;
+	uint64_t	 peers_discovered;
+	uint64_t	 home_change_pes, home_change_failures;
+};
+
+/*
+ * An SCTP association being opened to the ASAP transport address of PEs
+ * taken over (RFC 5353 §3.5.2): once up it becomes an ASAP association and
+ * the PEs get ENDPOINT_KEEP_ALIVE with H=1 over it.
+ */
+struct enrp_kaconn {
+	struct enrp		*e;
+	TAILQ_ENTRY(enrp_kaconn) entry;
+	int			 fd;
+	struct ev_ref		 io;
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+	struct enrp_snap	*pes;		/* which PEs (handle, id) */
+	uint64_t		 started;
+};
+
+/* One multicast group of the peer discovery (RSPLIB practice: PRESENCE
+ * over UDP to 239.0.0.51:9901; not in RFC 5353). */
+struct enrp_mcast {
+	struct enrp		*e;
+	int			 rfd;		/* bound to the group, joined */
+	int			 sfd;		/* sends from our ENRP address */
+	struct ev_ref		 io;
+	struct sockaddr_storage	 group;
+	socklen_t		 grouplen;
+	unsigned int		 ifindex;	/* 0: the kernel's choice */
+	char			 name[80];
 };
 
 enum enrp_phase {
@@ -126,8 +162,14 @@ struct enrp {
 	uint64_t		 started, synced_at, deadline, retry_at;
 	uint64_t		 dl_sent, dl_pes;
 	struct ev_ref		 heartbeat, tick;
+	struct enrp_mcast	 mcast[CONF_MAX_GROUPS];
+	size_t			 nmcast;	/* groups in use */
+	uint32_t		 ndiscovered;	/* peers with .discovered */
+	TAILQ_HEAD(, enrp_kaconn) kaconns;
+	uint32_t		 nkaconns;
 	struct enrp_stats	 stats;
 	struct log_ratelimit	 rl;
+	struct log_ratelimit	 rl_mcast;	/* anyone on the link can send */
 };
 
 /* Start ENRP if the configuration has an enrp block (else r->enrp stays
@@ -144,6 +186,13 @@ void	enrp_reconfigure(struct registrar *r);
  */
 void	enrp_pe_registered(struct registrar *r, struct hs_pe *pe);
 void	enrp_pe_removing(struct registrar *r, struct hs_pe *pe);
+/*
+ * A deregistration granted here (RFC 5352 §3.3) of a PE another server
+ * owns (it registered there; the anycast address brought the
+ * deregistration here): announced as DEL_PE naming the PE's home, so the
+ * home and every other peer drop it too.  Call before removing it.
+ */
+void	enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe);
 
 static inline const char *
 enrp_peer_state_name(enum enrp_peer_state s)

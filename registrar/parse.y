@@ -82,6 +82,7 @@ struct parse_state {
 				 pes_per_assoc;
 	struct conf_loc		 enrp_loc;	/* first "enrp {", if any */
 	bool			 enrp_seen, enrp_listen_set;
+	bool			 mgroups_set;	/* first enrp "group" drops the default */
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -107,6 +108,8 @@ static void	enrp_listen(struct parse_state *, const YYLTYPE *,
 		    struct paddr *, struct plisten);
 static void	enrp_peer(struct parse_state *, const YYLTYPE *,
 		    struct paddr *, long);
+static void	enrp_group(struct parse_state *, const YYLTYPE *,
+		    struct paddr *, long, const YYLTYPE *, const char *);
 static void	enrp_done(struct parse_state *, const YYLTYPE *);
 static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
 
@@ -156,6 +159,8 @@ static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
 %token MAX_NO_RESPONSE "max-time-no-response"
 %token MENTOR_DISC "mentor-discovery" TAKEOVER_EXPIRY "takeover-expiry"
 %token TAKEOVER_WINNER "takeover-winner" PAGE_SIZE "table-page-size"
+%token MULTICAST "multicast" INTERFACE "interface"
+%token MAX_DISCOVERED "max-discovered-peers"
 %token TRANSPORT "transport"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
@@ -169,6 +174,7 @@ static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
 %type <port> port portopt
 %type <tr> transports transport tlist
 %type <flag> onoff
+%type <str> ifopt
 
 %%
 
@@ -491,6 +497,22 @@ enrpitem	: LISTEN ON address listenopts {
 			    4096, false, NULL))
 				C->enrp.table_page_size = (uint32_t)$2.v;
 		}
+		/* Peer discovery by multicast PRESENCE (RSPLIB, not RFC 5353). */
+		| MULTICAST onoff		{ C->enrp.multicast = $2; }
+		| GROUP address portopt ifopt {
+			if ($2.ok && $3 != 0)
+				enrp_group(ps, &@2, &$2, $3, &@4, $4);
+		}
+		| MAX_DISCOVERED count {
+			/* enrp.h ENRP_MAX_PEERS: the whole peer list. */
+			if (check_range(ps, &@2, "max-discovered-peers", $2, 1,
+			    64, false, "the peer list holds 64"))
+				C->enrp.max_discovered = (uint32_t)$2.v;
+		}
+		;
+
+ifopt		: %empty			{ $$ = NULL; }
+		| INTERFACE anyword		{ $$ = $2; }
 		;
 
 onoff		: ON				{ $$ = 1; }
@@ -535,17 +557,20 @@ static const struct keyword {
 	{ "enrp",			T_ENRP },
 	{ "group",			T_GROUP },
 	{ "heartbeat-cycle",		T_HB_CYCLE },
+	{ "interface",			T_INTERFACE },
 	{ "interval",			T_INTERVAL },
 	{ "keepalive-interval",		T_KA_INTERVAL },
 	{ "keepalive-timeout",		T_KA_TIMEOUT },
 	{ "limits",			T_LIMITS },
 	{ "listen",			T_LISTEN },
 	{ "max-bad-pe-reports",		T_MAX_BAD_PE },
+	{ "max-discovered-peers",	T_MAX_DISCOVERED },
 	{ "max-time-last-heard",	T_MAX_LAST_HEARD },
 	{ "max-time-no-response",	T_MAX_NO_RESPONSE },
 	{ "mentor-discovery",		T_MENTOR_DISC },
 	{ "message-size",		T_MESSAGE_SIZE },
 	{ "metrics",			T_METRICS },
+	{ "multicast",			T_MULTICAST },
 	{ "node-name",			T_NODE_NAME },
 	{ "none",			T_NONE },
 	{ "off",			T_OFF },
@@ -738,6 +763,8 @@ value_name(int kw)
 		return "ms or s";
 	case T_SOCKET:
 		return "a path in quotes";
+	case T_INTERFACE:
+		return "an interface name";
 	default:
 		return NULL;
 	}
@@ -1211,6 +1238,66 @@ enrp_peer(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 	C->enrp.peer[C->enrp.npeers].ss = a->ss;
 	C->enrp.peer[C->enrp.npeers].sslen = a->len;
 	C->enrp.npeers++;
+}
+
+/*
+ * An ENRP multicast group (PRESENCE to and from it; port 9901 unless
+ * given).  The interface is resolved at start-up: it may come later.
+ */
+static void
+enrp_group(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
+    long port, const YYLTYPE *ifloc, const char *ifname)
+{
+	const struct sockaddr_in *sin = (const void *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const void *)&a->ss;
+	char what[INET6_ADDRSTRLEN + 16];
+	struct conf_mgroup *g;
+	size_t i;
+	bool mcast;
+
+	if (a->ss.ss_family == AF_INET)
+		mcast = IN_MULTICAST(ntohl(sin->sin_addr.s_addr));
+	else
+		mcast = IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr);
+	if (!mcast) {
+		char addr[INET6_ADDRSTRLEN];
+
+		inet_ntop(a->ss.ss_family, a->ss.ss_family == AF_INET ?
+		    (const void *)&sin->sin_addr : (const void *)&sin6->sin6_addr,
+		    addr, sizeof(addr));
+		ERR(loc, "enrp: group %s is not a multicast address (IPv4 "
+		    "224.0.0.0/4, IPv6 ff00::/8)", addr);
+		return;
+	}
+	if (ifname != NULL) {
+		if (*ifname == '\0' || strlen(ifname) >= CONF_IFNAME_MAX ||
+		    strchr(ifname, '/') != NULL || strchr(ifname, ' ') != NULL) {
+			ERR(ifloc, "enrp: \"%s\" is not an interface name (at "
+			    "most %d characters, no \"/\" or blanks)", ifname,
+			    CONF_IFNAME_MAX - 1);
+			return;
+		}
+	}
+	if (!ps->mgroups_set) {
+		C->enrp.nmgroup = 0;	/* the first group replaces the default */
+		ps->mgroups_set = true;
+	}
+	set_port(&a->ss, port > 0 ? (uint16_t)port : 9901);
+	for (i = 0; i < C->enrp.nmgroup; i++)
+		if (same_addr(&C->enrp.mgroup[i].ss, &a->ss)) {
+			fmt_addr(what, sizeof(what), &a->ss);
+			ERR(loc, "enrp: group %s is listed twice", what);
+			return;
+		}
+	if (C->enrp.nmgroup == CONF_MAX_GROUPS) {
+		ERR(loc, "enrp: too many multicast groups (at most %d)",
+		    CONF_MAX_GROUPS);
+		return;
+	}
+	g = &C->enrp.mgroup[C->enrp.nmgroup++];
+	g->ss = a->ss;
+	g->sslen = a->len;
+	snprintf(g->ifname, sizeof(g->ifname), "%s", ifname ? ifname : "");
 }
 
 /* The end of an "enrp { ... }" block: what needs the whole block. */

@@ -19,6 +19,7 @@
 #define CONF_NAME_MAX		64
 #define CONF_PATH_MAX		108	/* sun_path */
 #define CONF_MAX_PEERS		32	/* configured ENRP peers */
+#define CONF_IFNAME_MAX		16	/* IF_NAMESIZE */
 
 /* Transports a listen address serves (bit set). */
 #define CONF_TRANSPORT_TCP	0x01
@@ -34,6 +35,13 @@ struct conf_listen {
 struct conf_group {
 	struct sockaddr_storage	 ss;		/* multicast group and port */
 	socklen_t		 sslen;
+};
+
+/* An ENRP multicast group: presence is sent to and received from it. */
+struct conf_mgroup {
+	struct sockaddr_storage	 ss;		/* group and port (9901) */
+	socklen_t		 sslen;
+	char			 ifname[CONF_IFNAME_MAX];	/* "": the ENRP address's */
 };
 
 /* ENRP takeover arbitration (shared/spec/enrp.md §5.4). */
@@ -55,6 +63,12 @@ struct conf_enrp {
 	uint32_t	 takeover_expiry;	/* 5000 (RSPLIB) */
 	enum conf_takeover_winner takeover_winner;	/* lowest-id */
 	uint32_t	 table_page_size;	/* PEs per HANDLE_TABLE_RESPONSE: 128 */
+	/* Peer discovery by PRESENCE over UDP multicast (RSPLIB practice,
+	 * not in RFC 5353): off by default; RSPLIB's 239.0.0.51:9901. */
+	bool		 multicast;
+	struct conf_mgroup mgroup[CONF_MAX_GROUPS];
+	size_t		 nmgroup;
+	uint32_t	 max_discovered;	/* peers learnt by multicast: 16 */
 };
 
 struct registrar_config {

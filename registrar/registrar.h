@@ -125,9 +125,21 @@ const char *assoc_transport_name(enum assoc_transport t);
  */
 void	registrar_pe_release(struct registrar *r, struct hs_pe *pe);
 void	registrar_expiry_arm(struct registrar *r);
+/*
+ * For an ENRP takeover (RFC 5353 §3.5.2): make a connected SCTP socket this
+ * registrar opened to a PE an ASAP association; keep a PE it now owns alive
+ * over it, beginning with ENDPOINT_KEEP_ALIVE with the home flag.
+ */
+struct assoc *registrar_assoc_adopt(struct registrar *r, int fd,
+	    const struct sockaddr_storage *ss);
+void	registrar_pe_adopt(struct registrar *r, struct hs_pe *pe,
+	    struct assoc *as);
 
 /* announce.c */
 int	announce_start(struct registrar *r);
 void	announce_stop(struct registrar *r);
+/* A UDP socket that sends to multicast groups (TTL 16, looped back to this
+ * host); also ENRP's multicast PRESENCE.  -1 and errno on failure. */
+int	mcast_socket(int family);
 
 #endif

@@ -537,6 +537,47 @@ main(void)
 	CHECK(wait_until(checksums_equal, NULL, 5000), "checksums equal "
 	    "after registrations");
 
+	/*
+	 * Deregistration at a registrar that is not the PE's home (the
+	 * anycast address took it elsewhere): B grants it and announces
+	 * DEL_PE naming A as home (RFC 5352 §3.3, as RSPLIB), so A and C
+	 * drop the PE too, A with its keep-alive state.
+	 */
+	rc = do_register(&ca, POOL, 0x2000, RSP_POLICY_ROUND_ROBIN, 0, 0,
+	    600000, &cause);
+	v.id = 0x2000;
+	v.want = true;
+	v.c = &cc;
+	CHECK(rc == 0 && wait_until(visible, &v, 5000), "PE 0x2000 "
+	    "registered at A, visible at C");
+	{
+		uint8_t dbuf[256];
+		struct rsp_msg m;
+
+		rc = client_send(&cb, dbuf, build_deregistration(dbuf,
+		    sizeof(dbuf), POOL, 0x2000));
+		rc = rc == 0 && client_expect(&cb, ASAP_DEREGISTRATION_RESPONSE,
+		    &m, 2000) == 1 && !m.has_error;
+		CHECK(rc, "B grants the deregistration of A's PE 0x2000");
+	}
+	v.want = false;
+	t0 = mono_ms();
+	v.c = &cb;
+	rc = wait_until(visible, &v, 5000);
+	CHECK(rc, "PE 0x2000 gone at B");
+	v.c = &ca;
+	rc = wait_until(visible, &v, 5000);
+	CHECK(rc, "PE 0x2000 gone at A, its home (%llu ms)",
+	    (unsigned long long)(mono_ms() - t0));
+	v.c = &cc;
+	rc = wait_until(visible, &v, 5000);
+	CHECK(rc, "PE 0x2000 gone at C (%llu ms)",
+	    (unsigned long long)(mono_ms() - t0));
+	pes_owned_by(0, 0, &tot);
+	CHECK(tot == 19, "A lists 19 PEs after it (%d)", tot);
+	CHECK(wait_until(checksums_equal, NULL, 5000), "checksums equal "
+	    "after the deregistration at B");
+
 	/* kill -9 A: exactly one survivor takes over A's 19 PEs. */
 	idA = server_id(0);
 	/*

@@ -10,7 +10,7 @@ tests_netns_test_netlink_LDADD = routing/librouting.a $(LIBMNL_LIBS) \
 NETNS_TESTS = tests/netns/netlink.sh tests/netns/bgp-core.sh \
 	tests/netns/bgp-flap.sh tests/netns/bgp-sync.sh tests/netns/ospf-core.sh \
 	tests/netns/enrp-partition.sh tests/netns/bgp-scope.sh \
-	tests/netns/health-reload.sh \
+	tests/netns/health-reload.sh tests/netns/enrp-multicast.sh \
 	tests/netns/ospf6-core.sh tests/netns/health-slow-frr.sh
 TESTS += $(NETNS_TESTS)
 # routing/frr.c's asynchronous vtysh queue against a stand-in vtysh (no

@@ -26,6 +26,16 @@
 #        registrard (our asap-pu over TCP to registrard);
 #     d. registrard, restarted, downloads the handle table from
 #        rspregistrar as its mentor.
+#  4. Takeover with the home change (RFC 5353 §3.5.2, RFC 5352 §3.5): two
+#     registrards A and B peer over ENRP/SCTP; RSPLIB's rspserver registers
+#     at A; kill -9 A: B takes A's PEs over, opens an SCTP association to
+#     the PE's ASAP transport address and sends ENDPOINT_KEEP_ALIVE with
+#     H=1; rspserver adopts B as its home, acknowledges, and re-registers at
+#     B over that association, which keeps it alive from then on.
+#  5. Peer discovery by multicast PRESENCE (239.0.0.51:9901, RSPLIB's):
+#     registrard with "multicast on" and rspregistrar, neither with a peer
+#     configured, peer with each other; RSPLIB's rspserver registered at
+#     rspregistrar is resolvable at registrard.
 #     Every wait has a deadline.
 #
 # Environment: ANYPOOL_SCTP_INTEROP=0 skips step 2.  Logs of every
@@ -80,7 +90,7 @@ if [ "${ANYPOOL_SCTP_INTEROP:-1}" = 0 ]; then
 fi
 
 # ---- 2. interoperation with RSPLIB
-declare -A ADDR=([rsp-pr]=192.0.2.1 [our-pr]=192.0.2.2
+declare -A ADDR=([rsp-pr]=192.0.2.1 [our-pr]=192.0.2.2 [our-pr2]=192.0.2.3
 	[our-pe]=192.0.2.11 [rsp-pe]=192.0.2.12
 	[rsp-pu]=192.0.2.21 [our-pu]=192.0.2.22)
 declare -A PID
@@ -259,6 +269,124 @@ stop rsp-pr
 if log_has our-pr-enrp "Sanitizer\|runtime error" ||
 	log_has our-pr-enrp2 "Sanitizer\|runtime error"; then
 	fail "registrard in the ENRP interop run: sanitizer report"
+fi
+
+# ---- 4. takeover: ENDPOINT_KEEP_ALIVE with the home flag over SCTP
+echo "== takeover: kill -9 registrard A; B becomes the home of RSPLIB's PE"
+for n in our-pr our-pr2; do
+	other=${ADDR[our-pr]}
+	[ "$n" = our-pr ] && other=${ADDR[our-pr2]}
+	cat >"$W/$n-take.conf" <<EOF
+listen on ${ADDR[$n]} transport { tcp sctp }
+control socket "$W/$n-take.sock"
+asap {
+	keepalive-interval 1s
+	keepalive-timeout 2s
+}
+enrp {
+	listen on ${ADDR[$n]} transport sctp
+	peer $other
+	heartbeat-cycle 300ms
+	max-time-last-heard 1s
+	max-time-no-response 700ms
+	mentor-discovery 1500ms
+	takeover-expiry 2s
+}
+EOF
+	LOGNAME_=$n-take start "$n" registrard -d -v -f "$W/$n-take.conf"
+done
+ctl_json() { # registrar-ns command...: its control socket's answer, one line
+	anypoolctl -s "$W/$1-take.sock" --json "${@:2}" 2>/dev/null | tr -d ' \n'
+}
+pes_at() { # registrar-ns pool home-id: it lists such a PE
+	ctl_json "$1" show pes | grep -q "\"pool\":\"$2\"[^}]*\"home\":\"$3\""
+}
+sid() { ctl_json "$1" show summary | sed -n 's/.*"server_id":"\(0x[0-9a-f]*\)".*/\1/p'; }
+stat_at() { ctl_json "$1" show stats | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
+if wait_until 30 log_has our-pr-take "enrp: synchronized" &&
+	wait_until 30 log_has our-pr2-take "enrp: synchronized" &&
+	wait_until 30 log_has our-pr2-take "enrp: new peer"; then
+	pass "takeover: registrards A and B peer over ENRP/SCTP"
+else
+	fail "takeover: registrards A and B peer over ENRP/SCTP"
+fi
+idA=$(sid our-pr) idB=$(sid our-pr2)
+LOGNAME_=rsp-pe-take start rsp-pe rspserver -echo -poolhandle=RspTake \
+	-registrar=192.0.2.2:3863 -asapannounce=off -loglevel=3 -logcolor=off
+if wait_until 40 log_has our-pr-take "registered from sctp 192.0.2.12" &&
+	wait_until 20 pes_at our-pr2 RspTake "$idA"; then
+	pass "takeover: rspserver registered at A ($idA), known at B ($idB)"
+else
+	fail "takeover: rspserver registered at A ($idA), known at B ($idB)"
+fi
+kill -KILL "${PID[our-pr]}" 2>/dev/null
+PID[our-pr]=
+if wait_until 30 log_has our-pr2-take "home change: ENDPOINT_KEEP_ALIVE with H=1 to 1 PE(s) at sctp 192.0.2.12"; then
+	pass "takeover: B took A's PE over and sent it ENDPOINT_KEEP_ALIVE with H=1 ($(grep -m1 -o 'took over.*' "$LOGS/our-pr2-take.log"))"
+else
+	fail "takeover: B sent ENDPOINT_KEEP_ALIVE with H=1 to the PE"
+	grep -i "enrp\|keep" "$LOGS/our-pr2-take.log" | tail -n 15
+fi
+# The PE answers and re-registers at B over B's association: B is its home.
+if wait_until 30 log_has our-pr2-take "PE RspTake/0x[0-9a-f]* re-registered from sctp 192.0.2.12" &&
+	pes_at our-pr2 RspTake "$idB"; then
+	pass "takeover: rspserver adopted B as its home and re-registered there"
+else
+	fail "takeover: rspserver adopted B as its home and re-registered there"
+	tail -n 20 "$LOGS/rsp-pe-take.log"
+fi
+# Kept alive over that association: 4 more keep-alives (about 4 s, longer
+# than keepalive-timeout) and none went unanswered.
+ka0=$(stat_at our-pr2 keepalives_sent)
+ka_more() { [ "$(stat_at our-pr2 keepalives_sent)" -ge $((${ka0:-0} + 4)) ]; }
+if wait_until 30 ka_more && [ "$(stat_at our-pr2 keepalive_timeouts)" = 0 ] &&
+	pes_at our-pr2 RspTake "$idB"; then
+	pass "takeover: B keeps the PE alive (keep-alives acknowledged)"
+else
+	fail "takeover: B keeps the PE alive (keep-alives acknowledged)"
+fi
+stop rsp-pe
+stop our-pr2
+if log_has our-pr2-take "Sanitizer\|runtime error"; then
+	fail "registrard in the takeover run: sanitizer report"
+fi
+
+# ---- 5. peer discovery by multicast PRESENCE with RSPLIB
+echo "== multicast: registrard and rspregistrar find each other on 239.0.0.51:9901"
+cat >"$W/registrard-mc.conf" <<EOF
+listen on 192.0.2.2 transport { tcp sctp }
+control socket "$W/registrard-mc.sock"
+enrp {
+	listen on 192.0.2.2 transport sctp
+	multicast on
+	group 239.0.0.51 port 9901
+}
+EOF
+LOGNAME_=rsp-pr-mc start rsp-pr rspregistrar -asap=192.0.2.1:3863 \
+	-enrp=192.0.2.1:9901 "${PRARGS[@]}" "${RSPLOG[@]}"
+LOGNAME_=our-pr-mc start our-pr registrard -d -v -f "$W/registrard-mc.conf"
+# Neither has a peer configured: whichever hears the other's multicast
+# PRESENCE first connects (RSPLIB usually: registrard multicasts at once).
+if wait_until 30 log_has our-pr-mc "enrp: \(new \)\?peer 0x[0-9a-f]* 192.0.2.1:9901\( discovered by multicast\)\?$" &&
+	wait_until 30 log_has our-pr-mc "enrp: synchronized"; then
+	pass "multicast: registrard and rspregistrar, no peers configured, peered by multicast PRESENCE ($(grep -m1 -o 'peer 0x.*' "$LOGS/our-pr-mc.log"))"
+else
+	fail "multicast: registrard and rspregistrar, no peers configured, peered by multicast PRESENCE"
+	grep -i "enrp" "$LOGS/our-pr-mc.log" | tail -n 10
+fi
+LOGNAME_=rsp-pe-mc start rsp-pe rspserver -echo -poolhandle=RspMc \
+	-registrar=192.0.2.1:3863 -asapannounce=off "${RSPLOG[@]}"
+if wait_until 40 resolve_at our-pu-mc.log 192.0.2.2:3863 RspMc 192.0.2.12; then
+	pass "multicast: RSPLIB's PE registered at rspregistrar is resolvable at registrard"
+else
+	fail "multicast: RSPLIB's PE registered at rspregistrar is resolvable at registrard"
+	cat "$LOGS/our-pu-mc.log"
+fi
+stop rsp-pe
+stop our-pr
+stop rsp-pr
+if log_has our-pr-mc "Sanitizer\|runtime error"; then
+	fail "registrard in the multicast run: sanitizer report"
 fi
 
 echo "$passed passed, $failed failed"
