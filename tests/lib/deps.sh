@@ -2,11 +2,14 @@
 # Sourced by tests/run-all and deploy/lab: install the Debian packages the
 # project needs when they are missing.  Needs root for apt-get.
 
-# Build and unit/wire test dependencies.
+# What the build needs (configure names the package of anything missing).
 ANYPOOL_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc bison flex
  libmnl-dev libsctp-dev libssl-dev libcmocka-dev libjansson-dev libpcap-dev
- libmicrohttpd-dev
- clang libclang-rt-14-dev tshark"
+ libmicrohttpd-dev"
+
+# Only the tests need these: the fuzzer (clang, libFuzzer) and the wire's
+# outside judge (tshark).  deploy/lab does without them.
+ANYPOOL_TEST_PACKAGES="clang libclang-rt-14-dev tshark"
 
 # Host tools for the SCTP VM of ../shared/sctp-vm (tests/sctp/run.sh
 # installs them only when the kernel has no SCTP and the VM is used).
@@ -14,10 +17,11 @@ ANYPOOL_VM_PACKAGES="qemu-system-x86 debootstrap e2fsprogs cpio xz-utils
  debian-archive-keyring"
 
 # Integration tests in network namespaces (tests/netns) and the withdraw
-# benchmark: real FRR (zebra, bgpd, ospfd, vtysh), iproute2, jq, systemd
+# benchmark: real FRR (zebra, bgpd, ospfd, vtysh), iproute2, procps (sysctl:
+# forwarding in the namespaces), jq, systemd
 # (systemd-analyze for tests/deploy/units.sh); python3
 # for the lab tests (tests/lab: deploy/render).
-ANYPOOL_NETNS_PACKAGES="frr iproute2 jq systemd python3"
+ANYPOOL_NETNS_PACKAGES="frr iproute2 procps jq systemd python3"
 
 # The multi-PoP lab (deploy/lab, deploy/render, tests/lab): the inventory
 # renderer (Python 3.11 tomllib) and the timeline picture.
