@@ -651,6 +651,12 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 		C(downloads);
 		C(download_pes);
 		C(peers_dead);
+		C(mcast_sent);
+		C(mcast_received);
+		C(mcast_errors);
+		C(peers_discovered);
+		C(home_change_pes);
+		C(home_change_failures);
 #undef C
 		jset(o, "synchronized_after_ms", e->synchronized ?
 		    jint(e->synced_at - e->started) : json_null());

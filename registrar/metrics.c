@@ -237,6 +237,21 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("checksum_mismatches_total", "PRESENCE checksums that differed "
 	    "from ours for that peer (each starts an audit).",
 	    r->enrp != NULL ? r->enrp->stats.checksum_mismatches : 0);
+	COUNTER("enrp_peers_dead_total", "ENRP peers declared dead "
+	    "(max-time-last-heard or max-time-no-response).",
+	    r->enrp != NULL ? r->enrp->stats.peers_dead : 0);
+	COUNTER("enrp_peers_discovered_total", "ENRP peers learned from "
+	    "multicast PRESENCE.",
+	    r->enrp != NULL ? r->enrp->stats.peers_discovered : 0);
+	COUNTER("enrp_multicast_errors_total", "Multicast ENRP datagrams "
+	    "refused as bad input.",
+	    r->enrp != NULL ? r->enrp->stats.mcast_errors : 0);
+	COUNTER("home_change_pes_total", "PEs taken over that were sent "
+	    "ENDPOINT_KEEP_ALIVE with the home-change flag (SCTP).",
+	    r->enrp != NULL ? r->enrp->stats.home_change_pes : 0);
+	COUNTER("home_change_failures_total", "PEs taken over that could not "
+	    "be reached for the home change.",
+	    r->enrp != NULL ? r->enrp->stats.home_change_failures : 0);
 	header(&b, "info", "gauge", "Identity of this registrar (always 1).");
 	sb_printf(&b, PFX "info{server_id=\"0x%08x\",node=\"", r->server_id);
 	sb_label(&b, r->conf.node_name);

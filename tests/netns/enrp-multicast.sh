@@ -179,6 +179,9 @@ check "bad input: a logged the bogus PRESENCE" wait_until 5000 \
 check "bad input: a logged the garbage" \
     grep -q 'multicast from 10.9.1.3.*bad message' "$T/rbad-a.log"
 check "bad input: no peer added at a or b, both still serve" two_peered
+check "bad input: a counts one discovered peer and the refused datagrams" \
+    bash -c "'$CTL' -s '$T/a.sock' --json show peers |
+        jq -e '.peers_discovered == 1 and .mcast_errors >= 20' >/dev/null"
 n=$(errs)
 check "bad input: log lines are rate-limited ($n lines for 60 datagrams)" \
     test "$n" -ge 2 -a "$n" -le 12
