@@ -99,7 +99,7 @@ check "example: a local node lists its prefixes in ANYCAST-LOCAL(6)" eval \
      grep -q 'ipv6 prefix-list ANYCAST-LOCAL6 seq 5 permit 2001:db8:53::/128' '$T/prod/lon1/frr.conf' &&
      ! grep -q 'prefix-list ANYCAST-LOCAL seq' '$T/prod/fra1/frr.conf'"
 
-# Bad inventories: exit 1 and the expected message.
+# Bad inventories: exit 1 and the expected message, at the right FILE:LINE.
 BASE='[service]
 prefixes = ["198.51.100.53/32"]
 [[nodes]]
@@ -124,60 +124,60 @@ name = "b"
 asn = 65002
 bgp-neighbors = [{ address = "10.0.1.2", remote-as = 65000 }]
 '
-bad "duplicate server id" 'bad.toml: node b: server-id 1 is also node a'"'"'s' \
+bad "duplicate server id" 'bad.toml:13: node b: server-id 1 is also node a'"'"'s' \
     "$NODE_B"'server-id = 1
 unicast = ["10.0.0.9"]'
-bad "duplicate unicast address" 'bad.toml: node b: unicast 10.0.0.1 is also node a'"'"'s' \
+bad "duplicate unicast address" 'bad.toml:14: node b: unicast 10.0.0.1 is also node a'"'"'s' \
     "$NODE_B"'server-id = 2
 unicast = ["10.0.0.1"]'
-bad "anycast used as unicast" 'bad.toml: node b: unicast 198.51.100.53 is the anycast service address' \
+bad "anycast used as unicast" 'bad.toml:14: node b: unicast 198.51.100.53 is the anycast service address' \
     "$NODE_B"'server-id = 2
 unicast = ["198.51.100.53"]'
-bad "duplicate node name" 'bad.toml: node a: name used twice' \
+bad "duplicate node name" 'bad.toml:10: node #2: name "a" used twice (also node #1)' \
     '[[nodes]]
 name = "a"
 server-id = 2
 unicast = ["10.0.0.2"]
 asn = 1
 bgp-neighbors = [{ address = "10.0.0.3", remote-as = 2 }]'
-bad "unknown key with a hint" 'bad.toml: node b: unknown key "serverid" (did you mean "server-id"?)' \
+bad "unknown key with a hint" 'bad.toml:13: node b: unknown key "serverid" (did you mean "server-id"?)' \
     "$NODE_B"'serverid = 2
 server-id = 2
 unicast = ["10.0.0.2"]'
 printf '[service]\nprefixes = ["198.51.100.0/24"]\n[[nodes]]\nname = "a"\nserver-id = 1\nunicast = ["10.0.0.1"]\nasn = 1\nbgp-neighbors = [{ address = "10.0.0.2", remote-as = 2 }]\n' >"$T/p.toml"
 out=$(python3 "$RENDER" "$T/p.toml" "$T/x" 2>&1)
 check "bad inventory: a /24 as anycast prefix" \
-    grep -qF 'p.toml: service: prefix 198.51.100.0/24: the anycast service address must be a /32 or /128' <<<"$out"
-bad "server id 0" 'bad.toml: node b: server-id must be a number from 1 to 4294967295' \
+    grep -qF 'p.toml:2: service: prefix 198.51.100.0/24: the anycast service address must be a /32 or /128' <<<"$out"
+bad "server id 0" 'bad.toml:13: node b: server-id must be a number from 1 to 4294967295' \
     "$NODE_B"'server-id = 0
 unicast = ["10.0.0.2"]'
-bad "bgp without asn" 'bad.toml: node b: routing bgp needs an asn' \
+bad "bgp without asn" 'bad.toml:9: node b: routing bgp needs an asn' \
     '[[nodes]]
 name = "b"
 server-id = 2
 unicast = ["10.0.0.2"]
 bgp-neighbors = [{ address = "10.0.1.2", remote-as = 65000 }]'
-bad "bad scope" 'bad.toml: node b: scope must be "global" or "local"' \
+bad "bad scope" 'bad.toml:15: node b: scope must be "global" or "local"' \
     "$NODE_B"'server-id = 2
 unicast = ["10.0.0.2"]
 scope = "regional"'
-bad "bad neighbour address" 'bad.toml: node b: bgp-neighbors #1: address: '"'"'10.0.1.300'"'"' is not an IP address' \
+bad "bad neighbour address" 'bad.toml:14: node b: bgp-neighbors #1: address: '"'"'10.0.1.300'"'"' is not an IP address' \
     '[[nodes]]
 name = "b"
 server-id = 2
 asn = 2
 unicast = ["10.0.0.2"]
 bgp-neighbors = [{ address = "10.0.1.300", remote-as = 65000 }]'
-bad "duration without unit" 'bad.toml: service.thresholds: holddown = '"'"'5'"'"' is not a duration with a unit' \
+bad "duration without unit" 'bad.toml:10: service.thresholds: holddown = '"'"'5'"'"' is not a duration with a unit' \
     '[service.thresholds]
 holddown = "5"'
 printf '[service]\nprefixes = ["198.51.100.53/32"]\ncovering = ["198.51.100.0/24"]\n[[nodes]]\nname = "a"\nserver-id = 1\nunicast = ["198.51.100.7"]\nasn = 1\nbgp-neighbors = [{ address = "10.0.0.2", remote-as = 2 }]\n' >"$T/c.toml"
 out=$(python3 "$RENDER" "$T/c.toml" "$T/x" 2>&1)
 check "bad inventory: unicast inside the covering prefix" \
-    grep -qF 'c.toml: node a: unicast 198.51.100.7 is inside the covering prefix 198.51.100.0/24' <<<"$out"
+    grep -qF 'c.toml:7: node a: unicast 198.51.100.7 is inside the covering prefix 198.51.100.0/24' <<<"$out"
 printf 'this is = = not toml\n' >"$T/t.toml"
 out=$(python3 "$RENDER" "$T/t.toml" "$T/x" 2>&1); rc=$?
-check "bad inventory: TOML syntax error, exit 1 ($out)" eval "[ $rc -eq 1 ] && grep -q '^t.toml: ' <<<\"\$out\""
+check "bad inventory: TOML syntax error, exit 1 ($out)" eval "[ $rc -eq 1 ] && grep -q '^t.toml:1: Expected' <<<\"\$out\""
 check "lab.toml without --lab: the neighbours come only from the lab" eval \
     "! python3 '$RENDER' '$SRC/deploy/inventory/lab.toml' '$T/y' 2>'$T/err' &&
      grep -q 'node a: routing bgp but no bgp-neighbors' '$T/err'"
