@@ -259,6 +259,17 @@ id_labels(FILE *f, const struct prober *p, const struct identity *id)
 	fprintf(f, "\",server_id=\"0x%08x\"", id->server_id);
 }
 
+/* A counter labelled with vantage and target only, HELP and TYPE first. */
+static void
+vt_counter(FILE *f, const struct prober *p, const char *name,
+    const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s{", name, help, name,
+	    name);
+	vt_labels(f, p);
+	fprintf(f, "} %" PRIu64 "\n", v);
+}
+
 static int
 render(void *arg, char **ret_buf, size_t *ret_len)
 {
@@ -270,11 +281,8 @@ render(void *arg, char **ret_buf, size_t *ret_len)
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return -errno;
-	fputs("# HELP anypool_probe_total Probes finished (answered or "
-	    "failed).\n# TYPE anypool_probe_total counter\n"
-	    "anypool_probe_total{", f);
-	vt_labels(f, p);
-	fprintf(f, "} %" PRIu64 "\n", p->done);
+	vt_counter(f, p, "anypool_probe_total",
+	    "Probes finished (answered or failed).", p->done);
 	fputs("# HELP anypool_probe_failures_total Probes no registrar "
 	    "answered, by reason.\n# TYPE anypool_probe_failures_total "
 	    "counter\n", f);
@@ -284,18 +292,11 @@ render(void *arg, char **ret_buf, size_t *ret_len)
 		fprintf(f, ",reason=\"%s\"} %" PRIu64 "\n", reason_name[i],
 		    p->failures[i]);
 	}
-	fputs("# HELP anypool_probe_delayed_total Probes that started late "
-	    "because the previous one was still running.\n"
-	    "# TYPE anypool_probe_delayed_total counter\n"
-	    "anypool_probe_delayed_total{", f);
-	vt_labels(f, p);
-	fprintf(f, "} %" PRIu64 "\n", p->delayed);
-	fputs("# HELP anypool_probe_resolution_errors_total Answers that "
-	    "carried an error cause (e.g. unknown pool handle).\n"
-	    "# TYPE anypool_probe_resolution_errors_total counter\n"
-	    "anypool_probe_resolution_errors_total{", f);
-	vt_labels(f, p);
-	fprintf(f, "} %" PRIu64 "\n", p->resolution_errors);
+	vt_counter(f, p, "anypool_probe_delayed_total", "Probes that started "
+	    "late because the previous one was still running.", p->delayed);
+	vt_counter(f, p, "anypool_probe_resolution_errors_total", "Answers "
+	    "that carried an error cause (e.g. unknown pool handle).",
+	    p->resolution_errors);
 	fputs("# HELP anypool_probe_rtt_seconds Time from connect() to the "
 	    "answer, answered probes.\n# TYPE anypool_probe_rtt_seconds "
 	    "histogram\n", f);

@@ -9,20 +9,11 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
 A4=198.51.100.53
 
-ns_add pop; ns_add up
-link pop v-up 10.0.0.1/30 2001:db8:1::1/64 up v-pop 10.0.0.2/30 2001:db8:1::2/64
-frr_start pop "$SRC/deploy/frr/bgp-pop.conf" bgpd || exit 99
-frr_start up "$SRC/deploy/frr/bgp-upstream.conf" bgpd || exit 99
-check "BGP session established" wait_until 30000 bgp_established up
-cat >"$T/registrard.conf" <<EOC
-listen on $A4 port 3863 transport tcp
-control socket "$T/registrard.sock"
-EOC
+pop_up
+bgp_start
+registrar_conf $A4
 cat >"$T/healthd.conf" <<EOC
 control socket "$T/healthd.sock"
 frr vty-socket "$(frr_dir pop)"
@@ -34,18 +25,10 @@ service registrar {
 	bgp as 65001
 }
 EOC
-svcq() { "$CTL" -s "$T/healthd.sock" --json show services |
-    jq -r ".services[0] | $1"; }
-start_bg "$T/healthd.log" ip netns exec "$(ns pop)" "$HEALTHD" -d -f \
-    "$T/healthd.conf"
-rpid=
-reg_up() {
-	start_bg "$T/registrard.log" ip netns exec "$(ns pop)" \
-	    "$REGISTRARD" -d -f "$T/registrard.conf"
-	rpid=$BGPID
-}
-reg_down() { stop_pid "$rpid" KILL; }
-reg_up
+# shellcheck disable=SC2119  # healthd without -v here
+start_healthd
+reg_down() { stop_pid "$RPID" KILL; }
+start_registrar
 check "announced" wait_until 10000 kroute up $A4
 start_bg "$T/monitor.log" ip -n "$(ns up)" monitor route
 sleep 0.3
@@ -54,7 +37,7 @@ count() { grep -c "^$1$A4" "$T/monitor.log"; }
 flap() {	# flap SECONDS UP_S DOWN_S
 	local end=$(( $(now_ms) + $1 * 1000 )) n=0
 	while [ "$(now_ms)" -lt "$end" ] && [ $n -lt 200 ]; do
-		sleep "$2"; reg_down; sleep "$3"; reg_up; n=$((n + 1))
+		sleep "$2"; reg_down; sleep "$3"; start_registrar; n=$((n + 1))
 	done
 }
 flap 30 0.5 0.5

@@ -12,13 +12,9 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
 A4=198.51.100.53 A6=2001:db8:53:: C4=192.0.2.99
 
-ns_add pop; ns_add up; ns_add tr
-link pop v-up 10.0.0.1/30 2001:db8:1::1/64 up v-pop 10.0.0.2/30 2001:db8:1::2/64
+pop_up; ns_add tr
 link up v-tr 10.0.2.1/30 2001:db8:3::1/64 tr v-up 10.0.2.2/30 2001:db8:3::2/64
 
 # The shipped PoP snippet, plus a control prefix that is not local.
@@ -55,11 +51,7 @@ frr_start pop "$T/pop.conf" bgpd || exit 99
 frr_start up "$T/up.conf" bgpd || exit 99
 frr_start tr "$T/tr.conf" bgpd || exit 99
 
-cat >"$T/registrard.conf" <<EOC
-listen on $A4 port 3863 transport tcp
-listen on $A6 port 3863 transport tcp
-control socket "$T/registrard.sock"
-EOC
+registrar_conf $A4 $A6
 healthd_conf() {	# healthd_conf SCOPE
 	cat >"$T/healthd.conf" <<EOC
 control socket "$T/healthd.sock"
@@ -80,12 +72,6 @@ EOC
 healthd_conf local
 check "healthd -n accepts scope local" "$HEALTHD" -n -f "$T/healthd.conf" \
     >/dev/null
-svc() {	# svc JQ-EXPR: evaluate against healthd's service
-	"$CTL" -s "$T/healthd.sock" --json show services 2>/dev/null |
-	    jq -e ".services[0] | $1" >/dev/null 2>&1
-}
-svcq() { "$CTL" -s "$T/healthd.sock" --json show services |
-    jq -r ".services[0] | $1"; }
 # comm NAME PREFIX: the communities of NAME's best path to PREFIX.
 comm() {
 	local afi=ipv4
@@ -103,11 +89,8 @@ both_up_local() {
 tr_has_any() { bgp_has tr $A4/32 || bgp_has tr $A6/128; }
 tr_has_both() { bgp_has tr $A4/32 && bgp_has tr $A6/128; }
 
-start_bg "$T/registrard.log" ip netns exec "$(ns pop)" "$REGISTRARD" -d \
-    -f "$T/registrard.conf"
-start_bg "$T/healthd.log" ip netns exec "$(ns pop)" "$HEALTHD" -d -v -f \
-    "$T/healthd.conf"
-HPID=$BGPID
+start_registrar
+start_healthd -v
 check "transit learns the control prefix through up" \
     wait_until 30000 bgp_has tr $C4/32
 check "scope local: up has the /32 and /128 with NO_EXPORT" \

@@ -9,21 +9,14 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
 A4=198.51.100.53
 DISCOVERY_MS=4000
 
-ns_add pop; ns_add up
-link pop v-up 10.0.0.1/30 2001:db8:1::1/64 up v-pop 10.0.0.2/30 2001:db8:1::2/64
-frr_start pop "$SRC/deploy/frr/bgp-pop.conf" bgpd || exit 99
-frr_start up "$SRC/deploy/frr/bgp-upstream.conf" bgpd || exit 99
-check "BGP session established" wait_until 30000 bgp_established up
+pop_up
+bgp_start
 
-cat >"$T/registrard.conf" <<EOC
-listen on $A4 port 3863 transport tcp
-control socket "$T/registrard.sock"
+registrar_conf $A4
+cat >>"$T/registrard.conf" <<EOC
 enrp {
 	listen on 10.0.0.1
 	peer 10.0.0.3
@@ -54,18 +47,10 @@ synchronized() {
 serving() {	# registrard answers on its control socket (it serves ASAP too)
 	"$CTL" -s "$T/registrard.sock" show summary >/dev/null 2>&1
 }
-svc_reason() {
-	"$CTL" -s "$T/healthd.sock" --json show services 2>/dev/null |
-	    jq -r '.services[0].state' 2>/dev/null
-}
 
 t0=$(now_ms)
-start_bg "$T/registrard.log" ip netns exec "$(ns pop)" \
-    "$REGISTRARD" -d -f "$T/registrard.conf"
-RPID=$BGPID
-start_bg "$T/healthd.log" ip netns exec "$(ns pop)" \
-    "$HEALTHD" -d -v -f "$T/healthd.conf"
-HPID=$BGPID
+start_registrar
+start_healthd -v
 check "registrard serves" wait_until 5000 serving
 not_synchronized() { ! synchronized; }
 check "registrard reports itself not synchronized at first" not_synchronized
@@ -84,7 +69,7 @@ tsync=$(( $(now_ms) - t0 ))
 check "no route upstream while the registrar is not synchronized" [ "$early" -eq 0 ]
 check "registrard synchronized after its mentor discovery ($tsync ms)" synchronized
 check "the route appears upstream once it is" wait_until 10000 kroute up $A4
-echo "# synchronized after $tsync ms, announced upstream after $(( $(now_ms) - t0 )) ms (healthd state: $(svc_reason))"
+echo "# synchronized after $tsync ms, announced upstream after $(( $(now_ms) - t0 )) ms (healthd state: $(svcq .state))"
 
 stop_pid "$HPID" TERM
 stop_pid "$RPID" TERM

@@ -11,10 +11,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-PE=$B/client/asap-pe
-PU=$B/client/asap-pu
-CTL=$B/monitoring/anypoolctl
 
 ns_add sw
 ip -n "$(ns sw)" link add br0 type bridge
@@ -24,44 +20,18 @@ ip -n "$(ns sw)" link set br0 up
 declare -A A4=([a]=10.9.1.1 [b]=10.9.1.2 [c]=10.9.1.3)
 declare -A A6=([a]=2001:db8:9::1 [b]=2001:db8:9::2 [c]=2001:db8:9::3)
 for n in a b c; do
-	ns_add "$n"
-	nsx "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-	    net.ipv6.conf.default.accept_dad=0
-	ip link add "am$$-$n" netns "$(ns "$n")" type veth peer name "p-$n" \
-	    netns "$(ns sw)"
-	ip -n "$(ns "$n")" link set "am$$-$n" name eth0
-	ip -n "$(ns "$n")" addr add "${A4[$n]}/24" dev eth0
-	ip -n "$(ns "$n")" -6 addr add "${A6[$n]}/64" dev eth0 nodad
-	ip -n "$(ns "$n")" link set eth0 up
-	ip -n "$(ns sw)" link set "p-$n" master br0
-	ip -n "$(ns sw)" link set "p-$n" up
+	bridge_join "$n" "${A4[$n]}/24" "${A6[$n]}/64"
 done
 
 declare -A RPID PEPID
-q() { "$CTL" -s "$T/$1.sock" --json show "$2" 2>/dev/null; }
-synced() { q "$1" summary | jq -e '.summary.synchronized' >/dev/null 2>&1; }
-all_synced() { synced a && synced b && synced c; }
 # Each registrar knows the other two (discovered, not configured) as active,
 # and its checksum of each one's PEs equals that one's own.
 all_peered() {
-	local n m j
-	declare -A id sum
+	local n
 	for n in a b c; do
-		j=$(q "$n" peers) || return 1
-		id[$n]=$(echo "$j" | jq -r .server_id)
-		sum[$n]=$(echo "$j" | jq -r .pe_checksum)
+		q "$n" peers | jq -e '.peers | length == 2' >/dev/null || return 1
 	done
-	for n in a b c; do
-		j=$(q "$n" peers) || return 1
-		echo "$j" | jq -e '.peers | length == 2' >/dev/null || return 1
-		for m in a b c; do
-			[ "$m" = "$n" ] && continue
-			echo "$j" | jq -e --arg id "${id[$m]}" --arg sum "${sum[$m]}" \
-			    '[.peers[] | select(.id == $id and .state == "active"
-			      and .configured == false and .local_checksum == $sum)]
-			     | length == 1' >/dev/null || return 1
-		done
-	done
+	peers_agree 'and .configured == false' a b c
 }
 # resolvable N REGISTRAR PE-ADDR HOME: registrar N answers a resolution
 # with exactly one PE, at PE-ADDR, owned by HOME.
@@ -71,7 +41,6 @@ resolvable() {
 	      ([.pes[] | select(.home == $h and (.addresses | index($a)))]
 	       | length == 1)' >/dev/null
 }
-npes_is() { [ "$(q "$1" pes | jq '.pes | length' 2>/dev/null)" = "$2" ]; }
 
 # run_family 4|6 GROUP
 run_family() {
@@ -81,26 +50,12 @@ run_family() {
 		if [ "$fam" = 4 ]; then AD[$n]=${A4[$n]}; else AD[$n]=${A6[$n]}; fi
 	done
 	for n in a b c; do
-		cat >"$T/$n.conf" <<EOC
-listen on ${AD[$n]} port 3863 transport tcp
-control socket "$T/$n.sock"
-enrp {
-	listen on ${AD[$n]}
-	multicast on
-	group $group
-	heartbeat-cycle 300ms
-	max-time-last-heard 1s
-	max-time-no-response 700ms
-	mentor-discovery 1500ms
-	takeover-expiry 2s
-}
-EOC
-		start_bg "$T/r$fam-$n.log" ip netns exec "$(ns "$n")" \
-		    "$REGISTRARD" -d -f "$T/$n.conf"
+		enrp_registrar "$n" "${AD[$n]}" "$T/r$fam-$n.log" "multicast on" \
+		    "group $group" "mentor-discovery 1500ms" "takeover-expiry 2s"
 		RPID[$n]=$BGPID
 	done
 	t0=$(now_ms)
-	check "IPv$fam: three registrars synchronized" wait_until 15000 all_synced
+	check "IPv$fam: three registrars synchronized" wait_until 15000 all_synced a b c
 	check "IPv$fam: each found the other two by multicast (group $group), all active, checksums equal" \
 	    wait_until 15000 all_peered
 	echo "# IPv$fam: discovered and peered $(( $(now_ms) - t0 )) ms after start"
@@ -135,20 +90,8 @@ run_family 6 ff05::51
 # Bad input: a PRESENCE of an unknown server sent from c's address but
 # announcing another one is believed by nobody; nor is garbage.
 for n in a b; do
-	cat >"$T/$n.conf" <<EOC
-listen on ${A4[$n]} port 3863 transport tcp
-control socket "$T/$n.sock"
-enrp {
-	listen on ${A4[$n]}
-	multicast on
-	heartbeat-cycle 300ms
-	max-time-last-heard 1s
-	max-time-no-response 700ms
-	mentor-discovery 500ms
-}
-EOC
-	start_bg "$T/rbad-$n.log" ip netns exec "$(ns "$n")" \
-	    "$REGISTRARD" -d -f "$T/$n.conf"
+	enrp_registrar "$n" "${A4[$n]}" "$T/rbad-$n.log" "multicast on" \
+	    "mentor-discovery 500ms"
 	RPID[$n]=$BGPID
 done
 two_peered() {
@@ -179,9 +122,11 @@ check "bad input: a logged the bogus PRESENCE" wait_until 5000 \
 check "bad input: a logged the garbage" \
     grep -q 'multicast from 10.9.1.3.*bad message' "$T/rbad-a.log"
 check "bad input: no peer added at a or b, both still serve" two_peered
-check "bad input: a counts one discovered peer and the refused datagrams" \
-    bash -c "'$CTL' -s '$T/a.sock' --json show peers |
-        jq -e '.peers_discovered == 1 and .mcast_errors >= 20' >/dev/null"
+# Which of a and b learns the other from multicast first is a race (the
+# other may learn it from the ENRP connection that follows): count both.
+check "bad input: the discovered peer and a's refused datagrams are counted" \
+    bash -c "{ '$CTL' -s '$T/a.sock' --json show peers; '$CTL' -s '$T/b.sock' --json show peers; } |
+        jq -s -e '(map(.peers_discovered) | add) >= 1 and .[0].mcast_errors >= 20' >/dev/null"
 n=$(errs)
 check "bad input: log lines are rate-limited ($n lines for 60 datagrams)" \
     test "$n" -ge 2 -a "$n" -le 12

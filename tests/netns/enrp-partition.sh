@@ -9,78 +9,32 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-PE=$B/client/asap-pe
-CTL=$B/monitoring/anypoolctl
 
 ns_add sw
 ip -n "$(ns sw)" link add br0 type bridge
 ip -n "$(ns sw)" link set br0 up
 declare -A ADDR=([a]=10.9.0.1 [b]=10.9.0.2 [c]=10.9.0.3)
 for n in a b c; do
-	ns_add "$n"
-	ip link add "ap$$-$n" netns "$(ns "$n")" type veth peer name "p-$n" \
-	    netns "$(ns sw)"
-	ip -n "$(ns "$n")" link set "ap$$-$n" name eth0
-	ip -n "$(ns "$n")" addr add "${ADDR[$n]}/24" dev eth0
-	ip -n "$(ns "$n")" link set eth0 up
-	ip -n "$(ns sw)" link set "p-$n" master br0
-	ip -n "$(ns sw)" link set "p-$n" up
+	bridge_join "$n" "${ADDR[$n]}/24"
 done
 
 declare -A RPID
 for n in a b c; do
-	peers=""
+	peers=()
 	for m in a b c; do
-		[ "$m" = "$n" ] || peers="$peers	peer ${ADDR[$m]}
-"
+		[ "$m" = "$n" ] || peers+=("peer ${ADDR[$m]}")
 	done
-	cat >"$T/$n.conf" <<EOC
-listen on ${ADDR[$n]} port 3863 transport tcp
-control socket "$T/$n.sock"
-enrp {
-	listen on ${ADDR[$n]}
-$peers	heartbeat-cycle 300ms
-	max-time-last-heard 1s
-	max-time-no-response 700ms
-	mentor-discovery 1500ms
-	takeover-expiry 2s
-}
-EOC
-	start_bg "$T/r-$n.log" ip netns exec "$(ns "$n")" \
-	    "$REGISTRARD" -d -f "$T/$n.conf"
+	enrp_registrar "$n" "${ADDR[$n]}" "$T/r-$n.log" "${peers[@]}" \
+	    "mentor-discovery 1500ms" "takeover-expiry 2s"
 	RPID[$n]=$BGPID
 done
 
-q() { "$CTL" -s "$T/$1.sock" --json show "$2" 2>/dev/null; }
-npes() { q "$1" pes | jq '.pes | length' 2>/dev/null; }
-npes_is() { [ "$(npes "$1")" = "$2" ]; }
-synced() { q "$1" summary | jq -e '.summary.synchronized' >/dev/null 2>&1; }
-all_synced() { synced a && synced b && synced c; }
 # Every registrar's checksum of each peer's PEs equals that peer's own,
 # and every registrar knows the other two as active.
-checksums_equal() {
-	local n own j
-	declare -A id sum
-	for n in a b c; do
-		j=$(q "$n" peers) || return 1
-		id[$n]=$(echo "$j" | jq -r .server_id)
-		sum[$n]=$(echo "$j" | jq -r .pe_checksum)
-	done
-	for n in a b c; do
-		j=$(q "$n" peers) || return 1
-		for m in a b c; do
-			[ "$m" = "$n" ] && continue
-			echo "$j" | jq -e --arg id "${id[$m]}" --arg sum "${sum[$m]}" \
-			    '[.peers[] | select(.id == $id and .state == "active"
-			      and .local_checksum == $sum)] | length == 1' \
-			    >/dev/null || return 1
-		done
-	done
-}
+checksums_equal() { peers_agree '' a b c; }
 all_have() { npes_is a "$1" && npes_is b "$1" && npes_is c "$1"; }
 
-check "three registrars synchronized" wait_until 15000 all_synced
+check "three registrars synchronized" wait_until 15000 all_synced a b c
 # Two PEs registered at each registrar, re-registering every second (life 3 s).
 for n in a b c; do
 	for i in 1 2; do

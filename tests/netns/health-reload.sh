@@ -12,16 +12,10 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
 A=198.51.100.61 BB=198.51.100.62 C=198.51.100.63
 
 ns_add pop
-cat >"$T/registrard.conf" <<EOC
-listen on 127.0.0.1 port 3863 transport tcp
-control socket "$T/registrard.sock"
-EOC
+registrar_conf 127.0.0.1
 svc_block() {	# svc_block NAME ADDR LIFETIME
 	cat <<EOC
 service $1 {
@@ -57,17 +51,12 @@ lft() {	# the valid_lft of ADDR on lo, in seconds
 	    sed -n 's/.*valid_lft \([0-9]*\)sec.*/\1/p'
 }
 prom() {	# prom NAME: a sample of GET /metrics
-	nsx pop timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9465 &&
-	    printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3 &&
-	    cat <&3' 2>/dev/null | awk -v n="anypool_healthd_$1" \
+	metrics_get pop 9465 | awk -v n="anypool_healthd_$1" \
 	    '$1 == n { print $2 }'
 }
 
-start_bg "$T/registrard.log" ip netns exec "$(ns pop)" "$REGISTRARD" -d \
-    -f "$T/registrard.conf"
-start_bg "$T/healthd.log" ip netns exec "$(ns pop)" "$HEALTHD" -d -v -f \
-    "$T/healthd.conf"
-HPID=$BGPID
+start_registrar
+start_healthd -v
 check "both services announced" wait_until 10000 eval "on_lo $A && on_lo $BB"
 check "state announced" wait_until 3000 eval \
     '[ "$(sq a .state)" = announced ] && [ "$(sq b .state)" = announced ]'

@@ -12,9 +12,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
 A=198.51.100.71
 
 ns_add pop
@@ -24,10 +21,7 @@ echo \$\$ >>"$T/vtysh.pids"
 exec sleep 30
 EOC
 chmod 755 "$T/slow-vtysh"
-cat >"$T/registrard.conf" <<EOC
-listen on 127.0.0.1 port 3863 transport tcp
-control socket "$T/registrard.sock"
-EOC
+registrar_conf 127.0.0.1
 cat >"$T/healthd.conf" <<EOC
 control socket "$T/healthd.sock"
 frr vtysh "$T/slow-vtysh" timeout 2s
@@ -42,8 +36,6 @@ service registrar {
 	bgp as 65001
 }
 EOC
-sq() { "$CTL" -s "$T/healthd.sock" --json show services 2>/dev/null |
-    jq -r ".services[0] | $1"; }
 on_lo() { [ -n "$(ip -n "$(ns pop)" addr show dev lo to "$A/32")" ]; }
 alive() {	# how many of the stand-in vtysh processes still run
 	local n=0 p
@@ -53,14 +45,11 @@ alive() {	# how many of the stand-in vtysh processes still run
 	echo $n
 }
 
-start_bg "$T/registrard.log" ip netns exec "$(ns pop)" "$REGISTRARD" -d \
-    -f "$T/registrard.conf"
-RPID=$BGPID
-start_bg "$T/healthd.log" ip netns exec "$(ns pop)" "$HEALTHD" -d -v -f \
-    "$T/healthd.conf"
+start_registrar
+start_healthd -v
 check "a vtysh run is hanging" wait_until 3000 eval '[ "$(alive)" -ge 1 ]'
 t0=$(now_ms)
-p=$(sq .frr_pending)
+p=$(svcq .frr_pending)
 ms=$(( $(now_ms) - t0 ))
 echo "# show services while vtysh hangs: $ms ms, frr_pending $p"
 # (anypoolctl and jq start in about 250 ms here; a blocked loop would
@@ -75,7 +64,7 @@ check "not announced while the attribute runs are out" eval '! on_lo'
 t0=$(now_ms)
 check "announced once they are over" wait_until 10000 on_lo
 echo "# announced after a further $(( $(now_ms) - t0 )) ms"
-check "FRR errors counted" eval '[ "$(sq .frr_errors)" -ge 3 ]'
+check "FRR errors counted" eval '[ "$(svcq .frr_errors)" -ge 3 ]'
 
 # Drain queues runs that hang; a registrar killed meanwhile is withdrawn
 # at once all the same.
@@ -89,7 +78,7 @@ ms=$(( $(now_ms) - t0 ))
 echo "# registrar kill -9 -> address off lo: $ms ms"
 check "withdrawn within 1 s, not behind vtysh ($ms ms)" [ "$ms" -le 1000 ]
 check "no stand-in vtysh outlives its timeout" \
-    wait_until 9000 eval '[ "$(alive)" -eq 0 ] && [ "$(sq .frr_pending)" = 0 ]'
+    wait_until 9000 eval '[ "$(alive)" -eq 0 ] && [ "$(svcq .frr_pending)" = 0 ]'
 echo "# vtysh runs started: $(wc -l <"$T/vtysh.pids"), killed: $(grep -c 'killed after' "$T/healthd.log")"
 
 echo "$npass passed, $nfail failed"

@@ -6,10 +6,21 @@
 # owned by frr), vtysh wrappers, a wait_until poll with a deadline instead of
 # fixed sleeps, a millisecond clock, and one cleanup trap that kills only
 # the processes this test started (by PID) and deletes its namespaces.
+# On top of those, the plumbing the anycast and ENRP tests share: the
+# programs under test, the pop/up topology and its BGP session, starting
+# registrard and healthd in pop, healthd's service state, the timed
+# kill -9 / restart checks, GET /metrics, and ENRP peer agreement.
 # Source it, then call netns_init.
 
+# shellcheck disable=SC2034  # variables used by the tests sourcing this
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# The programs under test, in the build directory.
+REGISTRARD=$B/registrar/registrard
+HEALTHD=$B/health/healthd
+CTL=$B/monitoring/anypoolctl
+PE=$B/client/asap-pe
+PU=$B/client/asap-pu
 NS_PREFIX="ap$$"
 NS_LIST=()
 PIDS=()		# processes started here (killed by PID at exit)
@@ -174,4 +185,206 @@ stop_pid() {
 	kill "-${2:-TERM}" "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	true
+}
+
+# --- The anycast tests: pop (registrard + healthd + FRR) and up ----------
+
+# pop_up: namespaces pop and up joined by a veth: pop's v-up 10.0.0.1/30
+# and 2001:db8:1::1/64, up's v-pop 10.0.0.2/30 and 2001:db8:1::2/64.
+pop_up() {
+	ns_add pop
+	ns_add up
+	link pop v-up 10.0.0.1/30 2001:db8:1::1/64 up v-pop 10.0.0.2/30 \
+	    2001:db8:1::2/64
+}
+
+# bgp_start: zebra + bgpd in pop and up with the shipped
+# deploy/frr/bgp-pop.conf and bgp-upstream.conf (exit 99 if they do not
+# start); checks that the eBGP session comes up within 30 s.
+bgp_start() {
+	frr_start pop "$SRC/deploy/frr/bgp-pop.conf" bgpd || exit 99
+	frr_start up "$SRC/deploy/frr/bgp-upstream.conf" bgpd || exit 99
+	check "BGP session established" wait_until 30000 bgp_established up
+}
+
+# registrar_conf ADDR...: $T/registrard.conf serving ASAP over TCP on port
+# 3863 of each ADDR, control socket $T/registrard.sock (append for more).
+registrar_conf() {
+	local a
+	for a in "$@"; do
+		echo "listen on $a port 3863 transport tcp"
+	done >"$T/registrard.conf"
+	echo "control socket \"$T/registrard.sock\"" >>"$T/registrard.conf"
+}
+
+# start_registrar: registrard -d -f $T/registrard.conf in namespace pop,
+# output in $T/registrard.log; its PID in $RPID.
+start_registrar() {
+	start_bg "$T/registrard.log" ip netns exec "$(ns pop)" \
+	    "$REGISTRARD" -d -f "$T/registrard.conf"
+	RPID=$BGPID
+}
+
+# start_healthd [OPTION...]: healthd -d OPTION... -f $T/healthd.conf in
+# namespace pop, output in $T/healthd.log; its PID in $HPID.
+start_healthd() {
+	start_bg "$T/healthd.log" ip netns exec "$(ns pop)" \
+	    "$HEALTHD" -d "$@" -f "$T/healthd.conf"
+	HPID=$BGPID
+}
+
+# svc JQ-EXPR: 0 if JQ-EXPR holds for healthd's first service (anypoolctl
+# --json show services on $T/healthd.sock).  svcq JQ-EXPR: print it.
+svc() {
+	"$CTL" -s "$T/healthd.sock" --json show services 2>/dev/null |
+	    jq -e ".services[0] | $1" >/dev/null 2>&1
+}
+svcq() {
+	"$CTL" -s "$T/healthd.sock" --json show services 2>/dev/null |
+	    jq -r ".services[0] | $1"
+}
+
+# frr_withdraw_confirmed: checks that healthd saw FRR withdraw the route
+# (6 s), then prints healthd's two withdrawal times.
+frr_withdraw_confirmed() {
+	check "metrics: FRR confirmed the withdrawal" \
+	    wait_until 6000 svc '.last_frr_withdraw_ms >= 0'
+	svcq '"# healthd: failure -> address off \(.last_time_to_withdraw_ms) ms, address off -> FRR withdrawn \(.last_frr_withdraw_ms) ms"'
+}
+
+# kill9_registrar GONE...: kill -9 registrard ($RPID); checks that the
+# command GONE... holds within 1 s (waiting up to 5 s to measure it).
+kill9_registrar() {
+	local t0 ms
+	t0=$(now_ms)
+	stop_pid "$RPID" KILL
+	if wait_until 5000 "$@"; then
+		ms=$(( $(now_ms) - t0 ))
+		echo "# registrar kill -9 -> route gone upstream: $ms ms"
+		check "withdrawn within 1 s of kill -9 ($ms ms)" [ "$ms" -le 1000 ]
+	else
+		fail "route still upstream 5 s after kill -9 registrard"
+	fi
+}
+
+# registrar_back LIMIT-MS MIN-MS UP...: start registrard again; checks that
+# the command UP... holds within LIMIT-MS but not before MIN-MS (the
+# service's rise + hold-down).
+registrar_back() {
+	local limit=$1 min=$2 t0 ms
+	shift 2
+	t0=$(now_ms)
+	start_registrar
+	if wait_until "$limit" "$@"; then
+		ms=$(( $(now_ms) - t0 ))
+		echo "# registrar back -> route upstream: $ms ms"
+		check "returns only after rise + hold-down ($ms ms >= $min)" \
+		    [ "$ms" -ge "$min" ]
+	else
+		fail "route did not come back after the registrar restarted"
+	fi
+}
+
+# kill9_healthd LIFETIME GONE...: kill -9 healthd ($HPID); checks that the
+# command GONE... holds within the address lifetime (LIFETIME s) + 1 s
+# (waiting up to LIFETIME + 3 s).
+kill9_healthd() {
+	local lifetime=$1 t0 ms
+	shift
+	t0=$(now_ms)
+	stop_pid "$HPID" KILL
+	if wait_until $(( lifetime * 1000 + 3000 )) "$@"; then
+		ms=$(( $(now_ms) - t0 ))
+		echo "# healthd kill -9 -> route gone upstream: $ms ms"
+		check "withdrawn within the address lifetime + 1 s ($ms ms)" \
+		    [ "$ms" -le $(( lifetime * 1000 + 1000 )) ]
+	else
+		fail "route still upstream after healthd died"
+	fi
+}
+
+# metrics_get NAME PORT: GET /metrics from 127.0.0.1:PORT inside namespace
+# NAME (bash /dev/tcp, 3 s at most); the whole HTTP response on stdout.
+metrics_get() {
+	# shellcheck disable=SC2016  # $0 is the inner shell's (PORT)
+	nsx "$1" timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+	    printf "GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n" >&3 &&
+	    cat <&3' "$2" 2>/dev/null
+}
+
+# --- The ENRP tests: registrars on one bridge ----------------------------
+
+# bridge_join NAME ADDR4/LEN [ADDR6/LEN]: a namespace NAME joined to the
+# bridge br0 of namespace sw by a veth (eth0 on NAME's side).
+bridge_join() {
+	local n=$1 nn; nn=$(ns "$1")
+	ns_add "$n"
+	ip link add "ap$$-$n" netns "$nn" type veth peer name "p-$n" \
+	    netns "$(ns sw)"
+	ip -n "$nn" link set "ap$$-$n" name eth0
+	ip -n "$nn" addr add "$2" dev eth0
+	[ -z "${3:-}" ] || ip -n "$nn" -6 addr add "$3" dev eth0 nodad
+	ip -n "$nn" link set eth0 up
+	ip -n "$(ns sw)" link set "p-$n" master br0
+	ip -n "$(ns sw)" link set "p-$n" up
+}
+
+# enrp_registrar NAME ADDR LOG STATEMENT...: registrard in namespace NAME
+# with $T/NAME.conf: ASAP over TCP on ADDR port 3863, control socket
+# $T/NAME.sock, ENRP on ADDR with the STATEMENTs (one enrp-block line each)
+# and fast timers (heartbeat-cycle 300ms, max-time-last-heard 1s,
+# max-time-no-response 700ms); output in LOG, its PID in $BGPID.
+enrp_registrar() {
+	local n=$1 addr=$2 log=$3 st
+	shift 3
+	{
+		echo "listen on $addr port 3863 transport tcp"
+		echo "control socket \"$T/$n.sock\""
+		echo "enrp {"
+		echo "	listen on $addr"
+		for st in "$@"; do echo "	$st"; done
+		echo "	heartbeat-cycle 300ms"
+		echo "	max-time-last-heard 1s"
+		echo "	max-time-no-response 700ms"
+		echo "}"
+	} >"$T/$n.conf"
+	start_bg "$log" ip netns exec "$(ns "$n")" "$REGISTRARD" -d \
+	    -f "$T/$n.conf"
+}
+
+# A registrar NAME has its control socket at $T/NAME.sock.
+# q NAME WHAT: anypoolctl --json show WHAT of registrar NAME.
+q() { "$CTL" -s "$T/$1.sock" --json show "$2" 2>/dev/null; }
+# npes NAME: how many PEs registrar NAME lists; npes_is NAME N.
+npes() { q "$1" pes | jq '.pes | length' 2>/dev/null; }
+npes_is() { [ "$(npes "$1")" = "$2" ]; }
+synced() { q "$1" summary | jq -e '.summary.synchronized' >/dev/null 2>&1; }
+# all_synced NAME...: every registrar NAME reports itself synchronized.
+all_synced() {
+	local n
+	for n in "$@"; do synced "$n" || return 1; done
+}
+
+# peers_agree JQ-AND NAME...: every registrar NAME lists each other NAME as
+# an active peer whose local_checksum equals that one's own pe_checksum
+# (and for which the jq condition JQ-AND, "and ..." or "", holds too).
+peers_agree() {
+	local extra=$1 n m j
+	declare -A id sum
+	shift
+	for n in "$@"; do
+		j=$(q "$n" peers) || return 1
+		id[$n]=$(echo "$j" | jq -r .server_id)
+		sum[$n]=$(echo "$j" | jq -r .pe_checksum)
+	done
+	for n in "$@"; do
+		j=$(q "$n" peers) || return 1
+		for m in "$@"; do
+			[ "$m" = "$n" ] && continue
+			echo "$j" | jq -e --arg id "${id[$m]}" --arg sum "${sum[$m]}" \
+			    '[.peers[] | select(.id == $id and .state == "active"
+			      and .local_checksum == $sum '"$extra"')] | length == 1' \
+			    >/dev/null || return 1
+		done
+	done
 }

@@ -10,13 +10,9 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 netns_init
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
 A6=2001:db8:53:: METRIC=10 DRAIN_METRIC=65000
 
-ns_add pop; ns_add up
-link pop v-up 10.0.0.1/30 2001:db8:1::1/64 up v-pop 10.0.0.2/30 2001:db8:1::2/64
+pop_up
 FAST=' timers throttle spf 0 50 500\n timers lsa min-arrival 0'
 sed "s/^router ospf6\$/&\n$FAST/" "$SRC/deploy/frr/ospf6-pop.conf" \
     >"$T/ospf6-pop.conf"
@@ -48,10 +44,7 @@ is_up() { kroute up $A6 && [ -n "$(ospf6_metric)" ]; }
 is_gone() { no_kroute up $A6; }
 metric_is() { [ "$(ospf6_metric)" = "$1" ]; }
 
-cat >"$T/registrard.conf" <<EOC
-listen on $A6 port 3863 transport tcp
-control socket "$T/registrard.sock"
-EOC
+registrar_conf $A6
 cat >"$T/healthd.conf" <<EOC
 control socket "$T/healthd.sock"
 frr vty-socket "$(frr_dir pop)" timeout 3s
@@ -68,17 +61,7 @@ service registrar6 {
 EOC
 check "healthd -n accepts the test configuration" \
     "$HEALTHD" -n -f "$T/healthd.conf" >/dev/null
-svc() {
-	"$CTL" -s "$T/healthd.sock" --json show services 2>/dev/null |
-	    jq -e ".services[0] | $1" >/dev/null 2>&1
-}
-start_registrar() {
-	start_bg "$T/registrard.log" ip netns exec "$(ns pop)" \
-	    "$REGISTRARD" -d -f "$T/registrard.conf"
-	RPID=$BGPID
-}
-start_bg "$T/healthd.log" ip netns exec "$(ns pop)" "$HEALTHD" -d -v -f \
-    "$T/healthd.conf"
+start_healthd -v
 check "healthd answers on its control socket" wait_until 5000 svc '.state'
 ospf6_full() {
 	vty up "show ipv6 ospf6 neighbor json" 2>/dev/null |
@@ -96,26 +79,9 @@ echo "# announce after registrar start: $(( $(now_ms) - t0 )) ms"
 check "up sees metric $METRIC" metric_is $METRIC
 
 check "announced before the kill" is_up
-t0=$(now_ms)
-stop_pid "$RPID" KILL
-if wait_until 5000 is_gone; then
-	ms=$(( $(now_ms) - t0 ))
-	echo "# registrar kill -9 -> route gone upstream: $ms ms"
-	check "withdrawn within 1 s of kill -9 ($ms ms)" [ "$ms" -le 1000 ]
-else
-	fail "route still upstream 5 s after kill -9 registrard"
-fi
+kill9_registrar is_gone
 
-t0=$(now_ms)
-start_registrar
-if wait_until 15000 is_up; then
-	ms=$(( $(now_ms) - t0 ))
-	echo "# registrar back -> route upstream: $ms ms"
-	check "returns only after rise + hold-down ($ms ms >= 1500)" \
-	    [ "$ms" -ge 1500 ]
-else
-	fail "route did not come back after the registrar restarted"
-fi
+registrar_back 15000 1500 is_up
 
 t0=$(now_ms)
 check "anypoolctl drain" "$CTL" -s "$T/healthd.sock" drain registrar6

@@ -12,57 +12,22 @@
 # Every wait is for a condition, with a deadline; only our own PIDs are
 # killed.
 set -u
-B=${B:-.}
 S=${srcdir:-$(dirname "$0")/../..}
-REGISTRARD=$B/registrar/registrard
-PE=$B/client/asap-pe
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 PROBE=$B/monitoring/anyprobe
-CTL=$B/monitoring/anypoolctl
-npass=0 nfail=0
-pids=()
 
 # shellcheck source=../lib/deps.sh
 . "$S/tests/lib/deps.sh"
 ensure_packages jq || exit 99
 
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+reg_test_init anyprobe
 
-T=$(mktemp -d /tmp/anypool-anyprobe.XXXXXX)
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ "$nfail" -gt 0 ]; then
-		for f in "$T"/*.log "$T"/*.jsonl; do echo "---- $f"; tail -15 "$f"; done
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
 # forget PID: reaped, so its number may belong to someone else now.
 forget() {
 	local p keep=()
 	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
 	pids=("${keep[@]}")
-}
-
-# wait_until SECONDS COMMAND...: poll every 50 ms until it succeeds.
-wait_until() {
-	local end=$(( $(date +%s%N) + $1 * 1000000000 ))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
-
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	return 1
 }
 
 # start_registrar N ID NODE: registrar N on a free port, PE "demo" on it.
@@ -95,12 +60,6 @@ jqe() { jq -e "$@" >/dev/null; }
 lines() { jq -c . "$1" 2>/dev/null | wc -l; }
 lines_ge() { [ "$(lines "$1")" -ge "$2" ]; }
 has_error() { jq -e --arg e "$2" 'select(.ok == false and .error == $e)' "$1" | grep -q .; }
-metrics() {
-	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-	printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
-	cat <&3
-	exec 3<&-
-}
 # metric PORT SERIES: value of one exposition line (exact series text)
 metric() { metrics "$1" | awk -v s="$2" 'index($0, s " ") == 1 { print $NF }'; }
 metric_ge() { local v; v=$(metric "$1" "$2"); [ -n "$v" ] && awk -v v="$v" -v m="$3" 'BEGIN { exit !(v >= m) }'; }

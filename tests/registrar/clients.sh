@@ -9,47 +9,9 @@
 # user resolves again; the control socket and the Prometheus endpoint say so.
 # Every wait is for a condition, with a deadline.
 set -u
-B=${B:-.}
-REGISTRARD=$B/registrar/registrard
-PE=$B/client/asap-pe
-PU=$B/client/asap-pu
-CTL=$B/monitoring/anypoolctl
-npass=0 nfail=0
-pids=()
-
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-
-T=$(mktemp -d /tmp/anypool-clients.XXXXXX)
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ "$nfail" -gt 0 ]; then
-		for f in "$T"/*.log; do echo "---- $f"; tail -15 "$f"; done
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# wait_until SECONDS COMMAND...: poll every 50 ms until it succeeds.
-wait_until() {
-	local end=$(( $(date +%s%N) + $1 * 1000000000 ))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
-
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-	return 1
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+reg_test_init clients
 
 port=$(free_port)
 mport=$(free_port)
@@ -148,13 +110,7 @@ check "... the running configuration goes on serving" npes_is 1
 cp "$T/good.conf" "$conf"
 
 # Metrics over HTTP.
-metrics() {
-	exec 3<>"/dev/tcp/127.0.0.1/$mport" || return 1
-	printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
-	cat <&3
-	exec 3<&-
-}
-metrics >"$T/metrics.txt" 2>/dev/null
+metrics "$mport" >"$T/metrics.txt" 2>/dev/null
 check "metrics: pes gauge" grep -q '^anypool_registrar_pes 1$' "$T/metrics.txt"
 check "metrics: registrations counted" grep -Eq '^anypool_registrar_registrations_total [4-9]' "$T/metrics.txt"
 

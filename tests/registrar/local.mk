@@ -22,3 +22,4 @@ tests_registrar_test_identity_CFLAGS = $(UNITCFLAGS)
 tests_registrar_test_identity_LDADD = tests/registrar/libharness.a $(UNITLIBS)
 TESTS += tests/registrar/anyprobe.sh
 EXTRA_DIST += tests/registrar/anyprobe.sh
+EXTRA_DIST += tests/registrar/lib.sh
