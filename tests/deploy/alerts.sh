@@ -25,6 +25,8 @@ cleanup() {
 	exec 2>/dev/null	# no "Killed" notices from the shell
 	local p
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	# Whatever still runs in this test's own namespace was started here.
+	for p in $(ip netns pids "$NS" 2>/dev/null); do kill -9 "$p"; done
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	if [ "$nfail" -gt 0 ]; then
@@ -46,7 +48,8 @@ else
 	fail "promtool test rules"; cat "$T/unit.log"
 fi
 
-# Real daemons, their /metrics.
+# Real daemons, their /metrics.  Started with "ip netns exec" itself (it
+# execs the program), so that $! is the daemon's PID and not a subshell's.
 ip netns add "$NS" && ip -n "$NS" link set lo up
 nx() { ip netns exec "$NS" "$@"; }
 cat >"$T/registrard.conf" <<EOC
@@ -65,11 +68,11 @@ service registrar {
 	probe asap 127.0.0.1 port 3863 pool "probe" interval 200ms timeout 150ms
 }
 EOC
-nx "$B/registrar/registrard" -d -f "$T/registrard.conf" >"$T/registrard.log" 2>&1 &
+ip netns exec "$NS" "$B/registrar/registrard" -d -f "$T/registrard.conf" >"$T/registrard.log" 2>&1 &
 PIDS+=($!)
-nx "$B/health/healthd" -d -f "$T/healthd.conf" >"$T/healthd.log" 2>&1 &
+ip netns exec "$NS" "$B/health/healthd" -d -f "$T/healthd.conf" >"$T/healthd.log" 2>&1 &
 PIDS+=($!)
-nx "$B/monitoring/anyprobe" -r 127.0.0.1 -p probe -n alerts -i 100 \
+ip netns exec "$NS" "$B/monitoring/anyprobe" -r 127.0.0.1 -p probe -n alerts -i 100 \
     -o "$T/probe.jsonl" -m 127.0.0.1:9466 >"$T/anyprobe.log" 2>&1 &
 PIDS+=($!)
 
