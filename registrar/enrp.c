@@ -1747,8 +1747,10 @@ conn_read(struct enrp_conn *c)
 	}
 }
 
-/* RFC 5353 §1: over SCTP every user message is one ENRP message, PPID 12. */
-/* rsp_stream_read_sctp() callback: ENRP is PPID 12 (RFC 5353 §1). */
+/*
+ * rsp_stream_read_sctp() callback.  RFC 5353 §1: over SCTP every user
+ * message is one ENRP message, PPID 12.
+ */
 static bool
 conn_sctp_message(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
 {
