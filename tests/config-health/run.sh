@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # healthd's configuration tests: for each NN.conf, `healthd -n -f NN.conf`
 # must print exactly NN.ok, and that output must itself parse and print
@@ -18,34 +18,34 @@ else
 	exit 99
 fi
 here=$(cd "$(dirname "$0")" && pwd)
+# (After the look-up above: common.sh sets HEALTHD to the build's.)
+# shellcheck source=../lib/common.sh
+. "$here/../lib/common.sh"
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
 cd "$here" || exit 99
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 
 for conf in [0-9]*.conf; do
 	t=${conf%.conf}
 	"$healthd" -n -f "$conf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ $rc -ne 0 ] || [ -s "$tmp/err" ]; then
-		bad "$conf" "exit $rc, expected 0 and no messages"
+		fail "$conf: exit $rc, expected 0 and no messages"
 		cat "$tmp/err"
 		continue
 	fi
 	[ $update = yes ] && cp "$tmp/out" "$t.ok"
 	if ! diff -u "$t.ok" "$tmp/out"; then
-		bad "$conf" "output differs from $t.ok"
+		fail "$conf: output differs from $t.ok"
 		continue
 	fi
 	"$healthd" -n -f "$tmp/out" >"$tmp/out2" 2>&1
 	if ! cmp -s "$tmp/out" "$tmp/out2"; then
-		bad "$conf" "the printed configuration does not round-trip"
+		fail "$conf: the printed configuration does not round-trip"
 		diff -u "$tmp/out" "$tmp/out2"
 		continue
 	fi
-	ok "$conf"
+	pass "$conf"
 done
 for conf in bad-*.conf; do
 	t=${conf%.conf}
@@ -53,14 +53,13 @@ for conf in bad-*.conf; do
 	rc=$?
 	[ $update = yes ] && cp "$tmp/err" "$t.err"
 	if [ $rc -ne 1 ] || [ -s "$tmp/out" ]; then
-		bad "$conf" "exit $rc, expected 1 and nothing on stdout"
+		fail "$conf: exit $rc, expected 1 and nothing on stdout"
 		continue
 	fi
 	if ! diff -u "$t.err" "$tmp/err"; then
-		bad "$conf" "messages differ from $t.err"
+		fail "$conf: messages differ from $t.err"
 		continue
 	fi
-	ok "$conf"
+	pass "$conf"
 done
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish config-health

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # registrard's configuration tests: for each NN.conf the driver's normalised
 # output (what `registrard -n` prints) must equal NN.ok and must itself parse
@@ -10,6 +10,8 @@
 # from the build directory).  `run.sh --update` rewrites the expected files
 # from the current output: review the diff before committing it.
 set -u
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 update=no
 [ "${1:-}" = --update ] && update=yes
 
@@ -34,16 +36,13 @@ normalise() {
 	    '$0 == l { print "node-name @HOSTNAME@"; next } { print }'
 }
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
 
 for conf in [0-9]*.conf; do
 	t=${conf%.conf}
 	"$conftest" "$conf" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	if [ $rc -ne 0 ] || [ -s "$tmp/err" ]; then
-		bad "$conf" "exit $rc, expected 0 and no messages"
+		fail "$conf: exit $rc, expected 0 and no messages"
 		cat "$tmp/err"
 		continue
 	fi
@@ -51,19 +50,19 @@ for conf in [0-9]*.conf; do
 	if [ $update = yes ]; then
 		cp "$tmp/norm" "$t.ok"
 	elif ! diff -u "$t.ok" "$tmp/norm"; then
-		bad "$conf" "output differs from $t.ok"
+		fail "$conf: output differs from $t.ok"
 		continue
 	fi
 	# The printout is a configuration too: it must mean the same.
 	cp "$tmp/out" "$tmp/again.conf"
 	if ! "$conftest" "$tmp/again.conf" >"$tmp/out2" 2>"$tmp/err2" ||
 	    ! cmp -s "$tmp/out" "$tmp/out2"; then
-		bad "$conf" "the printout does not parse back to the same"
+		fail "$conf: the printout does not parse back to the same"
 		cat "$tmp/err2"
 		diff -u "$tmp/out" "$tmp/out2"
 		continue
 	fi
-	ok "$conf"
+	pass "$conf"
 done
 
 for conf in bad-*.conf; do
@@ -74,16 +73,15 @@ for conf in bad-*.conf; do
 		cp "$tmp/err" "$t.err"
 	fi
 	if [ $rc -ne 1 ]; then
-		bad "$conf" "exit $rc, expected 1"
+		fail "$conf: exit $rc, expected 1"
 		cat "$tmp/err"
 	elif [ -s "$tmp/out" ]; then
-		bad "$conf" "printed a configuration despite errors"
+		fail "$conf: printed a configuration despite errors"
 	elif ! diff -u "$t.err" "$tmp/err"; then
-		bad "$conf" "messages differ from $t.err"
+		fail "$conf: messages differ from $t.err"
 	else
-		ok "$conf"
+		pass "$conf"
 	fi
 done
 
-echo "config: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish config

@@ -28,19 +28,16 @@
 #  - with LAB_CRASH_FIRST (lab-ospf.sh): up over a lab that crashed half
 #    way clears its processes and comes up all the same.
 set -u
-B=${B:-.}
+B=$(cd "${B:-.}" && pwd)
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: network namespaces need root"
-	exit 77
-fi
+# shellcheck source=../lib/common.sh
+. "$SRC/tests/lib/common.sh"
+need_root "network namespaces"
 for p in ip vtysh jq python3 /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/lib/frr/ospfd; do
-	command -v "$p" >/dev/null || [ -x "$p" ] || {
-		echo "ERROR: $p missing (tests/run-all installs \$ANYPOOL_NETNS_PACKAGES \$ANYPOOL_LAB_PACKAGES)"
-		exit 99; }
+	command -v "$p" >/dev/null || [ -x "$p" ] ||
+		error "$p missing (tests/run-all installs \$ANYPOOL_NETNS_PACKAGES \$ANYPOOL_LAB_PACKAGES)"
 done
-B=$(cd "$B" && pwd)
-[ -x "$B/monitoring/anyprobe" ] || { echo "ERROR: $B/monitoring/anyprobe is not built"; exit 99; }
+[ -x "$B/monitoring/anyprobe" ] || error "$B/monitoring/anyprobe is not built"
 
 export ANYPOOL_BUILD=$B ANYPOOL_LAB_PROBE_MS=50
 # shellcheck source=deploy/lab
@@ -50,10 +47,6 @@ PREFIX="apt$$-"
 RUN=/run/anypool-labtest.$$
 INV=${LAB_INVENTORY:-$SRC/deploy/inventory/lab.toml}
 bins
-npass=0 nfail=0
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 SAMPLER= KEEPLOG=/tmp/anypool-labtest.$$.log
 cleanup() {
@@ -229,5 +222,4 @@ check "down: none of the lab's processes left (${live:-none})" [ -z "$live" ]
 check "down: run directory removed" [ ! -e "$RUN" ]
 check "down: no FRR state left in /var/run/frr" eval "! ls -d /var/run/frr/$PREFIX* >/dev/null 2>&1"
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish lab

@@ -12,16 +12,13 @@
 set -u
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../lib/common.sh
+. "$SRC/tests/lib/common.sh"
 RENDER=$SRC/deploy/render
-command -v python3 >/dev/null || { echo "ERROR: python3 missing"; exit 99; }
-python3 -c 'import tomllib' 2>/dev/null || { echo "SKIP: python3 without tomllib (3.11+)"; exit 77; }
-command -v jq >/dev/null || { echo "ERROR: jq missing"; exit 99; }
-T=$(mktemp -d /tmp/anypool-render.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-npass=0 nfail=0
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+command -v python3 >/dev/null || error "python3 missing"
+python3 -c 'import tomllib' 2>/dev/null || skip "python3 without tomllib (3.11+)"
+command -v jq >/dev/null || error "jq missing"
+test_init render
 
 accepted() {	# accepted DIR: every rendered file in DIR is accepted
 	local d f ok=0
@@ -190,5 +187,4 @@ asn = 1
 bgp-neighbors = [{ address = \"10.0.0.3\", remote-as = 2 }]' >'$T/m.toml';
      [ \$(python3 '$RENDER' '$T/m.toml' '$T/z' 2>&1 | wc -l) -ge 3 ]"
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish render

@@ -144,5 +144,4 @@ check "scope local again: transit loses the route" \
     wait_until 15000 eval '! tr_has_any'
 check "scope local again: up keeps it, with NO_EXPORT" both_up_local
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish bgp-scope

@@ -73,5 +73,4 @@ echo "# synchronized after $tsync ms, announced upstream after $(( $(now_ms) - t
 
 stop_pid "$HPID" TERM
 stop_pid "$RPID" TERM
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish bgp-sync

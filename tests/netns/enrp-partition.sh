@@ -62,5 +62,4 @@ for n in a b c; do
 	stop_pid "${RPID[$n]}" TERM
 	check "registrar $n stopped cleanly" bash -c "! grep -q Sanitizer '$T/r-$n.log'"
 done
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish enrp-partition

@@ -3,49 +3,24 @@
 # namespaces named after the test's PID (so parallel runs never collide),
 # veth links, FRR daemons started per namespace exactly as DESIGN.md
 # describes (their own -N, --vty_socket, -z and pid files in a directory
-# owned by frr), vtysh wrappers, a wait_until poll with a deadline instead of
-# fixed sleeps, a millisecond clock, and one cleanup trap that kills only
-# the processes this test started (by PID) and deletes its namespaces.
+# owned by frr), vtysh wrappers, and one cleanup trap that kills only the
+# processes this test started (by PID) and deletes its namespaces.  The
+# verdicts, wait_until (milliseconds) and now_ms are tests/lib/common.sh's.
 # On top of those, the plumbing the anycast and ENRP tests share: the
-# programs under test, the pop/up topology and its BGP session, starting
+# pop/up topology and its BGP session, starting
 # registrard and healthd in pop, healthd's service state, the timed
 # kill -9 / restart checks, GET /metrics, and ENRP peer agreement.
 # Source it, then call netns_init.
-
+# shellcheck shell=bash
 # shellcheck disable=SC2034  # variables used by the tests sourcing this
-B=${B:-.}
-SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-# The programs under test, in the build directory.
-REGISTRARD=$B/registrar/registrard
-HEALTHD=$B/health/healthd
-CTL=$B/monitoring/anypoolctl
-PE=$B/client/asap-pe
-PU=$B/client/asap-pu
+
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 NS_PREFIX="ap$$"
 NS_LIST=()
 PIDS=()		# processes started here (killed by PID at exit)
 PIDFILES=()	# daemons that wrote a pid file
-npass=0 nfail=0
 T=
-
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
-
-# wait_until MS CMD...: run CMD every 20 ms until it succeeds (0) or MS
-# milliseconds have passed (1).
-wait_until() {
-	local limit=$1 t0 n=0; shift
-	t0=$(now_ms)
-	while :; do
-		"$@" && return 0
-		n=$((n + 1))
-		[ $(( $(now_ms) - t0 )) -ge "$limit" ] && return 1
-		[ "$n" -ge 100000 ] && return 1
-		sleep 0.02
-	done
-}
 
 netns_cleanup() {
 	local pf p ns
@@ -71,16 +46,13 @@ netns_cleanup() {
 
 # netns_init: root check, tools, temporary directory, the cleanup trap.
 netns_init() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "SKIP: network namespaces need root"
-		exit 77
-	fi
+	need_root "network namespaces"
 	local p
 	for p in ip vtysh /usr/lib/frr/zebra /usr/lib/frr/bgpd \
 	    /usr/lib/frr/ospfd jq; do
-		command -v "$p" >/dev/null || [ -x "$p" ] || {
-			echo "ERROR: $p missing (tests/run-all installs" \
-			    "\$ANYPOOL_NETNS_PACKAGES)"; exit 99; }
+		command -v "$p" >/dev/null || [ -x "$p" ] ||
+			error "$p missing (tests/run-all installs" \
+			    "\$ANYPOOL_NETNS_PACKAGES)"
 	done
 	T=$(mktemp -d /tmp/anypool-netns.XXXXXX)
 	chmod 755 "$T"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Integration tests in network namespaces with real FRR (tests/netns/*.sh,
 # helpers in lib.sh).  They need root and the packages in
-# $ANYPOOL_NETNS_PACKAGES (tests/lib/deps.sh); without root they skip (77).
+# $ANYPOOL_NETNS_PACKAGES (deploy/lib/deps.sh); without root they skip (77).
 check_PROGRAMS += tests/netns/test_netlink
 tests_netns_test_netlink_SOURCES = tests/netns/test_netlink.c
 tests_netns_test_netlink_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
@@ -13,12 +13,4 @@ NETNS_TESTS = tests/netns/netlink.sh tests/netns/bgp-core.sh \
 	tests/netns/health-reload.sh tests/netns/enrp-multicast.sh \
 	tests/netns/ospf6-core.sh tests/netns/health-slow-frr.sh
 TESTS += $(NETNS_TESTS)
-# routing/frr.c's asynchronous vtysh queue against a stand-in vtysh (no
-# FRR, no root).
-check_PROGRAMS += tests/netns/test_frr_queue
-tests_netns_test_frr_queue_SOURCES = tests/netns/test_frr_queue.c
-tests_netns_test_frr_queue_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
-tests_netns_test_frr_queue_LDADD = routing/librouting.a lib/libanypool.a \
-	$(LIBMNL_LIBS) $(JANSSON_LIBS)
-TESTS += tests/netns/test_frr_queue
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/bench/run-withdraw-bench

@@ -5,11 +5,9 @@
 # that namespace's lo): add, add again (idempotent refresh), lifetime expiry
 # by the kernel, delete while absent, the AnyIP local route; IPv4 and IPv6.
 set -u
-B=${B:-.}
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: network namespaces need root"
-	exit 77
-fi
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_root "network namespaces"
 NS=anypool-nl-$$
 cleanup() { ip netns del "$NS" 2>/dev/null; true; }
 trap cleanup EXIT

@@ -6,34 +6,21 @@
 # naming registrard's server id and its listen addresses, which tshark
 # decodes cleanly; with `announce off` nothing is sent.
 set -u
-B=${B:-.}
-REGISTRARD=$B/registrar/registrard
-DECODE=$B/monitoring/anypool-decode
-CTL=$B/monitoring/anypoolctl
-npass=0 nfail=0
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: network namespaces need root"
-	exit 77
-fi
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_root "network namespaces"
 for p in ip dumpcap tshark; do
-	command -v "$p" >/dev/null || { echo "ERROR: $p missing"; exit 99; }
+	command -v "$p" >/dev/null || error "$p missing"
 done
 
 NS=anypool-ann-$$
-T=$(mktemp -d /tmp/anypool-ann.XXXXXX)
+test_init ann
 rpid=
-cleanup() {
+test_atexit() {
 	[ -n "$rpid" ] && kill -9 "$rpid" 2>/dev/null
 	wait 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	[ "$nfail" -gt 0 ] && tail -20 "$T"/*.log; true
-	rm -rf "$T"
 }
-trap cleanup EXIT
 
 ip netns add "$NS"
 nsx() { ip netns exec "$NS" "$@"; }
@@ -60,12 +47,7 @@ EOF
 	# Not through nsx: $! must be the daemon itself (ip netns exec execs it).
 	ip netns exec "$NS" "$REGISTRARD" -d -f "$T/r.conf" >>"$T/registrard.log" 2>&1 &
 	rpid=$!
-	local i
-	for i in $(seq 100); do
-		"$CTL" -s "$T/r.sock" show summary >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_until 5000 "$CTL" -s "$T/r.sock" show summary
 }
 
 # Announces on: capture at the other end of the veth until 6 have come
@@ -91,5 +73,4 @@ n=$(tshark -n -r "$T/off.pcapng" 2>/dev/null | wc -l)
 check "no announce with announce off" test "$n" -eq 0
 kill -TERM "$rpid"; wait "$rpid" 2>/dev/null; rpid=
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish announce

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Outside judge on live traffic: capture the registrar end-to-end test's TCP
 # traffic on port 3863, split it into ASAP messages by their length fields
@@ -8,11 +8,8 @@
 set -eu
 . "$(dirname "$0")/../wire/lib.sh"
 need_tshark
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: capturing on lo needs root"
-	exit 77
-fi
-command -v dumpcap >/dev/null || { echo "ERROR: dumpcap missing (tshark package)"; exit 99; }
+need_root "capturing on lo"
+command -v dumpcap >/dev/null || error "dumpcap missing (tshark package)"
 setup_tmp
 # A network namespace of the test's own: port 3863 is free there whatever
 # else runs on the machine, and the capture sees only this test.
@@ -20,21 +17,15 @@ NS=anypool-live-$$
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 dpid=
-live_cleanup() {
+test_atexit() {
 	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	cleanup
 }
-trap live_cleanup EXIT
 ip netns exec "$NS" dumpcap -q -i lo -f 'tcp port 3863' -w "$T/live.pcapng" \
 	2>"$T/dumpcap.log" &
 dpid=$!
-i=0
-until grep -q 'File:' "$T/dumpcap.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "ERROR: dumpcap did not start"; cat "$T/dumpcap.log"; exit 99; }
-	sleep 0.05
-done
+wait_until 10000 grep -q 'File:' "$T/dumpcap.log" ||
+	{ cat "$T/dumpcap.log"; error "dumpcap did not start"; }
 if ANYPOOL_TEST_PORT=3863 ip netns exec "$NS" "$B/tests/registrar/test_registrar" \
     >"$T/e2e.log" 2>&1; then
 	pass "end-to-end test under capture"
@@ -81,4 +72,4 @@ for t in 3 4 6 7 14; do
 	c=$(ts -r "$T/sent.pcap" -Y "asap.message_type == $t" -T fields -e frame.number | wc -l)
 	[ "$c" -gt 0 ] && pass "message type $t: $c" || fail "no message of type $t"
 done
-finish
+finish live-judge

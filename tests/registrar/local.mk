@@ -20,6 +20,3 @@ TESTS += tests/registrar/test_identity
 tests_registrar_test_identity_SOURCES = tests/registrar/test_identity.c
 tests_registrar_test_identity_CFLAGS = $(UNITCFLAGS)
 tests_registrar_test_identity_LDADD = tests/registrar/libharness.a $(UNITLIBS)
-TESTS += tests/registrar/anyprobe.sh
-EXTRA_DIST += tests/registrar/anyprobe.sh
-EXTRA_DIST += tests/registrar/lib.sh

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Runs INSIDE the sctp-vm guest (tests/sctp/run.sh stages it with bin/ and
-# lib/ next to it and boots the VM).  Each step prints PASS/FAIL; the last
-# line says "N passed, N failed" and the exit status is 0 only if all passed.
+# lib/ next to it, and tests/lib/common.sh and deploy/lib/wait.sh where the
+# tree has them, and boots the VM).  Each step prints ok/FAIL; the last line
+# says "N passed, N failed" and the exit status is 0 only if all passed.
 #
 #  1. registrard's end-to-end test over SCTP (ANYPOOL_TEST_TRANSPORT=sctp).
 #  2. Interoperation with Debian's RSPLIB, in network namespaces on a bridge
@@ -42,27 +43,17 @@
 # component go to $SCTPVM_OUT/logs (the host's staging directory).
 set -u
 H=$(cd "$(dirname "$0")" && pwd)
+# Verdicts stamped with the time since the start; wait_until polls every
+# 200 ms (under TCG every fork costs 25 ms and more).
+TEST_TIMED=1 WAIT_POLL_MS=200
+# shellcheck source=../lib/common.sh
+. "$H/tests/lib/common.sh"
 OUT=${SCTPVM_OUT:-/tmp/anypool-sctp-out}
 LOGS=$OUT/logs
 W=/tmp/anypool-interop
 rm -rf "$LOGS" "$W"
 mkdir -p "$LOGS" "$W"
 export PATH=$H/bin:$PATH LD_LIBRARY_PATH=$H/lib
-passed=0 failed=0
-T0=$(date +%s.%N)
-
-elapsed() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-pass() { echo "PASS: $* [$(elapsed) s]"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $* [$(elapsed) s]"; failed=$((failed + 1)); }
-# wait_until SECONDS COMMAND...: poll every 0.2 s until COMMAND succeeds.
-wait_until() {
-	local end=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
 
 echo "guest: $(uname -r), $(nproc) CPUs; SCTP: $(checksctp 2>&1)"
 
@@ -84,8 +75,7 @@ fi
 
 if [ "${ANYPOOL_SCTP_INTEROP:-1}" = 0 ]; then
 	echo "interop with RSPLIB: skipped (ANYPOOL_SCTP_INTEROP=0)"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	finish
 	exit
 fi
 
@@ -123,7 +113,7 @@ start() { # name (= namespace and log name, unless LOGNAME_=...), command...
 stop() { # name
 	[ -n "${PID[$1]:-}" ] || return 0
 	kill -INT "${PID[$1]}" 2>/dev/null
-	wait_until 5 eval "! kill -0 ${PID[$1]} 2>/dev/null" || kill -KILL "${PID[$1]}" 2>/dev/null
+	wait_until 5000 eval "! kill -0 ${PID[$1]} 2>/dev/null" || kill -KILL "${PID[$1]}" 2>/dev/null
 	PID[$1]=
 }
 log_has() { grep -q -- "$2" "$LOGS/$1.log" 2>/dev/null; }
@@ -136,9 +126,9 @@ start rsp-pr rspregistrar -asap=192.0.2.1:3863 -enrp=192.0.2.1:9901 -quiet \
 	-enrpannounce=239.0.0.51:9901 "${RSPLOG[@]}"
 # Listening on SCTP port 3863 (LPORT, the 6th column of /proc/net/sctp/eps).
 sctp_listening() { ip netns exec "$1" awk '$6 == 3863 { f = 1 } END { exit !f }' /proc/net/sctp/eps; }
-wait_until 20 sctp_listening rsp-pr || echo "  rspregistrar is not listening on SCTP yet"
+wait_until 20000 sctp_listening rsp-pr || echo "  rspregistrar is not listening on SCTP yet"
 start our-pe asap-pe -r sctp:192.0.2.1:3863 -p AnypoolEcho -T sctp -L 192.0.2.11 -d
-if wait_until 30 log_has our-pe "registered as PE"; then
+if wait_until 30000 log_has our-pe "registered as PE"; then
 	pass "interop: our asap-pe registered over SCTP at RSPLIB's rspregistrar"
 else
 	fail "interop: our asap-pe registered over SCTP at RSPLIB's rspregistrar"
@@ -164,11 +154,11 @@ listen on 192.0.2.2 transport { tcp sctp }
 control socket "$W/registrard.sock"
 EOF
 start our-pr registrard -d -v -f "$W/registrard.conf"
-wait_until 10 log_has our-pr "listening for ASAP on sctp" ||
+wait_until 10000 log_has our-pr "listening for ASAP on sctp" ||
 	echo "  registrard is not listening on SCTP"
 start rsp-pe rspserver -echo -poolhandle=RspEcho -registrar=192.0.2.2:3863 \
 	-asapannounce=off "${RSPLOG[@]}"
-if wait_until 30 log_has our-pr "registered from sctp"; then
+if wait_until 30000 log_has our-pr "registered from sctp"; then
 	pass "interop: RSPLIB's rspserver -echo registered at our registrard over SCTP"
 else
 	fail "interop: RSPLIB's rspserver -echo registered at our registrard over SCTP"
@@ -215,10 +205,10 @@ enrp {
 EOF
 LOGNAME_=rsp-pr-enrp start rsp-pr rspregistrar -asap=192.0.2.1:3863 \
 	-enrp=192.0.2.1:9901 -peer=192.0.2.2:9901 "${PRARGS[@]}" "${RSPLOG[@]}"
-wait_until 20 sctp_listening rsp-pr || echo "  rspregistrar is not listening on SCTP yet"
+wait_until 20000 sctp_listening rsp-pr || echo "  rspregistrar is not listening on SCTP yet"
 LOGNAME_=our-pr-enrp start our-pr registrard -d -v -f "$W/registrard-enrp.conf"
-if wait_until 30 log_has our-pr-enrp "enrp: new peer 0x[0-9a-f]* 192.0.2.1:9901" &&
-	wait_until 30 log_has our-pr-enrp "enrp: synchronized"; then
+if wait_until 30000 log_has our-pr-enrp "enrp: new peer 0x[0-9a-f]* 192.0.2.1:9901" &&
+	wait_until 30000 log_has our-pr-enrp "enrp: synchronized"; then
 	pass "interop: registrard and rspregistrar peer over ENRP/SCTP ($(grep -m1 -o 'synchronized.*' "$LOGS/our-pr-enrp.log"))"
 else
 	fail "interop: registrard and rspregistrar peer over ENRP/SCTP"
@@ -226,7 +216,7 @@ else
 fi
 LOGNAME_=our-pe-enrp start our-pe asap-pe -r sctp:192.0.2.2:3863 -p AnypoolEnrp -T sctp \
 	-L 192.0.2.11 -d
-wait_until 30 log_has our-pe-enrp "registered as PE" ||
+wait_until 30000 log_has our-pe-enrp "registered as PE" ||
 	echo "  our asap-pe did not register at registrard"
 # resolve_at LOG REGISTRAR POOL ADDR: asap-pu resolves POOL there and
 # lists a PE at ADDR.
@@ -234,7 +224,7 @@ resolve_at() {
 	ip netns exec our-pu timeout 10 asap-pu -r "$2" -p "$3" resolve \
 		>"$LOGS/$1" 2>&1 && grep -q " $4:" "$LOGS/$1"
 }
-if wait_until 30 resolve_at our-pu-enrp-1.log sctp:192.0.2.1:3863 AnypoolEnrp 192.0.2.11; then
+if wait_until 30000 resolve_at our-pu-enrp-1.log sctp:192.0.2.1:3863 AnypoolEnrp 192.0.2.11; then
 	pass "interop: our PE registered at registrard is resolvable at rspregistrar: $(grep -m1 '^PE' "$LOGS/our-pu-enrp-1.log")"
 else
 	fail "interop: our PE registered at registrard is resolvable at rspregistrar"
@@ -242,7 +232,7 @@ else
 fi
 LOGNAME_=rsp-pe-enrp start rsp-pe rspserver -echo -poolhandle=RspEnrp \
 	-registrar=192.0.2.1:3863 -asapannounce=off "${RSPLOG[@]}"
-if wait_until 40 resolve_at our-pu-enrp-2.log 192.0.2.2:3863 RspEnrp 192.0.2.12; then
+if wait_until 40000 resolve_at our-pu-enrp-2.log 192.0.2.2:3863 RspEnrp 192.0.2.12; then
 	pass "interop: RSPLIB's PE registered at rspregistrar is resolvable at registrard: $(grep -m1 '^PE' "$LOGS/our-pu-enrp-2.log")"
 else
 	fail "interop: RSPLIB's PE registered at rspregistrar is resolvable at registrard"
@@ -255,8 +245,8 @@ stop our-pr
 LOGNAME_=our-pr-enrp2 start our-pr registrard -d -v -f "$W/registrard-enrp.conf"
 # (RSPLIB accepts a peer only when its PRESENCE names the association's own
 # address and port: registrard's associations leave from the ENRP port.)
-if wait_until 15 log_has our-pr-enrp2 "enrp: synchronized by the mentor's table" &&
-	wait_until 10 resolve_at our-pu-enrp-3.log 192.0.2.2:3863 RspEnrp 192.0.2.12; then
+if wait_until 15000 log_has our-pr-enrp2 "enrp: synchronized by the mentor's table" &&
+	wait_until 10000 resolve_at our-pu-enrp-3.log 192.0.2.2:3863 RspEnrp 192.0.2.12; then
 	pass "interop: restarted registrard downloaded rspregistrar's handle table over SCTP ($(grep -m1 -o 'synchronized.*' "$LOGS/our-pr-enrp2.log"))"
 else
 	fail "interop: restarted registrard downloaded rspregistrar's handle table over SCTP"
@@ -303,9 +293,9 @@ pes_at() { # registrar-ns pool home-id: it lists such a PE
 }
 sid() { ctl_json "$1" show summary | sed -n 's/.*"server_id":"\(0x[0-9a-f]*\)".*/\1/p'; }
 stat_at() { ctl_json "$1" show stats | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
-if wait_until 30 log_has our-pr-take "enrp: synchronized" &&
-	wait_until 30 log_has our-pr2-take "enrp: synchronized" &&
-	wait_until 30 log_has our-pr2-take "enrp: new peer"; then
+if wait_until 30000 log_has our-pr-take "enrp: synchronized" &&
+	wait_until 30000 log_has our-pr2-take "enrp: synchronized" &&
+	wait_until 30000 log_has our-pr2-take "enrp: new peer"; then
 	pass "takeover: registrards A and B peer over ENRP/SCTP"
 else
 	fail "takeover: registrards A and B peer over ENRP/SCTP"
@@ -313,22 +303,22 @@ fi
 idA=$(sid our-pr) idB=$(sid our-pr2)
 LOGNAME_=rsp-pe-take start rsp-pe rspserver -echo -poolhandle=RspTake \
 	-registrar=192.0.2.2:3863 -asapannounce=off -loglevel=3 -logcolor=off
-if wait_until 40 log_has our-pr-take "registered from sctp 192.0.2.12" &&
-	wait_until 20 pes_at our-pr2 RspTake "$idA"; then
+if wait_until 40000 log_has our-pr-take "registered from sctp 192.0.2.12" &&
+	wait_until 20000 pes_at our-pr2 RspTake "$idA"; then
 	pass "takeover: rspserver registered at A ($idA), known at B ($idB)"
 else
 	fail "takeover: rspserver registered at A ($idA), known at B ($idB)"
 fi
 kill -KILL "${PID[our-pr]}" 2>/dev/null
 PID[our-pr]=
-if wait_until 30 log_has our-pr2-take "home change: ENDPOINT_KEEP_ALIVE with H=1 to 1 PE(s) at sctp 192.0.2.12"; then
+if wait_until 30000 log_has our-pr2-take "home change: ENDPOINT_KEEP_ALIVE with H=1 to 1 PE(s) at sctp 192.0.2.12"; then
 	pass "takeover: B took A's PE over and sent it ENDPOINT_KEEP_ALIVE with H=1 ($(grep -m1 -o 'took over.*' "$LOGS/our-pr2-take.log"))"
 else
 	fail "takeover: B sent ENDPOINT_KEEP_ALIVE with H=1 to the PE"
 	grep -i "enrp\|keep" "$LOGS/our-pr2-take.log" | tail -n 15
 fi
 # The PE answers and re-registers at B over B's association: B is its home.
-if wait_until 30 log_has our-pr2-take "PE RspTake/0x[0-9a-f]* re-registered from sctp 192.0.2.12" &&
+if wait_until 30000 log_has our-pr2-take "PE RspTake/0x[0-9a-f]* re-registered from sctp 192.0.2.12" &&
 	pes_at our-pr2 RspTake "$idB"; then
 	pass "takeover: rspserver adopted B as its home and re-registered there"
 else
@@ -339,7 +329,7 @@ fi
 # than keepalive-timeout) and none went unanswered.
 ka0=$(stat_at our-pr2 keepalives_sent)
 ka_more() { [ "$(stat_at our-pr2 keepalives_sent)" -ge $((${ka0:-0} + 4)) ]; }
-if wait_until 30 ka_more && [ "$(stat_at our-pr2 keepalive_timeouts)" = 0 ] &&
+if wait_until 30000 ka_more && [ "$(stat_at our-pr2 keepalive_timeouts)" = 0 ] &&
 	pes_at our-pr2 RspTake "$idB"; then
 	pass "takeover: B keeps the PE alive (keep-alives acknowledged)"
 else
@@ -367,8 +357,8 @@ LOGNAME_=rsp-pr-mc start rsp-pr rspregistrar -asap=192.0.2.1:3863 \
 LOGNAME_=our-pr-mc start our-pr registrard -d -v -f "$W/registrard-mc.conf"
 # Neither has a peer configured: whichever hears the other's multicast
 # PRESENCE first connects (RSPLIB usually: registrard multicasts at once).
-if wait_until 30 log_has our-pr-mc "enrp: \(new \)\?peer 0x[0-9a-f]* 192.0.2.1:9901\( discovered by multicast\)\?$" &&
-	wait_until 30 log_has our-pr-mc "enrp: synchronized"; then
+if wait_until 30000 log_has our-pr-mc "enrp: \(new \)\?peer 0x[0-9a-f]* 192.0.2.1:9901\( discovered by multicast\)\?$" &&
+	wait_until 30000 log_has our-pr-mc "enrp: synchronized"; then
 	pass "multicast: registrard and rspregistrar, no peers configured, peered by multicast PRESENCE ($(grep -m1 -o 'peer 0x.*' "$LOGS/our-pr-mc.log"))"
 else
 	fail "multicast: registrard and rspregistrar, no peers configured, peered by multicast PRESENCE"
@@ -376,7 +366,7 @@ else
 fi
 LOGNAME_=rsp-pe-mc start rsp-pe rspserver -echo -poolhandle=RspMc \
 	-registrar=192.0.2.1:3863 -asapannounce=off "${RSPLOG[@]}"
-if wait_until 40 resolve_at our-pu-mc.log 192.0.2.2:3863 RspMc 192.0.2.12; then
+if wait_until 40000 resolve_at our-pu-mc.log 192.0.2.2:3863 RspMc 192.0.2.12; then
 	pass "multicast: RSPLIB's PE registered at rspregistrar is resolvable at registrard"
 else
 	fail "multicast: RSPLIB's PE registered at rspregistrar is resolvable at registrard"
@@ -389,5 +379,4 @@ if log_has our-pr-mc "Sanitizer\|runtime error"; then
 	fail "registrard in the multicast run: sanitizer report"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

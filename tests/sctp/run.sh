@@ -23,6 +23,8 @@ build=$(pwd)
 vmdir=${SCTP_VM_DIR:-$top_srcdir/../shared/sctp-vm}
 vm_timeout=${SCTP_VM_TIMEOUT:-600}
 
+# shellcheck source=../lib/common.sh
+. "$here/../lib/common.sh"
 say() { printf '[sctp] %s\n' "$*"; }
 
 for f in registrar/registrard tests/registrar/test_registrar; do
@@ -43,15 +45,14 @@ fi
 
 # ---- in the VM
 if [ ! -x "$vmdir/run.sh" ] || [ ! -x "$vmdir/build-image.sh" ]; then
-	echo "SCTP skipped: no kernel SCTP and no ../shared/sctp-vm"
-	exit 77
+	skip "SCTP: no kernel SCTP and no ../shared/sctp-vm"
 fi
 vmdir=$(cd "$vmdir" && pwd)
 cache=${SCTP_VM_CACHE:-/var/tmp/sctp-vm}
 t0=$(date +%s)
 
 if [ "$(id -u)" -eq 0 ]; then
-	# shellcheck source=tests/lib/deps.sh
+	# shellcheck source=../lib/deps.sh
 	. "$top_srcdir/tests/lib/deps.sh"
 	# shellcheck disable=SC2086  # a list of package names
 	if ! ensure_packages $ANYPOOL_VM_PACKAGES </dev/null; then
@@ -64,8 +65,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		exit 99
 	fi
 elif [ ! -f "$cache/rootfs.ext4" ]; then
-	echo "SCTP skipped: no kernel SCTP, and the sctp-vm image is not built (needs root)"
-	exit 77
+	skip "SCTP: no kernel SCTP, and the sctp-vm image is not built (needs root)"
 fi
 t_image=$(date +%s)
 
@@ -113,6 +113,10 @@ LD_LIBRARY_PATH="$stage/lib" ldd "$stage"/bin/* 2>/dev/null |
 	done
 cp "$here/guest.sh" "$stage/guest.sh"
 chmod 755 "$stage/guest.sh"
+# What guest.sh sources, where it sits in the tree.
+mkdir -p "$stage/tests/lib" "$stage/deploy/lib"
+cp "$top_srcdir/tests/lib/common.sh" "$stage/tests/lib/"
+cp "$top_srcdir/deploy/lib/wait.sh" "$stage/deploy/lib/"
 
 nbin=$(find "$stage/bin" -type f | wc -l)
 nlib=$(find "$stage/lib" -type f | wc -l)

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # anypool-decode as an operator meets it: malformed messages (truncated,
 # corrupted lengths, unknown types) give a MALFORMED line with the RFC 5354
@@ -18,7 +18,7 @@ REG=$(msg asap Registration)
 DEREG=$(msg asap Deregistration)
 ACK=$(msg asap EndpointKeepAliveAck)
 RES=$(msg asap HandleResolutionResponse)
-[ -n "$REG" ] && [ -n "$RES" ] || { echo "ERROR: gen_messages output"; exit 99; }
+[ -n "$REG" ] && [ -n "$RES" ] || error "gen_messages output"
 
 # expect_run RC PATTERN DESC -- ARGS...: exit status and an output line.
 expect_run() {

@@ -1,46 +1,24 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Helpers shared by the tests/wire shell tests: where the programs are, a
-# temporary directory removed on exit, and hex to text2pcap's input format.
+# Helpers of the tshark-judged shell tests (tests/wire, and
+# tests/registrar/live-judge.sh) on top of tests/lib/common.sh: the message
+# generator, tshark's presence, and hex to text2pcap's input format.
 # Sourced, not run.  Tests run from the build directory (automake does).
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # variables used by the tests sourcing this
 
-B=${B:-.}				# build directory
-DECODE=$B/monitoring/anypool-decode
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 GEN=$B/tests/wire/gen_messages
-nfail=0
-npass=0
 
-fail() {
-	echo "FAIL: $*"
-	nfail=$((nfail + 1))
-}
-
-pass() {
-	echo "ok: $*"
-	npass=$((npass + 1))
-}
-
-finish() {
-	echo "$npass passed, $nfail failed"
-	[ "$nfail" -eq 0 ]
-}
-
-cleanup() {
-	[ -n "${T:-}" ] && rm -rf "$T"
-}
-
-setup_tmp() {
-	T=$(mktemp -d "${TMPDIR:-/tmp}/anypool-wire.XXXXXX")
-	trap cleanup EXIT
-}
+# setup_tmp: $T and its cleanup (test_init).
+setup_tmp() { test_init wire; }
 
 # tshark and text2pcap come with Debian's tshark package (tests/run-all
 # installs it): their absence is a broken test machine, not a skip.
 need_tshark() {
 	for p in tshark text2pcap; do
-		if ! command -v "$p" >/dev/null 2>&1; then
-			echo "ERROR: $p not installed (apt-get install tshark)"
-			exit 99
-		fi
+		command -v "$p" >/dev/null 2>&1 ||
+			error "$p not installed (apt-get install tshark)"
 	done
 }
 

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Outside judge of the codec: gen_messages builds one of every ASAP (14) and
 # ENRP (10) message with lib/codec.h; text2pcap wraps each in SCTP DATA with
@@ -15,7 +15,7 @@ setup_tmp
 if ! "$GEN" > "$T/msgs.tsv"; then
 	fail "gen_messages: the codec does not decode or re-encode its own messages"
 fi
-[ -s "$T/msgs.tsv" ] || { echo "ERROR: gen_messages printed nothing"; exit 99; }
+[ -s "$T/msgs.tsv" ] || error "gen_messages printed nothing"
 
 # judge PROTO PCAP [tshark options]: types, fields, no malformed marks.
 judge() {
