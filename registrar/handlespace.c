@@ -1121,6 +1121,9 @@ hs_strerror(int err)
 	case HS_E_NO_PE:
 		return "unknown pool element";
 	default:
+		/* An -errno from a caller's own code: name it as such. */
+		if (err < 0 && err > HS_E_BASE)
+			return strerror(-err);
 		return "unknown error";
 	}
 }

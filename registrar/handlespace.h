@@ -29,22 +29,25 @@ struct hs_pe;
 /*
  * Error codes: every function that can fail returns 0 or one of these
  * (negative).  hs_error_cause() maps them to the RFC 5354 §3.12 cause to
- * send back; hs_strerror() names them.
+ * send back; hs_strerror() names them.  They lie below HS_E_BASE, far
+ * from every -errno (Linux's are above -4096), so neither is ever taken
+ * for the other; hs_strerror() of an -errno is strerror()'s text.
  */
+#define HS_E_BASE	(-5000)
 enum hs_error {
-	HS_OK			=   0,
-	HS_E_NOMEM		=  -1,	/* allocation failed */
-	HS_E_INVAL		=  -2,	/* bad argument (NULL, too many addresses) */
-	HS_E_HANDLE		=  -3,	/* pool handle empty or over the limit */
-	HS_E_POLICY_VALUE	=  -4,	/* reserved policy type, values missing */
-	HS_E_POLICY		=  -5,	/* policy type differs from the pool's */
-	HS_E_TRANSPORT		=  -6,	/* user transport type differs */
-	HS_E_DATA_CTRL		=  -7,	/* Transport Use differs */
-	HS_E_MAX_POOLS		=  -8,	/* limit: number of pools */
-	HS_E_MAX_POOL_PES	=  -9,	/* limit: PEs in one pool */
-	HS_E_MAX_PES		= -10,	/* limit: PEs in the handlespace */
-	HS_E_NO_POOL		= -11,	/* no pool with that handle */
-	HS_E_NO_PE		= -12,	/* no PE with that identifier */
+	HS_OK		  = 0,
+	HS_E_NOMEM	  = HS_E_BASE - 1,	/* allocation failed */
+	HS_E_INVAL	  = HS_E_BASE - 2,	/* bad argument */
+	HS_E_HANDLE	  = HS_E_BASE - 3,	/* handle empty or too long */
+	HS_E_POLICY_VALUE = HS_E_BASE - 4,	/* bad policy or values */
+	HS_E_POLICY	  = HS_E_BASE - 5,	/* policy differs from pool's */
+	HS_E_TRANSPORT	  = HS_E_BASE - 6,	/* transport type differs */
+	HS_E_DATA_CTRL	  = HS_E_BASE - 7,	/* Transport Use differs */
+	HS_E_MAX_POOLS	  = HS_E_BASE - 8,	/* limit: number of pools */
+	HS_E_MAX_POOL_PES = HS_E_BASE - 9,	/* limit: PEs in one pool */
+	HS_E_MAX_PES	  = HS_E_BASE - 10,	/* limit: PEs in all */
+	HS_E_NO_POOL	  = HS_E_BASE - 11,	/* no pool with that handle */
+	HS_E_NO_PE	  = HS_E_BASE - 12,	/* no PE with that identifier */
 };
 
 /* Limits; 0 in a field means "no limit" (max_handle_len: the default). */

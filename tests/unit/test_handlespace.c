@@ -4,9 +4,10 @@
  * deregistration, the RFC 5352 pool consistency rules and their RFC 5354
  * causes, limits, the expiry index, owners (re-homing and deletion for ENRP
  * takeover) and the RFC 5353 §3.6.2 PE checksum: the vectors of
- * shared/spec/enrp.md §6 (also in tests/vectors/checksum.txt) and a property
+ * doc/protocol/enrp.md §6 (also in tests/vectors/checksum.txt) and a property
  * test comparing the incremental value with a recomputation from scratch.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -325,6 +326,38 @@ test_limits(void **state)
 	hs_free(hs);
 }
 
+/*
+ * The error codes cannot be taken for an -errno or for each other: every
+ * one is below -4095 (Linux's lowest -errno), they differ, each has its
+ * own name; an -errno given to hs_strerror() is named as strerror() names
+ * it, and maps to no specific RFC 5354 cause.
+ */
+static void
+test_error_codes(void **state)
+{
+	static const int codes[] = { HS_E_NOMEM, HS_E_INVAL, HS_E_HANDLE,
+	    HS_E_POLICY_VALUE, HS_E_POLICY, HS_E_TRANSPORT, HS_E_DATA_CTRL,
+	    HS_E_MAX_POOLS, HS_E_MAX_POOL_PES, HS_E_MAX_PES, HS_E_NO_POOL,
+	    HS_E_NO_PE };
+	size_t n = sizeof(codes) / sizeof(codes[0]), i, j;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		assert_true(codes[i] < -4095);
+		assert_string_not_equal(hs_strerror(codes[i]), "unknown error");
+		for (j = 0; j < i; j++) {
+			assert_int_not_equal(codes[i], codes[j]);
+			assert_string_not_equal(hs_strerror(codes[i]),
+			    hs_strerror(codes[j]));
+		}
+	}
+	assert_string_equal(hs_strerror(-ENOMEM), strerror(ENOMEM));
+	assert_string_equal(hs_strerror(-EPERM), strerror(EPERM));
+	assert_string_not_equal(hs_strerror(-ENOMEM), hs_strerror(HS_E_NOMEM));
+	assert_int_equal(hs_error_cause(-ENOMEM), RSP_CAUSE_UNSPECIFIED);
+	assert_string_equal(hs_strerror(HS_E_BASE - 99), "unknown error");
+}
+
 /* --- expiry ----------------------------------------------------------- */
 
 struct rec {
@@ -583,7 +616,7 @@ struct vec {
 	uint16_t	 sum;
 };
 
-/* shared/spec/enrp.md §6 */
+/* doc/protocol/enrp.md §6 */
 static const struct vec vecs[] = {
 	{ { NULL }, { 0 }, 0, 0xffff },
 	{ { "Echo" }, { 0x12345678 }, 1, 0xe980 },
@@ -759,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_opaque_transport),
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_expiry_random),
 		cmocka_unit_test(test_owners),
