@@ -229,7 +229,7 @@ struct cache_entry *pu_cache_find(struct asap_ctx *ctx, const void *h,
 		    size_t hlen);
 bool		 pu_cache_fresh(const struct asap_ctx *ctx,
 		    const struct cache_entry *e);
-/* PU selection by the policy (policies.md §3), skipping excluded ids. */
+/* PU selection (doc/protocol/policies.md §3), skipping excluded ids. */
 const struct asap_pe_info *pu_select(struct asap_ctx *ctx,
 		    struct cache_entry *e, const uint32_t *excl, size_t nexcl);
 size_t		 pu_cache_pes(const struct cache_entry *e,

@@ -25,38 +25,31 @@
 #include <sys/socket.h>
 
 #include "asap_int.h"
+#include "conn.h"
 
 static void	conn_io(struct ev_loop *loop, void *arg, unsigned int revents);
 
 #define SCTP_REC_HDR	8	/* queue entry: PPID, length (host order) */
 
+/*
+ * Socket options (lib/conn_tune.c, shared with the daemons): liveness from
+ * TCP itself on top of the protocol's keep-alives; SCTP subscribed to
+ * data_io_event, without which recvmsg() carries no SCTP_SNDRCV (no PPID).
+ */
+static const struct cn_tune conn_tuning = {
+	.tcp_nodelay = true,
+	.keepalive = true,
+	.keepalive_idle = 5,
+	.keepalive_intvl = 2,
+	.keepalive_cnt = 3,
+	.user_timeout = 10000,
+	.sctp_nodelay = true,
+};
+
 static void
-conn_tune_sctp(int fd)
+conn_tune(int fd, bool sctp)
 {
-	struct sctp_event_subscribe ev;
-	int one = 1;
-
-	(void)setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one));
-	/* Linux subscribes to nothing: without data_io_event recvmsg()
-	 * carries no SCTP_SNDRCV, and so no PPID. */
-	memset(&ev, 0, sizeof(ev));
-	ev.sctp_data_io_event = 1;
-	(void)setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev));
-}
-
-static void
-conn_tune(int fd)
-{
-	int one = 1, idle = 5, intvl = 2, cnt = 3;
-	unsigned int uto = 10000;
-
-	/* Liveness from TCP itself on top of the protocol's keep-alives. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
+	(void)cn_tune_fd(fd, sctp ? CN_SCTP : CN_TCP, &conn_tuning);
 }
 
 static struct conn *
@@ -107,10 +100,7 @@ conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
 	    sctp ? IPPROTO_SCTP : IPPROTO_TCP);
 	if (fd == -1)
 		goto out_free;
-	if (sctp)
-		conn_tune_sctp(fd);
-	else
-		conn_tune(fd);
+	conn_tune(fd, sctp);
 	r = connect(fd, (const struct sockaddr *)sa, sl);
 	if (r == -1 && errno != EINPROGRESS)
 		goto out_close;
@@ -153,10 +143,7 @@ conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
 	sl = sizeof(proto);
 	c->sctp = getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &sl) == 0 &&
 	    proto == IPPROTO_SCTP;
-	if (c->sctp)
-		conn_tune_sctp(fd);
-	else
-		conn_tune(fd);
+	conn_tune(fd, c->sctp);
 	if ((r = aw_add(ctx, &c->w, fd, EV_READ, conn_io, c)) < 0) {
 		conn_release(c);
 		errno = -r;

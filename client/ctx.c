@@ -22,6 +22,7 @@
 #include <sys/timerfd.h>
 
 #include "asap_int.h"
+#include "addr.h"
 
 _Static_assert(ASAP_POLICY_LEAST_USED == RSP_POLICY_LEAST_USED, "policy");
 _Static_assert(ASAP_TRANSPORT_TCP == RSP_PARAM_TCP_TRANSPORT, "transport");
@@ -247,22 +248,7 @@ asap_break(struct asap_ctx *ctx)
 const char *
 asap_sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else {
-		snprintf(buf, len, "?");
-	}
-	return buf;
+	return addr_str(ss, buf, len);	/* lib/addr.c, as the daemons print */
 }
 
 /* Split "host[:port]" / "[v6]:port" / "v6"; host copied into hbuf. */

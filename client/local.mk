@@ -10,7 +10,8 @@ client_libasap_la_SOURCES = \
 	client/ctx.c client/conn.c client/pe.c client/pu.c client/session.c \
 	lib/buf.c lib/buf.h lib/rserpool.h \
 	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h \
-	lib/event.c lib/event.h
+	lib/event.c lib/event.h \
+	lib/addr.c lib/addr.h lib/conn_tune.c lib/conn.h
 client_libasap_la_CFLAGS = $(AM_CFLAGS)
 client_libasap_la_LDFLAGS = -version-info 1:0:1 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libasap.map

@@ -10,8 +10,20 @@
 #include <sys/socket.h>
 
 #include "codec.h"
-#include "log.h"
 #include "stream.h"
+
+/* The receive buffer, allocated on first use: a whole message and a bit. */
+static int
+stream_alloc(struct rsp_stream *s, size_t max_msg)
+{
+	s->cap = roundup4(max_msg) + 4;
+	s->len = 0;
+	if ((s->buf = malloc(s->cap)) == NULL) {
+		s->cap = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 enum rsp_stream_end
 rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
@@ -20,12 +32,8 @@ rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
 	ssize_t n;
 	long f;
 
-	if (s->buf == NULL) {
-		s->cap = roundup4(max_msg) + 4;
-		if ((s->buf = malloc(s->cap)) == NULL)
-			fatal("%s", __func__);
-		s->len = 0;
-	}
+	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
+		return RSP_STREAM_NOMEM;
 	for (;;) {
 		n = recv(fd, s->buf + s->len, s->cap - s->len, 0);
 		if (n == 0)
@@ -64,12 +72,8 @@ rsp_stream_read_sctp(struct rsp_stream *s, int fd, size_t max_msg,
 	int flags;
 	ssize_t n;
 
-	if (s->buf == NULL) {
-		s->cap = roundup4(max_msg) + 4;
-		if ((s->buf = malloc(s->cap)) == NULL)
-			fatal("%s", __func__);
-		s->len = 0;
-	}
+	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
+		return RSP_STREAM_NOMEM;
 	for (;;) {
 		if (s->len == s->cap)
 			return RSP_STREAM_TOO_BIG;
@@ -113,13 +117,13 @@ rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len, size_t max)
 	size_t cap;
 
 	if (q->len + len > max)
-		return -1;
+		return -ENOBUFS;
 	if (q->len + len > q->cap) {
 		cap = q->cap ? q->cap : 4096;
 		while (cap < q->len + len)
 			cap *= 2;
 		if ((n = realloc(q->buf, cap)) == NULL)
-			fatal("%s", __func__);
+			return -ENOMEM;
 		q->buf = n;
 		q->cap = cap;
 	}

@@ -27,13 +27,14 @@ enum rsp_stream_end {
 	RSP_STREAM_ERROR,	/* recv() failed: errno says why */
 	RSP_STREAM_UNFRAMEABLE,	/* a length below 4: the stream is lost */
 	RSP_STREAM_TOO_BIG,	/* a message longer than max_msg */
+	RSP_STREAM_NOMEM,	/* no memory for the receive buffer */
 };
 
 /*
  * Read what fd (non-blocking) has and hand each whole message to cb, in
  * order; cb returns false to stop (e.g. it closed the connection).
  * max_msg: the longest message accepted.  The buffer is allocated on first
- * use; out of memory is fatal, as everywhere in the daemons.
+ * use (RSP_STREAM_NOMEM if it cannot be).
  */
 enum rsp_stream_end rsp_stream_read(struct rsp_stream *s, int fd,
 	    size_t max_msg, bool (*cb)(void *arg, const uint8_t *msg,
@@ -55,7 +56,10 @@ struct rsp_outq {
 	size_t		 len, cap;
 };
 
-/* Queue one padded message; -1 (nothing queued) past max bytes waiting. */
+/*
+ * Queue one padded message: 0, -ENOBUFS past max bytes waiting, -ENOMEM;
+ * nothing is queued on failure.
+ */
 int	rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len,
 	    size_t max);
 /*

@@ -10,12 +10,8 @@
  * the RFC 5354 cause.  Bad input costs the sender one ASAP_ERROR (or its
  * association, when the stream cannot be framed any more) and nothing else.
  */
-#define _GNU_SOURCE	/* accept4 */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/sctp.h>
-#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +20,13 @@
 #include <unistd.h>
 
 #include "registrar.h"
-#include "stream.h"
+#include "addr.h"
 #include "enrp.h"
 
 #define OUT_MAX		(4u << 20)	/* unsent bytes before we give up on a peer */
 #define ERR_DATA_MAX	1024		/* cause data we echo back */
 #define MSG_BUF		65536
 
-static void	assoc_io(struct ev_loop *, void *, unsigned int);
 static void	assoc_close(struct assoc *, const char *);
 static void	expiry_arm(struct registrar *);
 
@@ -63,27 +58,6 @@ assoc_transport_name(enum assoc_transport t)
 	return t == ASSOC_SCTP ? "sctp" : "tcp";
 }
 
-static void
-sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	unsigned int port = 0;
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		port = ntohs(s4->sin_port);
-		snprintf(buf, len, "%s:%u", a, port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		port = ntohs(s6->sin6_port);
-		snprintf(buf, len, "[%s]:%u", a, port);
-	} else {
-		snprintf(buf, len, "?");
-	}
-}
-
 /* The association's peer as an SCTP transport (the PE's ASAP transport). */
 static void
 assoc_transport(const struct assoc *as, struct rsp_transport *t)
@@ -107,29 +81,7 @@ assoc_transport(const struct assoc *as, struct rsp_transport *t)
 	}
 }
 
-static bool
-same_peer_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-	    &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16) == 0;
-}
-
 /* ---- sending ----------------------------------------------------------- */
-
-static int
-assoc_flush(struct assoc *as)
-{
-	if (rsp_outq_flush(&as->tx, as->fd, as->transport == ASSOC_SCTP,
-	    ASAP_PPID) == -1)
-		return -1;
-	ev_fd_mod(&as->io, EV_READ | (as->tx.len > 0 ? EV_WRITE : 0));
-	return 0;
-}
 
 /* Queue one encoded message (padded to 4) and try to send it at once. */
 static void
@@ -137,18 +89,14 @@ assoc_send(struct assoc *as, const uint8_t *p, size_t len, uint8_t type)
 {
 	struct registrar *r = as->r;
 
-	if (as->fd < 0)
+	if (!cn_is_open(&as->cn))
 		return;
-	if (rsp_outq_add(&as->tx, p, len, OUT_MAX) == -1) {
-		assoc_close(as, "peer does not read its messages");
-		return;
-	}
 	as->tx_msgs++;
 	r->stats.tx_bytes += len;
 	if (type <= ASAP_MSG_MAX)
 		r->stats.tx_msgs[type]++;
-	if (assoc_flush(as) == -1)
-		assoc_close(as, strerror(errno));
+	/* On failure the close callback (assoc_closed) has run. */
+	(void)cn_send(&as->cn, p, len);
 }
 
 static void
@@ -293,8 +241,9 @@ send_keepalive(struct registrar *r, struct reg_pe *rp, bool home)
 	wbuf_u32(&w, r->server_id);
 	rsp_put_handle(&w, h, hlen);
 	/*
-	 * RSPLIB's addition (asap.md §2.1): the PE Identifier, so that an
-	 * association carrying several PEs of one pool knows which is meant.
+	 * RSPLIB's addition (doc/protocol/asap.md §2.1): the PE Identifier, so
+	 * that an association carrying several PEs of one pool knows which is
+	 * meant.
 	 */
 	rsp_put_pe_id(&w, hs_pe_id(rp->pe));
 	rsp_put_msg_end(&w, m);
@@ -396,6 +345,19 @@ void
 registrar_expiry_arm(struct registrar *r)
 {
 	expiry_arm(r);
+}
+
+uint64_t
+registrar_pe_expires(const struct registrar *r, int32_t life)
+{
+	uint64_t ms;
+
+	if (life == RSP_LIFE_INFINITE)
+		return HS_NEVER;
+	ms = (uint64_t)life * r->conf.life_unit;
+	if (r->conf.life_max != 0 && ms > r->conf.life_max)
+		ms = r->conf.life_max;
+	return now_ms(r) + ms;
 }
 
 /* ---- registration-life expiry ------------------------------------------ */
@@ -508,7 +470,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	struct hs_pe *hp, *old;
 	struct reg_pe *rp;
 	struct wbuf iw;
-	uint64_t expires, life;
+	uint64_t expires;
 	bool isnew;
 	char n[160];
 	int rc;
@@ -529,7 +491,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	 * PE; one from another host while the first is connected is not.
 	 */
 	if (rp != NULL && rp->as != NULL && rp->as != as &&
-	    !same_peer_ip(&rp->as->peer, &as->peer)) {
+	    !addr_same_ip(&rp->as->peer, &as->peer)) {
 		e.cause[0].code = RSP_CAUSE_NON_UNIQUE_PE_ID;
 		goto reject;
 	}
@@ -538,14 +500,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		e.cause[0].code = RSP_CAUSE_LACK_OF_RESOURCES;
 		goto reject;
 	}
-	if (pe.life == RSP_LIFE_INFINITE) {
-		expires = HS_NEVER;
-	} else {
-		life = (uint64_t)pe.life * r->conf.life_unit;
-		if (r->conf.life_max != 0 && life > r->conf.life_max)
-			life = r->conf.life_max;
-		expires = now_ms(r) + life;
-	}
+	expires = registrar_pe_expires(r, pe.life);
 	pe.home_id = r->server_id;
 	pe.has_asap = true;
 	assoc_transport(as, &pe.asap);
@@ -615,7 +570,7 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 	rp = pe != NULL ? hs_pe_udata(pe) : NULL;
 	/* RFC 5352 §3.3: only the PE itself deregisters (no proxy). */
 	if (rp != NULL && rp->as != NULL && rp->as != as &&
-	    !same_peer_ip(&rp->as->peer, &as->peer)) {
+	    !addr_same_ip(&rp->as->peer, &as->peer)) {
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		log_rl_warnx(&as->rl, now_ms(r), "%s: deregistration of PE "
 		    "0x%08x refused: registered by %s", as->name, m->pe_id,
@@ -763,23 +718,6 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 	}
 }
 
-/* Token bucket per association: request_rate/s, request_burst deep. */
-static bool
-rate_ok(struct assoc *as)
-{
-	struct registrar *r = as->r;
-	uint64_t t = now_ms(r), cap = (uint64_t)r->conf.request_burst * 1000;
-
-	as->tokens += (t - as->tokens_at) * r->conf.request_rate;
-	as->tokens_at = t;
-	if (as->tokens > cap)
-		as->tokens = cap;
-	if (as->tokens < 1000)
-		return false;
-	as->tokens -= 1000;
-	return true;
-}
-
 static void
 handle_message(struct assoc *as, const uint8_t *p, size_t len)
 {
@@ -794,9 +732,11 @@ handle_message(struct assoc *as, const uint8_t *p, size_t len)
 
 	as->rx_msgs++;
 	r->stats.rx_bytes += len;
-	if (!rate_ok(as)) {
+	/* Token bucket per association: request_rate/s, request_burst deep. */
+	if (!cn_rate_take(&as->cn.rate, now_ms(r), r->conf.request_rate,
+	    r->conf.request_burst)) {
 		/* Over the rate: one Lack of Resources now and then, else drop. */
-		if (r->stats.rate_limited++ % 64 == 0 || as->tokens_at == 0)
+		if (r->stats.rate_limited++ % 64 == 0 || as->cn.rate.at == 0)
 			send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
 		log_rl_warnx(&as->rl, now_ms(r), "%s: over the request rate "
 		    "(%u/s): messages dropped", as->name, r->conf.request_rate);
@@ -868,171 +808,103 @@ handle_message(struct assoc *as, const uint8_t *p, size_t len)
 
 /* ---- associations -------------------------------------------------------- */
 
+/*
+ * lib/conn callbacks.  close: the association is gone (its socket is
+ * closed, whoever closed it): drop its PEs and forget it; release frees it
+ * after this iteration, when callers up the stack no longer hold it.
+ */
 static void
-assoc_free_cb(struct ev_loop *loop, void *arg, unsigned int revents)
+assoc_closed(struct cn *c, enum cn_end end, const char *why)
 {
-	struct assoc *as = arg;
-
-	(void)loop;
-	(void)revents;
-	rsp_stream_free(&as->rx);
-	rsp_outq_free(&as->tx);
-	free(as);
-}
-
-static void
-assoc_close(struct assoc *as, const char *why)
-{
+	struct assoc *as = c->arg;
 	struct registrar *r = as->r;
 	struct reg_pe *rp;
 
-	if (as->fd < 0)
-		return;
+	(void)end;
 	log_rl_info(&r->rl_peer, now_ms(r), "%s: association closed: %s "
 	    "(%u PEs)", as->name, why, as->npes);
 	while ((rp = LIST_FIRST(&as->pes)) != NULL) {
 		r->stats.assoc_lost_removals++;
 		registrar_pe_remove(r, rp->pe, "association lost");
 	}
-	ev_cancel(&as->io);
-	close(as->fd);
-	as->fd = -1;
 	TAILQ_REMOVE(&r->assocs, as, entry);
 	r->nassocs--;
 	r->stats.assocs_closed++;
-	/* Freed after this iteration: callers up the stack still hold it. */
-	if (ev_defer(r->loop, assoc_free_cb, as, NULL) != 0)
-		fatal("%s: defer", __func__);
-}
-
-/* rsp_stream_read() callback: one whole message; false once closed. */
-static bool
-assoc_message(void *arg, const uint8_t *msg, size_t len)
-{
-	struct assoc *as = arg;
-
-	handle_message(as, msg, len);
-	return as->fd >= 0;
 }
 
 static void
-assoc_read_tcp(struct assoc *as)
+assoc_release(struct cn *c)
 {
-	struct registrar *r = as->r;
-
-	switch (rsp_stream_read(&as->rx, as->fd, r->conf.max_message_size,
-	    assoc_message, as)) {
-	case RSP_STREAM_AGAIN:
-	case RSP_STREAM_STOPPED:
-		break;
-	case RSP_STREAM_EOF:
-		assoc_close(as, "closed by peer");
-		break;
-	case RSP_STREAM_ERROR:
-		assoc_close(as, strerror(errno));
-		break;
-	case RSP_STREAM_UNFRAMEABLE:
-		r->stats.rx_errors[RSP_CAUSE_INVALID_VALUES]++;
-		send_error(as, RSP_CAUSE_INVALID_VALUES, NULL, 0);
-		assoc_close(as, "unframeable message length");
-		break;
-	case RSP_STREAM_TOO_BIG:
-		r->stats.rx_errors[RSP_CAUSE_LACK_OF_RESOURCES]++;
-		send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
-		assoc_close(as, "message larger than message-size");
-		break;
-	}
-}
-
-/* rsp_stream_read_sctp() callback: ASAP is PPID 11 (RFC 5352 §8.3). */
-static bool
-assoc_sctp_message(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
-{
-	struct assoc *as = arg;
-
-	if (ppid != ASAP_PPID) {
-		log_rl_warnx(&as->rl, now_ms(as->r), "%s: message with PPID %u "
-		    "ignored", as->name, ppid);
-		return true;
-	}
-	return assoc_message(as, msg, len);
+	free(c->arg);
 }
 
 static void
-assoc_read_sctp(struct assoc *as)
+assoc_close(struct assoc *as, const char *why)
 {
-	switch (rsp_stream_read_sctp(&as->rx, as->fd, as->r->conf.max_message_size,
-	    assoc_sctp_message, as)) {
-	case RSP_STREAM_AGAIN:
-	case RSP_STREAM_STOPPED:
-	case RSP_STREAM_UNFRAMEABLE:	/* not on SCTP: messages are whole */
-		break;
-	case RSP_STREAM_EOF:
-		assoc_close(as, "closed by peer");
-		break;
-	case RSP_STREAM_ERROR:
-		assoc_close(as, strerror(errno));
-		break;
-	case RSP_STREAM_TOO_BIG:
-		send_error(as, RSP_CAUSE_LACK_OF_RESOURCES, NULL, 0);
-		assoc_close(as, "message larger than message-size");
-		break;
-	}
+	cn_end(&as->cn, why);
 }
 
 static void
-assoc_io(struct ev_loop *loop, void *arg, unsigned int revents)
+assoc_message(struct cn *c, uint32_t ppid, const uint8_t *msg, size_t len)
 {
-	struct assoc *as = arg;
-
-	(void)loop;
-	if ((revents & EV_WRITE) && assoc_flush(as) == -1) {
-		assoc_close(as, strerror(errno));
-		return;
-	}
-	if (revents & (EV_READ | EV_HUP | EV_ERROR)) {
-		if (as->transport == ASSOC_SCTP)
-			assoc_read_sctp(as);
-		else
-			assoc_read_tcp(as);
-	}
+	(void)ppid;	/* ASAP's 11 (RFC 5352 §8.3): cn drops the others */
+	handle_message(c->arg, msg, len);
 }
 
 static void
-tcp_tune(struct registrar *r, int fd)
+assoc_stray(struct cn *c, uint32_t ppid)
 {
-	int on = 1, idle, cnt = 3, intvl = 1;
-	unsigned int uto = r->conf.keepalive_interval + r->conf.keepalive_timeout;
+	struct assoc *as = c->arg;
 
+	log_rl_warnx(&as->rl, now_ms(as->r), "%s: message with PPID %u "
+	    "ignored", as->name, ppid);
+}
+
+/* A stream we cannot frame or a message above message-size: one error. */
+static void
+assoc_error(struct cn *c, uint16_t cause)
+{
+	struct assoc *as = c->arg;
+
+	as->r->stats.rx_errors[cause]++;
+	send_error(as, cause, NULL, 0);
+}
+
+static const struct cn_ops assoc_ops = {
+	.message = assoc_message,
+	.stray = assoc_stray,
+	.error = assoc_error,
+	.close = assoc_closed,
+	.release = assoc_release,
+};
+
+void
+registrar_tune(const struct registrar_config *c, bool sctp_rto,
+    struct cn_tune *t)
+{
+	memset(t, 0, sizeof(*t));
 	/* One message per segment where we can: Wireshark reads them so. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	t->tcp_nodelay = true;
 	/* Liveness of the connection itself (DESIGN: TCP mapping). */
-	idle = (int)(r->conf.keepalive_interval / 1000);
-	if (idle < 1)
-		idle = 1;
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
-}
-
-static void
-sctp_tune(int fd)
-{
-	struct sctp_event_subscribe ev;
-	int on = 1;
-
-	setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on));
+	t->keepalive = true;
+	t->keepalive_idle = c->keepalive_interval / 1000;
+	if (t->keepalive_idle < 1)
+		t->keepalive_idle = 1;
+	t->keepalive_intvl = 1;
+	t->keepalive_cnt = 3;
+	t->user_timeout = c->keepalive_interval + c->keepalive_timeout;
+	t->sctp_nodelay = true;
+	if (!sctp_rto)
+		return;
 	/*
-	 * Linux subscribes a new socket to no events at all, and without
-	 * sctp_data_io_event sctp_recvmsg() fills in no sctp_sndrcvinfo:
-	 * every message would look like PPID 0 and be ignored.
+	 * SCTP gives a path up after Path.Max.Retrans (5) timeouts (RFC 4960
+	 * §8.2): with RTO.Max a fifth of the user timeout a dead association
+	 * fails within about the same time as a TCP connection (defaults:
+	 * 1000/200/2000 ms).  RFC 5353 §3.4.3 failure detection stays ENRP's.
 	 */
-	memset(&ev, 0, sizeof(ev));
-	ev.sctp_data_io_event = 1;
-	if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) == -1)
-		log_warn("setsockopt SCTP_EVENTS");
+	t->rto_max = t->user_timeout / 5;
+	t->rto_min = t->rto_max / 10;
+	t->rto_initial = t->rto_max / 2;
 }
 
 static struct assoc *
@@ -1041,31 +913,32 @@ assoc_new(struct registrar *r, int fd, enum assoc_transport t,
 {
 	struct assoc *as;
 	socklen_t sl;
-	char a[64];
+	int rc;
 
 	if ((as = calloc(1, sizeof(*as))) == NULL)
 		fatal("%s", __func__);
 	as->r = r;
-	as->fd = fd;
 	as->transport = t;
-	as->id = ++r->next_assoc_id;
 	as->peer = *ss;
+	cn_name(as->name, sizeof(as->name), NULL, (enum cn_transport)t, ss);
+	rc = cn_attach(&as->cn, r->loop, fd, (enum cn_transport)t, ASAP_PPID,
+	    false, r->conf.max_message_size, OUT_MAX, &r->tune, &assoc_ops, as);
+	if (rc != 0 && rc != -ENOMEM) {
+		/* Tuning: SCTP without data_io_event reads every PPID as 0. */
+		log_warnx("%s: setsockopt: %s", as->name, strerror(-rc));
+		rc = cn_attach(&as->cn, r->loop, fd, (enum cn_transport)t,
+		    ASAP_PPID, false, r->conf.max_message_size, OUT_MAX, NULL,
+		    &assoc_ops, as);
+	}
+	if (rc != 0)
+		fatal("%s: cn_attach: %s", __func__, strerror(-rc));
+	as->id = ++r->next_assoc_id;
 	sl = sizeof(as->local);
 	getsockname(fd, (struct sockaddr *)&as->local, &sl);
-	sa_str(ss, a, sizeof(a));
-	snprintf(as->name, sizeof(as->name), "%s %s", assoc_transport_name(t),
-	    a);
 	as->since = now_ms(r);
-	as->tokens = (uint64_t)r->conf.request_burst * 1000;
-	as->tokens_at = as->since;
+	cn_rate_init(&as->cn.rate, r->conf.request_burst, as->since);
 	as->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
 	LIST_INIT(&as->pes);
-	if (t == ASSOC_TCP)
-		tcp_tune(r, fd);
-	else
-		sctp_tune(fd);
-	if (ev_fd_add(r->loop, fd, EV_READ, assoc_io, as, &as->io) != 0)
-		fatal("%s: ev_fd_add", __func__);
 	TAILQ_INSERT_TAIL(&r->assocs, as, entry);
 	r->nassocs++;
 	return as;
@@ -1108,39 +981,36 @@ registrar_pe_adopt(struct registrar *r, struct hs_pe *pe, struct assoc *as)
 	send_keepalive(r, rp, true);
 }
 
-static void
-listener_accept(struct ev_loop *loop, void *arg, unsigned int revents)
+/* cn_listener callbacks: a new association, within max-associations. */
+static bool
+listener_accept(void *arg, int fd, const struct sockaddr_storage *ss)
 {
 	struct listener *l = arg;
 	struct registrar *r = l->r;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	struct assoc *as;
-	char a[64];
-	int fd;
+	char a[ADDR_STRLEN];
 
-	(void)loop;
-	(void)revents;
-	while ((fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (r->nassocs >= r->conf.max_associations) {
-			r->stats.assocs_refused++;
-			sa_str(&ss, a, sizeof(a));
-			log_rl_warnx(&r->rl_peer, now_ms(r), "%s: refused: "
-			    "%u associations (limit)", a, r->nassocs);
-			close(fd);
-			sl = sizeof(ss);
-			continue;
-		}
-		as = assoc_new(r, fd, l->transport, &ss);
-		r->stats.assocs_accepted++;
-		log_debug("%s: association up", as->name);
-		sl = sizeof(ss);
+	if (r->nassocs >= r->conf.max_associations) {
+		r->stats.assocs_refused++;
+		log_rl_warnx(&r->rl_peer, now_ms(r), "%s: refused: "
+		    "%u associations (limit)", addr_str(ss, a, sizeof(a)),
+		    r->nassocs);
+		return false;
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-	    errno != ECONNABORTED)
-		log_rl_warnx(&r->rl_peer, now_ms(r), "accept: %s",
-		    strerror(errno));
+	as = assoc_new(r, fd, l->transport, ss);
+	r->stats.assocs_accepted++;
+	log_debug("%s: association up", as->name);
+	return true;
+}
+
+static void
+listener_error(void *arg, int err)
+{
+	struct listener *l = arg;
+
+	log_rl_warnx(&l->r->rl_peer, now_ms(l->r), "accept: %s%s",
+	    strerror(err), err == EMFILE || err == ENFILE ?
+	    ": not accepting for a while" : "");
 }
 
 /* ---- listeners ------------------------------------------------------------ */
@@ -1149,34 +1019,23 @@ static int
 listener_open(struct registrar *r, const struct sockaddr_storage *ss,
     socklen_t sslen, enum assoc_transport t, struct listener *ret)
 {
-	int fd, on = 1, proto = t == ASSOC_SCTP ? IPPROTO_SCTP : IPPROTO_TCP;
-	char a[64];
+	char a[ADDR_STRLEN];
+	int rc;
 
-	sa_str(ss, a, sizeof(a));
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    proto);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	/* The anycast address may not be on lo yet: healthd adds it later. */
-	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
-	if (ss->ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, (const struct sockaddr *)ss, sslen) == -1 ||
-	    listen(fd, 256) == -1) {
-		int e = errno;
-
-		log_warnx("listen on %s %s: %s", assoc_transport_name(t), a,
-		    strerror(e));
-		close(fd);
-		return -e;
-	}
+	addr_str(ss, a, sizeof(a));
 	memset(ret, 0, sizeof(*ret));
 	ret->r = r;
-	ret->fd = fd;
 	ret->transport = t;
 	ret->ss = *ss;
 	ret->sslen = sslen;
+	/* FREEBIND: the anycast address may not be on lo yet (healthd). */
+	if ((rc = cn_listen(&ret->cl, r->loop, ss, sslen, (enum cn_transport)t,
+	    256, CN_LISTEN_FREEBIND, NULL, listener_accept, listener_error,
+	    ret)) != 0) {
+		log_warnx("listen on %s %s: %s", assoc_transport_name(t), a,
+		    strerror(-rc));
+		return rc;
+	}
 	log_info("listening for ASAP on %s %s", assoc_transport_name(t), a);
 	return 0;
 }
@@ -1217,10 +1076,8 @@ listeners_close(struct registrar *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nlisteners; i++) {
-		ev_cancel(&r->listeners[i].io);
-		close(r->listeners[i].fd);
-	}
+	for (i = 0; i < r->nlisteners; i++)
+		cn_listener_close(&r->listeners[i].cl);
 	free(r->listeners);
 	r->listeners = NULL;
 	r->nlisteners = 0;
@@ -1255,10 +1112,6 @@ listeners_open(struct registrar *r)
 	}
 	r->listeners = ls;
 	r->nlisteners = n;
-	for (i = 0; i < n; i++)
-		if (ev_fd_add(r->loop, ls[i].fd, EV_READ, listener_accept,
-		    &ls[i], &ls[i].io) != 0)
-			return -ENOMEM;
 	return n > 0 ? 0 : -EADDRNOTAVAIL;
 }
 
@@ -1282,6 +1135,7 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 	memset(r, 0, sizeof(*r));
 	r->loop = loop;
 	r->conf = *conf;
+	registrar_tune(conf, false, &r->tune);
 	r->announce_fd4 = r->announce_fd6 = -1;
 	TAILQ_INIT(&r->assocs);
 	r->rl_peer = (struct log_ratelimit)LOG_RATELIMIT_INIT(50, 1000);
@@ -1315,6 +1169,7 @@ registrar_reconfigure(struct registrar *r, const struct registrar_config *conf)
 	announce_stop(r);
 	listeners_close(r);
 	r->conf = *conf;
+	registrar_tune(conf, false, &r->tune);
 	hs_limits_from(conf, &lim);
 	hs_set_limits(r->hs, &lim);
 	/* The server id stays: peers and PEs know us by it. */

@@ -19,7 +19,7 @@
 #include "event.h"
 #include "handlespace.h"
 #include "log.h"
-#include "stream.h"
+#include "conn.h"
 
 struct registrar;
 struct assoc;
@@ -54,35 +54,29 @@ struct reg_pe {
 	uint32_t		 bad_reports;	/* Endpoint Unreachable count */
 };
 
-enum assoc_transport { ASSOC_TCP = 1, ASSOC_SCTP = 2 };
+enum assoc_transport { ASSOC_TCP = CN_TCP, ASSOC_SCTP = CN_SCTP };
 
 struct assoc {
 	struct registrar	*r;
 	TAILQ_ENTRY(assoc)	 entry;
-	int			 fd;
+	struct cn		 cn;		/* socket, framing, queue, rate */
 	enum assoc_transport	 transport;
 	uint64_t		 id;		/* for logs and the control socket */
 	struct sockaddr_storage	 peer, local;
 	char			 name[80];	/* "tcp 192.0.2.1:4000" */
 	uint64_t		 since;		/* ms, loop clock */
-	struct ev_ref		 io;
-	struct rsp_stream	 rx;		/* received, not yet handled */
-	struct rsp_outq		 tx;		/* not yet sent */
 	LIST_HEAD(, reg_pe)	 pes;
 	uint32_t		 npes;
-	/* request-rate token bucket (per second, milli-tokens) */
-	uint64_t		 tokens, tokens_at;
 	uint64_t		 rx_msgs, tx_msgs;
 	struct log_ratelimit	 rl;		/* its log lines */
 };
 
 struct listener {
 	struct registrar	*r;
-	int			 fd;
+	struct cn_listener	 cl;
 	enum assoc_transport	 transport;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	struct ev_ref		 io;
 };
 
 struct registrar {
@@ -101,6 +95,7 @@ struct registrar {
 	struct ev_ref		 announce;
 	int			 announce_fd4, announce_fd6;
 	struct reg_stats	 stats;
+	struct cn_tune		 tune;		/* sockets, from conf (registrar_tune) */
 	uint64_t		 started;	/* ms */
 	struct log_ratelimit	 rl_peer;	/* peer-triggered lines overall */
 	struct log_ratelimit	 rl_announce;	/* a failing announce: once a minute */
@@ -119,12 +114,24 @@ void	registrar_pe_remove(struct registrar *r, struct hs_pe *pe,
 	    const char *why);
 const char *assoc_transport_name(enum assoc_transport t);
 /*
+ * The socket options of every ASAP association and ENRP connection, from
+ * the configuration: NODELAY, TCP keep-alive probes after
+ * keepalive-interval (1 s apart, 3 of them), a TCP user timeout of
+ * keepalive-interval + keepalive-timeout.  sctp_rto (ENRP): SCTP RTOs
+ * that fail a dead association within about that user timeout too.
+ */
+void	registrar_tune(const struct registrar_config *c, bool sctp_rto,
+	    struct cn_tune *t);
+/*
  * For ENRP: drop the keep-alive state of a PE registered here that moved to
  * another registrar (the PE stays in the handlespace), and re-arm the
  * registration-life expiry timer after PEs were added.
  */
 void	registrar_pe_release(struct registrar *r, struct hs_pe *pe);
 void	registrar_expiry_arm(struct registrar *r);
+/* When a registration life (RSP_LIFE_INFINITE, else in life-units) given
+ * now ends, capped by life-max: HS_NEVER for an infinite one. */
+uint64_t registrar_pe_expires(const struct registrar *r, int32_t life);
 /*
  * For an ENRP takeover (RFC 5353 §3.5.2): make a connected SCTP socket this
  * registrar opened to a PE an ASAP association; keep a PE it now owns alive

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Connections and listeners of the ASAP/ENRP daemons; see conn.h.
+ */
+#define _GNU_SOURCE	/* accept4 */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conn.h"
+#include "rserpool.h"
+
+/* ---- rate ------------------------------------------------------------- */
+
+void
+cn_rate_init(struct cn_rate *b, uint32_t burst, uint64_t now)
+{
+	b->tokens = (uint64_t)burst * 1000;
+	b->at = now;
+}
+
+bool
+cn_rate_take(struct cn_rate *b, uint64_t now, uint32_t rate, uint32_t burst)
+{
+	uint64_t cap = (uint64_t)burst * 1000;
+
+	if (now > b->at)
+		b->tokens += (now - b->at) * rate;
+	b->at = now;
+	if (b->tokens > cap)
+		b->tokens = cap;
+	if (b->tokens < 1000)
+		return false;
+	b->tokens -= 1000;
+	return true;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void	cn_io(struct ev_loop *, void *, unsigned int);
+
+const char *
+cn_end_str(enum cn_end end, int err)
+{
+	switch (end) {
+	case CN_END_EOF:
+		return "closed by peer";
+	case CN_END_RECV:
+	case CN_END_SEND:
+	case CN_END_CONNECT:
+		return strerror(err);
+	case CN_END_BACKLOG:
+		return "peer does not read its messages";
+	case CN_END_UNFRAMEABLE:
+		return "unframeable message length";
+	case CN_END_TOO_BIG:
+		return "message larger than the size limit";
+	case CN_END_NOMEM:
+		return "out of memory";
+	case CN_END_LOCAL:
+		break;
+	}
+	return "?";
+}
+
+static void
+cn_release_cb(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct cn *c = arg;
+
+	(void)loop;
+	(void)revents;
+	cn_free(c);
+	c->ops->release(c);
+}
+
+/* Close, tell the owner, and release it after this iteration. */
+static void
+cn_finish(struct cn *c, enum cn_end end, const char *why)
+{
+	if (c->fd < 0)
+		return;
+	cn_close(c);
+	c->ops->close(c, end, why);
+	/* Out of memory for the deferred call: leak rather than free what
+	 * the callers up the stack still use. */
+	if (c->ops->release != NULL)
+		(void)ev_defer(c->loop, cn_release_cb, c, &c->release);
+}
+
+static void
+cn_fail(struct cn *c, enum cn_end end, int err)
+{
+	cn_finish(c, end, cn_end_str(end, err));
+}
+
+void
+cn_end(struct cn *c, const char *why)
+{
+	cn_finish(c, CN_END_LOCAL, why);
+}
+
+/* Watch EV_WRITE exactly while something is queued (and while connecting). */
+static void
+cn_arm(struct cn *c)
+{
+	unsigned int ev;
+
+	if (c->connecting)
+		ev = EV_WRITE;
+	else
+		ev = EV_READ | (c->tx.len > 0 ? EV_WRITE : 0);
+	if (ev != c->events && ev_fd_mod(&c->io, ev) == 0)
+		c->events = ev;
+}
+
+int
+cn_attach(struct cn *c, struct ev_loop *loop, int fd, enum cn_transport tr,
+    uint32_t ppid, bool connecting, size_t max_msg, size_t out_max,
+    const struct cn_tune *tune, const struct cn_ops *ops, void *arg)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->fd = -1;
+	c->transport = tr;
+	c->ppid = ppid;
+	c->connecting = connecting;
+	c->max_msg = max_msg;
+	c->out_max = out_max;
+	c->ops = ops;
+	c->arg = arg;
+	cn_rate_init(&c->rate, 0, ev_now(loop));
+	if (tune != NULL && (rc = cn_tune_fd(fd, tr, tune)) != 0)
+		return rc;
+	c->events = connecting ? EV_WRITE : EV_READ;
+	if ((rc = ev_fd_add(loop, fd, c->events, cn_io, c, &c->io)) != 0)
+		return rc;
+	c->fd = fd;
+	return 0;
+}
+
+const char *
+cn_name(char *buf, size_t len, const char *prefix, enum cn_transport tr,
+    const struct sockaddr_storage *peer)
+{
+	char a[ADDR_STRLEN];
+
+	addr_str(peer, a, sizeof(a));
+	snprintf(buf, len, "%s%s%s %s", prefix != NULL ? prefix : "",
+	    prefix != NULL ? " " : "", tr == CN_SCTP ? "sctp" : "tcp", a);
+	return buf;
+}
+
+size_t
+cn_queued(const struct cn *c)
+{
+	return c->tx.len;
+}
+
+bool
+cn_is_open(const struct cn *c)
+{
+	return c->fd >= 0;
+}
+
+void
+cn_close(struct cn *c)
+{
+	if (c->fd < 0)
+		return;
+	ev_cancel(&c->io);
+	close(c->fd);
+	c->fd = -1;
+	c->events = 0;
+}
+
+void
+cn_free(struct cn *c)
+{
+	rsp_stream_free(&c->rx);
+	rsp_outq_free(&c->tx);
+}
+
+int
+cn_flush(struct cn *c)
+{
+	int e;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if (c->connecting)
+		return 0;
+	if (rsp_outq_flush(&c->tx, c->fd, c->transport == CN_SCTP,
+	    c->ppid) == -1) {
+		e = errno;
+		cn_fail(c, CN_END_SEND, e);
+		return -e;
+	}
+	cn_arm(c);
+	return 0;
+}
+
+int
+cn_send(struct cn *c, const uint8_t *p, size_t len)
+{
+	int rc;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if ((rc = rsp_outq_add(&c->tx, p, len, c->out_max)) != 0) {
+		cn_fail(c, rc == -ENOBUFS ? CN_END_BACKLOG : CN_END_NOMEM,
+		    -rc);
+		return rc;
+	}
+	return cn_flush(c);
+}
+
+/* stream.h callbacks: false once the owner closed the connection. */
+static bool
+cn_message(void *arg, const uint8_t *msg, size_t len)
+{
+	struct cn *c = arg;
+
+	c->ops->message(c, c->ppid, msg, len);
+	return c->fd >= 0;
+}
+
+static bool
+cn_message_sctp(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
+{
+	struct cn *c = arg;
+
+	if (ppid == c->ppid)
+		c->ops->message(c, ppid, msg, len);
+	else if (c->ops->stray != NULL)
+		c->ops->stray(c, ppid);
+	return c->fd >= 0;
+}
+
+/*
+ * What each way a read ends costs, for every protocol and transport: input
+ * that cannot be accepted gets the owner's ERROR with its RFC 5354 cause,
+ * what is queued is tried once more, and the connection closes.
+ */
+static void
+cn_read_end(struct cn *c, enum rsp_stream_end end, int err)
+{
+	enum cn_end why;
+	uint16_t cause;
+
+	switch (end) {
+	case RSP_STREAM_AGAIN:
+	case RSP_STREAM_STOPPED:
+		return;
+	case RSP_STREAM_EOF:
+		cn_fail(c, CN_END_EOF, 0);
+		return;
+	case RSP_STREAM_ERROR:
+		cn_fail(c, CN_END_RECV, err);
+		return;
+	case RSP_STREAM_NOMEM:
+		cn_fail(c, CN_END_NOMEM, ENOMEM);
+		return;
+	case RSP_STREAM_UNFRAMEABLE:
+		why = CN_END_UNFRAMEABLE;
+		cause = RSP_CAUSE_INVALID_VALUES;
+		break;
+	case RSP_STREAM_TOO_BIG:
+	default:
+		why = CN_END_TOO_BIG;
+		cause = RSP_CAUSE_LACK_OF_RESOURCES;
+		break;
+	}
+	if (c->ops->error != NULL)
+		c->ops->error(c, cause);
+	if (c->fd >= 0 && cn_flush(c) != 0)
+		return;
+	cn_fail(c, why, 0);
+}
+
+static void
+cn_connect_done(struct cn *c)
+{
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
+		err = errno;
+	if (err != 0) {
+		cn_fail(c, CN_END_CONNECT, err);
+		return;
+	}
+	c->connecting = false;
+	cn_arm(c);
+	if (c->ops->connected != NULL)
+		c->ops->connected(c);
+	if (c->fd >= 0)
+		cn_flush(c);
+}
+
+static void
+cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct cn *c = arg;
+	enum rsp_stream_end end;
+
+	(void)loop;
+	if (c->connecting) {
+		cn_connect_done(c);
+		return;
+	}
+	if ((revents & EV_WRITE) && cn_flush(c) != 0)
+		return;
+	if (!(revents & (EV_READ | EV_HUP | EV_ERROR)))
+		return;
+	if (c->transport == CN_SCTP)
+		end = rsp_stream_read_sctp(&c->rx, c->fd, c->max_msg,
+		    cn_message_sctp, c);
+	else
+		end = rsp_stream_read(&c->rx, c->fd, c->max_msg, cn_message,
+		    c);
+	cn_read_end(c, end, errno);
+}
+
+/* ---- listeners -------------------------------------------------------- */
+
+static void	cn_accept(struct ev_loop *, void *, unsigned int);
+
+static void
+cn_backoff_end(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct cn_listener *l = arg;
+
+	(void)loop;
+	(void)revents;
+	if (l->fd >= 0)
+		ev_fd_mod(&l->io, EV_READ);
+}
+
+/*
+ * Out of descriptors (or kernel memory): the pending connection stays in
+ * the backlog and the socket stays readable, so watching it would spin.
+ * Rest a while; a connection closing meanwhile frees a descriptor.
+ */
+static void
+cn_backoff(struct cn_listener *l)
+{
+	l->exhausted++;
+	if (ev_fd_mod(&l->io, 0) != 0)
+		return;
+	if (ev_timer_add(l->loop, CN_ACCEPT_BACKOFF, cn_backoff_end, l,
+	    &l->backoff) != 0)
+		ev_fd_mod(&l->io, EV_READ);	/* better busy than deaf */
+}
+
+static void
+cn_accept(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct cn_listener *l = arg;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, e;
+
+	(void)loop;
+	(void)revents;
+	for (;;) {
+		sl = sizeof(ss);
+		l->accept_calls++;
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			if (l->accept(l->arg, fd, &ss)) {
+				l->accepted++;
+			} else {
+				l->refused++;
+				close(fd);
+			}
+			if (l->fd < 0)
+				return;	/* the owner closed the listener */
+			continue;
+		}
+		e = errno;
+		switch (e) {
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			continue;	/* that one is gone: the next */
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			cn_backoff(l);
+			break;
+		default:
+			break;
+		}
+		if (l->error != NULL)
+			l->error(l->arg, e);
+		return;
+	}
+}
+
+int
+cn_listen(struct cn_listener *l, struct ev_loop *loop,
+    const struct sockaddr_storage *ss, socklen_t sslen, enum cn_transport tr,
+    int backlog, unsigned int flags, const struct cn_tune *tune,
+    bool (*accept)(void *, int, const struct sockaddr_storage *),
+    void (*error)(void *, int), void *arg)
+{
+	int fd, on = 1, rc;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    tr == CN_SCTP ? IPPROTO_SCTP : IPPROTO_TCP);
+	if (fd < 0)
+		return -errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (flags & CN_LISTEN_FREEBIND)
+		(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
+	if (flags & CN_LISTEN_REUSEPORT)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	if (ss->ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	if (tune != NULL && (rc = cn_tune_fd(fd, tr, tune)) != 0)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)ss, sslen) == -1 ||
+	    listen(fd, backlog) == -1) {
+		rc = -errno;
+		goto fail;
+	}
+	l->loop = loop;
+	l->transport = tr;
+	if (sslen > sizeof(l->ss))
+		sslen = sizeof(l->ss);
+	memcpy(&l->ss, ss, sslen);
+	l->sslen = sslen;
+	l->accept = accept;
+	l->error = error;
+	l->arg = arg;
+	if ((rc = ev_fd_add(loop, fd, EV_READ, cn_accept, l, &l->io)) != 0)
+		goto fail;
+	l->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}
+
+void
+cn_listener_close(struct cn_listener *l)
+{
+	ev_cancel(&l->backoff);
+	if (l->fd < 0)
+		return;
+	ev_cancel(&l->io);
+	close(l->fd);
+	l->fd = -1;
+}

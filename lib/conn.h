@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One ASAP or ENRP connection on the event loop, for every daemon: a
+ * connected non-blocking socket with its transport (the TCP mapping, or an
+ * SCTP one-to-one association carrying one message per user message with
+ * the protocol's PPID), receive framing (stream.h), a send queue with a byte
+ * cap whose EV_WRITE is watched only while something is queued, socket
+ * tuning from the daemon's configuration, a request-rate token bucket, and
+ * the owner's callbacks (message, protocol error, close).  What a framing
+ * failure costs is decided here once for every protocol: a stream that can
+ * no longer be framed gets Invalid Values, a message above the size limit
+ * Lack of Resources, each through the owner's error callback (it sends its
+ * own ERROR message and counts it), then the connection closes.  Also the
+ * one listener: open and bind, and an accept loop with the owner's limit,
+ * which on EMFILE/ENFILE stops watching the socket for a short back-off
+ * instead of spinning.  Prefix cn_ (libasap has static conn_* functions).
+ * Tuning without the rest (cn_tune_fd) is in conn_tune.c, so that libasap
+ * can share it without the framing code.  No logging above debug, no exit.
+ */
+#ifndef ANYPOOL_CONN_H
+#define ANYPOOL_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "event.h"
+#include "stream.h"
+
+enum cn_transport { CN_TCP = 1, CN_SCTP = 2 };
+
+/*
+ * Socket options, filled by the daemon from its configuration.  A zero
+ * field leaves the kernel's value (except the booleans).
+ */
+struct cn_tune {
+	/* TCP mapping */
+	bool		 tcp_nodelay;
+	bool		 keepalive;		/* SO_KEEPALIVE with the three below */
+	uint32_t	 keepalive_idle;	/* s: TCP_KEEPIDLE */
+	uint32_t	 keepalive_intvl;	/* s: TCP_KEEPINTVL */
+	uint32_t	 keepalive_cnt;		/* TCP_KEEPCNT */
+	uint32_t	 user_timeout;		/* ms: TCP_USER_TIMEOUT */
+	/* SCTP */
+	bool		 sctp_nodelay;
+	uint32_t	 rto_initial, rto_min, rto_max;	/* ms: SCTP_RTOINFO */
+	uint32_t	 hb_interval;		/* ms: SCTP_PEER_ADDR_PARAMS */
+};
+
+/*
+ * Apply *t to fd for transport tr.  SCTP always gets the data_io_event
+ * subscription: without it Linux fills in no sctp_sndrcvinfo and every
+ * message reads as PPID 0.  0, or -errno of that subscription (the other
+ * options are best effort).
+ */
+int	cn_tune_fd(int fd, enum cn_transport tr, const struct cn_tune *t);
+
+/* A token bucket: rate per second, burst deep, in milli-tokens. */
+struct cn_rate {
+	uint64_t	 tokens, at;
+};
+
+/* Start full at now (ms). */
+void	cn_rate_init(struct cn_rate *b, uint32_t burst, uint64_t now);
+/* Take one token at now (ms): false when empty. */
+bool	cn_rate_take(struct cn_rate *b, uint64_t now, uint32_t rate,
+	    uint32_t burst);
+
+/* Why a connection ended (the close callback's end). */
+enum cn_end {
+	CN_END_EOF = 1,		/* the peer closed its side */
+	CN_END_RECV,		/* recv() failed (err) */
+	CN_END_SEND,		/* send() failed (err) */
+	CN_END_CONNECT,		/* the connect failed (err) */
+	CN_END_BACKLOG,		/* the peer does not read: send queue cap */
+	CN_END_UNFRAMEABLE,	/* a length below 4: the stream is lost */
+	CN_END_TOO_BIG,		/* a message above the size limit */
+	CN_END_NOMEM,		/* out of memory for a buffer */
+	CN_END_LOCAL,		/* cn_end(): the owner closed it */
+};
+
+/* The end as a log phrase ("closed by peer", strerror(err), ...); NULL
+ * for CN_END_LOCAL (the owner says why). */
+const char *cn_end_str(enum cn_end end, int err);
+
+struct cn;
+
+struct cn_ops {
+	/*
+	 * One whole message with the connection's PPID (the only one over
+	 * TCP).  The connection may be closed from here.
+	 */
+	void	(*message)(struct cn *c, uint32_t ppid, const uint8_t *msg,
+		    size_t len);
+	/* An SCTP message with another PPID, dropped.  Optional. */
+	void	(*stray)(struct cn *c, uint32_t ppid);
+	/*
+	 * The input cannot be accepted: send the protocol's ERROR with this
+	 * cause (RFC 5354) and count it.  The connection closes right after,
+	 * once what is queued has been tried.  Optional.
+	 */
+	void	(*error)(struct cn *c, uint16_t cause);
+	/*
+	 * The connection ended: it failed (why: cn_end_str()) or the owner
+	 * called cn_end().  The fd is already closed; the owner forgets the
+	 * connection here.  Called once.
+	 */
+	void	(*close)(struct cn *c, enum cn_end end, const char *why);
+	/*
+	 * After close, at the end of the loop iteration (the stack above the
+	 * close still holds c), with the buffers freed: free the object that
+	 * holds c.  Optional: without it the owner calls cn_free() itself.
+	 */
+	void	(*release)(struct cn *c);
+	/* An outgoing connection is up (cn_attach with connecting).
+	 * Optional. */
+	void	(*connected)(struct cn *c);
+};
+
+struct cn {
+	struct ev_loop		*loop;
+	int			 fd;		/* -1 once closed */
+	enum cn_transport	 transport;
+	uint32_t		 ppid;		/* sent with every SCTP message */
+	bool			 connecting;	/* connect() in progress */
+	size_t			 max_msg;	/* longest message accepted */
+	size_t			 out_max;	/* bytes queued before CN_END_BACKLOG */
+	const struct cn_ops	*ops;
+	void			*arg;		/* the owner */
+	unsigned int		 events;	/* watched: EV_READ, EV_WRITE */
+	struct ev_ref		 io;
+	struct ev_ref		 release;	/* deferred ops->release */
+	struct rsp_stream	 rx;
+	struct rsp_outq		 tx;
+	struct cn_rate		 rate;
+};
+
+/*
+ * Make fd (connected or connecting, non-blocking) a connection watched on
+ * loop.  tune: applied unless NULL (a listener's settings are inherited).
+ * 0, or -errno (c is then closed but fd left open for the caller).
+ */
+int	cn_attach(struct cn *c, struct ev_loop *loop, int fd,
+	    enum cn_transport tr, uint32_t ppid, bool connecting,
+	    size_t max_msg, size_t out_max, const struct cn_tune *tune,
+	    const struct cn_ops *ops, void *arg);
+/*
+ * Queue one encoded message (padded to 4) and send what the socket takes.
+ * 0, or -errno after the connection was closed (ENOBUFS: cap reached;
+ * the close callback has run), -ENOTCONN if it already was.
+ */
+int	cn_send(struct cn *c, const uint8_t *p, size_t len);
+/* Send what the socket takes now; as cn_send. */
+int	cn_flush(struct cn *c);
+/*
+ * A connection's name for logs and the control socket: "[prefix ]tcp
+ * a.b.c.d:port" or "... sctp [v6]:port".  Returns buf.
+ */
+const char *cn_name(char *buf, size_t len, const char *prefix,
+	    enum cn_transport tr, const struct sockaddr_storage *peer);
+/* Bytes waiting in the send queue. */
+size_t	cn_queued(const struct cn *c);
+bool	cn_is_open(const struct cn *c);
+/*
+ * Close it for why (the owner's reason, for its log): the close callback
+ * runs with CN_END_LOCAL, then release.  Idempotent.
+ */
+void	cn_end(struct cn *c, const char *why);
+/* Close the socket without any callback; idempotent. */
+void	cn_close(struct cn *c);
+/* Free the buffers (after cn_close; cn_end with release does it). */
+void	cn_free(struct cn *c);
+
+/* Listening ------------------------------------------------------------- */
+
+#define CN_LISTEN_FREEBIND	0x01	/* bind an address not (yet) local */
+#define CN_LISTEN_REUSEPORT	0x02	/* outgoing sockets share the port */
+
+/* Milliseconds the listener rests after EMFILE/ENFILE/ENOBUFS/ENOMEM. */
+#define CN_ACCEPT_BACKOFF	100
+
+struct cn_listener {
+	struct ev_loop		*loop;
+	int			 fd;
+	enum cn_transport	 transport;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	struct ev_ref		 io, backoff;
+	/*
+	 * A new connection: take fd (return true: the owner owns it), or
+	 * refuse it (false: the listener closes it and counts it).
+	 */
+	bool			(*accept)(void *arg, int fd,
+				    const struct sockaddr_storage *ss);
+	/* accept() failed with err other than "try again" (the owner
+	 * writes a rate-limited line).  Optional. */
+	void			(*error)(void *arg, int err);
+	void			*arg;
+	uint64_t		 accepted, refused;
+	uint64_t		 exhausted;	/* backed off on EMFILE and co. */
+	uint64_t		 accept_calls;	/* accept() system calls */
+};
+
+/*
+ * Listen on ss (SO_REUSEADDR, IPV6_V6ONLY for IPv6, flags as above; tune,
+ * unless NULL, applied to the listening socket so that accepted SCTP
+ * sockets inherit the event subscription) and watch it on loop.  The
+ * owner tunes each accepted socket (cn_attach).  0, or -errno with *l
+ * closed.
+ */
+int	cn_listen(struct cn_listener *l, struct ev_loop *loop,
+	    const struct sockaddr_storage *ss, socklen_t sslen,
+	    enum cn_transport tr, int backlog, unsigned int flags,
+	    const struct cn_tune *tune,
+	    bool (*accept)(void *, int, const struct sockaddr_storage *),
+	    void (*error)(void *, int), void *arg);
+/* Stop and close; idempotent (a zeroed listener with fd -1 is fine). */
+void	cn_listener_close(struct cn_listener *l);
+
+#endif /* ANYPOOL_CONN_H */
