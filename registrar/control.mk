@@ -5,6 +5,8 @@
 # any anypool daemon; their man pages and unit test.
 noinst_LIBRARIES += registrar/libcontrol.a
 registrar_libcontrol_a_SOURCES = registrar/control.c registrar/metrics.c \
+	registrar/enrp_view.c registrar/enrp.h registrar/enrp_int.h \
+	registrar/enrp_fsm.h \
 	registrar/control.h registrar/control_int.h
 registrar_libcontrol_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 
@@ -19,5 +21,7 @@ check_PROGRAMS += tests/unit/test_control
 TESTS += tests/unit/test_control
 tests_unit_test_control_SOURCES = tests/unit/test_control.c
 tests_unit_test_control_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_control_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_unit_test_control_LDADD = registrar/libcontrol.a \
-	registrar/libhandlespace.a $(UNITLIBS) $(JANSSON_LIBS) $(MHD_LIBS)
+	registrar/libhandlespace.a tests/common/libtestcommon.a $(UNITLIBS) \
+	$(JANSSON_LIBS) $(MHD_LIBS)

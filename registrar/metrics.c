@@ -107,20 +107,6 @@ metric(struct sbuf *b, const char *name, const char *type, const char *help,
 	sb_printf(b, PFX "%s %llu\n", name, (unsigned long long)v);
 }
 
-static uint64_t
-metrics_enrp_peers(const struct registrar *r)
-{
-	const struct enrp_peer *p;
-	uint64_t n = 0;
-
-	if (r->enrp == NULL)
-		return 0;
-	TAILQ_FOREACH(p, &r->enrp->peers, entry)
-		if (p->id != 0)
-			n++;
-	return n;
-}
-
 #define COUNTER(name, help, v)	metric(&b, name, "counter", help, v)
 #define GAUGE(name, help, v)	metric(&b, name, "gauge", help, v)
 
@@ -132,6 +118,7 @@ int
 metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 {
 	const struct reg_stats *s = &r->stats;
+	const struct enrp_stats *es = enrp_get_stats(r->enrp);
 	struct sbuf b = { 0 };
 	uint64_t now = ev_now(r->loop);
 	char slug[64];
@@ -220,38 +207,38 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	/* ENRP; healthd gates the anycast announcement on "synchronized". */
 	GAUGE("enrp_synchronized", "1 once the handle table download from "
 	    "the mentor completed (or ENRP is off).",
-	    r->enrp == NULL || r->enrp->synchronized);
+	    enrp_synchronized(r->enrp));
 	GAUGE("enrp_peers", "ENRP peers with a known server id.",
-	    metrics_enrp_peers(r));
+	    enrp_peer_count(r->enrp));
 	header(&b, "enrp_messages_received_total", "counter",
 	    "ENRP messages received, by type.");
 	for (i = 1; i <= ENRP_MSG_MAX; i++)
 		sb_printf(&b, PFX "enrp_messages_received_total{type=\"%s\"} "
 		    "%llu\n", control_slug(rsp_msg_name(RSP_PROTO_ENRP,
 		    (uint8_t)i), slug, sizeof(slug)), (unsigned long long)
-		    (r->enrp != NULL ? r->enrp->stats.rx_msgs[i] : 0));
+		    (es != NULL ? es->rx_msgs[i] : 0));
 	COUNTER("enrp_decode_errors_total", "ENRP messages refused as bad "
-	    "input.", r->enrp != NULL ? r->enrp->stats.rx_errors : 0);
+	    "input.", es != NULL ? es->rx_errors : 0);
 	COUNTER("takeovers_total", "Takeovers of dead peers this registrar "
-	    "won.", r->enrp != NULL ? r->enrp->stats.takeovers : 0);
+	    "won.", es != NULL ? es->takeovers : 0);
 	COUNTER("checksum_mismatches_total", "PRESENCE checksums that differed "
 	    "from ours for that peer (each starts an audit).",
-	    r->enrp != NULL ? r->enrp->stats.checksum_mismatches : 0);
+	    es != NULL ? es->checksum_mismatches : 0);
 	COUNTER("enrp_peers_dead_total", "ENRP peers declared dead "
 	    "(max-time-last-heard or max-time-no-response).",
-	    r->enrp != NULL ? r->enrp->stats.peers_dead : 0);
+	    es != NULL ? es->peers_dead : 0);
 	COUNTER("enrp_peers_discovered_total", "ENRP peers learned from "
 	    "multicast PRESENCE.",
-	    r->enrp != NULL ? r->enrp->stats.peers_discovered : 0);
+	    es != NULL ? es->peers_discovered : 0);
 	COUNTER("enrp_multicast_errors_total", "Multicast ENRP datagrams "
 	    "refused as bad input.",
-	    r->enrp != NULL ? r->enrp->stats.mcast_errors : 0);
+	    es != NULL ? es->mcast_errors : 0);
 	COUNTER("home_change_pes_total", "PEs taken over that were sent "
 	    "ENDPOINT_KEEP_ALIVE with the home-change flag (SCTP).",
-	    r->enrp != NULL ? r->enrp->stats.home_change_pes : 0);
+	    es != NULL ? es->home_change_pes : 0);
 	COUNTER("home_change_failures_total", "PEs taken over that could not "
 	    "be reached for the home change.",
-	    r->enrp != NULL ? r->enrp->stats.home_change_failures : 0);
+	    es != NULL ? es->home_change_failures : 0);
 	header(&b, "info", "gauge", "Identity of this registrar (always 1).");
 	sb_printf(&b, PFX "info{server_id=\"0x%08x\",node=\"", r->server_id);
 	sb_label(&b, r->conf.node_name);

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * HANDLE_UPDATE (RFC 5353 §3.1): announcing the PEs this server owns
+ * when the ASAP side registers or removes them (the hooks of enrp.h), and
+ * applying the peers' announcements and table entries to the handlespace
+ * (merge rules of §3.1.1 and §3.3).
+ */
+#include <string.h>
+
+#include "enrp_int.h"
+
+static void
+send_update(struct enrp *e, struct hs_pe *pe, uint16_t action)
+{
+	struct rsp_pe x;
+	const uint8_t *h;
+	struct wbuf w;
+	size_t m, hlen;
+
+	h = hs_pool_handle(hs_pe_pool(pe), &hlen);
+	hs_pe_export(pe, &x);
+	m = enrp_msg_begin(e, &w, ENRP_HANDLE_UPDATE, 0, 0);
+	wbuf_u16(&w, action);
+	wbuf_u16(&w, 0);
+	rsp_put_handle(&w, h, hlen);
+	rsp_put_pe(&w, &x);
+	rsp_put_msg_end(&w, m);
+	enrp_announce(e, &w, 0);
+}
+
+void
+enrp_pe_registered(struct registrar *r, struct hs_pe *pe)
+{
+	/* RFC 5353 §3.1.1: announce ADD_PE on every (re-)registration. */
+	if (r->enrp != NULL && hs_pe_home(pe) == r->server_id)
+		send_update(r->enrp, pe, ENRP_ADD_PE);
+}
+
+void
+enrp_pe_removing(struct registrar *r, struct hs_pe *pe)
+{
+	/* RFC 5353 §3.1.2: only the home server announces DEL_PE. */
+	if (r->enrp != NULL && hs_pe_home(pe) == r->server_id)
+		send_update(r->enrp, pe, ENRP_DEL_PE);
+}
+
+void
+enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe)
+{
+	/*
+	 * RFC 5352 §3.3: after a granted deregistration the server announces
+	 * DEL_PE (RSPLIB does so wherever it grants one).  Our own PEs are
+	 * announced by enrp_pe_removing(); for another server's PE the Pool
+	 * Element parameter keeps naming its home, which tells the peers this
+	 * is not a stale DEL_PE of an earlier home (enrp_on_update).
+	 */
+	if (r->enrp != NULL && hs_pe_home(pe) != r->server_id)
+		send_update(r->enrp, pe, ENRP_DEL_PE);
+}
+
+/*
+ * Add or update a PE owned by `home` (RFC 5353 §3.1.1, §3.3 merge rules).
+ * A PE registered here over an association that a peer now announces moved
+ * there (it re-registered through the anycast address): the peer's
+ * registration is newer, so our keep-alive state goes.
+ */
+int
+enrp_merge_pe(struct enrp *e, const struct rsp_bytes *h, const struct rsp_pe *in,
+    uint32_t home, bool from_update)
+{
+	struct registrar *r = e->r;
+	struct rsp_pe pe = *in;
+	struct hs_pe *old;
+	uint64_t expires;
+	int rc;
+
+	if (h->len == 0 || h->len > r->conf.max_handle_len)
+		return HS_E_HANDLE;
+	if (pe.life == 0 || (pe.life < 0 && pe.life != RSP_LIFE_INFINITE))
+		return HS_E_INVAL;
+	old = hs_lookup(r->hs, h->p, h->len, pe.id);
+	if (old != NULL && hs_pe_udata(old) != NULL) {
+		if (!from_update)
+			return 0;	/* registered here: ours is live */
+		registrar_pe_release(r, old);
+	}
+	if (home == r->server_id && old == NULL)
+		return 0;	/* not ours to invent */
+	expires = registrar_pe_expires(r, pe.life);
+	pe.home_id = home;
+	rc = hs_register(r->hs, h->p, h->len, &pe, expires, NULL, NULL);
+	if (rc == 0)
+		e->stats.updates_applied++;
+	else
+		e->stats.updates_rejected++;
+	return rc;
+}
+
+void
+enrp_on_update(struct enrp *e, struct enrp_conn *c, struct enrp_peer *p,
+    const struct rsp_msg *m)
+{
+	struct registrar *r = e->r;
+	struct hs_pe *pe;
+	int rc;
+
+	if (m->update_action == ENRP_ADD_PE) {
+		rc = enrp_merge_pe(e, &m->handle, &m->pe, p->id, true);
+		if (rc != 0) {
+			log_rl_warnx(&c->rl, now_ms(e), "enrp %s: ADD_PE of "
+			    "0x%08x refused: %s", c->name, m->pe.id,
+			    hs_strerror(rc));
+			enrp_send_error(c, p->id, hs_error_cause(rc),
+			    m->handle.p - RSP_TLV_HDR_LEN,
+			    m->handle.len + RSP_TLV_HDR_LEN);
+		}
+		registrar_expiry_arm(r);
+		return;
+	}
+	/*
+	 * RFC 5353 §3.1.2: remove it; not found: nothing to do.  From its
+	 * home: unless it registered here since (it moved on; a late DEL_PE
+	 * of its old home must not remove it).  From another server: a
+	 * deregistration granted there (RFC 5352 §3.3) if the Pool Element
+	 * names the home we know; a PE registered here then goes with its
+	 * keep-alive state.  Else a stale DEL_PE of an earlier home: ignored.
+	 */
+	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe.id);
+	if (pe == NULL)
+		return;
+	if (hs_pe_home(pe) == p->id) {
+		if (hs_pe_udata(pe) != NULL)
+			return;
+		hs_remove(r->hs, pe);
+	} else if (m->pe.home_id == hs_pe_home(pe)) {
+		log_rl_info(&e->rl, now_ms(e), "enrp: PE 0x%08x of 0x%08x "
+		    "deregistered at %s", m->pe.id, m->pe.home_id, p->name);
+		if (hs_pe_udata(pe) != NULL)
+			registrar_pe_remove(r, pe, "deregistered at a peer");
+		else
+			hs_remove(r->hs, pe);
+	} else {
+		return;
+	}
+	e->stats.updates_applied++;
+	registrar_expiry_arm(r);
+}
