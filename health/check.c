@@ -2,12 +2,12 @@
 /*
  * The ASAP probe and the registrar control-socket watcher (see check.h).
  * Both are non-blocking state machines on the event loop with their own
- * timeouts; neither ever blocks healthd.  The probe builds its request with
- * lib/codec and frames the answer with rsp_frame(), decoding it with
- * rsp_decode() rather than looking at raw bytes.  The watcher treats its
- * connection as the registrar's liveness: EOF, an error, or no answer to
- * "show summary" within two poll intervals all count as lost, and it
- * reconnects every poll interval until the registrar is back.
+ * timeouts; neither ever blocks healthd.  The probe is lib/asap_probe.c;
+ * this file only says what healthd counts as an answer and in which words
+ * it reports a failure.  The watcher treats its connection as the
+ * registrar's liveness: EOF, an error, or no answer to "show summary"
+ * within two poll intervals all count as lost, and it reconnects every poll
+ * interval until the registrar is back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,152 +20,71 @@
 
 #include <jansson.h>
 
-#include "buf.h"
-#include "codec.h"
-#include "rserpool.h"
+#include "asap_probe.h"
 #include "health/check.h"
 
-#define PROBE_BUF	4096
 #define CTL_BUF		65536	/* one summary line */
 
 struct hk_probe {
-	struct ev_loop	*loop;
-	int		 fd;
-	struct ev_ref	 io, timer, done;
-	uint8_t		 tx[256];
-	size_t		 txlen, txoff;
-	uint8_t		 rx[PROBE_BUF];
-	size_t		 rxlen;
-	uint64_t	 start;
-	bool		 ok;
-	const char	*why;
-	hk_probe_cb	 cb;
-	void		*arg;
+	struct asap_probe	*ap;
+	hk_probe_cb		 cb;
+	void			*arg;
 };
-
-static void
-probe_free(struct hk_probe *p)
-{
-	ev_cancel(&p->io);
-	ev_cancel(&p->timer);
-	ev_cancel(&p->done);
-	if (p->fd != -1)
-		close(p->fd);
-	free(p);
-}
 
 void
 hk_probe_cancel(struct hk_probe *p)
 {
-	if (p != NULL)
-		probe_free(p);
+	if (p != NULL) {
+		asap_probe_cancel(p->ap);
+		free(p);
+	}
+}
+
+/* healthd's words for a failed probe (static: the caller keeps them). */
+static const char *
+probe_why(const struct asap_probe_result *r)
+{
+	switch (r->end) {
+	case ASAP_PROBE_TIMEOUT:
+		return "timeout";
+	case ASAP_PROBE_SOCKET:
+		return strerror(r->err);
+	case ASAP_PROBE_CONNECT:
+		return r->err == ECONNREFUSED ? "connection refused" :
+		    r->err == ENETUNREACH ? "network unreachable" :
+		    "connect failed";
+	case ASAP_PROBE_SEND:
+		return "send failed";
+	case ASAP_PROBE_RECV:
+		return "receive failed";
+	case ASAP_PROBE_CLOSED:
+		return "closed by the registrar";
+	case ASAP_PROBE_FRAMING:
+		return "bad framing";
+	case ASAP_PROBE_TOO_LONG:
+		return "answer too long";
+	case ASAP_PROBE_UNDECODABLE:
+		return "undecodable answer";
+	default:
+		return "unexpected answer";
+	}
 }
 
 static void
-probe_report(struct ev_loop *loop, void *arg, unsigned int revents)
+probe_done(void *arg, const struct asap_probe_result *r)
 {
 	struct hk_probe *p = arg;
 	hk_probe_cb cb = p->cb;
 	void *cbarg = p->arg;
-	bool ok = p->ok;
-	const char *why = p->why;
-	uint64_t rtt = ev_now(loop) - p->start;
+	/*
+	 * Any resolution answer proves the registrar serves: an unknown pool,
+	 * an empty one, even one for another handle.
+	 */
+	bool ok = r->end == ASAP_PROBE_ANSWERED ||
+	    r->end == ASAP_PROBE_OTHER_HANDLE;
 
-	(void)revents;
-	probe_free(p);
-	cb(cbarg, ok, rtt, why);
-}
-
-/* Finish: close now, report from a deferred call. */
-static void
-probe_finish(struct hk_probe *p, bool ok, const char *why)
-{
-	ev_cancel(&p->io);
-	ev_cancel(&p->timer);
-	if (p->fd != -1) {
-		close(p->fd);
-		p->fd = -1;
-	}
-	p->ok = ok;
-	p->why = why;
-	if (ev_defer(p->loop, probe_report, p, &p->done) != 0)
-		probe_report(p->loop, p, EV_DEFER);
-}
-
-static void
-probe_timeout(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	(void)loop;
-	(void)revents;
-	probe_finish(arg, false, "timeout");
-}
-
-static void
-probe_io(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	struct hk_probe *p = arg;
-	struct rsp_msg m;
-	struct rsp_err err;
-	socklen_t len = sizeof(int);
-	ssize_t n;
-	long fl;
-	int soerr = 0;
-
-	(void)loop;
-	if (p->txoff < p->txlen) {
-		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1
-		    || soerr != 0) {
-			probe_finish(p, false, soerr == ECONNREFUSED ?
-			    "connection refused" : "connect failed");
-			return;
-		}
-		n = send(p->fd, p->tx + p->txoff, p->txlen - p->txoff,
-		    MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				probe_finish(p, false, "send failed");
-			return;
-		}
-		p->txoff += (size_t)n;
-		if (p->txoff == p->txlen)
-			ev_fd_mod(&p->io, EV_READ);
-		return;
-	}
-	if (!(revents & (EV_READ | EV_HUP | EV_ERROR)))
-		return;
-	n = recv(p->fd, p->rx + p->rxlen, sizeof(p->rx) - p->rxlen, 0);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			probe_finish(p, false, "receive failed");
-		return;
-	}
-	if (n == 0) {
-		probe_finish(p, false, "closed by the registrar");
-		return;
-	}
-	p->rxlen += (size_t)n;
-	fl = rsp_frame(p->rx, p->rxlen);
-	if (fl < 0) {
-		probe_finish(p, false, "bad framing");
-		return;
-	}
-	if (fl == 0) {
-		if (p->rxlen == sizeof(p->rx))
-			probe_finish(p, false, "answer too long");
-		return;
-	}
-	if ((size_t)fl > p->rxlen)
-		return;
-	if (rsp_decode(RSP_PROTO_ASAP, p->rx, (size_t)fl, NULL, &m,
-	    &err) != 0) {
-		probe_finish(p, false, "undecodable answer");
-		return;
-	}
-	if (m.type != ASAP_HANDLE_RESOLUTION_RESPONSE) {
-		probe_finish(p, false, "unexpected answer");
-		return;
-	}
-	probe_finish(p, true, NULL);
+	free(p);
+	cb(cbarg, ok, (uint64_t)r->rtt_ms, ok ? NULL : probe_why(r));
 }
 
 int
@@ -173,44 +92,22 @@ hk_probe_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
     socklen_t sslen, const char *pool, uint32_t timeout_ms, hk_probe_cb cb,
     void *arg, struct hk_probe **ret)
 {
+	struct asap_probe_opts o = {
+		.sa = (const struct sockaddr *)ss,
+		.salen = sslen,
+		.pool = pool,
+		.timeout_ms = timeout_ms,
+	};
 	struct hk_probe *p;
-	struct wbuf w;
-	size_t s;
 	int rc;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;
-	p->loop = loop;
 	p->cb = cb;
 	p->arg = arg;
-	p->start = ev_now(loop);
-	wbuf_init(&w, p->tx, sizeof(p->tx));
-	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
-	rsp_put_handle(&w, pool, strlen(pool));
-	rsp_put_msg_end(&w, s);
-	if (w.err) {
-		free(p);
-		return -EINVAL;
-	}
-	p->txlen = w.len;
-	p->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (p->fd == -1) {
-		rc = -errno;
+	if ((rc = asap_probe_start(loop, &o, probe_done, p, &p->ap)) != 0) {
 		free(p);
 		return rc;
-	}
-	if (ev_timer_add(loop, timeout_ms, probe_timeout, p, &p->timer) != 0 ||
-	    ev_fd_add(loop, p->fd, EV_WRITE, probe_io, p, &p->io) != 0) {
-		probe_free(p);
-		return -ENOMEM;
-	}
-	if (connect(p->fd, (const struct sockaddr *)ss, sslen) == -1 &&
-	    errno != EINPROGRESS) {
-		/* Report asynchronously like every other outcome. */
-		probe_finish(p, false, errno == ECONNREFUSED ?
-		    "connection refused" : errno == ENETUNREACH ?
-		    "network unreachable" : "connect failed");
 	}
 	*ret = p;
 	return 0;

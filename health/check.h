@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * healthd's checks, each running in the event loop.  The ASAP probe opens
- * one TCP connection to the registrar on the anycast address, sends
- * HANDLE_RESOLUTION for a pool handle and succeeds when any
- * HANDLE_RESOLUTION_RESPONSE arrives within the timeout (an "unknown pool"
- * answer still proves the registrar serves).  The control watcher keeps
+ * healthd's checks, each running in the event loop.  The ASAP probe
+ * (lib/asap_probe.c) opens one TCP connection to the registrar on the
+ * anycast address, sends HANDLE_RESOLUTION for a pool handle and succeeds
+ * when any HANDLE_RESOLUTION_RESPONSE arrives within the timeout (an
+ * "unknown pool" or empty answer still proves the registrar serves).  The control watcher keeps
  * one connection to the registrar's control socket, asks "show summary"
  * every poll interval (also keeping the socket from idling out) and reports
  * the moment the connection breaks: registrard dying closes it at once,

@@ -47,7 +47,7 @@ struct hc_service {
 	socklen_t		 probe_sslen;
 	char			 probe_pool[HC_POOL_MAX];
 	uint32_t		 interval_ms, timeout_ms;
-	struct hs_params	 sm;
+	struct hsm_params	 sm;
 	uint32_t		 lifetime_s, refresh_ms;
 	char			 drain_file[HC_PATH_MAX];
 	enum hc_routing		 routing;

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# healthd: checks, the per-service state machine, its configuration and
-# control socket; the man pages, the systemd unit, the state machine's unit
-# test and the -n configuration tests (tests/config-health).
+# healthd: the daemon and its services' life cycle, routing actions,
+# control socket, metrics and reload; checks, the per-service state
+# machine, its configuration; the man pages, the systemd unit, the state
+# machine's unit test and the -n configuration tests (tests/config-health).
 sbin_PROGRAMS += health/healthd
-health_healthd_SOURCES = health/healthd.c health/check.c health/check.h \
-	health/config.c health/parse.y health/hconf.h health/state.c \
-	health/state.h
+health_healthd_SOURCES = health/healthd.c health/healthd.h \
+	health/route.c health/control.c health/metrics.c health/reload.c \
+	health/check.c health/check.h health/config.c health/parse.y \
+	health/hconf.h health/state.c health/state.h
 # bison features on purpose (pure parser, locations, custom errors), as
 # registrar/config.mk.
 health_healthd_YFLAGS = -Wno-yacc

@@ -19,31 +19,31 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum hs_state {
-	HS_WITHDRAWN = 0,
-	HS_ANNOUNCED,
-	HS_DRAINING,	/* announced with drain attributes, withdrawal due */
-	HS_DRAINED,	/* withdrawn until the drain is lifted */
-	HS_STOPPED,
+enum hsm_state {
+	HSM_WITHDRAWN = 0,
+	HSM_ANNOUNCED,
+	HSM_DRAINING,	/* announced with drain attributes, withdrawal due */
+	HSM_DRAINED,	/* withdrawn until the drain is lifted */
+	HSM_STOPPED,
 };
 
-enum hs_event {
-	HS_EV_CHECK_OK,		/* one polled round: every check passed */
-	HS_EV_CHECK_FAIL,	/* one polled round: a check failed */
-	HS_EV_LOST,		/* event-driven failure: withdraw now */
-	HS_EV_TIMER,		/* time passed (hold-down or drain-wait end) */
-	HS_EV_DRAIN,
-	HS_EV_UNDRAIN,
-	HS_EV_STOP,
+enum hsm_event {
+	HSM_EV_CHECK_OK,	/* one polled round: every check passed */
+	HSM_EV_CHECK_FAIL,	/* one polled round: a check failed */
+	HSM_EV_LOST,		/* event-driven failure: withdraw now */
+	HSM_EV_TIMER,		/* time passed (hold-down or drain-wait end) */
+	HSM_EV_DRAIN,
+	HSM_EV_UNDRAIN,
+	HSM_EV_STOP,
 };
 
 /* Actions for the caller, as bits. */
-#define HS_ACT_ANNOUNCE		0x01u	/* put the address up (normal attrs) */
-#define HS_ACT_WITHDRAW		0x02u	/* take the address off */
-#define HS_ACT_DRAIN_ATTRS	0x04u	/* graceful-shutdown / drain metric */
-#define HS_ACT_NORMAL_ATTRS	0x08u	/* back to the normal attributes */
+#define HSM_ACT_ANNOUNCE	0x01u	/* put the address up (normal attrs) */
+#define HSM_ACT_WITHDRAW	0x02u	/* take the address off */
+#define HSM_ACT_DRAIN_ATTRS	0x04u	/* graceful-shutdown / drain metric */
+#define HSM_ACT_NORMAL_ATTRS	0x08u	/* back to the normal attributes */
 
-struct hs_params {
+struct hsm_params {
 	uint32_t	 rise, fall;
 	uint64_t	 holddown_ms;		/* base */
 	uint64_t	 holddown_max_ms;
@@ -51,8 +51,8 @@ struct hs_params {
 	uint64_t	 drain_wait_ms;
 };
 
-struct hs_sm {
-	enum hs_state	 state;
+struct hsm_sm {
+	enum hsm_state	 state;
 	uint32_t	 ok_count, fail_count;
 	uint64_t	 good_since;	/* when ok_count reached rise (valid if so) */
 	bool		 hold;		/* a hold-down applies to the next announce */
@@ -66,17 +66,17 @@ struct hs_sm {
 	uint64_t	 transitions, announces, withdrawals, flaps;
 };
 
-void		 hs_init(struct hs_sm *sm, const struct hs_params *p,
+void		 hsm_init(struct hsm_sm *sm, const struct hsm_params *p,
 		    uint64_t now);
-/* Feed one event; returns HS_ACT_* bits for the caller to carry out. */
-unsigned int	 hs_step(struct hs_sm *sm, const struct hs_params *p,
-		    enum hs_event ev, uint64_t now);
-/* When the machine next wants HS_EV_TIMER, or 0 if it does not. */
-uint64_t	 hs_next_deadline(const struct hs_sm *sm,
-		    const struct hs_params *p, uint64_t now);
+/* Feed one event; returns HSM_ACT_* bits for the caller to carry out. */
+unsigned int	 hsm_step(struct hsm_sm *sm, const struct hsm_params *p,
+		    enum hsm_event ev, uint64_t now);
+/* When the machine next wants HSM_EV_TIMER, or 0 if it does not. */
+uint64_t	 hsm_next_deadline(const struct hsm_sm *sm,
+		    const struct hsm_params *p, uint64_t now);
 /* The hold-down that applies now (after decay). */
-uint64_t	 hs_holddown(const struct hs_sm *sm, const struct hs_params *p,
-		    uint64_t now);
-const char	*hs_state_name(enum hs_state s);
+uint64_t	 hsm_holddown(const struct hsm_sm *sm,
+		    const struct hsm_params *p, uint64_t now);
+const char	*hsm_state_name(enum hsm_state s);
 
 #endif

@@ -6,62 +6,36 @@
  * document and a newline each; errors are {"error": "..."} and a request
  * that is not understood also carries "commands", the list of known ones.
  * The protocol is the same for every anypool daemon so that anypoolctl can
- * drive any of them: only the command table below is the registrar's.
- * Clients are limited in number, request size and idle time; a slow reader
- * never blocks the loop (replies are buffered, and a client's next request
- * is read only once its previous answer is flushed).  The metrics exporter
- * (metrics.c) is started and stopped from here.
+ * drive any of them: the socket, its limits and a slow reader are
+ * lib/ctlsock.c's, only the command table below is the registrar's.  The
+ * metrics exporter (metrics.c) is started and stopped from here.
  */
-#define _GNU_SOURCE		/* accept4 */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <jansson.h>
 
+#include "addr.h"
+#include "ctlsock.h"
 #include "registrar.h"
 #include "enrp.h"
 #include "control.h"
 #include "control_int.h"
 
-#define CTL_MAX_CLIENTS		16
-#define CTL_LINE_MAX		1024	/* request line, without the newline */
+#define CTL_LINE_MAX		CTLSOCK_LINE_MAX
 #define CTL_MAX_WORDS		8
-#define CTL_IDLE_MS		10000	/* no progress in either direction */
-#define CTL_BACKLOG		16
-
-
-struct ctl_client {
-	LIST_ENTRY(ctl_client)	 entry;
-	int			 fd;
-	struct ev_ref		 io, idle;
-	char			 in[CTL_LINE_MAX + 1];
-	size_t			 inlen;
-	char			*out;
-	size_t			 outlen, outoff;
-	bool			 eof;		/* the peer sent everything */
-	bool			 closing;	/* close once out is flushed */
-};
 
 static struct {
 	struct registrar	*r;
-	int			 fd;
-	struct ev_ref		 io;
-	char			 path[CONF_PATH_MAX];
-	LIST_HEAD(, ctl_client)	 clients;
-	unsigned int		 nclients;
-	struct log_ratelimit	 rl;
-} ctl = { .fd = -1, .rl = LOG_RATELIMIT_INIT(5, 10000) };
+	struct ctlsock		*cs;	/* NULL: not open */
+} ctl;
 
 /* JSON helpers ---------------------------------------------------------- */
 
@@ -186,20 +160,7 @@ control_slug(const char *name, char *buf, size_t len)
 void
 control_sa_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
-	} else
-		snprintf(buf, len, "?");
+	addr_str(ss, buf, len);	/* lib/addr.c: the one printed form */
 }
 
 static bool
@@ -527,20 +488,6 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	return o;
 }
 
-static uint64_t
-enrp_npeers_known(const struct registrar *r)
-{
-	const struct enrp_peer *p;
-	uint64_t n = 0;
-
-	if (r->enrp == NULL)
-		return 0;
-	TAILQ_FOREACH(p, &r->enrp->peers, entry)
-		if (p->id != 0)
-			n++;
-	return n;
-}
-
 static json_t *
 cmd_summary(struct registrar *r, int argc, char **argv)
 {
@@ -573,16 +520,15 @@ cmd_summary(struct registrar *r, int argc, char **argv)
 		control_sa_str(&r->conf.metrics_ss, b, sizeof(b));
 		jset(s, "metrics_address", json_string(b));
 	}
-	jset(s, "control_clients", jint(ctl.nclients));
+	jset(s, "control_clients", jint(ctlsock_nclients(ctl.cs)));
 	/* ENRP: healthd announces the anycast address only when synchronized. */
 	jset(s, "enrp", json_boolean(r->enrp != NULL));
-	jset(s, "synchronized", json_boolean(r->enrp == NULL ||
-	    r->enrp->synchronized));
-	if (r->enrp != NULL && r->enrp->mentor != 0)
-		jset(s, "mentor", jhex32(r->enrp->mentor));
+	jset(s, "synchronized", json_boolean(enrp_synchronized(r->enrp)));
+	if (enrp_mentor(r->enrp) != 0)
+		jset(s, "mentor", jhex32(enrp_mentor(r->enrp)));
 	else
 		jset(s, "mentor", json_null());
-	jset(s, "enrp_peers", jint(enrp_npeers_known(r)));
+	jset(s, "enrp_peers", jint(enrp_peer_count(r->enrp)));
 	jset(o, "summary", s);
 	return o;
 }
@@ -592,9 +538,11 @@ static json_t *
 cmd_peers(struct registrar *r, int argc, char **argv)
 {
 	json_t *o = jobj(), *a = jarr(), *x, *m;
-	const struct enrp_peer *p;
 	const struct enrp *e = r->enrp;
-	uint64_t now = ev_now(r->loop);
+	const struct enrp_stats *st = enrp_get_stats(e);
+	struct enrp_peer_view pv, *p = &pv;
+	const void *cur = NULL;
+	uint64_t now = ev_now(r->loop), synced_ms;
 	char b[INET6_ADDRSTRLEN + 16], cs[8], slug[64];
 	unsigned int i;
 
@@ -603,9 +551,9 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 	jset(o, "server_id", jhex32(r->server_id));
 	snprintf(cs, sizeof(cs), "0x%04x", hs_checksum(r->hs, r->server_id));
 	jset(o, "pe_checksum", json_string(cs));
-	jset(o, "synchronized", json_boolean(e == NULL || e->synchronized));
-	if (e != NULL) {
-		TAILQ_FOREACH(p, &e->peers, entry) {
+	jset(o, "synchronized", json_boolean(enrp_synchronized(e)));
+	if (st != NULL) {
+		while (enrp_peer_next(e, &cur, &pv)) {
 			x = jobj();
 			jset(x, "id", p->id != 0 ? jhex32(p->id) : json_null());
 			control_sa_str(&p->addr, b, sizeof(b));
@@ -613,8 +561,7 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 			jset(x, "state", json_string(enrp_peer_state_name(
 			    p->state)));
 			jset(x, "configured", json_boolean(p->configured));
-			jset(x, "connected", json_boolean(p->out != NULL &&
-			    p->out->connected));
+			jset(x, "connected", json_boolean(p->connected));
 			jset(x, "last_heard_ms_ago", p->id != 0 ?
 			    jint(now - p->last_heard) : json_null());
 			jset(x, "pes", jint(p->id != 0 ?
@@ -634,9 +581,9 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 		for (i = 1; i <= ENRP_MSG_MAX; i++)
 			jset(m, control_slug(rsp_msg_name(RSP_PROTO_ENRP,
 			    (uint8_t)i), slug, sizeof(slug)),
-			    jint(e->stats.rx_msgs[i]));
+			    jint(st->rx_msgs[i]));
 		jset(o, "messages_received", m);
-#define C(f)	jset(o, #f, jint(e->stats.f))
+#define C(f)	jset(o, #f, jint(st->f))
 		C(rx_errors);
 		C(tx_dropped);
 		C(takeovers);
@@ -658,8 +605,8 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 		C(home_change_pes);
 		C(home_change_failures);
 #undef C
-		jset(o, "synchronized_after_ms", e->synchronized ?
-		    jint(e->synced_at - e->started) : json_null());
+		jset(o, "synchronized_after_ms", enrp_sync_time(e, &synced_ms) ?
+		    jint(synced_ms) : json_null());
 	}
 	jset(o, "peers", a);
 	return o;
@@ -771,345 +718,31 @@ control_command(struct registrar *r, const char *line)
 	return o;
 }
 
-/* Clients ----------------------------------------------------------------- */
+/* The socket ------------------------------------------------------------ */
 
-static void	client_io(struct ev_loop *, void *, unsigned int);
-
-static void
-client_free(struct ctl_client *c)
+/* lib/ctlsock.c's command callback. */
+static char *
+ctl_answer(void *arg, const char *line)
 {
-	ev_cancel(&c->io);
-	ev_cancel(&c->idle);
-	LIST_REMOVE(c, entry);
-	ctl.nclients--;
-	close(c->fd);
-	free(c->out);
-	free(c);
-}
-
-static void
-client_idle(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	struct ctl_client *c = arg;
-
-	(void)loop;
-	(void)revents;
-	log_debug("control: client idle for %d ms, closing", CTL_IDLE_MS);
-	client_free(c);
-}
-
-static void
-client_touch(struct ctl_client *c)
-{
-	if (ev_timer_add(ctl.r->loop, CTL_IDLE_MS, client_idle, c,
-	    &c->idle) != 0)
-		fatalx("control: timer");
-}
-
-static void
-client_reply(struct ctl_client *c, json_t *doc)
-{
-	char *s;
-	size_t n;
-
-	s = json_dumps(doc, JSON_COMPACT);
-	json_decref(doc);
-	if (s == NULL)
-		fatalx("control: out of memory");
-	n = strlen(s);
-	s[n] = '\n';	/* in place of the NUL: out is a byte count */
-	free(c->out);
-	c->out = s;
-	c->outlen = n + 1;
-	c->outoff = 0;
-}
-
-/* Answer the next complete request in the input, if any.  True if it did. */
-static bool
-client_next_request(struct ctl_client *c)
-{
-	char *nl, line[CTL_LINE_MAX + 1];
-	size_t n;
-
-again:
-	nl = memchr(c->in, '\n', c->inlen);
-	if (nl == NULL) {
-		if (c->inlen > CTL_LINE_MAX) {
-			client_reply(c, jerror("request longer than %d bytes",
-			    CTL_LINE_MAX));
-			c->inlen = 0;
-			c->closing = true;
-			return true;
-		}
-		if (!c->eof || c->inlen == 0)
-			return false;
-		nl = c->in + c->inlen;	/* last line without a newline */
-	}
-	n = (size_t)(nl - c->in);
-	memcpy(line, c->in, n);
-	line[n] = '\0';
-	if (memchr(line, '\0', n) != NULL) {
-		client_reply(c, jerror("NUL byte in request"));
-		c->inlen = 0;
-		c->closing = true;
-		return true;
-	}
-	if (nl < c->in + c->inlen)
-		n++;
-	memmove(c->in, c->in + n, c->inlen - n);
-	c->inlen -= n;
-	if (strspn(line, " \t\r") == strlen(line))
-		goto again;	/* blank line: no answer */
-	client_reply(c, control_command(ctl.r, line));
-	return true;
-}
-
-/* Move things on: flush, then answer, then decide what to wait for. */
-static void
-client_run(struct ctl_client *c)
-{
-	ssize_t w;
-
-	for (;;) {
-		while (c->outoff < c->outlen) {
-			w = send(c->fd, c->out + c->outoff,
-			    c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && (errno == EAGAIN ||
-			    errno == EWOULDBLOCK)) {
-				if (ev_fd_mod(&c->io, EV_WRITE) != 0)
-					fatalx("control: fd watcher");
-				return;
-			}
-			if (w <= 0) {
-				log_debug("control: send: %s", strerror(errno));
-				client_free(c);
-				return;
-			}
-			c->outoff += (size_t)w;
-			client_touch(c);
-		}
-		free(c->out);
-		c->out = NULL;
-		c->outlen = c->outoff = 0;
-		if (c->closing || !client_next_request(c))
-			break;
-	}
-	if (c->closing || (c->eof && c->inlen == 0)) {
-		client_free(c);
-		return;
-	}
-	if (ev_fd_mod(&c->io, EV_READ) != 0)
-		fatalx("control: fd watcher");
-}
-
-static void
-client_io(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	struct ctl_client *c = arg;
-	ssize_t n;
-
-	(void)loop;
-	if ((revents & EV_READ) && c->outlen == 0 && !c->eof) {
-		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen,
-		    MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR)
-				return;
-			log_debug("control: recv: %s", strerror(errno));
-			client_free(c);
-			return;
-		}
-		if (n == 0)
-			c->eof = true;
-		c->inlen += (size_t)n;
-		client_touch(c);
-	} else if ((revents & (EV_ERROR | EV_HUP)) &&
-	    !(revents & (EV_READ | EV_WRITE))) {
-		client_free(c);
-		return;
-	}
-	client_run(c);
-}
-
-static void
-ctl_accept(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	struct ctl_client *c;
-	static const char busy[] = "{\"error\":\"too many clients\"}\n";
-	int fd;
-
-	(void)arg;
-	(void)revents;
-	fd = accept4(ctl.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-		    errno != ECONNABORTED)
-			log_rl_warnx(&ctl.rl, ev_now(loop),
-			    "control: accept: %s", strerror(errno));
-		return;
-	}
-	if (ctl.nclients >= CTL_MAX_CLIENTS) {
-		/* Best effort: a new socket's buffer takes this line. */
-		(void)send(fd, busy, sizeof(busy) - 1,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		close(fd);
-		log_rl_warnx(&ctl.rl, ev_now(loop), "control: %d clients, "
-		    "refusing another", CTL_MAX_CLIENTS);
-		return;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("%s", __func__);
-	c->fd = fd;
-	LIST_INSERT_HEAD(&ctl.clients, c, entry);
-	ctl.nclients++;
-	if (ev_fd_add(loop, fd, EV_READ, client_io, c, &c->io) != 0)
-		fatalx("control: fd watcher");
-	client_touch(c);
-}
-
-/* The listening socket ---------------------------------------------------- */
-
-/* mkdir -p for the socket's directory (0755). */
-static int
-mkparent(const char *path)
-{
-	char d[CONF_PATH_MAX], *s;
-
-	snprintf(d, sizeof(d), "%s", path);
-	if ((s = strrchr(d, '/')) == NULL || s == d)
-		return 0;
-	*s = '\0';
-	for (s = d + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(d, 0755) == -1 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(d, 0755) == -1 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/*
- * Remove a socket file left by a daemon that died, but never one another
- * daemon is still listening on.  0, or -EADDRINUSE / -errno.
- */
-static int
-remove_stale(const struct sockaddr_un *sun)
-{
-	struct stat st;
-	int fd, rc = 0;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
-		rc = -EADDRINUSE;
-	else if (errno == ECONNREFUSED) {
-		if (unlink(sun->sun_path) == -1 && errno != ENOENT)
-			rc = -errno;
-		else
-			log_info("control: removed stale socket %s",
-			    sun->sun_path);
-	} else
-		rc = errno == EAGAIN ? -EADDRINUSE : -errno;
-	close(fd);
-	return rc;
-}
-
-static int
-ctl_open(const char *path, int *ret_fd)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	mode_t old;
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(sun.sun_path) || path[0] == '\0')
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((rc = mkparent(path)) != 0) {
-		log_warnx("control: cannot create the directory of %s: %s",
-		    path, strerror(-rc));
-		return rc;
-	}
-	if ((rc = remove_stale(&sun)) != 0) {
-		log_warnx("control: %s: %s", path, rc == -EADDRINUSE ?
-		    "another daemon is listening on it" : strerror(-rc));
-		return rc;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -errno;
-	old = umask(0117);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rc == -1) {
-		rc = -errno;
-		log_warn("control: bind %s", path);
-		goto out_close;
-	}
-	if (chmod(path, 0660) == -1) {
-		rc = -errno;
-		log_warn("control: chmod %s", path);
-		goto out_unlink;
-	}
-	if (listen(fd, CTL_BACKLOG) == -1) {
-		rc = -errno;
-		log_warn("control: listen %s", path);
-		goto out_unlink;
-	}
-	*ret_fd = fd;
-	return 0;
-
-out_unlink:
-	unlink(path);
-out_close:
-	close(fd);
-	return rc;
-}
-
-static void
-ctl_close(void)
-{
-	ev_cancel(&ctl.io);
-	if (ctl.fd == -1)
-		return;
-	close(ctl.fd);
-	ctl.fd = -1;
-	unlink(ctl.path);
-	ctl.path[0] = '\0';
+	return ctlsock_json_text(control_command(arg, line));
 }
 
 int
 control_start(struct registrar *r)
 {
-	int fd, rc;
+	char err[256];
+	int rc;
 
 	ctl.r = r;
-	if (ctl.fd == -1 && ctl.nclients == 0)
-		LIST_INIT(&ctl.clients);
-	if ((rc = ctl_open(r->conf.control_socket, &fd)) != 0)
-		return rc;
-	if ((rc = ev_fd_add(r->loop, fd, EV_READ, ctl_accept, NULL,
-	    &ctl.io)) != 0) {
-		close(fd);
-		unlink(r->conf.control_socket);
+	if ((rc = ctlsock_open(r->loop, r->conf.control_socket, ctl_answer, r,
+	    &ctl.cs, err, sizeof(err))) != 0) {
+		log_warnx("control: %s", err);
 		return rc;
 	}
-	ctl.fd = fd;
-	snprintf(ctl.path, sizeof(ctl.path), "%s", r->conf.control_socket);
-	log_info("control socket %s", ctl.path);
+	log_info("control socket %s", ctlsock_path(ctl.cs));
 	if ((rc = metrics_start(r)) != 0) {
-		ctl_close();
+		ctlsock_close(ctl.cs);
+		ctl.cs = NULL;
 		return rc;
 	}
 	return 0;
@@ -1120,32 +753,26 @@ control_stop(struct registrar *r)
 {
 	(void)r;
 	metrics_stop();
-	while (!LIST_EMPTY(&ctl.clients))
-		client_free(LIST_FIRST(&ctl.clients));
-	ctl_close();
+	ctlsock_close(ctl.cs);
+	ctl.cs = NULL;
 }
 
 void
 control_reconfigure(struct registrar *r)
 {
-	int fd;
+	char err[256], old[sizeof(r->conf.control_socket)];
 
 	ctl.r = r;
-	if (strcmp(ctl.path, r->conf.control_socket) != 0) {
-		/* Open the new one first: on failure the old one stays. */
-		if (ctl_open(r->conf.control_socket, &fd) != 0) {
-			log_warnx("control: keeping %s", ctl.path);
-		} else {
-			log_info("control socket moved from %s to %s",
-			    ctl.path, r->conf.control_socket);
-			ctl_close();
-			if (ev_fd_add(r->loop, fd, EV_READ, ctl_accept, NULL,
-			    &ctl.io) != 0)
-				fatalx("control: fd watcher");
-			ctl.fd = fd;
-			snprintf(ctl.path, sizeof(ctl.path), "%s",
+	if (ctl.cs != NULL &&
+	    strcmp(ctlsock_path(ctl.cs), r->conf.control_socket) != 0) {
+		snprintf(old, sizeof(old), "%s", ctlsock_path(ctl.cs));
+		/* The new one is opened first: on failure the old one stays. */
+		if (ctlsock_move(ctl.cs, r->conf.control_socket, err,
+		    sizeof(err)) != 0)
+			log_warnx("control: %s; keeping %s", err, old);
+		else
+			log_info("control socket moved from %s to %s", old,
 			    r->conf.control_socket);
-		}
 	}
 	metrics_reconfigure(r);
 }

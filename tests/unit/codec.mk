@@ -2,7 +2,8 @@
 noinst_LIBRARIES += tests/common/libtestcommon.a
 tests_common_libtestcommon_a_SOURCES = \
 	tests/common/samples.c tests/common/samples.h \
-	tests/common/hex.c tests/common/hex.h
+	tests/common/hex.c tests/common/hex.h \
+	tests/common/unixclient.c tests/common/unixclient.h
 
 check_PROGRAMS += tests/unit/test_codec
 TESTS += tests/unit/test_codec

@@ -28,6 +28,7 @@
 #include "registrar.h"
 #include "control.h"
 #include "control_int.h"
+#include "tests/common/unixclient.h"
 
 
 /* asap_server.c is not linked here. */
@@ -495,12 +496,9 @@ make_dir(struct fixture *f)
 static int
 client_connect(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd = unixclient_connect(path);
 
 	assert_true(fd >= 0);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	return fd;
 }
 
@@ -508,33 +506,10 @@ client_connect(const char *path)
 static char *
 pump_read(struct fixture *f, int fd, int lines, bool *ret_eof)
 {
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap + 1);
-	ssize_t n;
-	int i, seen = 0;
+	char *out = unixclient_read(f->r.loop, fd, lines, ret_eof);
 
-	assert_non_null(buf);
-	*ret_eof = false;
-	for (i = 0; i < 2000 && seen < lines && !*ret_eof; i++) {
-		ev_run_once(f->r.loop, 5);
-		for (;;) {
-			if (cap - len < 4096) {
-				cap *= 2;
-				assert_non_null(buf = realloc(buf, cap + 1));
-			}
-			n = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
-			if (n == 0)
-				*ret_eof = true;
-			if (n <= 0)
-				break;
-			len += (size_t)n;
-		}
-		buf[len] = '\0';
-		for (seen = 0, n = 0; (size_t)n < len; n++)
-			seen += buf[n] == '\n';
-	}
-	buf[len] = '\0';
-	return buf;
+	assert_non_null(out);
+	return out;
 }
 
 static void
