@@ -11,10 +11,11 @@
  * the JSON lines of several vantage points and prints the catchment:
  * which registrar answered whom, how often.
  *
- * The probe speaks ASAP itself (lib/ codec) rather than through libasap:
- * libasap keeps one association, hunts, retransmits and caches, which is
- * what a pool user wants and exactly what a probe must not do; a probe
- * also reports the socket's own error and a microsecond RTT.
+ * The probe speaks ASAP itself (lib/asap_probe.c, healthd's probe too)
+ * rather than through libasap: libasap keeps one association, hunts,
+ * retransmits and caches, which is what a pool user wants and exactly what
+ * a probe must not do; a probe also reports the socket's own error and a
+ * microsecond RTT.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +33,8 @@
 
 #include <jansson.h>
 
+#include "addr.h"
+#include "asap_probe.h"
 #include "codec.h"
 #include "event.h"
 #include "log.h"
@@ -40,7 +42,6 @@
 
 #define DEFAULT_INTERVAL_MS	1000
 #define DEFAULT_TIMEOUT_MS	500
-#define RX_MAX			(RSP_MSG_MAX_LEN + 4)
 #define MAX_IDENTITIES		1024	/* distinct registrars in metrics */
 #define JSON_FLAGS		(JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
 
@@ -48,16 +49,6 @@ static const double rtt_buckets[] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 };
 #define NBUCKETS	(sizeof(rtt_buckets) / sizeof(rtt_buckets[0]))
-
-/* Failure reasons (the metrics label; the JSON line says more). */
-enum reason {
-	R_TIMEOUT, R_REFUSED, R_UNREACHABLE, R_RESET, R_CLOSED, R_MALFORMED,
-	R_OTHER, R_MAX
-};
-static const char *const reason_name[R_MAX] = {
-	"timeout", "refused", "unreachable", "reset", "closed", "malformed",
-	"other",
-};
 
 struct identity {
 	uint32_t	 server_id;
@@ -81,13 +72,8 @@ struct prober {
 
 	/* the probe in flight */
 	bool			 busy;
-	int			 fd;
-	struct ev_ref		 io, deadline;
+	struct asap_probe	*probe;
 	int64_t			 ts_ms;		/* wall clock at the start */
-	struct timespec		 t0;		/* monotonic at connect() */
-	uint8_t			 rx[RX_MAX];
-	size_t			 rxlen;
-	bool			 connected;
 
 	/* schedule */
 	struct ev_ref		 tick, sigterm, sigint;
@@ -96,7 +82,7 @@ struct prober {
 	uint64_t		 started, done;
 
 	/* metrics */
-	uint64_t		 failures[R_MAX];
+	uint64_t		 failures[ASAP_PROBE_C_MAX];	/* by class */
 	uint64_t		 delayed;
 	uint64_t		 rtt_count, rtt_bucket[NBUCKETS];
 	double			 rtt_sum;
@@ -179,22 +165,6 @@ parse_hostport(const char *s, uint16_t defport, struct sockaddr_storage *ss,
 		return -1;
 	}
 	return 0;
-}
-
-static void
-sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const struct sockaddr_in *sin = (const void *)ss;
-	const struct sockaddr_in6 *sin6 = (const void *)ss;
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, ntohs(sin6->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
-	}
 }
 
 static int
@@ -286,10 +256,10 @@ render(void *arg, char **ret_buf, size_t *ret_len)
 	fputs("# HELP anypool_probe_failures_total Probes no registrar "
 	    "answered, by reason.\n# TYPE anypool_probe_failures_total "
 	    "counter\n", f);
-	for (i = 0; i < R_MAX; i++) {
+	for (i = 0; i < ASAP_PROBE_C_MAX; i++) {
 		fputs("anypool_probe_failures_total{", f);
 		vt_labels(f, p);
-		fprintf(f, ",reason=\"%s\"} %" PRIu64 "\n", reason_name[i],
+		fprintf(f, ",reason=\"%s\"} %" PRIu64 "\n", asap_probe_class_name[i],
 		    p->failures[i]);
 	}
 	vt_counter(f, p, "anypool_probe_delayed_total", "Probes that started "
@@ -374,22 +344,11 @@ identity_count(struct prober *p, uint32_t server_id, const char *node)
 
 /* Probing ----------------------------------------------------------------- */
 
-struct outcome {
-	bool		 ok;		/* a registrar answered correctly */
-	double		 rtt_ms;
-	bool		 has_id;
-	uint32_t	 server_id;
-	char		 node[RSP_REGID_NODE_MAX + 1];
-	size_t		 pes;
-	enum reason	 reason;	/* !ok */
-	char		 error[160];	/* "" if none */
-};
-
 static void schedule_next(struct prober *p);
 static void probe_start(struct prober *p);
 
 static void
-emit(struct prober *p, const struct outcome *o)
+emit(struct prober *p, const struct asap_probe_result *o)
 {
 	json_t *j = json_object();
 	char *line;
@@ -420,15 +379,10 @@ emit(struct prober *p, const struct outcome *o)
 }
 
 static void
-probe_finish(struct prober *p, struct outcome *o)
+probe_finish(struct prober *p, const struct asap_probe_result *o)
 {
 	ssize_t k;
 
-	ev_cancel(&p->io);
-	ev_cancel(&p->deadline);
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
 	p->busy = false;
 	p->done++;
 	if (o->ok) {
@@ -446,7 +400,7 @@ probe_finish(struct prober *p, struct outcome *o)
 		if (o->error[0] != '\0')
 			p->resolution_errors++;
 	} else {
-		p->failures[o->reason]++;
+		p->failures[o->cls]++;
 	}
 	if (o->has_id && (k = identity_count(p, o->server_id, o->node)) >= 0)
 		p->last_id = k;
@@ -466,221 +420,42 @@ probe_finish(struct prober *p, struct outcome *o)
 	}
 }
 
+/* The module's outcome; a failed probe names no registrar. */
 static void
-probe_fail(struct prober *p, enum reason r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-probe_fail(struct prober *p, enum reason r, const char *fmt, ...)
-{
-	struct outcome o;
-	va_list ap;
-
-	memset(&o, 0, sizeof(o));
-	o.reason = r;
-	va_start(ap, fmt);
-	vsnprintf(o.error, sizeof(o.error), fmt, ap);
-	va_end(ap);
-	probe_finish(p, &o);
-}
-
-static enum reason
-errno_reason(int e)
-{
-	switch (e) {
-	case ECONNREFUSED:
-		return R_REFUSED;
-	case ENETUNREACH:
-	case EHOSTUNREACH:
-	case ENETDOWN:
-	case EHOSTDOWN:
-	case EADDRNOTAVAIL:
-		return R_UNREACHABLE;
-	case ECONNRESET:
-	case EPIPE:
-		return R_RESET;
-	case ETIMEDOUT:
-		return R_TIMEOUT;
-	default:
-		return R_OTHER;
-	}
-}
-
-static double
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	/* microseconds */
-	return (double)((int64_t)(t.tv_sec - t0->tv_sec) * 1000000 +
-	    (t.tv_nsec - t0->tv_nsec) / 1000) / 1000.0;
-}
-
-/* A whole message arrived: is it the answer, and who sent it? */
-static void
-probe_answer(struct prober *p, const uint8_t *msg, size_t len, double rtt)
-{
-	struct outcome o;
-	struct rsp_msg m;
-	struct rsp_err err;
-
-	if (rsp_decode(RSP_PROTO_ASAP, msg, len, NULL, &m, &err) == -1) {
-		probe_fail(p, R_MALFORMED, "malformed reply: %s", err.what);
-		return;
-	}
-	if (m.type != ASAP_HANDLE_RESOLUTION_RESPONSE) {
-		if (m.type == ASAP_ERROR && m.has_error && m.error.ncause > 0)
-			probe_fail(p, R_MALFORMED, "registrar sent Error: %s",
-			    rsp_cause_name(m.error.cause[0].code));
-		else
-			probe_fail(p, R_MALFORMED, "unexpected %s",
-			    rsp_msg_name(RSP_PROTO_ASAP, m.type));
-		return;
-	}
-	if (m.handle.len != strlen(p->pool) ||
-	    memcmp(m.handle.p, p->pool, m.handle.len) != 0) {
-		probe_fail(p, R_MALFORMED, "answer for another pool handle");
-		return;
-	}
-	memset(&o, 0, sizeof(o));
-	o.ok = true;
-	o.rtt_ms = rtt;
-	o.pes = m.nitems;
-	if (m.has_regid && m.regid_answer) {
-		o.has_id = true;
-		o.server_id = m.regid_server_id;
-		/* The codec checked: UTF-8 without NUL, at most 64 bytes. */
-		memcpy(o.node, m.regid_node.p, m.regid_node.len);
-		o.node[m.regid_node.len] = '\0';
-	}
-	if (m.has_error && m.error.ncause > 0) {
-		if (m.error.cause[0].code == RSP_CAUSE_UNKNOWN_POOL_HANDLE)
-			snprintf(o.error, sizeof(o.error), "handle not found");
-		else
-			snprintf(o.error, sizeof(o.error), "%s",
-			    rsp_cause_name(m.error.cause[0].code));
-	} else if (m.nitems == 0) {
-		snprintf(o.error, sizeof(o.error), "no pool element");
-	}
-	probe_finish(p, &o);
-}
-
-static void
-probe_io(struct ev_loop *loop, void *arg, unsigned int revents)
+probe_done(void *arg, const struct asap_probe_result *r)
 {
 	struct prober *p = arg;
-	int e = 0;
-	socklen_t el = sizeof(e);
-	ssize_t n;
-	long fl;
+	struct asap_probe_result o = *r;
 
-	(void)loop;
-	if (!p->connected) {
-		uint8_t req[128];
-		struct wbuf w;
-		size_t s;
-
-		(void)revents;
-		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1)
-			e = errno;
-		if (e != 0) {
-			probe_fail(p, errno_reason(e), "connect: %s",
-			    strerror(e));
-			return;
-		}
-		p->connected = true;
-		wbuf_init(&w, req, sizeof(req));
-		s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
-		rsp_put_handle(&w, p->pool, strlen(p->pool));
-		rsp_put_regid_request(&w);
-		rsp_put_msg_end(&w, s);
-		/* A few dozen bytes on a new connection: sent at once. */
-		n = send(p->fd, req, w.len, MSG_NOSIGNAL);
-		if (n < 0) {
-			probe_fail(p, errno_reason(errno), "send: %s",
-			    strerror(errno));
-			return;
-		}
-		if ((size_t)n != w.len) {
-			probe_fail(p, R_OTHER, "send: short write");
-			return;
-		}
-		ev_fd_mod(&p->io, EV_READ);
-		return;
-	}
-	for (;;) {
-		n = recv(p->fd, p->rx + p->rxlen, sizeof(p->rx) - p->rxlen, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0) {
-			e = errno;
-			probe_fail(p, errno_reason(e), e == ECONNRESET ?
-			    "reset" : "recv: %s", strerror(e));
-			return;
-		}
-		if (n == 0) {
-			probe_fail(p, R_CLOSED, "closed before the answer");
-			return;
-		}
-		p->rxlen += (size_t)n;
-		fl = rsp_frame(p->rx, p->rxlen);
-		if (fl < 0) {
-			probe_fail(p, R_MALFORMED, "malformed reply: message "
-			    "length below 4");
-			return;
-		}
-		if (fl > 0) {
-			probe_answer(p, p->rx, (size_t)fl, elapsed_ms(&p->t0));
-			return;
-		}
-		if (p->rxlen == sizeof(p->rx)) {
-			probe_fail(p, R_MALFORMED, "malformed reply: too long");
-			return;
-		}
-	}
-}
-
-static void
-probe_timeout(struct ev_loop *loop, void *arg, unsigned int revents)
-{
-	struct prober *p = arg;
-
-	(void)loop;
-	(void)revents;
-	probe_fail(p, R_TIMEOUT, p->connected ? "timeout" :
-	    "timeout (connect)");
+	p->probe = NULL;
+	if (!o.ok)
+		o.has_id = false;
+	probe_finish(p, &o);
 }
 
 static void
 probe_start(struct prober *p)
 {
+	struct asap_probe_opts o = {
+		.sa = (struct sockaddr *)&p->target,
+		.salen = p->target_len,
+		.pool = p->pool,
+		.timeout_ms = p->timeout_ms,
+		.ask_identity = true,
+	};
+	struct asap_probe_result r;
 	int rc;
 
 	p->busy = true;
 	p->started++;
-	p->connected = false;
-	p->rxlen = 0;
 	p->ts_ms = wall_ms();
-	ev_timer_add(p->loop, p->timeout_ms, probe_timeout, p, &p->deadline);
-	p->fd = socket(p->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, IPPROTO_TCP);
-	if (p->fd < 0) {
-		probe_fail(p, R_OTHER, "socket: %s", strerror(errno));
-		return;
+	if ((rc = asap_probe_start(p->loop, &o, probe_done, p,
+	    &p->probe)) != 0) {
+		memset(&r, 0, sizeof(r));
+		r.cls = ASAP_PROBE_C_OTHER;
+		snprintf(r.error, sizeof(r.error), "probe: %s", strerror(-rc));
+		probe_finish(p, &r);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &p->t0);
-	if (connect(p->fd, (struct sockaddr *)&p->target, p->target_len) ==
-	    -1 && errno != EINPROGRESS) {
-		probe_fail(p, errno_reason(errno), "connect: %s",
-		    strerror(errno));
-		return;
-	}
-	if ((rc = ev_fd_add(p->loop, p->fd, EV_WRITE, probe_io, p,
-	    &p->io)) < 0)
-		probe_fail(p, R_OTHER, "event loop: %s", strerror(-rc));
 }
 
 static void
@@ -741,7 +516,6 @@ run_probe(int argc, char **argv)
 	int ch, verbose = 0;
 
 	memset(&p, 0, sizeof(p));
-	p.fd = -1;
 	p.last_id = -1;
 	p.interval_ms = DEFAULT_INTERVAL_MS;
 	p.timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -793,7 +567,7 @@ run_probe(int argc, char **argv)
 		    "IPv4, or IPv6 as [ADDRESS]:PORT)\n", target);
 		return 2;
 	}
-	sockaddr_str(&p.target, p.target_str, sizeof(p.target_str));
+	addr_str(&p.target, p.target_str, sizeof(p.target_str));
 	if (strlen(pool) == 0 || strlen(pool) > RSP_POOL_HANDLE_MAX_DEFAULT) {
 		fprintf(stderr, "anyprobe: -p: a pool handle of 1 to %d bytes\n",
 		    RSP_POOL_HANDLE_MAX_DEFAULT);
@@ -848,11 +622,8 @@ run_probe(int argc, char **argv)
 	ev_run(p.loop);
 
 	/* Stopped by a signal or done: an unfinished probe is not reported. */
-	ev_cancel(&p.io);
-	ev_cancel(&p.deadline);
+	asap_probe_cancel(p.probe);
 	ev_cancel(&p.tick);
-	if (p.fd >= 0)
-		close(p.fd);
 	metrics_http_stop(p.mhttp);
 	ev_cancel(&p.sigterm);
 	ev_cancel(&p.sigint);
