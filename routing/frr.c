@@ -1,30 +1,27 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * vtysh as a child process: fork + execvp with an argv built here (never a
- * shell, so no quoting problems and nothing injectable), stdout and stderr
- * read through pipes under one deadline, the child killed with SIGKILL and
- * reaped if it overruns.  FRR's vtysh exits 0 even when a configuration
- * line is refused, so output lines starting with "%" also count as errors.
- * The configuration helpers write only the lines healthd owns (its
- * route-maps and network statements); everything else in frr.conf is the
- * operator's.  JSON read-back goes through jansson.  The asynchronous queue
- * (struct frr_q) runs the same argv from the event loop: its pipes are
- * non-blocking fd watchers, its deadline a loop timer, and the child is
- * reaped with WNOHANG (retried on a short timer), so a slow FRR never
- * stalls the loop; runs of one queue are strictly one after the other.
+ * vtysh as a child process run from the event loop: fork + execvp with an
+ * argv built here (never a shell, so no quoting problems and nothing
+ * injectable), stdout and stderr read through non-blocking pipes watched by
+ * the loop, one loop timer as the deadline, the child killed with SIGKILL
+ * by PID if it overruns and reaped with WNOHANG (retried on a short timer),
+ * so a slow FRR never stalls the loop; runs of one queue (struct frr_q) are
+ * strictly one after the other.  FRR's vtysh exits 0 even when a
+ * configuration line is refused, so output lines starting with "%" also
+ * count as errors.  The configuration helpers write only the lines healthd
+ * owns (its route-maps and network statements); everything else in
+ * frr.conf is the operator's.  JSON read-back goes through jansson.
  */
 #define _GNU_SOURCE		/* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -40,15 +37,6 @@ frr_init(struct frr *f)
 	memset(f, 0, sizeof(*f));
 	snprintf(f->vtysh, sizeof(f->vtysh), "vtysh");
 	f->timeout_ms = 5000;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct outbuf {
@@ -112,134 +100,6 @@ has_error_line(const char *s)
 	return strstr(s, "\n%") != NULL;
 }
 
-int
-frr_vtysh(const struct frr *f, const char *const *cmds, size_t n,
-    char **ret_out)
-{
-	char *argv[FRR_MAX_ARGS];
-	struct outbuf o = { 0 }, e = { 0 };
-	struct pollfd pfd[2];
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int64_t deadline;
-	size_t argc = 0, i;
-	pid_t pid;
-	int rc = 0, status, open_fds, r;
-
-	if (2 * n + 4 > FRR_MAX_ARGS)
-		return -E2BIG;
-	argv[argc++] = (char *)f->vtysh;
-	if (f->vty_socket[0] != '\0') {
-		argv[argc++] = (char *)"--vty_socket";
-		argv[argc++] = (char *)f->vty_socket;
-	}
-	for (i = 0; i < n; i++) {
-		argv[argc++] = (char *)"-c";
-		argv[argc++] = (char *)cmds[i];
-	}
-	argv[argc] = NULL;
-	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
-		rc = -errno;
-		goto out_close;
-	}
-	if ((pid = fork()) == -1) {
-		rc = -errno;
-		goto out_close;
-	}
-	if (pid == 0)
-		child(f->vtysh, argv, outp[1], errp[1]);
-	close(outp[1]);
-	close(errp[1]);
-	outp[1] = errp[1] = -1;
-	deadline = mono_ms() + f->timeout_ms;
-	pfd[0].fd = outp[0];
-	pfd[1].fd = errp[0];
-	pfd[0].events = pfd[1].events = POLLIN;
-	open_fds = 2;
-	while (open_fds > 0) {
-		int64_t left = deadline - mono_ms();
-
-		if (left <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		r = poll(pfd, 2, (int)left);
-		if (r < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		for (i = 0; r > 0 && i < 2; i++) {
-			if (pfd[i].fd < 0 || pfd[i].revents == 0)
-				continue;
-			r = out_read(pfd[i].fd, i == 0 ? &o : &e);
-			if (r < 0) {
-				rc = r;
-				open_fds = 0;
-				break;
-			}
-			if (r == 0) {
-				pfd[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	if (rc != 0)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-		rc = WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
-		    -ENOENT : -EIO;
-	if (rc == 0 && (has_error_line(o.p) || has_error_line(e.p)))
-		rc = -EIO;
-	if (ret_out != NULL && (rc == 0 || rc == -EIO)) {
-		/* stdout, then stderr */
-		if (e.len > 0) {
-			struct outbuf *t = &o;
-			char *np;
-
-			if ((np = realloc(t->p, t->len + e.len + 1)) == NULL) {
-				rc = -ENOMEM;
-				goto out_free;
-			}
-			memcpy(np + t->len, e.p, e.len + 1);
-			t->p = np;
-			t->len += e.len;
-		}
-		if (o.p == NULL && (o.p = strdup("")) == NULL) {
-			rc = -ENOMEM;
-			goto out_free;
-		}
-		*ret_out = o.p;
-		o.p = NULL;
-	}
-out_free:
-	free(o.p);
-	free(e.p);
-out_close:
-	for (i = 0; i < 2; i++) {
-		if (outp[i] != -1)
-			close(outp[i]);
-		if (errp[i] != -1)
-			close(errp[i]);
-	}
-	return rc;
-}
-
-int
-frr_config(const struct frr *f, const char *const *lines, size_t n,
-    char **ret_out)
-{
-	const char *cmds[FRR_MAX_ARGS / 2];
-	size_t i;
-
-	if (n + 1 > sizeof(cmds) / sizeof(cmds[0]) - 2)
-		return -E2BIG;
-	cmds[0] = "configure terminal";
-	for (i = 0; i < n; i++)
-		cmds[i + 1] = lines[i];
-	return frr_vtysh(f, cmds, n + 1, ret_out);
-}
-
 /* Route-map names go into one argv word: refuse anything odd. */
 static bool
 name_ok(const char *s)
@@ -257,7 +117,7 @@ name_ok(const char *s)
 	return true;
 }
 
-/* The lines of one configuration change, built once for both ways. */
+/* The lines of one configuration change. */
 struct cfg_lines {
 	char		 buf[3][256];
 	const char	*l[3];
@@ -350,62 +210,6 @@ absent_ok(const char *out)
 	return out != NULL && strstr(out, "Can't find") != NULL;
 }
 
-int
-frr_bgp_network(const struct frr *f, uint32_t asn, const struct rt_prefix *p,
-    const char *route_map, char **ret_out)
-{
-	struct cfg_lines c;
-	int rc;
-
-	if ((rc = bgp_network_lines(&c, asn, p, route_map)) != 0)
-		return rc;
-	return frr_config(f, c.l, c.n, ret_out);
-}
-
-int
-frr_route_map_community(const struct frr *f, const char *route_map,
-    const char *communities, char **ret_out)
-{
-	struct cfg_lines c;
-	int rc;
-
-	if ((rc = community_lines(&c, route_map, communities)) != 0)
-		return rc;
-	return frr_config(f, c.l, c.n, ret_out);
-}
-
-int
-frr_prefix_list(const struct frr *f, const char *name, const char *name6,
-    const struct rt_prefix *p, bool present, char **ret_out)
-{
-	struct cfg_lines c;
-	char *out = NULL;
-	int rc;
-
-	if ((rc = plist_lines(&c, name, name6, p, present)) != 0)
-		return rc;
-	rc = frr_config(f, c.l, c.n, &out);
-	if (rc == -EIO && !present && absent_ok(out))
-		rc = 0;
-	if (ret_out != NULL)
-		*ret_out = out;
-	else
-		free(out);
-	return rc;
-}
-
-int
-frr_route_map_metric(const struct frr *f, const char *route_map,
-    uint32_t metric, char **ret_out)
-{
-	struct cfg_lines c;
-	int rc;
-
-	if ((rc = metric_lines(&c, route_map, metric)) != 0)
-		return rc;
-	return frr_config(f, c.l, c.n, ret_out);
-}
-
 static void
 show_cmd(char *buf, size_t len, bool bgp, const struct rt_prefix *p)
 {
@@ -457,35 +261,6 @@ frr_rib_has_parse(const char *out, const struct rt_prefix *p, bool *ret)
 	return 0;
 }
 
-static int
-show_has(const struct frr *f, bool bgp, const struct rt_prefix *p, bool *ret)
-{
-	char cmd[128], *out = NULL;
-	const char *cmds[1] = { cmd };
-	int rc;
-
-	show_cmd(cmd, sizeof(cmd), bgp, p);
-	if ((rc = frr_vtysh(f, cmds, 1, &out)) == 0)
-		rc = bgp ? frr_bgp_has_parse(out, ret) :
-		    frr_rib_has_parse(out, p, ret);
-	free(out);
-	return rc;
-}
-
-int
-frr_bgp_has(const struct frr *f, const struct rt_prefix *p, bool *ret)
-{
-	return show_has(f, true, p, ret);
-}
-
-int
-frr_rib_has(const struct frr *f, const struct rt_prefix *p, bool *ret)
-{
-	return show_has(f, false, p, ret);
-}
-
-/* Asynchronous vtysh ------------------------------------------------------ */
-
 #define FRR_Q_REAP_MS	2	/* pipes closed, child not yet gone: retry */
 
 struct frr_job {
@@ -512,7 +287,6 @@ struct frr_q {
 	pid_t		 pid;
 	struct q_pipe	 p[2];		/* stdout, stderr */
 	int		 rc;		/* first read error */
-	int64_t		 started;
 	struct ev_ref	 timer, reap;
 	bool		 in_cb, dead;
 };
@@ -738,7 +512,6 @@ q_start(struct frr_q *q)
 	close(errp[1]);
 	q->p[0].fd = outp[0];
 	q->p[1].fd = errp[0];
-	q->started = mono_ms();
 	for (i = 0; i < 2; i++)
 		if ((rc = ev_fd_add(q->loop, q->p[i].fd, EV_READ, q_io,
 		    &q->p[i], &q->p[i].io)) != 0) {
@@ -832,13 +605,6 @@ q_config(struct frr_q *q, const char *const *lines, size_t n, bool absent,
 	for (i = 0; i < n; i++)
 		cmds[i + 1] = lines[i];
 	return q_add(q, cmds, n + 1, absent, cb, arg);
-}
-
-int
-frr_q_config(struct frr_q *q, const char *const *lines, size_t n,
-    frr_q_cb cb, void *arg)
-{
-	return q_config(q, lines, n, false, cb, arg);
 }
 
 int

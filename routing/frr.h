@@ -8,12 +8,11 @@
  * route-map's communities (GRACEFUL_SHUTDOWN while draining), the
  * prefix-lists that make the outbound neighbor route-map add NO_EXPORT for
  * local-scope nodes, the OSPF redistribute route-map's metric, and
- * read-back of whether BGP / the RIB holds a prefix.  Two ways to run
- * vtysh: frr_vtysh() and the helpers on it block for at most the timeout;
- * a struct frr_q runs the same commands from an event loop (lib/event.h)
- * without blocking it: a FIFO of runs, one child at a time, its pipes
- * watched by the loop, the result handed to a callback.  A vtysh that
- * overruns the timeout is killed by PID either way.
+ * read-back of whether BGP / the RIB holds a prefix.  A struct frr_q runs
+ * vtysh from an event loop (lib/event.h) without blocking it: a FIFO of
+ * runs, one child at a time, its pipes watched by the loop, the result
+ * handed to a callback.  A vtysh that overruns the timeout is killed by
+ * PID.
  */
 #ifndef ANYPOOL_ROUTING_FRR_H
 #define ANYPOOL_ROUTING_FRR_H
@@ -36,62 +35,22 @@ struct frr {
 
 void	frr_init(struct frr *f);
 
-/*
- * Run vtysh with "-c cmd" for each of the n commands.  0 if it exited 0;
- * -ETIMEDOUT (killed), -EIO (non-zero exit, or "%" error lines in the
- * output), or another -errno.  When ret_out is not NULL it receives the
- * output (stdout then stderr, NUL-terminated, caller frees) whenever vtysh
- * ran, also on -EIO, so the caller can say what FRR objected to.
- */
-int	frr_vtysh(const struct frr *f, const char *const *cmds, size_t n,
-	    char **ret_out);
-/* "configure terminal" followed by the n lines. */
-int	frr_config(const struct frr *f, const char *const *lines, size_t n,
-	    char **ret_out);
-
-/* BGP: "network P route-map RM" under asn's address family (again). */
-int	frr_bgp_network(const struct frr *f, uint32_t asn,
-	    const struct rt_prefix *p, const char *route_map, char **ret_out);
-/*
- * The route-map "RM permit 10" of the network statement: communities
- * (NULL or "" for none; else e.g. "graceful-shutdown no-export").
- */
-int	frr_route_map_community(const struct frr *f, const char *route_map,
-	    const char *communities, char **ret_out);
-/*
- * NO_EXPORT for a local-scope node (RFC 1997): p in or out of the prefix-list
- * the PoP's outbound neighbor route-map matches to add the community
- * ("ip prefix-list NAME permit P", or "ipv6 prefix-list NAME6 ..." for an
- * IPv6 p).  Idempotent: adding an entry that is there and removing one
- * that is not are success.
- */
-int	frr_prefix_list(const struct frr *f, const char *name,
-	    const char *name6, const struct rt_prefix *p, bool present,
-	    char **ret_out);
-/* OSPF: the metric the redistribute route-map sets. */
-int	frr_route_map_metric(const struct frr *f, const char *route_map,
-	    uint32_t metric, char **ret_out);
-
-/* Read-back: does BGP's table hold p (locally originated or learnt)? */
-int	frr_bgp_has(const struct frr *f, const struct rt_prefix *p,
-	    bool *ret);
-/* Read-back: does zebra's RIB hold p (any protocol)? */
-int	frr_rib_has(const struct frr *f, const struct rt_prefix *p, bool *ret);
-
 /* Parse the output of "show bgp ... P json" / "show ip[v6] route P json". */
 int	frr_bgp_has_parse(const char *out, bool *ret);
 int	frr_rib_has_parse(const char *out, const struct rt_prefix *p,
 	    bool *ret);
 
-/* Asynchronous vtysh ------------------------------------------------------ */
+/* Running vtysh ----------------------------------------------------------- */
 
 #define FRR_Q_MAX	64	/* runs queued per frr_q */
 
 struct frr_q;
 
 /*
- * The result of one run: rc as frr_vtysh() (0, -ETIMEDOUT, -EIO, ...), out
- * its stdout then stderr (never NULL; valid only during the call).
+ * The result of one run: 0 if vtysh exited 0; -ETIMEDOUT (killed), -EIO
+ * (non-zero exit, or "%" error lines in the output), -ENOENT (no vtysh),
+ * or another -errno.  out: its stdout then stderr (never NULL; valid only
+ * during the call).
  */
 typedef void (*frr_q_cb)(void *arg, int rc, const char *out);
 
@@ -108,13 +67,13 @@ void	frr_q_free(struct frr_q *q);		/* NULL-safe */
  */
 int	frr_q_vtysh(struct frr_q *q, const char *const *cmds, size_t n,
 	    frr_q_cb cb, void *arg);
-/* "configure terminal" followed by the n lines. */
-int	frr_q_config(struct frr_q *q, const char *const *lines, size_t n,
-	    frr_q_cb cb, void *arg);
 /* Runs queued or running. */
 size_t	frr_q_pending(const struct frr_q *q);
 
-/* The statements above, queued (same checks, same lines). */
+/*
+ * The statements healthd manages, queued as configuration runs; -EINVAL for
+ * a route-map or prefix-list name other than letters, digits, '-', '_', '.'.
+ */
 int	frr_q_bgp_network(struct frr_q *q, uint32_t asn,
 	    const struct rt_prefix *p, const char *route_map, frr_q_cb cb,
 	    void *arg);

@@ -68,20 +68,13 @@ rt_prefix_parse(const char *s, struct rt_prefix *ret)
 }
 
 char *
-rt_prefix_addr_str(const struct rt_prefix *p, char *buf, size_t len)
-{
-	if (inet_ntop(p->family, &p->addr, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-char *
 rt_prefix_str(const struct rt_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	snprintf(buf, len, "%s/%u", rt_prefix_addr_str(p, a, sizeof(a)),
-	    p->len);
+	if (inet_ntop(p->family, &p->addr, a, sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, p->len);
 	return buf;
 }
 

@@ -34,8 +34,6 @@ struct rt_prefix {
 int	rt_prefix_parse(const char *s, struct rt_prefix *ret);
 /* "A/len" into buf (INET6_ADDRSTRLEN + 4 bytes are enough); returns buf. */
 char	*rt_prefix_str(const struct rt_prefix *p, char *buf, size_t len);
-/* The address alone, without "/len". */
-char	*rt_prefix_addr_str(const struct rt_prefix *p, char *buf, size_t len);
 bool	 rt_prefix_eq(const struct rt_prefix *a, const struct rt_prefix *b);
 
 /* What the kernel holds for one address. */
