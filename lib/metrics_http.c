@@ -1,6 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Prometheus exporter shared by the daemons; see metrics_http.h.
+ *
+ * Bounds against one bad client: at most MAX_CONNECTIONS connections,
+ * MAX_PER_IP of them from one address; MHD drops a connection idle for
+ * CONN_TIMEOUT_S, and we give every request REQUEST_DEADLINE_MS from the
+ * connection's start (or the previous request's end) to arrive whole, so a
+ * request trickled in a byte at a time cannot hold a slot forever (MHD's
+ * own timeout counts from the last byte).
+ *
+ * MHD takes its listening socket out of its epoll set while it is at the
+ * connection limit and puts it back only at the start of its next pass;
+ * once the last connection is gone nothing would wake us for that pass, so
+ * mhd_step() runs again whenever a pass closed connections.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -17,9 +31,21 @@
 #include "log.h"
 #include "metrics_http.h"
 
-#define MAX_CONNECTIONS	16
-#define CONN_TIMEOUT_S	10
+#define MAX_CONNECTIONS		64
+#define MAX_PER_IP		8
+#define CONN_TIMEOUT_S		10
+#define REQUEST_DEADLINE_MS	10000
+#define MAX_PASSES		4
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+
+/* One accepted connection (MHD's socket context). */
+struct mh_conn {
+	TAILQ_ENTRY(mh_conn)	 entry;	/* oldest since first */
+	struct MHD_Connection	*c;
+	uint64_t		 since;	/* start, or the last request's end */
+	bool			 cut;	/* shut down at its deadline */
+};
+TAILQ_HEAD(mh_conns, mh_conn);
 
 struct metrics_http {
 	struct ev_loop		*loop;
@@ -27,6 +53,8 @@ struct metrics_http {
 	struct ev_ref		 io, tmo;
 	metrics_render_fn	 render;
 	void			*arg;
+	struct mh_conns		 conns;
+	unsigned int		 nconns;
 	char			 who[32];
 };
 
@@ -97,17 +125,105 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("%s: %s", m->who, line);
 }
 
+/* Connections in the order of their `since`: the oldest first. */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct metrics_http *m = cls;
+	struct mh_conn *mc = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((mc = calloc(1, sizeof(*mc))) == NULL)
+			return;	/* only MHD's idle timeout for this one */
+		mc->c = conn;
+		mc->since = ev_now(m->loop);
+		TAILQ_INSERT_TAIL(&m->conns, mc, entry);
+		m->nconns++;
+		*socket_context = mc;
+	} else if (mc != NULL) {
+		TAILQ_REMOVE(&m->conns, mc, entry);
+		m->nconns--;
+		free(mc);
+		*socket_context = NULL;
+	}
+}
+
+/* A request answered: the connection's next one gets a fresh deadline. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct metrics_http *m = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct mh_conn *mc;
+
+	(void)con_cls;
+	(void)toe;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (mc = ci->socket_context) == NULL)
+		return;
+	mc->since = ev_now(m->loop);
+	TAILQ_REMOVE(&m->conns, mc, entry);
+	TAILQ_INSERT_TAIL(&m->conns, mc, entry);
+}
+
+/*
+ * Shut down every connection past its deadline; MHD sees the end of the
+ * stream on its next pass and closes it.  Returns the next deadline, or 0.
+ */
+static uint64_t
+cut_late(struct metrics_http *m)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct mh_conn *mc;
+	uint64_t now = ev_now(m->loop);
+
+	TAILQ_FOREACH(mc, &m->conns, entry) {
+		if (mc->since + REQUEST_DEADLINE_MS > now)
+			return mc->since + REQUEST_DEADLINE_MS;
+		if (mc->cut)
+			continue;
+		ci = MHD_get_connection_info(mc->c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci != NULL) {
+			log_debug("%s: request not complete after %d ms, "
+			    "closing", m->who, REQUEST_DEADLINE_MS);
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		}
+		mc->cut = true;
+	}
+	return 0;
+}
+
 static void	mhd_io(struct ev_loop *, void *, unsigned int);
 
-/* Run MHD, then sleep until its epoll fd or its next timeout. */
+/*
+ * Run MHD (again while a pass closed connections: see the top), then sleep
+ * until its epoll fd, its next timeout or our next request deadline.
+ */
 static void
 mhd_step(struct metrics_http *m)
 {
 	MHD_UNSIGNED_LONG_LONG to;
+	uint64_t next, delay = UINT64_MAX, now;
+	unsigned int before;
+	int pass;
 
-	MHD_run(m->d);
-	if (MHD_get_timeout(m->d, &to) == MHD_YES) {
-		if (ev_timer_add(m->loop, to, mhd_io, m, &m->tmo) != 0)
+	for (pass = 0; pass < MAX_PASSES; pass++) {
+		before = m->nconns;
+		cut_late(m);
+		MHD_run(m->d);
+		if (m->nconns >= before)
+			break;
+	}
+	now = ev_now(m->loop);
+	if ((next = cut_late(m)) != 0)
+		delay = next > now ? next - now : 0;
+	if (MHD_get_timeout(m->d, &to) == MHD_YES && to < delay)
+		delay = to;
+	if (delay != UINT64_MAX) {
+		if (ev_timer_add(m->loop, delay, mhd_io, m, &m->tmo) != 0)
 			fatalx("%s: timer", m->who);
 	} else {
 		ev_cancel(&m->tmo);
@@ -160,6 +276,7 @@ metrics_http_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
 	m->loop = loop;
 	m->render = render;
 	m->arg = arg;
+	TAILQ_INIT(&m->conns);
 	snprintf(m->who, sizeof(m->who), "%s", who);
 	sa_text(ss, a, sizeof(a));
 	if (ss->ss_family == AF_INET6) {
@@ -171,12 +288,14 @@ metrics_http_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
 		    sin_port);
 	}
 	m->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
 	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
 	    MHD_OPTION_END);
 	if (m->d == NULL) {
 		log_warnx("%s: cannot listen on http://%s/metrics", who, a);
@@ -203,6 +322,6 @@ metrics_http_stop(struct metrics_http *m)
 		return;
 	ev_cancel(&m->io);
 	ev_cancel(&m->tmo);
-	MHD_stop_daemon(m->d);
+	MHD_stop_daemon(m->d);	/* notifies every connection's close */
 	free(m);
 }

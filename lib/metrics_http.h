@@ -19,9 +19,11 @@ typedef int	(*metrics_render_fn)(void *arg, char **ret_buf, size_t *ret_len);
 
 /*
  * Listen on ss (address and port) and serve /metrics from render(arg).
- * At most 16 connections, idle ones dropped after 10 s; other paths get
- * 404, other methods 405.  Logs what it does under `who`.  NULL on failure
- * (with the reason logged).
+ * At most 64 connections, 8 from one address; idle ones dropped after
+ * 10 s, and a connection gets 10 s from its start (or its previous answer)
+ * to send its request and read the answer.  Other paths get 404, other
+ * methods 405.  Logs what it does under `who`.  NULL on failure (with the
+ * reason logged).
  */
 struct metrics_http *metrics_http_start(struct ev_loop *loop,
 	    const struct sockaddr_storage *ss, metrics_render_fn render,
