@@ -10,13 +10,13 @@
 set -u
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../lib/common.sh
+. "$SRC/tests/lib/common.sh"
+# shellcheck source=../lib/deps.sh
 . "$SRC/tests/lib/deps.sh"
-npass=0 nfail=0
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
 
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (namespace)"; exit 77; fi
-PROMTOOL=$(ensure_promtool) || { echo "ERROR: no promtool"; exit 99; }
+need_root "a network namespace"
+PROMTOOL=$(ensure_promtool) || error "no promtool"
 
 T=$(mktemp -d /tmp/anypool-alerts.XXXXXX)
 NS=apalerts$$
@@ -83,11 +83,7 @@ get() {
 	    >"$T/m.$1" 2>/dev/null && head -1 "$T/m.$1" | grep -q ' 200 ' &&
 	    grep -q anypool_ "$T/m.$1"
 }
-wait_get() {	# up to 10 s
-	local i
-	for i in $(seq 100); do get "$1" && return 0; sleep 0.1; done
-	return 1
-}
+wait_get() { wait_until 10000 get "$1"; }
 ports="9464 9465 9466"
 : >"$T/all"
 for p in $ports; do
@@ -105,5 +101,4 @@ for m in $(cat "$SRC/deploy/monitoring/alerts.yml" \
 	else fail "$m is used by the alerts or dashboard, but no daemon exports it"; fi
 done
 
-echo "alerts: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish alerts

@@ -6,15 +6,16 @@
 # pointed at this build.  Also the promises the units make: the daemons are
 # Type=notify, check their configuration (-n) before starting, restart on
 # failure, and healthd gives up after a burst of crashes (fail closed: the
-# address lifetime then withdraws the route).  The tests must not need a
+# address lifetime then withdraws the route), and registrard may open more
+# files than its default association limit (LimitNOFILE: one descriptor per
+# association, with room for the rest).  The tests must not need a
 # running systemd, and this one does not.
 set -u
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-npass=0 nfail=0
-pass() { echo "ok: $*"; npass=$((npass + 1)); }
-fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
-command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze"; exit 77; }
+# shellcheck source=../lib/common.sh
+. "$SRC/tests/lib/common.sh"
+command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
 B=$(cd "$B" && pwd)
 T=$(mktemp -d /tmp/anypool-units.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -39,7 +40,16 @@ for d in registrard healthd; do
 	key $d.service 'ProtectSystem=strict$'
 done
 key healthd.service 'StartLimitBurst=[0-9]+$'
+
+# Twice the default association limit (what registrard -n prints for an
+# empty configuration) at least: listeners, peers, control clients, metrics.
+assoc=$("$B/registrar/registrard" -n -f /dev/null 2>/dev/null |
+    awk '$1 == "associations" { print $2 }')
+nofile=$(sed -n 's/^LimitNOFILE=\([0-9]*\)$/\1/p' \
+    "$SRC/deploy/systemd/registrard.service")
+if [ -n "$assoc" ] && [ -n "$nofile" ] && [ "$nofile" -ge $((2 * assoc)) ]
+then pass "registrard.service: LimitNOFILE=$nofile >= 2 x associations $assoc"
+else fail "registrard.service: LimitNOFILE '${nofile}' not >= 2 x default associations '${assoc}'"; fi
 key healthd.service 'AmbientCapabilities=CAP_NET_ADMIN$'
 
-echo "units: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+finish units
