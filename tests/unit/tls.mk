@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# TLS (lib/tls.c): handshakes over a socketpair with keys and certificates
+# made at test time; and the handshake/throughput benchmark (built, not run).
+check_PROGRAMS += tests/unit/test_tls
+TESTS += tests/unit/test_tls
+tests_unit_test_tls_SOURCES = tests/unit/test_tls.c
+tests_unit_test_tls_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_tls_LDADD = $(UNITLIBS) $(OPENSSL_LIBS)
+
+# What TLS costs (handshakes/s full and resumed, 100-byte message rates
+# beside plaintext): built with everything, run by hand or by the lead for
+# BENCHMARKS.md (tests/bench/bench_tls [seconds per row]); not in make check.
+noinst_PROGRAMS += tests/bench/bench_tls
+tests_bench_bench_tls_SOURCES = tests/bench/bench_tls.c
+tests_bench_bench_tls_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_bench_tls_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
