@@ -4,7 +4,8 @@
  * requests with the Handle Resolution Option, T1-ENRPrequest and
  * MAX-REQUEST-RETRANSMIT, the resolution cache with its stale_cache_value
  * (rules C1-C4), the PU's choice among the returned PEs (RFC 5356 PU rules,
- * policies.md §3) and ENDPOINT_UNREACHABLE reports, each sent once.
+ * doc/protocol/policies.md §3) and ENDPOINT_UNREACHABLE reports, each
+ * sent once.
  * A resolution may ask the registrar who it is (the Registrar Identity
  * parameter 0x8a01 of doc/spec/registrar-identity.md); such a request always
  * goes to the registrar, since only an answer carries the identity.

@@ -58,7 +58,7 @@ struct wbuf {
 	 * For the RSerPool codec: container and message lengths leave out
 	 * the last nested parameter's padding, as RFC 5354 §2 reads.  Off by
 	 * default: RSPLIB counts that padding and rejects messages that do not
-	 * (shared/spec/sources.md), and every decoder accepts both.
+	 * (doc/protocol/sources.md), and every decoder accepts both.
 	 */
 	bool		 rfc_lengths;
 };

@@ -550,7 +550,7 @@ static const struct schema asap_schema[ASAP_MSG_MAX + 1] = {
 	    { F_NONE, { S_HANDLE | REQ, S_HROPT, S_REGID | ANYPOS } },
 	[ASAP_HANDLE_RESOLUTION_RESPONSE] = { F_NONE, { S_HANDLE | REQ,
 	    S_POLICY, S_PE_LIST, S_ERROR, S_REGID | ANYPOS } },
-	/* rsplib appends a PE Identifier to the keep-alive (asap.md §2.1). */
+	/* rsplib adds a PE Identifier (doc/protocol/asap.md §2.1). */
 	[ASAP_ENDPOINT_KEEP_ALIVE] =
 	    { F_SERVER_ID, { S_HANDLE | REQ, S_PE_ID } },
 	[ASAP_ENDPOINT_KEEP_ALIVE_ACK] =

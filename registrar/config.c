@@ -79,7 +79,7 @@ config_defaults(struct registrar_config *c)
 	set_addr(&c->metrics_ss, &c->metrics_sslen, AF_INET, "127.0.0.1",
 	    9464);
 
-	/* ENRP timers: RSPLIB's values (shared/spec/enrp.md §9). */
+	/* ENRP timers: RSPLIB's values (doc/protocol/enrp.md §9). */
 	c->enrp.enabled = false;
 	c->enrp.heartbeat_cycle = 2444;
 	c->enrp.max_last_heard = 5000;

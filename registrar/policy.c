@@ -59,8 +59,8 @@ hs_policy_nval(uint32_t type)
 
 /*
  * Selection key of the tree policies, lowest first.  64-bit arithmetic
- * (policies.md §3): load + counter x degradation cannot overflow since
- * (2^32-1)^2 + 2^32-1 < 2^64.
+ * (doc/protocol/policies.md §3): load + counter x degradation cannot
+ * overflow since (2^32-1)^2 + 2^32-1 < 2^64.
  */
 static uint64_t
 tree_key(const struct hs_pool *pool, const struct hs_pe *pe)

@@ -2,7 +2,7 @@
 /*
  * registrard's configuration: what parse.y produces from the config file and
  * what the daemon runs on.  Defaults follow RSPLIB's registrar where the RFC
- * leaves a choice (shared/spec/asap.md §4), so mixed clusters interoperate.
+ * leaves a choice (doc/protocol/asap.md §4), so mixed clusters interoperate.
  * All durations are milliseconds.
  */
 #ifndef ANYPOOL_REGCONF_H
@@ -44,7 +44,7 @@ struct conf_mgroup {
 	char			 ifname[CONF_IFNAME_MAX];	/* "": the ENRP address's */
 };
 
-/* ENRP takeover arbitration (shared/spec/enrp.md §5.4). */
+/* ENRP takeover arbitration (doc/protocol/enrp.md §5.4). */
 enum conf_takeover_winner {
 	CONF_TAKEOVER_LOWEST_ID = 0,	/* RSPLIB, sctp-refimpl */
 	CONF_TAKEOVER_HIGHEST_ID = 1,	/* RFC 5353 §3.5.1 read literally */

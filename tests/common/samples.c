@@ -174,7 +174,7 @@ sample_build(size_t i, struct wbuf *w)
 		return 0;
 	m = rsp_put_msg_begin(w, samples[i].type, 0);
 	switch (i) {
-	case 0:		/* parameters.md §6 worked example */
+	case 0:		/* doc/protocol/parameters.md §6 worked example */
 		rsp_put_handle(w, echo, 8);
 		t = single(RSP_PARAM_SCTP_TRANSPORT, 7, "192.0.2.10");
 		t.use = RSP_TRANSPORT_USE_DATA_CONTROL;
@@ -335,7 +335,7 @@ sample_build(size_t i, struct wbuf *w)
 		w->p[1] = ENRP_FLAG_REJECT;
 		enrp_ids(w);
 		break;
-	case 26:	/* enrp.md §3.4 example, with our receiving id */
+	case 26:	/* doc/protocol/enrp.md §3.4, with our receiving id */
 		enrp_ids(w);
 		wbuf_u16(w, ENRP_ADD_PE);
 		wbuf_u16(w, 0);

@@ -65,7 +65,10 @@ assert_roundtrip(enum rsp_proto proto, const uint8_t *p, size_t len,
 	}
 }
 
-/* parameters.md §6, asap.md §2.1, enrp.md §3 worked encodings. */
+/*
+ * Worked encodings: doc/protocol/parameters.md §6,
+ * doc/protocol/asap.md §2.1 and doc/protocol/enrp.md §3.
+ */
 static void
 test_spec_vectors(void **state)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests of the handlespace's RFC 5356 selection policies, against the
- * semantics of shared/spec/policies.md: deterministic policies (RR, WRR,
+ * semantics of doc/protocol/policies.md: deterministic policies (RR, WRR,
  * Priority, LU, LUD, PLU) give exact sequences; random ones (Random,
  * Weighted Random, Randomized Least Used) are checked with a fixed seed
  * against their expected frequencies within 5 standard deviations.  Every
