@@ -39,6 +39,7 @@ struct client {
 };
 
 static struct asap_pe *pe;
+static struct asap_ctx *the_ctx;
 static const char *secret;
 static bool debug;
 static unsigned int nclients;
@@ -67,6 +68,16 @@ debug_line(void *arg, const char *line)
 	say("debug: %s", line);
 }
 
+enum {
+	OPT_TLS_PSK = 256,
+	OPT_TLS_IDENTITY,
+	OPT_TLS_CA,
+	OPT_TLS_NAME,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_KEYLOG,
+};
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -75,6 +86,10 @@ usage(void)
 	    "[-w weight] [-l load]\n"
 	    "               [-L listen-addr:port] [-T tcp|sctp] "
 	    "[-i reregistration-ms] [-c cookie-secret] [-d]\n"
+	    "               [--tls-psk FILE [--tls-identity NAME] | "
+	    "--tls-ca FILE --tls-name NAME]\n"
+	    "               [--tls-cert FILE --tls-key FILE] "
+	    "[--tls-keylog FILE]\n"
 	    "policies: rr wrr random wrandom prio lu lud plu rlu\n"
 	    "registrars: [tcp:|sctp:]host[:port]\n");
 	exit(2);
@@ -180,6 +195,8 @@ static const struct asap_pe_session_callbacks client_cb = {
 static void
 pe_status(struct asap_pe *p, const struct asap_pe_status *st, void *arg)
 {
+	const char *tls_why;
+
 	(void)p;
 	(void)arg;
 	switch (st->event) {
@@ -192,8 +209,12 @@ pe_status(struct asap_pe *p, const struct asap_pe_status *st, void *arg)
 		say("registration rejected: cause 0x%x", st->cause);
 		break;
 	case ASAP_PE_FAILED:
-		say("registration failing: %s; still trying",
-		    strerror(-st->error));
+		if ((tls_why = asap_tls_error(the_ctx)) != NULL)
+			say("registration failing: %s (TLS handshake failed: "
+			    "%s); still trying", strerror(-st->error), tls_why);
+		else
+			say("registration failing: %s; still trying",
+			    strerror(-st->error));
 		break;
 	case ASAP_PE_HOME_CHANGED:
 		say("home registrar is now %08x at %s", st->home_id,
@@ -279,6 +300,19 @@ main(int argc, char **argv)
 	const char *regs = NULL, *pool = NULL, *listen_spec = "0.0.0.0";
 	uint32_t policy = ASAP_POLICY_ROUND_ROBIN, weight = 1, load = 0;
 	uint32_t interval = 30000;
+	static const struct option longopts[] = {
+		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
+		{ "tls-identity", required_argument, NULL, OPT_TLS_IDENTITY },
+		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "tls-name", required_argument, NULL, OPT_TLS_NAME },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct asap_tls_config tls;
+	bool use_tls = false;
+	char err[256];
 	struct asap_pe_config cfg;
 	struct sockaddr_storage la;
 	struct asap_ctx *ctx;
@@ -288,8 +322,17 @@ main(int argc, char **argv)
 	bool sctp = false;
 	int c, lfd, sfd, t, r;
 
-	while ((c = getopt(argc, argv, "r:p:P:w:l:L:T:i:c:dh")) != -1) {
+	memset(&tls, 0, sizeof(tls));
+	while ((c = getopt_long(argc, argv, "r:p:P:w:l:L:T:i:c:dh", longopts,
+	    NULL)) != -1) {
 		switch (c) {
+		case OPT_TLS_PSK: tls.psk_file = optarg; use_tls = true; break;
+		case OPT_TLS_IDENTITY: tls.psk_identity = optarg; break;
+		case OPT_TLS_CA: tls.ca_file = optarg; use_tls = true; break;
+		case OPT_TLS_NAME: tls.server_name = optarg; break;
+		case OPT_TLS_CERT: tls.cert_file = optarg; break;
+		case OPT_TLS_KEY: tls.key_file = optarg; break;
+		case OPT_TLS_KEYLOG: tls.keylog_file = optarg; break;
 		case 'r': regs = optarg; break;
 		case 'p': pool = optarg; break;
 		case 'P':
@@ -314,6 +357,12 @@ main(int argc, char **argv)
 	if (regs == NULL || pool == NULL || argc != optind ||
 	    strlen(pool) > ASAP_POOL_HANDLE_MAX || interval == 0)
 		usage();
+	if (!use_tls && (tls.psk_identity != NULL || tls.server_name != NULL ||
+	    tls.cert_file != NULL || tls.key_file != NULL)) {
+		fprintf(stderr, "asap-pe: TLS options need --tls-psk or "
+		    "--tls-ca\n");
+		return 2;
+	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	if ((lfd = listen_on(listen_spec, sctp, &la)) < 0) {
@@ -321,11 +370,16 @@ main(int argc, char **argv)
 		    sctp ? "sctp" : "tcp", listen_spec, strerror(-lfd));
 		return 1;
 	}
-	if ((ctx = asap_ctx_new(regs, NULL)) == NULL) {
-		fprintf(stderr, "asap-pe: bad registrar list %s: %s\n", regs,
-		    strerror(errno));
+	if ((ctx = asap_ctx_new_tls(regs, NULL, use_tls ? &tls : NULL, err,
+	    sizeof(err))) == NULL) {
+		if (use_tls)
+			fprintf(stderr, "asap-pe: %s\n", err);
+		else
+			fprintf(stderr, "asap-pe: bad registrar list %s: %s\n",
+			    regs, strerror(errno));
 		return 1;
 	}
+	the_ctx = ctx;
 	if (debug)
 		asap_set_debug_log(ctx, debug_line, NULL);
 

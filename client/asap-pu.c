@@ -37,14 +37,28 @@ debug_line(void *arg, const char *line)
 	fprintf(stderr, "asap-pu: debug: %s\n", line);
 }
 
+enum {
+	OPT_TLS_PSK = 256,
+	OPT_TLS_IDENTITY,
+	OPT_TLS_CA,
+	OPT_TLS_NAME,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_KEYLOG,
+};
+
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: asap-pu -r REGISTRARS -p POOL [-d] resolve [-n N] [--json]\n"
-	    "       asap-pu -r REGISTRARS -p POOL [-d] echo [-c count] "
+	    "usage: asap-pu -r REGISTRARS -p POOL [-d] [TLS] resolve [-n N] "
+	    "[--json]\n"
+	    "       asap-pu -r REGISTRARS -p POOL [-d] [TLS] echo [-c count] "
 	    "[-i interval-ms] [-t reply-timeout-ms]\n"
-	    "registrars: [tcp:|sctp:]host[:port], comma separated\n");
+	    "registrars: [tcp:|sctp:]host[:port], comma separated\n"
+	    "TLS: --tls-psk FILE [--tls-identity NAME] | --tls-ca FILE "
+	    "--tls-name NAME\n"
+	    "     [--tls-cert FILE --tls-key FILE] [--tls-keylog FILE]\n");
 	exit(2);
 }
 
@@ -108,8 +122,12 @@ cmd_resolve(struct asap_ctx *ctx, const char *pool, bool json)
 	r = asap_pu_resolve_blocking(ctx, pool, strlen(pool), pes, MAX_PES, &n,
 	    &policy, 15000);
 	if (r < 0) {
-		fprintf(stderr, "asap-pu: resolving \"%s\": %s\n", pool,
-		    r == -ENOENT ? "unknown pool handle" : strerror(-r));
+		const char *tls = asap_tls_error(ctx);
+
+		fprintf(stderr, "asap-pu: resolving \"%s\": %s%s%s\n", pool,
+		    r == -ENOENT ? "unknown pool handle" : strerror(-r),
+		    tls != NULL ? "; TLS handshake failed: " : "",
+		    tls != NULL ? tls : "");
 		free(pes);
 		return 1;
 	}
@@ -270,6 +288,19 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct option main_opts[] = {
+		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
+		{ "tls-identity", required_argument, NULL, OPT_TLS_IDENTITY },
+		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "tls-name", required_argument, NULL, OPT_TLS_NAME },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct asap_tls_config tls;
+	bool use_tls = false;
+	char err[256];
 	const char *regs = NULL, *pool = NULL, *cmd;
 	struct asap_config cfg;
 	struct asap_ctx *ctx;
@@ -279,13 +310,28 @@ main(int argc, char **argv)
 	int c, ret;
 
 	memset(&cfg, 0, sizeof(cfg));
-	while ((c = getopt(argc, argv, "+r:p:dh")) != -1) {
+	memset(&tls, 0, sizeof(tls));
+	while ((c = getopt_long(argc, argv, "+r:p:dh", main_opts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'r': regs = optarg; break;
 		case 'p': pool = optarg; break;
 		case 'd': debug = true; break;
+		case OPT_TLS_PSK: tls.psk_file = optarg; use_tls = true; break;
+		case OPT_TLS_IDENTITY: tls.psk_identity = optarg; break;
+		case OPT_TLS_CA: tls.ca_file = optarg; use_tls = true; break;
+		case OPT_TLS_NAME: tls.server_name = optarg; break;
+		case OPT_TLS_CERT: tls.cert_file = optarg; break;
+		case OPT_TLS_KEY: tls.key_file = optarg; break;
+		case OPT_TLS_KEYLOG: tls.keylog_file = optarg; break;
 		default: usage();
 		}
+	}
+	if (!use_tls && (tls.psk_identity != NULL || tls.server_name != NULL ||
+	    tls.cert_file != NULL || tls.key_file != NULL)) {
+		fprintf(stderr, "asap-pu: TLS options need --tls-psk or "
+		    "--tls-ca\n");
+		return 2;
 	}
 	if (regs == NULL || pool == NULL || optind >= argc ||
 	    strlen(pool) > ASAP_POOL_HANDLE_MAX)
@@ -320,9 +366,13 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if ((ctx = asap_ctx_new(regs, &cfg)) == NULL) {
-		fprintf(stderr, "asap-pu: bad registrar list %s: %s\n", regs,
-		    strerror(errno));
+	if ((ctx = asap_ctx_new_tls(regs, &cfg, use_tls ? &tls : NULL, err,
+	    sizeof(err))) == NULL) {
+		if (use_tls)
+			fprintf(stderr, "asap-pu: %s\n", err);
+		else
+			fprintf(stderr, "asap-pu: bad registrar list %s: %s\n",
+			    regs, strerror(errno));
 		return 1;
 	}
 	if (debug)

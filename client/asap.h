@@ -14,6 +14,7 @@
  * a TCP connection to port 3863, each padded to a multiple of 4 bytes), or
  * for registrars listed as "sctp:host[:port]" an SCTP one-to-one association
  * with one ASAP message per SCTP message, payload protocol identifier 11.
+ * With asap_ctx_new_tls() the TCP mapping runs inside TLS (port 3864).
  *
  * PE <-> PU sessions over TCP (see client/SESSION.md).  When the PE
  * registered Transport Use = DATA plus CONTROL (the default here), every
@@ -162,6 +163,65 @@ struct asap_config {
  */
 struct asap_ctx	*asap_ctx_new(const char *registrars, const struct asap_config *cfg);
 /*
+ * (libasap 0.3) TLS to the registrars (RFC 5352 §9): PSK mutual
+ * authentication (pool elements and registrars), or the registrar's
+ * certificate checked against a CA and an expected name (RFC 6125: the
+ * subjectAltName, never the subject's CN; '*' only as a whole left-most
+ * label), optionally with a client certificate (a pool element
+ * authenticating without PSK).  TLS 1.3 (1.2 for certificates).  Files are
+ * read when the context is made; the PSK and private key files must not be
+ * readable by group or others.  Unused fields NULL.
+ */
+struct asap_tls_config {
+	/*
+	 * PSK: a file of "identity hex-key" lines ('#' comments), and the
+	 * identity to use (NULL: the file must hold exactly one key).  With
+	 * a PSK the library never accepts a certificate handshake instead.
+	 */
+	const char	*psk_file;
+	const char	*psk_identity;
+	/* Certificates: PEM CA file and the name the registrar must carry
+	 * (also sent as SNI); required unless psk_file is set. */
+	const char	*ca_file;
+	const char	*server_name;
+	/* Optional client certificate (PEM, chain after it) and key. */
+	const char	*cert_file;
+	const char	*key_file;
+	/* NSS key log for Wireshark/tshark; NULL: $SSLKEYLOGFILE if set. */
+	const char	*keylog_file;
+	/* Resume the last session (TLS 1.3 ticket) on reconnection. */
+	bool		 resume;
+	void		*reserved[4];	/* zero */
+};
+
+#define ASAP_TLS_PORT		3864	/* registrar port with TLS */
+
+/*
+ * (libasap 0.3) asap_ctx_new() speaking TLS to every registrar of the
+ * list: the default port is then ASAP_TLS_PORT, "sctp:" entries are
+ * refused (EPROTONOSUPPORT: no TLS over SCTP here) and nothing is ever
+ * sent in the clear.  A handshake that fails (wrong key or name, unknown
+ * CA, expired certificate, a registrar without TLS) counts as a failed
+ * server: the hunt moves on to the next address and retries later, and
+ * asap_tls_error() says what happened.  tls NULL: asap_ctx_new().  On
+ * failure NULL with errno set and, if err is not NULL, a one-line reason
+ * in err ("psk.key: readable by others (mode 0644); chmod 600").
+ */
+struct asap_ctx	*asap_ctx_new_tls(const char *registrars,
+		    const struct asap_config *cfg,
+		    const struct asap_tls_config *tls, char *err,
+		    size_t errlen);
+/*
+ * (libasap 0.3) Why the last TLS handshake with a registrar failed:
+ * "ADDRESS: REASON: details" (REASON one of psk_unknown_identity,
+ * psk_bad_key, cert_name, cert_expired, cert_unknown_ca, cert_invalid,
+ * no_cert, plaintext, version, closed, other), or NULL when none failed
+ * since the last one that succeeded.  Valid until the next call into the
+ * library.
+ */
+const char	*asap_tls_error(const struct asap_ctx *ctx);
+
+/*
  * Free the context: every PE (without deregistering: call
  * asap_pe_deregister() first for a clean shutdown), session and pending
  * request; pending resolution callbacks are not called.  NULL-safe.  Not
@@ -277,7 +337,7 @@ int		 asap_pe_update_policy(struct asap_pe *pe,
 /* Convenience: the policy's first load-carrying value := load. */
 int		 asap_pe_update_load(struct asap_pe *pe, uint32_t load);
 /*
- * Deregister (RFC 5352 §3.3); ASAP_PE_DEREGISTERED follows.  The PE stays
+ * Deregister (RFC 5352 §3.2); ASAP_PE_DEREGISTERED follows.  The PE stays
  * allocated until asap_pe_free().
  */
 int		 asap_pe_deregister(struct asap_pe *pe);
@@ -296,7 +356,7 @@ typedef void (*asap_resolve_cb)(struct asap_ctx *ctx,
     const struct asap_resolution *res, void *arg);
 
 /*
- * Resolve a pool handle (RFC 5352 §3.4).  A fresh cache entry answers
+ * Resolve a pool handle (RFC 5352 §3.3).  A fresh cache entry answers
  * without asking; a stale or missing one sends ASAP_HANDLE_RESOLUTION (with
  * the Handle Resolution Option asking for resolve_items PEs) to the home
  * registrar, hunting for one first if needed.  If the registrar cannot be
@@ -345,7 +405,7 @@ void		 asap_pu_cache_purge(struct asap_ctx *ctx, const void *handle,
 		    size_t handle_len);
 /*
  * Report a PE unreachable (ASAP_ENDPOINT_UNREACHABLE to the home registrar,
- * RFC 5352 §3.9) and drop it from the cache.  A PE already reported within
+ * RFC 5352 §3.5) and drop it from the cache.  A PE already reported within
  * the stale cache time is not reported again.  0, or -errno.
  */
 int		 asap_pu_report_unreachable(struct asap_ctx *ctx,

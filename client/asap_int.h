@@ -46,6 +46,8 @@
 #define SESSION_DATA_PPID	0
 
 struct asap_ctx;
+struct tls_ctx;
+struct tls_conn;
 
 /* An fd watched both by the internal loop and by the pollable epoll fd. */
 struct aw {
@@ -77,6 +79,10 @@ struct conn {
 	bool		 sctp;		/* one frame per SCTP message, by PPID */
 	uint32_t	 rx_ppid;	/* of the SCTP message being read */
 	bool		 connecting;
+	/* TLS (registrar associations over the TCP mapping only) */
+	struct tls_conn	*tls;
+	bool		 handshaking;	/* connected, TLS handshake running */
+	bool		 tls_want_write; /* TLS needs a writable socket */
 	bool		 dead;		/* fd closed, closed() called */
 	bool		 busy;		/* inside its own dispatch */
 	bool		 freed;		/* conn_free() during dispatch */
@@ -89,9 +95,18 @@ struct conn {
 	size_t		 txlen, txoff, txcap;
 };
 
+/*
+ * tls: run TLS over the connection (TCP only: -EPROTONOSUPPORT for SCTP);
+ * connected() then comes after the handshake, and a failed handshake
+ * reaches closed() with -EACCES (authentication) or -EPROTO (the rest),
+ * conn_tls_fail() saying why.
+ */
 struct conn	*conn_connect(struct asap_ctx *ctx,
 		    const struct sockaddr_storage *sa, bool sctp,
-		    enum conn_framing f, const struct conn_ops *ops, void *arg);
+		    struct tls_ctx *tls, enum conn_framing f,
+		    const struct conn_ops *ops, void *arg);
+/* The failed handshake's "class: details" line, or NULL. */
+const char	*conn_tls_fail(const struct conn *c);
 struct conn	*conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
 		    const struct conn_ops *ops, void *arg);
 int		 conn_send(struct conn *c, const void *p, size_t len);
@@ -139,6 +154,8 @@ struct asap_ctx {
 	/* Registrars and the server hunt (RFC 5352 §3.6) */
 	struct sockaddr_storage *reg;
 	bool		*reg_sctp;	/* per registrar: "sctp:" given */
+	struct tls_ctx	*tls;		/* TLS to every registrar, or NULL */
+	char		 tls_err[320];	/* last handshake failure, "" none */
 	size_t		 nreg;
 	size_t		 hunt_cursor;
 	bool		 hunting;
@@ -210,6 +227,7 @@ void		 sockaddr_from_rsp(const struct rsp_addr *a, uint16_t port,
 /* pe.c */
 void		 pe_assoc_up(struct asap_ctx *ctx);
 void		 pe_assoc_down(struct asap_ctx *ctx);
+void		 pe_tls_failed(struct asap_ctx *ctx, int error);
 void		 pe_handle_msg(struct asap_ctx *ctx, const struct rsp_msg *m);
 void		 pe_home_changed(struct asap_ctx *ctx);
 bool		 pe_needs_assoc(const struct asap_ctx *ctx);

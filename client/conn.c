@@ -12,9 +12,16 @@
  * A failure is reported once through the owner's closed() callback, never
  * from inside conn_send(): a write error is left for the loop to report,
  * so callers need not expect re-entrancy.
+ *
+ * TLS (lib/tls.c, RFC 5352 §9) runs over a TCP connection when the caller
+ * hands in a context: after connect() the handshake, then connected(); the
+ * queue and the framing are the same, only the bytes go through the TLS
+ * session.  A failed handshake closes the connection with the reason kept
+ * for conn_tls_fail(); nothing is ever sent in the clear on it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +33,7 @@
 
 #include "asap_int.h"
 #include "conn.h"
+#include "tls.h"
 
 static void	conn_io(struct ev_loop *loop, void *arg, unsigned int revents);
 
@@ -76,6 +84,7 @@ conn_alloc(struct asap_ctx *ctx, enum conn_framing f,
 static void
 conn_release(struct conn *c)
 {
+	tls_conn_free(c->tls);
 	free(c->rx);
 	free(c->tx);
 	free(c);
@@ -83,12 +92,18 @@ conn_release(struct conn *c)
 
 struct conn *
 conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
-    bool sctp, enum conn_framing f, const struct conn_ops *ops, void *arg)
+    bool sctp, struct tls_ctx *tls, enum conn_framing f,
+    const struct conn_ops *ops, void *arg)
 {
 	struct conn *c;
 	socklen_t sl;
 	int fd, r;
 
+	if (tls != NULL && sctp) {
+		/* Debian's OpenSSL has no DTLS/SCTP (RFC 3436 / 6083). */
+		errno = EPROTONOSUPPORT;
+		return NULL;
+	}
 	c = conn_alloc(ctx, f, ops, arg);
 	if (c == NULL)
 		return NULL;
@@ -101,6 +116,10 @@ conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
 	if (fd == -1)
 		goto out_free;
 	conn_tune(fd, sctp);
+	if (tls != NULL && (r = tls_conn_new(tls, fd, &c->tls)) < 0) {
+		errno = -r;
+		goto out_close;
+	}
 	r = connect(fd, (const struct sockaddr *)sa, sl);
 	if (r == -1 && errno != EINPROGRESS)
 		goto out_close;
@@ -155,7 +174,21 @@ conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
 bool
 conn_up(const struct conn *c)
 {
-	return c != NULL && !c->dead && !c->connecting;
+	return c != NULL && !c->dead && !c->connecting && !c->handshaking;
+}
+
+const char *
+conn_tls_fail(const struct conn *c)
+{
+	static char line[300];
+	const char *text;
+	enum tls_fail f;
+
+	if (c->tls == NULL || (f = tls_conn_fail(c->tls, &text)) ==
+	    TLS_FAIL_NONE)
+		return NULL;
+	snprintf(line, sizeof(line), "%s: %s", tls_fail_name(f), text);
+	return line;
 }
 
 static void
@@ -242,6 +275,35 @@ conn_flush_sctp(struct conn *c)
 	return 0;
 }
 
+/*
+ * TLS: the same, through the session.  After a want-read or want-write
+ * the next call offers at least the same bytes again (the queue only
+ * grows at its end), as OpenSSL asks.
+ */
+static int
+conn_flush_tls(struct conn *c)
+{
+	size_t n;
+	int r;
+
+	while (c->txoff < c->txlen) {
+		r = tls_write(c->tls, c->tx + c->txoff, c->txlen - c->txoff,
+		    &n);
+		if (r == TLS_WANT_WRITE) {
+			c->tls_want_write = true;
+			break;
+		}
+		if (r == TLS_WANT_READ)
+			break;		/* EV_READ is always watched */
+		if (r < 0)
+			return r;
+		c->txoff += n;
+	}
+	if (c->txoff == c->txlen)
+		c->txoff = c->txlen = 0;
+	return 0;
+}
+
 /* Write what is buffered; 0, or -errno on a hard error. */
 static int
 conn_flush(struct conn *c)
@@ -250,6 +312,8 @@ conn_flush(struct conn *c)
 
 	if (c->sctp)
 		return conn_flush_sctp(c);
+	if (c->tls != NULL)
+		return conn_flush_tls(c);
 	while (c->txoff < c->txlen) {
 		n = send(c->w.fd, c->tx + c->txoff, c->txlen - c->txoff,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -272,7 +336,7 @@ conn_update_watch(struct conn *c)
 {
 	unsigned int want = EV_READ;
 
-	if (c->txlen > c->txoff)
+	if (c->tls != NULL ? c->tls_want_write : c->txlen > c->txoff)
 		want |= EV_WRITE;
 	if (want != c->w.events)
 		(void)aw_mod(c->ctx, &c->w, want);
@@ -346,7 +410,7 @@ conn_send(struct conn *c, const void *p, size_t len)
 		r = conn_queue(c, p, len);
 	if (r < 0)
 		return r;
-	if (!c->connecting) {
+	if (conn_up(c)) {
 		/* A hard error is reported by the loop (EPOLLERR/HUP). */
 		(void)conn_flush(c);
 		conn_update_watch(c);
@@ -373,7 +437,7 @@ conn_send_frame(struct conn *c, uint8_t kind, const void *p, size_t len)
 			return -EOPNOTSUPP;
 		r = conn_queue_msg(c, kind == SESSION_KIND_ASAP ? ASAP_PPID :
 		    SESSION_DATA_PPID, p, len);
-		if (r == 0 && !c->connecting) {
+		if (r == 0 && conn_up(c)) {
 			(void)conn_flush(c);
 			conn_update_watch(c);
 		}
@@ -390,7 +454,7 @@ conn_send_frame(struct conn *c, uint8_t kind, const void *p, size_t len)
 		c->txlen = old;
 		return r;
 	}
-	if (!c->connecting) {
+	if (conn_up(c)) {
 		(void)conn_flush(c);
 		conn_update_watch(c);
 	}
@@ -513,6 +577,41 @@ conn_read_sctp(struct conn *c)
 	}
 }
 
+/* TLS: read until the session wants more from the socket. */
+static void
+conn_read_tls(struct conn *c)
+{
+	size_t n;
+	int r;
+
+	for (;;) {
+		if (c->rxlen == CONN_RX_CAP) {
+			conn_fail(c, -EMSGSIZE);
+			return;
+		}
+		r = tls_read(c->tls, c->rx + c->rxlen, CONN_RX_CAP - c->rxlen,
+		    &n);
+		if (r == TLS_WANT_READ)
+			return;
+		if (r == TLS_WANT_WRITE) {
+			c->tls_want_write = true;
+			conn_update_watch(c);
+			return;
+		}
+		if (r < 0) {
+			conn_fail(c, r);
+			return;
+		}
+		if (n == 0) {
+			conn_fail(c, 0);	/* close_notify */
+			return;
+		}
+		c->rxlen += n;
+		if (!conn_deliver(c))
+			return;
+	}
+}
+
 static void
 conn_read(struct conn *c)
 {
@@ -520,6 +619,10 @@ conn_read(struct conn *c)
 
 	if (c->sctp) {
 		conn_read_sctp(c);
+		return;
+	}
+	if (c->tls != NULL) {
+		conn_read_tls(c);
 		return;
 	}
 
@@ -548,6 +651,35 @@ conn_read(struct conn *c)
 	}
 }
 
+/* Drive the TLS handshake; connected() when it is done. */
+static void
+conn_handshake(struct conn *c)
+{
+	enum tls_fail f;
+	int r;
+
+	r = tls_handshake(c->tls);
+	if (r == TLS_WANT_READ || r == TLS_WANT_WRITE) {
+		(void)aw_mod(c->ctx, &c->w, r == TLS_WANT_WRITE ?
+		    EV_READ | EV_WRITE : EV_READ);
+		return;
+	}
+	if (r < 0) {
+		f = tls_conn_fail(c->tls, NULL);
+		conn_fail(c, f == TLS_FAIL_PLAINTEXT || f == TLS_FAIL_VERSION ||
+		    f == TLS_FAIL_CLOSED || f == TLS_FAIL_OTHER ? -EPROTO :
+		    -EACCES);
+		return;
+	}
+	c->handshaking = false;
+	(void)conn_flush(c);
+	conn_update_watch(c);
+	c->ops->connected(c, c->arg);
+	/* Application data may have come with the last handshake flight. */
+	if (!c->dead && !c->freed && tls_pending(c->tls) > 0)
+		conn_read(c);
+}
+
 static void
 conn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -564,6 +696,10 @@ conn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 			err = ECONNREFUSED;
 		if (err != 0) {
 			conn_fail(c, -err);
+		} else if (c->tls != NULL) {
+			c->connecting = false;
+			c->handshaking = true;
+			conn_handshake(c);
 		} else {
 			c->connecting = false;
 			(void)conn_flush(c);
@@ -572,15 +708,30 @@ conn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 		}
 		goto out;
 	}
+	if (c->handshaking) {
+		/* Socket errors, too, come out of the handshake. */
+		conn_handshake(c);
+		goto out;
+	}
 	if (revents & EV_WRITE) {
+		c->tls_want_write = false;
 		if ((r = conn_flush(c)) < 0) {
 			conn_fail(c, r);
 			goto out;
 		}
 		conn_update_watch(c);
 	}
-	if (revents & (EV_READ | EV_HUP | EV_ERROR))
+	/* TLS: a read may have waited for writability, a write for data. */
+	if ((revents & (EV_READ | EV_HUP | EV_ERROR)) ||
+	    (c->tls != NULL && (revents & EV_WRITE)))
 		conn_read(c);
+	if (c->tls != NULL && !c->dead && c->txlen > c->txoff) {
+		if ((r = conn_flush(c)) < 0) {
+			conn_fail(c, r);
+			goto out;
+		}
+		conn_update_watch(c);
+	}
 	if (!c->dead && (revents & EV_ERROR)) {
 		if (getsockopt(c->w.fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
 			err = errno;

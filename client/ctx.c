@@ -23,6 +23,7 @@
 
 #include "asap_int.h"
 #include "addr.h"
+#include "tls.h"
 
 _Static_assert(ASAP_POLICY_LEAST_USED == RSP_POLICY_LEAST_USED, "policy");
 _Static_assert(ASAP_TRANSPORT_TCP == RSP_PARAM_TCP_TRANSPORT, "transport");
@@ -502,7 +503,7 @@ hunt_start_one(struct asap_ctx *ctx)
 		ctx->hunt_cursor = (ctx->hunt_cursor + 1) % ctx->nreg;
 		ctx->round_started++;
 		c = conn_connect(ctx, &ctx->reg[idx], ctx->reg_sctp[idx],
-		    CONN_ASAP, &try_ops, ctx);
+		    ctx->tls, CONN_ASAP, &try_ops, ctx);
 		ctx_debug(ctx, "hunt: connecting to %s%s%s",
 		    ctx->reg_sctp[idx] ? "sctp:" : "",
 		    asap_sockaddr_str(&ctx->reg[idx], buf, sizeof(buf)),
@@ -569,11 +570,20 @@ static void
 try_closed(struct conn *c, int error, void *arg)
 {
 	struct asap_ctx *ctx = arg;
+	const char *why = conn_tls_fail(c);
 	char buf[80];
 	size_t i;
 
-	ctx_debug(ctx, "hunt: %s: %s", asap_sockaddr_str(&c->peer, buf,
-	    sizeof(buf)), strerror(-error));
+	asap_sockaddr_str(&c->peer, buf, sizeof(buf));
+	if (why != NULL) {
+		/* A failed server like any other: never a plaintext retry. */
+		snprintf(ctx->tls_err, sizeof(ctx->tls_err), "%s: %s", buf,
+		    why);
+		ctx_debug(ctx, "hunt: %s: TLS handshake failed: %s", buf, why);
+		pe_tls_failed(ctx, error);
+	} else {
+		ctx_debug(ctx, "hunt: %s: %s", buf, strerror(-error));
+	}
 	for (i = 0; i < ASAP_HUNT_PARALLEL; i++)
 		if (ctx->tries[i].c == c)
 			ctx->tries[i].c = NULL;
@@ -603,6 +613,7 @@ try_connected(struct conn *c, void *arg)
 	ctx->t5_cur = ctx->cfg.hunt_timeout_ms;
 	ctx->backoff = ASAP_HUNT_BACKOFF_MS;
 	ctx->hunting = false;
+	ctx->tls_err[0] = '\0';
 	c->ops = &assoc_ops;
 	assoc_connected(c, ctx);
 }
@@ -763,7 +774,8 @@ assoc_frame(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
  * the TCP mapping, the default.
  */
 static int
-add_registrars(struct asap_ctx *ctx, const char *list)
+add_registrars(struct asap_ctx *ctx, const char *list, char *err,
+    size_t errlen)
 {
 	char *dup, *tok, *save = NULL, host[256];
 	struct addrinfo hints, *res, *ai;
@@ -787,11 +799,21 @@ add_registrars(struct asap_ctx *ctx, const char *list)
 		} else if (strncasecmp(tok, "tcp:", 4) == 0) {
 			tok += 4;
 		}
-		if ((r = split_hostport(tok, ASAP_DEFAULT_PORT, host,
-		    sizeof(host), &port)) < 0)
+		if (sctp && ctx->tls != NULL) {
+			snprintf(err, errlen, "sctp:%s: no TLS over SCTP "
+			    "(RFC 3436) with this OpenSSL; use the TCP mapping",
+			    tok);
+			r = -EPROTONOSUPPORT;
 			break;
+		}
+		if ((r = split_hostport(tok, ctx->tls != NULL ? ASAP_TLS_PORT :
+		    ASAP_DEFAULT_PORT, host, sizeof(host), &port)) < 0) {
+			snprintf(err, errlen, "%s: not host[:port]", tok);
+			break;
+		}
 		snprintf(pbuf, sizeof(pbuf), "%u", port);
 		if (getaddrinfo(host, pbuf, &hints, &res) != 0) {
+			snprintf(err, errlen, "%s: cannot resolve", host);
 			r = -EHOSTUNREACH;
 			break;
 		}
@@ -820,19 +842,73 @@ add_registrars(struct asap_ctx *ctx, const char *list)
 			break;
 	}
 	free(dup);
-	if (r == 0 && ctx->nreg == 0)
+	if (r == 0 && ctx->nreg == 0) {
+		snprintf(err, errlen, "empty registrar list");
 		r = -EINVAL;
+	}
 	return r;
+}
+
+/* libasap 0.3's lib/tls.c settings from the public ones. */
+static int
+ctx_tls(struct asap_ctx *ctx, const struct asap_tls_config *t, char *err,
+    size_t errlen)
+{
+	struct tls_config tc = {
+		.role = TLS_CLIENT,
+		.allow_tls12 = true,
+		.psk_file = t->psk_file,
+		.psk_identity = t->psk_identity,
+		.cert_file = t->cert_file,
+		.key_file = t->key_file,
+		.ca_file = t->ca_file,
+		.server_name = t->server_name,
+		.resume = t->resume,
+		.keylog_file = t->keylog_file,
+	};
+
+	if (t->psk_file == NULL && (t->ca_file == NULL ||
+	    t->server_name == NULL)) {
+		snprintf(err, errlen, "TLS needs a PSK file, or a CA file and "
+		    "the registrar's name");
+		return -EINVAL;
+	}
+	if ((t->cert_file == NULL) != (t->key_file == NULL)) {
+		snprintf(err, errlen, "a client certificate needs its key, "
+		    "and a key its certificate");
+		return -EINVAL;
+	}
+	return tls_ctx_new(&tc, &ctx->tls, err, errlen);
 }
 
 struct asap_ctx *
 asap_ctx_new(const char *registrars, const struct asap_config *cfg)
 {
+	return asap_ctx_new_tls(registrars, cfg, NULL, NULL, 0);
+}
+
+const char *
+asap_tls_error(const struct asap_ctx *ctx)
+{
+	return ctx->tls_err[0] != '\0' ? ctx->tls_err : NULL;
+}
+
+struct asap_ctx *
+asap_ctx_new_tls(const char *registrars, const struct asap_config *cfg,
+    const struct asap_tls_config *tls, char *err, size_t errlen)
+{
 	struct asap_ctx *ctx;
 	struct epoll_event ee = { .events = EPOLLIN };
+	char ebuf[256];
 	int r;
 
+	if (err == NULL || errlen == 0) {
+		err = ebuf;
+		errlen = sizeof(ebuf);
+	}
+	err[0] = '\0';
 	if (registrars == NULL) {
+		snprintf(err, errlen, "no registrar list");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -875,13 +951,19 @@ asap_ctx_new(const char *registrars, const struct asap_config *cfg)
 	ee.data.fd = ctx->tfd;
 	if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->tfd, &ee) == -1)
 		goto fail;
-	if ((r = add_registrars(ctx, registrars)) < 0) {
+	if (tls != NULL && (r = ctx_tls(ctx, tls, err, errlen)) < 0) {
+		errno = -r;
+		goto fail;
+	}
+	if ((r = add_registrars(ctx, registrars, err, errlen)) < 0) {
 		errno = -r;
 		goto fail;
 	}
 	return ctx;
 fail:
 	r = errno;
+	if (err[0] == '\0')
+		snprintf(err, errlen, "%s", strerror(r));
 	asap_ctx_free(ctx);
 	errno = r;
 	return NULL;
@@ -909,5 +991,6 @@ asap_ctx_free(struct asap_ctx *ctx)
 		close(ctx->tfd);
 	free(ctx->reg);
 	free(ctx->reg_sctp);
+	tls_ctx_free(ctx->tls);
 	free(ctx);
 }

@@ -11,9 +11,12 @@ client_libasap_la_SOURCES = \
 	lib/buf.c lib/buf.h lib/rserpool.h \
 	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h \
 	lib/event.c lib/event.h \
-	lib/addr.c lib/addr.h lib/conn_tune.c lib/conn.h
-client_libasap_la_CFLAGS = $(AM_CFLAGS)
-client_libasap_la_LDFLAGS = -version-info 1:0:1 -no-undefined \
+	lib/addr.c lib/addr.h lib/conn_tune.c lib/conn.h \
+	lib/tls.c lib/tls.h
+client_libasap_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+client_libasap_la_LIBADD = $(OPENSSL_LIBS)
+# 2:0:2 - libasap 0.3 added asap_ctx_new_tls() and asap_tls_error().
+client_libasap_la_LDFLAGS = -version-info 2:0:2 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libasap.map
 EXTRA_client_libasap_la_DEPENDENCIES = $(srcdir)/client/libasap.map
 EXTRA_DIST += client/libasap.map client/SESSION.md

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Pool element registration (RFC 5352 §3.1, §3.3, §3.8): build and send
+ * Pool element registration (RFC 5352 §3.1, §3.2, §3.4): build and send
  * ASAP_REGISTRATION with the Registration Life in milliseconds (3 x the
  * re-registration interval, as rsplib), run T2 and T4, count attempts
  * against MAX-REG-ATTEMPT, answer ENDPOINT_KEEP_ALIVE and follow the H flag,
@@ -206,7 +206,7 @@ pe_t3(struct ev_loop *loop, void *arg, unsigned int revents)
 		pe_notify(pe, ASAP_PE_DEREGISTERED, 0, -ETIMEDOUT);
 		return;
 	}
-	/* RFC 5352 §3.3 step 4: server hunt, then deregister again. */
+	/* RFC 5352 §3.2: no answer in T3: server hunt, deregister again. */
 	pe->state = PE_WAIT_ASSOC;
 	ctx_assoc_fail(ctx, "deregistration timed out");
 	ctx_need_assoc(ctx);
@@ -248,6 +248,26 @@ pe_assoc_up(struct asap_ctx *ctx)
 			pe_send_deregistration(pe);
 		else
 			pe_send_registration(pe);
+	}
+}
+
+/*
+ * No registrar would complete a TLS handshake: PEs waiting to register are
+ * told once (ASAP_PE_FAILED with the error; asap_tls_error() says why),
+ * as after MAX-REG-ATTEMPT timeouts, and the hunt goes on.
+ */
+void
+pe_tls_failed(struct asap_ctx *ctx, int error)
+{
+	struct asap_pe *pe;
+
+	TAILQ_FOREACH(pe, &ctx->pes, link) {
+		if (pe->state != PE_WAIT_ASSOC || pe->want_dereg ||
+		    pe->failed_reported)
+			continue;
+		pe->failed_reported = true;
+		pe->accepted = false;
+		pe_notify(pe, ASAP_PE_FAILED, 0, error);
 	}
 }
 
@@ -387,7 +407,7 @@ pe_handle_msg(struct asap_ctx *ctx, const struct rsp_msg *m)
 		pe->accepted = false;
 		pe_notify(pe, ASAP_PE_DEREGISTERED, cause, cause ? -EPERM : 0);
 	} else if (pe->state == PE_REGISTERED || pe->state == PE_REG_SENT) {
-		/* §3.3: our life expired at the server; register again. */
+		/* §3.2: our life expired at the server; register again. */
 		ev_cancel(&pe->t2);
 		pe_send_registration(pe);
 	}

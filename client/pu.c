@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Pool user side of ASAP (RFC 5352 §3.4, §3.7, §3.9): handle resolution
+ * Pool user side of ASAP (RFC 5352 §3.3, §3.5, §3.7): handle resolution
  * requests with the Handle Resolution Option, T1-ENRPrequest and
  * MAX-REQUEST-RETRANSMIT, the resolution cache with its stale_cache_value
  * (rules C1-C4), the PU's choice among the returned PEs (RFC 5356 PU rules,
@@ -472,7 +472,7 @@ pu_handle_msg(struct asap_ctx *ctx, const struct rsp_msg *m)
 	req_answer(rq, m);
 }
 
-/* Endpoint Unreachable (RFC 5352 §3.9) ------------------------------------ */
+/* Endpoint Unreachable (RFC 5352 §3.5) ------------------------------------ */
 
 static void
 unreach_send(struct asap_ctx *ctx, struct unreach_rec *u)

@@ -315,7 +315,7 @@ session_connect(struct asap_session *s)
 	s->state = SS_CONNECTING;
 	while (s->addr_idx < s->cur.naddr) {
 		s->c = conn_connect(s->ctx, &s->cur.addr[s->addr_idx],
-		    s->cur.transport == ASAP_TRANSPORT_SCTP,
+		    s->cur.transport == ASAP_TRANSPORT_SCTP, NULL,
 		    s->data_only ? CONN_RAW : CONN_SESSION, &session_ops, s);
 		ctx_debug(s->ctx, "session: connecting to PE %08x at %s%s",
 		    s->cur.id, s->cur.transport == ASAP_TRANSPORT_SCTP ?

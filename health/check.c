@@ -4,7 +4,8 @@
  * Both are non-blocking state machines on the event loop with their own
  * timeouts; neither ever blocks healthd.  The probe is lib/asap_probe.c;
  * this file only says what healthd counts as an answer and in which words
- * it reports a failure.  The watcher treats its connection as the
+ * it reports a failure, and makes the probe's TLS context (lib/tls.c) from
+ * the service's files for each probe.  The watcher treats its connection as the
  * registrar's liveness: EOF, an error, or no answer to "show summary"
  * within two poll intervals all count as lost, and it reconnects every poll
  * interval until the registrar is back.
@@ -22,6 +23,8 @@
 
 #include "asap_probe.h"
 #include "health/check.h"
+#include "log.h"
+#include "tls.h"
 
 #define CTL_BUF		65536	/* one summary line */
 
@@ -38,6 +41,20 @@ hk_probe_cancel(struct hk_probe *p)
 		asap_probe_cancel(p->ap);
 		free(p);
 	}
+}
+
+/* "TLS handshake failed: cert_name" and the like, kept for the caller. */
+static const char *
+tls_why(enum tls_fail f)
+{
+	static char why[TLS_FAIL_MAX][64];
+
+	if ((unsigned)f >= TLS_FAIL_MAX)
+		f = TLS_FAIL_OTHER;
+	if (why[f][0] == '\0')
+		snprintf(why[f], sizeof(why[f]), "TLS handshake failed: %s",
+		    tls_fail_name(f));
+	return why[f];
 }
 
 /* healthd's words for a failed probe (static: the caller keeps them). */
@@ -65,6 +82,8 @@ probe_why(const struct asap_probe_result *r)
 		return "answer too long";
 	case ASAP_PROBE_UNDECODABLE:
 		return "undecodable answer";
+	case ASAP_PROBE_TLS:
+		return tls_why(r->tls_fail);
 	default:
 		return "unexpected answer";
 	}
@@ -87,16 +106,17 @@ probe_done(void *arg, const struct asap_probe_result *r)
 	cb(cbarg, ok, (uint64_t)r->rtt_ms, ok ? NULL : probe_why(r));
 }
 
-int
-hk_probe_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
-    socklen_t sslen, const char *pool, uint32_t timeout_ms, hk_probe_cb cb,
-    void *arg, struct hk_probe **ret)
+static int
+probe_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
+    socklen_t sslen, const char *pool, uint32_t timeout_ms,
+    struct tls_ctx *tls, hk_probe_cb cb, void *arg, struct hk_probe **ret)
 {
 	struct asap_probe_opts o = {
 		.sa = (const struct sockaddr *)ss,
 		.salen = sslen,
 		.pool = pool,
 		.timeout_ms = timeout_ms,
+		.tls = tls,
 	};
 	struct hk_probe *p;
 	int rc;
@@ -111,6 +131,48 @@ hk_probe_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
 	}
 	*ret = p;
 	return 0;
+}
+
+int
+hk_probe_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
+    socklen_t sslen, const char *pool, uint32_t timeout_ms, hk_probe_cb cb,
+    void *arg, struct hk_probe **ret)
+{
+	return probe_start(loop, ss, sslen, pool, timeout_ms, NULL, cb, arg,
+	    ret);
+}
+
+#define NZ(s)	((s)[0] != '\0' ? (s) : NULL)
+
+int
+hk_probe_start_svc(struct ev_loop *loop, const struct hc_service *c,
+    hk_probe_cb cb, void *arg, struct hk_probe **ret)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(1, 60000);
+	struct tls_config tc = {
+		.role = TLS_CLIENT,
+		.allow_tls12 = true,
+		.psk_file = NZ(c->probe_tls_psk),
+		.psk_identity = NZ(c->probe_tls_identity),
+		.ca_file = NZ(c->probe_tls_ca),
+		.server_name = NZ(c->probe_tls_name),
+		.cert_file = NZ(c->probe_tls_cert),
+		.key_file = NZ(c->probe_tls_key),
+	};
+	struct tls_ctx *tls = NULL;
+	char err[256];
+	int rc;
+
+	if (c->probe_tls && (rc = tls_ctx_new(&tc, &tls, err,
+	    sizeof(err))) != 0) {
+		log_rl_warnx(&rl, ev_now(loop), "service %s: probe tls: %s",
+		    c->name, err);
+		return rc;
+	}
+	rc = probe_start(loop, &c->probe_ss, c->probe_sslen, c->probe_pool,
+	    c->timeout_ms, tls, cb, arg, ret);
+	tls_ctx_free(tls);	/* the probe holds its own reference */
+	return rc;
 }
 
 /* The control watcher --------------------------------------------------- */

@@ -4,7 +4,9 @@
  * (lib/asap_probe.c) opens one TCP connection to the registrar on the
  * anycast address, sends HANDLE_RESOLUTION for a pool handle and succeeds
  * when any HANDLE_RESOLUTION_RESPONSE arrives within the timeout (an
- * "unknown pool" or empty answer still proves the registrar serves).  The control watcher keeps
+ * "unknown pool" or empty answer still proves the registrar serves); over
+ * TLS when the service's probe says "tls" (its files read for every probe,
+ * so a new key or CA applies from the next one).  The control watcher keeps
  * one connection to the registrar's control socket, asks "show summary"
  * every poll interval (also keeping the socket from idling out) and reports
  * the moment the connection breaks: registrard dying closes it at once,
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "event.h"
+#include "health/hconf.h"
 
 struct hk_probe;
 
@@ -32,6 +35,13 @@ typedef void (*hk_probe_cb)(void *arg, bool ok, uint64_t rtt_ms,
  */
 int	hk_probe_start(struct ev_loop *loop, const struct sockaddr_storage *ss,
 	    socklen_t sslen, const char *pool, uint32_t timeout_ms,
+	    hk_probe_cb cb, void *arg, struct hk_probe **ret);
+/*
+ * The same for service c's probe (address, pool, timeout and TLS).  A TLS
+ * context that cannot be made (a key file others can read...) fails the
+ * start with -errno after a rate-limited warning saying why.
+ */
+int	hk_probe_start_svc(struct ev_loop *loop, const struct hc_service *c,
 	    hk_probe_cb cb, void *arg, struct hk_probe **ret);
 void	hk_probe_cancel(struct hk_probe *p);	/* NULL-safe */
 

@@ -83,6 +83,34 @@ dur(char *buf, size_t len, uint64_t ms)
 	return conf_fmt_duration(buf, len, ms);
 }
 
+/* " tls psk-file ... identity ..." / " tls ca ... name ...", or nothing. */
+static void
+print_probe_tls(FILE *f, const struct hc_service *s)
+{
+	char q[2 * HC_TLS_NAME_MAX + 8];
+
+	if (!s->probe_tls)
+		return;
+	if (s->probe_tls_psk[0] != '\0') {
+		fprintf(f, " tls psk-file %s", conf_fmt_string(q, sizeof(q),
+		    s->probe_tls_psk));
+		if (s->probe_tls_identity[0] != '\0')
+			fprintf(f, " identity %s", conf_fmt_string(q,
+			    sizeof(q), s->probe_tls_identity));
+		return;
+	}
+	fprintf(f, " tls ca %s", conf_fmt_string(q, sizeof(q),
+	    s->probe_tls_ca));
+	fprintf(f, " name %s", conf_fmt_string(q, sizeof(q),
+	    s->probe_tls_name));
+	if (s->probe_tls_cert[0] != '\0') {
+		fprintf(f, " certificate %s", conf_fmt_string(q, sizeof(q),
+		    s->probe_tls_cert));
+		fprintf(f, " key %s", conf_fmt_string(q, sizeof(q),
+		    s->probe_tls_key));
+	}
+}
+
 void
 hconf_print(FILE *f, const struct health_config *c)
 {
@@ -138,11 +166,13 @@ hconf_print(FILE *f, const struct health_config *c)
 				inet_ntop(AF_INET6, &sin6->sin6_addr, a,
 				    sizeof(a));
 			fprintf(f, "\tprobe asap %s port %u pool %s interval "
-			    "%s timeout %s\n", a, ntohs(s->probe_ss.ss_family
+			    "%s timeout %s", a, ntohs(s->probe_ss.ss_family
 			    == AF_INET ? sin->sin_port : sin6->sin6_port),
 			    conf_fmt_string(q, sizeof(q), s->probe_pool),
 			    dur(b1, sizeof(b1), s->interval_ms),
 			    dur(b2, sizeof(b2), s->timeout_ms));
+			print_probe_tls(f, s);
+			fputc('\n', f);
 		} else
 			fprintf(f, "\tprobe off\n");
 		fprintf(f, "\trise %u\n\tfall %u\n", s->sm.rise, s->sm.fall);

@@ -25,6 +25,7 @@
 #define HC_NAME_MAX		64
 #define HC_PATH_MAX		108	/* sun_path */
 #define HC_POOL_MAX		64
+#define HC_TLS_NAME_MAX		256	/* PSK identity, certificate name */
 /* The prefix-lists of NO_EXPORT prefixes (scope local), deploy/frr. */
 #define HC_LOCAL_PLIST		"ANYCAST-LOCAL"
 #define HC_LOCAL_PLIST6		"ANYCAST-LOCAL6"
@@ -46,6 +47,18 @@ struct hc_service {
 	struct sockaddr_storage	 probe_ss;
 	socklen_t		 probe_sslen;
 	char			 probe_pool[HC_POOL_MAX];
+	/*
+	 * The probe over TLS (RFC 5352 §9): a PSK file (and identity), or a
+	 * CA file and the name the registrar's certificate carries
+	 * (optionally a client certificate and key).  "" : unset.
+	 */
+	bool			 probe_tls;
+	char			 probe_tls_psk[HC_PATH_MAX];
+	char			 probe_tls_identity[HC_TLS_NAME_MAX];
+	char			 probe_tls_ca[HC_PATH_MAX];
+	char			 probe_tls_name[HC_TLS_NAME_MAX];
+	char			 probe_tls_cert[HC_PATH_MAX];
+	char			 probe_tls_key[HC_PATH_MAX];
 	uint32_t		 interval_ms, timeout_ms;
 	struct hsm_params	 sm;
 	uint32_t		 lifetime_s, refresh_ms;

@@ -151,8 +151,7 @@ round_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 	}
 	if (s->probe != NULL)
 		return;		/* still running (cannot outlive its timeout) */
-	rc = hk_probe_start(loop, &s->c.probe_ss, s->c.probe_sslen,
-	    s->c.probe_pool, s->c.timeout_ms, probe_cb, s, &s->probe);
+	rc = hk_probe_start_svc(loop, &s->c, probe_cb, s, &s->probe);
 	if (rc != 0) {
 		s->probe = NULL;
 		probe_cb(s, false, 0, strerror(-rc));

@@ -13,9 +13,9 @@ health_healthd_SOURCES = health/healthd.c health/healthd.h \
 health_healthd_YFLAGS = -Wno-yacc
 health_healthd_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 health_healthd_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBMNL_CFLAGS) \
-	$(MHD_CFLAGS)
+	$(MHD_CFLAGS) $(OPENSSL_CFLAGS)
 health_healthd_LDADD = routing/librouting.a lib/libanypool.a \
-	$(LIBMNL_LIBS) $(JANSSON_LIBS) $(MHD_LIBS)
+	$(LIBMNL_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) $(OPENSSL_LIBS)
 dist_man_MANS += health/healthd.8 health/healthd.conf.5
 EXTRA_DIST += deploy/systemd/healthd.service
 
@@ -29,3 +29,15 @@ tests_unit_test_health_state_LDADD = $(CMOCKA_LIBS)
 
 TESTS += tests/config-health/run.sh
 EXTRA_DIST += tests/config-health
+
+# healthd's ASAP probe of a service over TLS (health/check.c) against a fake
+# TLS registrar (tests/unit/tls_fixture.c).
+check_PROGRAMS += tests/unit/test_health_probe
+TESTS += tests/unit/test_health_probe
+tests_unit_test_health_probe_SOURCES = tests/unit/test_health_probe.c \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h health/check.c
+tests_unit_test_health_probe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_health_probe_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_health_probe_LDADD = $(UNITLIBS) $(JANSSON_LIBS) \
+	$(OPENSSL_LIBS)

@@ -61,6 +61,7 @@ struct parse_state {
 	struct conf_loc		 last_loc;
 	struct pstr		*strings;
 	uint16_t		 probe_port;
+	bool			 probe_port_set;
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -76,6 +77,8 @@ static bool	path(struct parse_state *, const YYLTYPE *, const char *,
 static void	add_prefix(struct parse_state *, const YYLTYPE *,
 		    const char *);
 static void	route_map(struct parse_state *, const YYLTYPE *,
+		    const char *);
+static void	tls_name(struct parse_state *, const YYLTYPE *,
 		    const char *);
 static void	probe_addr(struct parse_state *, const YYLTYPE *,
 		    const char *);
@@ -120,6 +123,8 @@ static void	service_end(struct parse_state *);
 %token <str> RISE "rise" ROUTE_MAP "route-map" ROUTING "routing"
 %token <str> SCOPE "scope" SERVICE "service" SOCKET "socket"
 %token <str> SYNCHRONIZED "synchronized" TIMEOUT "timeout" VTY_SOCKET "vty-socket"
+%token <str> CA "ca" CERTIFICATE "certificate" IDENTITY "identity" KEY "key"
+%token <str> NAME "name" PSK_FILE "psk-file" TLS "tls"
 %token <str> VTYSH "vtysh"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
@@ -145,6 +150,7 @@ keyword		: ADDRESS_LIFETIME | AS | ASAP | BGP | CONTROL | DECAY
 		| PORT | PREFIX | PROBE | REFRESH | REGISTRAR | REQUIRE | RISE
 		| ROUTE_MAP | ROUTING | SCOPE | SERVICE | SOCKET | SYNCHRONIZED
 		| TIMEOUT | VTY_SOCKET | VTYSH
+		| CA | CERTIFICATE | IDENTITY | KEY | NAME | PSK_FILE | TLS
 		;
 
 /* A name: any word (keywords too: "service registrar"), or quoted. */
@@ -254,6 +260,9 @@ svcstmt		: PREFIX value			{ add_prefix(ps, &@2, $2); }
 		| PROBE ASAP value {
 			probe_addr(ps, &@3, $3);
 		} probeopts {
+			/* RFC 5352 §9: ASAP over TLS listens on 3864. */
+			if (!ps->probe_port_set && S->probe_tls)
+				ps->probe_port = 3864;
 			hconf_set_port(&S->probe_ss, ps->probe_port);
 		}
 		| RISE NUMBER {
@@ -332,9 +341,16 @@ probeopts	: %empty
 probeopt	: PORT NUMBER {
 			uint64_t v;
 
-			if (number(ps, &@2, "port", $2, 1, 65535, &v))
+			if (number(ps, &@2, "port", $2, 1, 65535, &v)) {
 				ps->probe_port = (uint16_t)v;
+				ps->probe_port_set = true;
+			}
 		}
+		| TLS {
+			if (S->probe_tls)
+				ERR(&@1, "tls is given twice for the probe");
+			S->probe_tls = true;
+		} probetls
 		| POOL name {
 			copy(ps, &@2, "pool handle", $2, S->probe_pool,
 			    sizeof(S->probe_pool));
@@ -350,6 +366,34 @@ probeopt	: PORT NUMBER {
 
 			if (duration(ps, &@2, "timeout", $2, 10, 60000, &v))
 				S->timeout_ms = (uint32_t)v;
+		}
+		;
+
+/* The probe's TLS: a PSK, or the registrar's certificate. */
+probetls	: PSK_FILE STRING {
+			path(ps, &@2, "tls psk-file", $2, S->probe_tls_psk,
+			    sizeof(S->probe_tls_psk));
+		} pskidentity
+		| CA STRING NAME name {
+			path(ps, &@2, "tls ca", $2, S->probe_tls_ca,
+			    sizeof(S->probe_tls_ca));
+			tls_name(ps, &@4, $4);
+		} tlsclientcert
+		;
+
+pskidentity	: %empty
+		| IDENTITY name {
+			copy(ps, &@2, "tls identity", $2, S->probe_tls_identity,
+			    sizeof(S->probe_tls_identity));
+		}
+		;
+
+tlsclientcert	: %empty
+		| CERTIFICATE STRING KEY STRING {
+			path(ps, &@2, "tls certificate", $2,
+			    S->probe_tls_cert, sizeof(S->probe_tls_cert));
+			path(ps, &@4, "tls key", $4, S->probe_tls_key,
+			    sizeof(S->probe_tls_key));
 		}
 		;
 
@@ -408,6 +452,8 @@ static const struct keyword keywords[] = {
 	{ "as",			T_AS },
 	{ "asap",		T_ASAP },
 	{ "bgp",		T_BGP },
+	{ "ca",			T_CA },
+	{ "certificate",	T_CERTIFICATE },
 	{ "control",		T_CONTROL },
 	{ "decay",		T_DECAY },
 	{ "drain-file",		T_DRAIN_FILE },
@@ -417,13 +463,16 @@ static const struct keyword keywords[] = {
 	{ "frr",		T_FRR },
 	{ "global",		T_GLOBAL },
 	{ "holddown",		T_HOLDDOWN },
+	{ "identity",		T_IDENTITY },
 	{ "interface",		T_INTERFACE },
 	{ "interval",		T_INTERVAL },
+	{ "key",		T_KEY },
 	{ "listen",		T_LISTEN },
 	{ "local",		T_LOCAL },
 	{ "max",		T_MAX },
 	{ "metric",		T_METRIC },
 	{ "metrics",		T_METRICS },
+	{ "name",		T_NAME },
 	{ "network",		T_NETWORK },
 	{ "none",		T_NONE },
 	{ "off",		T_OFF },
@@ -433,6 +482,7 @@ static const struct keyword keywords[] = {
 	{ "port",		T_PORT },
 	{ "prefix",		T_PREFIX },
 	{ "probe",		T_PROBE },
+	{ "psk-file",		T_PSK_FILE },
 	{ "refresh",		T_REFRESH },
 	{ "registrar",		T_REGISTRAR },
 	{ "require",		T_REQUIRE },
@@ -444,6 +494,7 @@ static const struct keyword keywords[] = {
 	{ "socket",		T_SOCKET },
 	{ "synchronized",	T_SYNCHRONIZED },
 	{ "timeout",		T_TIMEOUT },
+	{ "tls",			T_TLS },
 	{ "vty-socket",		T_VTY_SOCKET },
 	{ "vtysh",		T_VTYSH },
 };
@@ -582,7 +633,15 @@ value_name(int kw)
 	case T_CONTROL:
 	case T_VTY_SOCKET:
 	case T_DRAIN_FILE:
+	case T_PSK_FILE:
+	case T_CA:
+	case T_CERTIFICATE:
+	case T_KEY:
 		return "a path in quotes";
+	case T_IDENTITY:
+		return "a PSK identity";
+	case T_NAME:
+		return "the registrar's certificate name";
 	case T_INTERFACE:
 		return "an interface name";
 	case T_ROUTE_MAP:
@@ -834,10 +893,28 @@ route_map(struct parse_state *ps, const YYLTYPE *loc, const char *s)
 	copy(ps, loc, "route-map name", s, S->route_map, sizeof(S->route_map));
 }
 
+/* The registrar's certificate name: a DNS name or an IP address. */
+static void
+tls_name(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("-.:_", s[i]) ==
+		    NULL) {
+			ERR(loc, "tls name \"%s\" is not a DNS name or an IP "
+			    "address", s);
+			return;
+		}
+	copy(ps, loc, "tls name", s, S->probe_tls_name,
+	    sizeof(S->probe_tls_name));
+}
+
 static void
 probe_addr(struct parse_state *ps, const YYLTYPE *loc, const char *s)
 {
 	ps->probe_port = 3863;
+	ps->probe_port_set = false;
 	snprintf(S->probe_pool, sizeof(S->probe_pool), "anypool-probe");
 	if (!hconf_set_sa(&S->probe_ss, &S->probe_sslen, s, 0)) {
 		ERR(loc, "\"%s\" is not an IP address", s);

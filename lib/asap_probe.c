@@ -7,7 +7,9 @@
  * length) and judged on its decoded form, never on raw bytes.  Every
  * outcome closes the socket at once and reaches the caller from a deferred
  * call, so a caller may start the next probe or free its own state from
- * the callback.
+ * the callback.  With TLS the connection first handshakes (driven by the
+ * same watcher, its direction as the session asks), then the same request
+ * and answer go through the session.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,12 +29,13 @@
 
 const char *const asap_probe_class_name[ASAP_PROBE_C_MAX] = {
 	"timeout", "refused", "unreachable", "reset", "closed", "malformed",
-	"other",
+	"other", "tls",
 };
 
 struct asap_probe {
 	struct ev_loop	*loop;
 	int		 fd;
+	struct tls_conn	*tls;		/* NULL: plaintext */
 	struct ev_ref	 io, timer, done;
 	struct timespec	 t0;		/* at connect() */
 	uint8_t		 tx[128];
@@ -84,6 +87,7 @@ probe_free(struct asap_probe *p)
 	ev_cancel(&p->io);
 	ev_cancel(&p->timer);
 	ev_cancel(&p->done);
+	tls_conn_free(p->tls);
 	if (p->fd != -1)
 		close(p->fd);
 	free(p);
@@ -121,6 +125,8 @@ probe_end(struct asap_probe *p, enum asap_probe_end end,
 
 	ev_cancel(&p->io);
 	ev_cancel(&p->timer);
+	tls_conn_free(p->tls);
+	p->tls = NULL;
 	if (p->fd != -1) {
 		close(p->fd);
 		p->fd = -1;
@@ -199,23 +205,86 @@ probe_message(struct asap_probe *p, size_t len)
 		    "unexpected %s", rsp_msg_name(RSP_PROTO_ASAP, p->m.type));
 }
 
-/* Connected (or failed to): send the request. */
+/* TLS wants the socket readable or writable before the next try. */
+static void
+probe_want(struct asap_probe *p, int want)
+{
+	(void)ev_fd_mod(&p->io, want == TLS_WANT_WRITE ? EV_WRITE : EV_READ);
+}
+
+/* A TLS read or write error: the same classes as the socket's. */
+static void
+probe_tls_io_error(struct asap_probe *p, enum asap_probe_end end, int rc)
+{
+	const char *text = "";
+	char why[128];
+
+	if (rc == -ECONNRESET || rc == -EPIPE)
+		probe_end(p, end, ASAP_PROBE_C_RESET, -rc, "reset");
+	else if (rc == -EPROTO) {
+		/* Copied: probe_end() frees the session. */
+		(void)tls_conn_fail(p->tls, &text);
+		snprintf(why, sizeof(why), "%s", text[0] != '\0' ? text :
+		    "protocol error");
+		probe_end(p, end, ASAP_PROBE_C_OTHER, EPROTO, "TLS: %s", why);
+	} else
+		probe_end(p, end, errno_class(-rc), -rc, "%s: %s",
+		    end == ASAP_PROBE_SEND ? "send" : "recv", strerror(-rc));
+}
+
+/* Drive the handshake; true when done (the request may go). */
+static bool
+probe_handshake(struct asap_probe *p)
+{
+	const char *text, *id;
+	enum tls_auth auth;
+	char why[128];
+	int rc;
+
+	if (tls_handshake_done(p->tls))
+		return true;
+	rc = tls_handshake(p->tls);
+	if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+		probe_want(p, rc);
+		return false;
+	}
+	if (rc < 0) {
+		p->r.tls_fail = tls_conn_fail(p->tls, &text);
+		snprintf(why, sizeof(why), "%s", text);	/* freed below */
+		probe_end(p, ASAP_PROBE_TLS, ASAP_PROBE_C_TLS, 0,
+		    "TLS handshake failed: %s: %s",
+		    tls_fail_name(p->r.tls_fail), why);
+		return false;
+	}
+	if ((id = tls_peer_identity(p->tls, &auth)) != NULL)
+		snprintf(p->r.tls_peer, sizeof(p->r.tls_peer), "%s", id);
+	(void)ev_fd_mod(&p->io, EV_WRITE);
+	return true;
+}
+
+/* Connected: send the request. */
 static void
 probe_send(struct asap_probe *p)
 {
-	socklen_t el = sizeof(int);
 	ssize_t n;
-	int e = 0;
+	size_t w;
+	int e = 0, rc;
 
-	if (!p->r.connected) {
-		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1)
-			e = errno;
-		if (e != 0) {
-			probe_end(p, ASAP_PROBE_CONNECT, errno_class(e), e,
-			    "connect: %s", strerror(e));
+	if (p->tls != NULL) {
+		rc = tls_write(p->tls, p->tx + p->txoff, p->txlen - p->txoff,
+		    &w);
+		if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+			probe_want(p, rc);
 			return;
 		}
-		p->r.connected = true;
+		if (rc < 0) {
+			probe_tls_io_error(p, ASAP_PROBE_SEND, rc);
+			return;
+		}
+		p->txoff += w;
+		if (p->txoff == p->txlen)
+			ev_fd_mod(&p->io, EV_READ);
+		return;
 	}
 	n = send(p->fd, p->tx + p->txoff, p->txlen - p->txoff, MSG_NOSIGNAL);
 	if (n < 0) {
@@ -234,11 +303,27 @@ static void
 probe_recv(struct asap_probe *p)
 {
 	ssize_t n;
+	size_t tn;
 	long fl;
-	int e;
+	int e, rc;
 
 	for (;;) {
-		n = recv(p->fd, p->rx + p->rxlen, sizeof(p->rx) - p->rxlen, 0);
+		if (p->tls != NULL) {
+			rc = tls_read(p->tls, p->rx + p->rxlen,
+			    sizeof(p->rx) - p->rxlen, &tn);
+			if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+				probe_want(p, rc);
+				return;
+			}
+			if (rc < 0) {
+				probe_tls_io_error(p, ASAP_PROBE_RECV, rc);
+				return;
+			}
+			n = (ssize_t)tn;
+		} else {
+			n = recv(p->fd, p->rx + p->rxlen,
+			    sizeof(p->rx) - p->rxlen, 0);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -279,11 +364,25 @@ static void
 probe_io(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	struct asap_probe *p = arg;
+	socklen_t el = sizeof(int);
+	int e = 0;
 
 	(void)loop;
+	if (!p->r.connected) {
+		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el) == -1)
+			e = errno;
+		if (e != 0) {
+			probe_end(p, ASAP_PROBE_CONNECT, errno_class(e), e,
+			    "connect: %s", strerror(e));
+			return;
+		}
+		p->r.connected = true;
+	}
+	if (p->tls != NULL && !probe_handshake(p))
+		return;
 	if (p->txoff < p->txlen)
 		probe_send(p);
-	else if (revents & (EV_READ | EV_HUP | EV_ERROR))
+	else if (p->tls != NULL || (revents & (EV_READ | EV_HUP | EV_ERROR)))
 		probe_recv(p);
 }
 
@@ -321,6 +420,12 @@ probe_connect(struct asap_probe *p, const struct asap_probe_opts *o)
 		    "socket: %s", strerror(rc));
 		return;
 	}
+	if (o->tls != NULL && (rc = tls_conn_new(o->tls, p->fd,
+	    &p->tls)) < 0) {
+		probe_end(p, ASAP_PROBE_SOCKET, ASAP_PROBE_C_OTHER, -rc,
+		    "TLS: %s", strerror(-rc));
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	if (connect(p->fd, o->sa, o->salen) == -1 && errno != EINPROGRESS) {
 		rc = errno;
@@ -342,7 +447,8 @@ asap_probe_start(struct ev_loop *loop, const struct asap_probe_opts *o,
 	struct wbuf w;
 	size_t s, plen = o->pool != NULL ? strlen(o->pool) : 0;
 
-	if (plen == 0 || plen > RSP_POOL_HANDLE_MAX_DEFAULT || o->sa == NULL)
+	if (plen == 0 || plen > RSP_POOL_HANDLE_MAX_DEFAULT || o->sa == NULL ||
+	    (o->tls != NULL && o->sctp))
 		return -EINVAL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -ENOMEM;

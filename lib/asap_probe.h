@@ -11,7 +11,10 @@
  * answer.  What counts as success is the caller's: anyprobe wants the
  * handle it asked for, healthd any resolution answer.  No retransmission,
  * no hunting, no cache: that is what libasap does for pool users, and what
- * a probe must not do.  Never blocks; never logs.
+ * a probe must not do.  Over TCP the probe may speak TLS (a lib/tls.c
+ * client context handed in: PSK or certificates, RFC 5352 §9); a failed
+ * handshake is its own outcome, with lib/tls.c's reason.  Never blocks;
+ * never logs.
  */
 #ifndef ANYPOOL_ASAP_PROBE_H
 #define ANYPOOL_ASAP_PROBE_H
@@ -22,6 +25,7 @@
 
 #include "codec.h"
 #include "event.h"
+#include "tls.h"
 
 /* How a probe ended, finest grain. */
 enum asap_probe_end {
@@ -38,6 +42,7 @@ enum asap_probe_end {
 	ASAP_PROBE_UNDECODABLE,	/* the codec rejected the answer */
 	ASAP_PROBE_ERROR_MSG,	/* the registrar sent ASAP_ERROR */
 	ASAP_PROBE_UNEXPECTED,	/* another message type */
+	ASAP_PROBE_TLS,		/* the TLS handshake failed (tls_fail) */
 };
 
 /* Why a probe failed, coarse: anyprobe's metrics label. */
@@ -49,10 +54,11 @@ enum asap_probe_class {
 	ASAP_PROBE_C_CLOSED,
 	ASAP_PROBE_C_MALFORMED,
 	ASAP_PROBE_C_OTHER,
+	ASAP_PROBE_C_TLS,	/* TLS handshake failed: key, name, CA... */
 	ASAP_PROBE_C_MAX
 };
 
-/* "timeout", "refused", ..., "other" */
+/* "timeout", "refused", ..., "other", "tls" */
 extern const char *const asap_probe_class_name[ASAP_PROBE_C_MAX];
 
 struct asap_probe_result {
@@ -61,7 +67,12 @@ struct asap_probe_result {
 	enum asap_probe_class cls;	/* when !ok */
 	int		 err;		/* errno of a socket failure, else 0 */
 	bool		 connected;	/* the connection was established */
-	double		 rtt_ms;	/* connect() to the end, microseconds */
+	double		 rtt_ms;	/* connect() to the end, microseconds;
+					   the TLS handshake included */
+	/* TLS: why the handshake failed (ASAP_PROBE_TLS), else NONE; and
+	 * who the registrar authenticated as ("" none). */
+	enum tls_fail	 tls_fail;
+	char		 tls_peer[128];
 	/*
 	 * For people: why it failed, or what the answer said ("handle not
 	 * found", an error cause's name, "no pool element"); "" if nothing.
@@ -83,6 +94,9 @@ struct asap_probe_opts {
 	const char	*pool;		/* pool handle, 1 to 32 bytes */
 	uint32_t	 timeout_ms;	/* from the start to the answer */
 	bool		 ask_identity;	/* add the Registrar Identity request */
+	/* TLS client context (TCP only; NULL: plaintext).  The probe takes
+	 * its own reference for the connection. */
+	struct tls_ctx	*tls;
 };
 
 struct asap_probe;
@@ -94,8 +108,8 @@ typedef void (*asap_probe_cb)(void *arg, const struct asap_probe_result *r);
  * call (every outcome, even an immediate connect() failure, is reported
  * from a deferred call); the probe is freed when it returns.
  * asap_probe_cancel() stops a probe without a callback (not from its own
- * callback: it is freed after that returns).  0, or -EINVAL (bad options)
- * or -ENOMEM, with no callback to come.
+ * callback: it is freed after that returns).  0, or -EINVAL (bad options,
+ * TLS with SCTP) or -ENOMEM, with no callback to come.
  */
 int	asap_probe_start(struct ev_loop *loop, const struct asap_probe_opts *o,
 	    asap_probe_cb cb, void *arg, struct asap_probe **ret);

@@ -703,7 +703,7 @@ dec_slot(struct dctx *c, int s, const struct tlv *t, bool *pool_open)
 		items_add(m, t, true);
 		return 0;
 	case S_POOL_ENTRIES:
-		/* RFC 5353 §2.2.3: a Pool Handle, then one or more PEs. */
+		/* RFC 5353 §2.3: a Pool Handle, then one or more PEs. */
 		if (t->type == RSP_PARAM_POOL_HANDLE) {
 			struct rsp_bytes h;
 
@@ -901,7 +901,7 @@ rsp_decode(enum rsp_proto proto, const uint8_t *p, size_t len,
 		if (rbuf_u16(&b, &ret->update_action) == -1 ||
 		    rbuf_u16(&b, &reserved) == -1)
 			goto short_fixed;
-		/* RFC 5353 §2.2.4: other actions MUST NOT be used. */
+		/* RFC 5353 §2.4: other actions MUST NOT be used. */
 		if (ret->update_action > ENRP_DEL_PE)
 			return fail(&c, RSP_CAUSE_INVALID_VALUES, p + 12, p,
 			    mlen, "Handle Update: invalid update action %u",

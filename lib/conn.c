@@ -7,12 +7,14 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "conn.h"
 #include "rserpool.h"
+#include "tls.h"
 
 /* ---- rate ------------------------------------------------------------- */
 
@@ -42,6 +44,8 @@ cn_rate_take(struct cn_rate *b, uint64_t now, uint32_t rate, uint32_t burst)
 /* ---- connections ------------------------------------------------------ */
 
 static void	cn_io(struct ev_loop *, void *, unsigned int);
+static void	cn_rx_mark(struct cn *);
+static void	cn_budget_sync(struct cn *);
 
 const char *
 cn_end_str(enum cn_end end, int err)
@@ -61,6 +65,10 @@ cn_end_str(enum cn_end end, int err)
 		return "message larger than the size limit";
 	case CN_END_NOMEM:
 		return "out of memory";
+	case CN_END_TLS:
+		return "TLS handshake failed";
+	case CN_END_TLS_ON_PLAIN:
+		return "TLS ClientHello on a plaintext port";
 	case CN_END_LOCAL:
 		break;
 	}
@@ -112,8 +120,11 @@ cn_arm(struct cn *c)
 
 	if (c->connecting)
 		ev = EV_WRITE;
+	else if (c->tls != NULL && !tls_handshake_done(c->tls))
+		ev = c->tls_want != 0 ? c->tls_want : EV_READ;
 	else
-		ev = EV_READ | (c->tx.len > 0 ? EV_WRITE : 0);
+		ev = EV_READ | (c->tx.len > 0 || (c->tls_want & EV_WRITE) ?
+		    EV_WRITE : 0);
 	if (ev != c->events && ev_fd_mod(&c->io, ev) == 0)
 		c->events = ev;
 }
@@ -135,6 +146,7 @@ cn_attach(struct cn *c, struct ev_loop *loop, int fd, enum cn_transport tr,
 	c->out_max = out_max;
 	c->ops = ops;
 	c->arg = arg;
+	c->last_msg = ev_now(loop);
 	cn_rate_init(&c->rate, 0, ev_now(loop));
 	if (tune != NULL && (rc = cn_tune_fd(fd, tr, tune)) != 0)
 		return rc;
@@ -175,6 +187,9 @@ cn_close(struct cn *c)
 	if (c->fd < 0)
 		return;
 	ev_cancel(&c->io);
+	cn_set_budget(c, NULL);
+	if (c->tls != NULL)
+		tls_shutdown(c->tls);	/* close_notify, if it was up */
 	close(c->fd);
 	c->fd = -1;
 	c->events = 0;
@@ -185,7 +200,120 @@ cn_free(struct cn *c)
 {
 	rsp_stream_free(&c->rx);
 	rsp_outq_free(&c->tx);
+	tls_conn_free(c->tls);
+	c->tls = NULL;
 }
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+int
+cn_tls_start(struct cn *c, struct tls_ctx *ctx)
+{
+	int rc;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	if (c->tls != NULL)
+		return -EALREADY;
+	if ((rc = tls_conn_new(ctx, c->fd, &c->tls)) != 0)
+		return rc;
+	c->hello_check = false;
+	/* A client speaks first, a server waits: the first step says. */
+	c->tls_want = EV_READ | EV_WRITE;
+	if (!c->connecting)
+		cn_arm(c);
+	return 0;
+}
+
+bool
+cn_tls_up(const struct cn *c)
+{
+	return c->tls != NULL && tls_handshake_done(c->tls);
+}
+
+void
+cn_plain_check(struct cn *c)
+{
+	if (c->tls == NULL && c->transport == CN_TCP)
+		c->hello_check = true;
+}
+
+/* Send the queue through the session: 0 (what is left stays), -errno. */
+static int
+cn_tls_flush(struct cn *c)
+{
+	size_t off = 0, n;
+	int rc = 0;
+
+	while (off < c->tx.len) {
+		rc = tls_write(c->tls, c->tx.buf + off, c->tx.len - off, &n);
+		if (rc != 0)
+			break;
+		off += n;
+	}
+	if (off > 0) {
+		memmove(c->tx.buf, c->tx.buf + off, c->tx.len - off);
+		c->tx.len -= off;
+	}
+	if (rc == TLS_WANT_WRITE || rc == TLS_WANT_READ)
+		rc = 0;	/* EV_WRITE stays watched while tx.len > 0 */
+	return rc;
+}
+
+/* stream.h reader: the session's plaintext. */
+static long
+cn_tls_rd(void *arg, uint8_t *buf, size_t len)
+{
+	struct cn *c = arg;
+	size_t n = 0;
+	int rc;
+
+	rc = tls_read(c->tls, buf, len, &n);
+	switch (rc) {
+	case 0:
+		return (long)n;		/* 0: close_notify */
+	case TLS_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	case TLS_WANT_WRITE:
+		c->tls_want |= EV_WRITE;
+		errno = EAGAIN;
+		return -1;
+	case -ECONNRESET:
+		return 0;		/* gone without close_notify */
+	default:
+		errno = -rc;
+		return -1;
+	}
+}
+
+/* One handshake step: true once it is done and c is still open. */
+static bool
+cn_tls_step(struct cn *c)
+{
+	const char *text;
+	int rc;
+
+	rc = tls_handshake(c->tls);
+	if (rc == TLS_WANT_READ || rc == TLS_WANT_WRITE) {
+		c->tls_want = rc == TLS_WANT_READ ? EV_READ : EV_WRITE;
+		cn_arm(c);
+		return false;
+	}
+	if (rc != 0) {
+		c->tls_fail = (int)tls_conn_fail(c->tls, &text);
+		cn_finish(c, CN_END_TLS, text);
+		return false;
+	}
+	c->tls_want = 0;
+	cn_arm(c);
+	if (c->ops->secured != NULL)
+		c->ops->secured(c);
+	if (c->fd < 0 || cn_flush(c) != 0)
+		return false;
+	return true;
+}
+
 
 int
 cn_flush(struct cn *c)
@@ -196,13 +324,21 @@ cn_flush(struct cn *c)
 		return -ENOTCONN;
 	if (c->connecting)
 		return 0;
-	if (rsp_outq_flush(&c->tx, c->fd, c->transport == CN_SCTP,
+	if (c->tls != NULL) {
+		if (!tls_handshake_done(c->tls))
+			return 0;	/* sent once it is done */
+		if ((e = -cn_tls_flush(c)) != 0) {
+			cn_fail(c, CN_END_SEND, e);
+			return -e;
+		}
+	} else if (rsp_outq_flush(&c->tx, c->fd, c->transport == CN_SCTP,
 	    c->ppid) == -1) {
 		e = errno;
 		cn_fail(c, CN_END_SEND, e);
 		return -e;
 	}
 	cn_arm(c);
+	cn_budget_sync(c);
 	return 0;
 }
 
@@ -218,7 +354,16 @@ cn_send(struct cn *c, const uint8_t *p, size_t len)
 		    -rc);
 		return rc;
 	}
-	return cn_flush(c);
+	cn_budget_sync(c);
+	if ((rc = cn_flush(c)) != 0)
+		return rc;
+	if (c->budget != NULL && c->budget->total > c->budget->max &&
+	    c->budget->over != NULL) {
+		c->budget->over(c->budget->arg, c);
+		if (c->fd < 0)
+			return -ENOBUFS;
+	}
+	return 0;
 }
 
 /* stream.h callbacks: false once the owner closed the connection. */
@@ -227,6 +372,7 @@ cn_message(void *arg, const uint8_t *msg, size_t len)
 {
 	struct cn *c = arg;
 
+	c->last_msg = ev_now(c->loop);
 	c->ops->message(c, c->ppid, msg, len);
 	return c->fd >= 0;
 }
@@ -236,6 +382,7 @@ cn_message_sctp(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
 {
 	struct cn *c = arg;
 
+	c->last_msg = ev_now(c->loop);
 	if (ppid == c->ppid)
 		c->ops->message(c, ppid, msg, len);
 	else if (c->ops->stray != NULL)
@@ -254,6 +401,7 @@ cn_read_end(struct cn *c, enum rsp_stream_end end, int err)
 	enum cn_end why;
 	uint16_t cause;
 
+	cn_rx_mark(c);
 	switch (end) {
 	case RSP_STREAM_AGAIN:
 	case RSP_STREAM_STOPPED:
@@ -304,6 +452,51 @@ cn_connect_done(struct cn *c)
 		cn_flush(c);
 }
 
+/* Events on a TLS connection: handshake, then flush and read. */
+static void
+cn_tls_io(struct cn *c, unsigned int revents)
+{
+	enum rsp_stream_end end;
+	bool rd = (revents & (EV_READ | EV_HUP | EV_ERROR)) != 0;
+
+	if (!tls_handshake_done(c->tls)) {
+		if (!cn_tls_step(c))
+			return;
+		rd = true;	/* the first message may be in already */
+	}
+	if ((c->tls_want & EV_WRITE) && (revents & EV_WRITE)) {
+		c->tls_want = 0;	/* a read waited for the socket */
+		rd = true;
+	}
+	if (c->tx.len > 0 && (revents & (EV_READ | EV_WRITE)) &&
+	    cn_flush(c) != 0)
+		return;
+	if (!rd)
+		return;
+	end = rsp_stream_read_with(&c->rx, c->max_msg, cn_tls_rd, c,
+	    cn_message, c);
+	cn_read_end(c, end, errno);
+	if (c->fd >= 0)
+		cn_arm(c);
+}
+
+/* A plaintext port: a TLS client gets closed, not an ERROR. */
+static bool
+cn_hello_seen(struct cn *c)
+{
+	uint8_t b[8];
+	ssize_t n;
+
+	n = recv(c->fd, b, sizeof(b), MSG_PEEK);
+	if (n <= 0)
+		return false;	/* the read below says what it is */
+	c->hello_check = false;
+	if (!tls_looks_like_hello(b, (size_t)n))
+		return false;
+	cn_fail(c, CN_END_TLS_ON_PLAIN, 0);
+	return true;
+}
+
 static void
 cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -315,9 +508,15 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 		cn_connect_done(c);
 		return;
 	}
+	if (c->tls != NULL) {
+		cn_tls_io(c, revents);
+		return;
+	}
 	if ((revents & EV_WRITE) && cn_flush(c) != 0)
 		return;
 	if (!(revents & (EV_READ | EV_HUP | EV_ERROR)))
+		return;
+	if (c->hello_check && cn_hello_seen(c))
 		return;
 	if (c->transport == CN_SCTP)
 		end = rsp_stream_read_sctp(&c->rx, c->fd, c->max_msg,
@@ -326,6 +525,74 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 		end = rsp_stream_read(&c->rx, c->fd, c->max_msg, cn_message,
 		    c);
 	cn_read_end(c, end, errno);
+}
+
+/* ---- bounds (issue 12, H10) ------------------------------------------- */
+
+/*
+ * After a read: a partial message left in the buffer began in this read if
+ * a whole one completed in it (or none was pending), else earlier.
+ */
+static void
+cn_rx_mark(struct cn *c)
+{
+	if (c->rx.len == 0)
+		c->msg_start = 0;
+	else if (c->msg_start == 0 || c->msg_start < c->last_msg)
+		c->msg_start = ev_now(c->loop);
+}
+
+enum cn_deadline
+cn_deadline(const struct cn *c, uint64_t now, uint64_t idle_ms,
+    uint64_t msg_ms)
+{
+	uint64_t started = c->msg_start;
+
+	if (c->fd < 0 || c->connecting)
+		return CN_DEADLINE_NONE;
+	/* A TLS handshake is a message that has begun at the attach. */
+	if (c->tls != NULL && !tls_handshake_done(c->tls))
+		started = c->last_msg;
+	if (started != 0 && now >= started + msg_ms)
+		return CN_DEADLINE_MESSAGE;
+	if (idle_ms != 0 && now >= c->last_msg + idle_ms)
+		return CN_DEADLINE_IDLE;
+	return CN_DEADLINE_NONE;
+}
+
+static void
+cn_budget_sync(struct cn *c)
+{
+	if (c->budget == NULL)
+		return;
+	c->budget->total = c->budget->total - c->budgeted + c->tx.len;
+	c->budgeted = c->tx.len;
+}
+
+void
+cn_set_budget(struct cn *c, struct cn_budget *b)
+{
+	if (c->budget != NULL)
+		c->budget->total -= c->budgeted;
+	c->budgeted = 0;
+	c->budget = b;
+	cn_budget_sync(c);
+}
+
+long
+cn_fd_headroom(int fd)
+{
+	static long limit;
+	struct rlimit rl;
+
+	if (limit == 0) {
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+		    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30)
+			limit = 1L << 30;
+		else
+			limit = (long)rl.rlim_cur;
+	}
+	return limit - fd - 1;
 }
 
 /* ---- listeners -------------------------------------------------------- */

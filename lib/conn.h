@@ -78,6 +78,8 @@ enum cn_end {
 	CN_END_TOO_BIG,		/* a message above the size limit */
 	CN_END_NOMEM,		/* out of memory for a buffer */
 	CN_END_LOCAL,		/* cn_end(): the owner closed it */
+	CN_END_TLS,		/* the TLS handshake failed (cn.tls_fail) */
+	CN_END_TLS_ON_PLAIN,	/* a TLS ClientHello on a plaintext port */
 };
 
 /* The end as a log phrase ("closed by peer", strerror(err), ...); NULL
@@ -116,7 +118,16 @@ struct cn_ops {
 	/* An outgoing connection is up (cn_attach with connecting).
 	 * Optional. */
 	void	(*connected)(struct cn *c);
+	/*
+	 * The TLS handshake is done (cn_tls_start): tls_peer_identity(c->tls)
+	 * says who the peer is.  What was queued is sent after this.
+	 * Optional.
+	 */
+	void	(*secured)(struct cn *c);
 };
+
+struct tls_ctx;
+struct tls_conn;
 
 struct cn {
 	struct ev_loop		*loop;
@@ -134,6 +145,17 @@ struct cn {
 	struct rsp_stream	 rx;
 	struct rsp_outq		 tx;
 	struct cn_rate		 rate;
+	/* TLS (cn_tls_start): NULL for plaintext.  Freed with the buffers,
+	 * so the close callback can still read the identity or the failure. */
+	struct tls_conn		*tls;
+	unsigned int		 tls_want;	/* EV_* the session awaits */
+	int			 tls_fail;	/* enum tls_fail (CN_END_TLS) */
+	bool			 hello_check;	/* cn_plain_check() */
+	/* Deadlines and the send budget (issue 12, H10; see below). */
+	uint64_t		 last_msg;	/* ms: last whole message, or attach */
+	uint64_t		 msg_start;	/* ms: a partial message began; 0 none */
+	struct cn_budget	*budget;	/* NULL: queue not counted */
+	size_t			 budgeted;	/* bytes of tx counted in *budget */
 };
 
 /*
@@ -151,6 +173,23 @@ int	cn_attach(struct cn *c, struct ev_loop *loop, int fd,
  * the close callback has run), -ENOTCONN if it already was.
  */
 int	cn_send(struct cn *c, const uint8_t *p, size_t len);
+/*
+ * Run c over TLS with ctx (its role says whether c handshakes as server
+ * or client), right after cn_attach (a connecting client starts once the
+ * connection is up).  Messages sent meanwhile wait for the handshake; the
+ * secured callback says when it is done; a failed one closes c with
+ * CN_END_TLS (c->tls_fail, and the reason's line as why).  0, or -errno
+ * (c unchanged, still plaintext).
+ */
+int	cn_tls_start(struct cn *c, struct tls_ctx *ctx);
+/* Whether c runs TLS and the handshake is done. */
+bool	cn_tls_up(const struct cn *c);
+/*
+ * A plaintext port: if the first bytes c receives look like a TLS
+ * ClientHello, close it with CN_END_TLS_ON_PLAIN instead of reading them
+ * as a message.
+ */
+void	cn_plain_check(struct cn *c);
 /* Send what the socket takes now; as cn_send. */
 int	cn_flush(struct cn *c);
 /*
@@ -171,6 +210,46 @@ void	cn_end(struct cn *c, const char *why);
 void	cn_close(struct cn *c);
 /* Free the buffers (after cn_close; cn_end with release does it). */
 void	cn_free(struct cn *c);
+
+/* Bounds against one bad peer (issue 12) ------------------------------ */
+
+/*
+ * Deadlines, checked by the owner on a coarse tick (no timer per
+ * connection, no cost per byte): IDLE when no whole message came for
+ * idle_ms (0: never) since the last one or the attach, MESSAGE when a
+ * message began (its first bytes, or a TLS handshake) more than msg_ms ago
+ * and is still not complete.
+ */
+enum cn_deadline {
+	CN_DEADLINE_NONE = 0,
+	CN_DEADLINE_IDLE,
+	CN_DEADLINE_MESSAGE,
+};
+enum cn_deadline cn_deadline(const struct cn *c, uint64_t now,
+	    uint64_t idle_ms, uint64_t msg_ms);
+
+/*
+ * One budget for the send queues of many connections (cn_set_budget):
+ * total is what they all have queued; once a message queued on c takes it
+ * above max, over() runs (after c's flush) so that the owner can close
+ * whichever costs most (c itself, possibly).
+ */
+struct cn_budget {
+	size_t		 total, max;
+	void		(*over)(void *arg, struct cn *c);
+	void		*arg;
+};
+/* Count c's send queue in b from now on (NULL: stop counting). */
+void	cn_set_budget(struct cn *c, struct cn_budget *b);
+
+/*
+ * Descriptors this process may still open once fd is open: RLIMIT_NOFILE
+ * (read once) minus fd minus 1.  accept() returns the lowest free number,
+ * so a new fd at or above the limit minus a reserve means that at most the
+ * reserve is left: an owner refuses the connection there and keeps the
+ * reserve for its control socket and the like.
+ */
+long	cn_fd_headroom(int fd);
 
 /* Listening ------------------------------------------------------------- */
 

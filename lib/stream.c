@@ -64,6 +64,41 @@ rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
 }
 
 enum rsp_stream_end
+rsp_stream_read_with(struct rsp_stream *s, size_t max_msg,
+    long (*rd)(void *rarg, uint8_t *buf, size_t len), void *rarg,
+    bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
+{
+	long n, f;
+
+	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
+		return RSP_STREAM_NOMEM;
+	for (;;) {
+		n = rd(rarg, s->buf + s->len, s->cap - s->len);
+		if (n == 0)
+			return RSP_STREAM_EOF;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return RSP_STREAM_AGAIN;
+			return RSP_STREAM_ERROR;
+		}
+		s->len += (size_t)n;
+		while ((f = rsp_frame(s->buf, s->len)) != 0) {
+			if (f < 0)
+				return RSP_STREAM_UNFRAMEABLE;
+			if (!cb(arg, s->buf, (size_t)f))
+				return RSP_STREAM_STOPPED;
+			memmove(s->buf, s->buf + f, s->len - (size_t)f);
+			s->len -= (size_t)f;
+		}
+		if (s->len >= RSP_MSG_HDR_LEN &&
+		    roundup4(get_u16(s->buf + 2)) > s->cap)
+			return RSP_STREAM_TOO_BIG;
+	}
+}
+
+enum rsp_stream_end
 rsp_stream_read_sctp(struct rsp_stream *s, int fd, size_t max_msg,
     bool (*cb)(void *arg, uint32_t ppid, const uint8_t *msg, size_t len),
     void *arg)

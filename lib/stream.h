@@ -47,6 +47,16 @@ enum rsp_stream_end rsp_stream_read(struct rsp_stream *s, int fd,
 enum rsp_stream_end rsp_stream_read_sctp(struct rsp_stream *s, int fd,
 	    size_t max_msg, bool (*cb)(void *arg, uint32_t ppid,
 	    const uint8_t *msg, size_t len), void *arg);
+/*
+ * The same with a reader instead of recv() (TLS): rd returns bytes read
+ * (> 0), 0 at the end of the stream, or -1 with errno (EAGAIN: nothing
+ * more for now).  It is called until it says EAGAIN, since a short read
+ * does not mean that the source is drained.
+ */
+enum rsp_stream_end rsp_stream_read_with(struct rsp_stream *s,
+	    size_t max_msg, long (*rd)(void *rarg, uint8_t *buf, size_t len),
+	    void *rarg, bool (*cb)(void *arg, const uint8_t *msg, size_t len),
+	    void *arg);
 /* Free the buffer (NULL-safe contents). */
 void	rsp_stream_free(struct rsp_stream *s);
 

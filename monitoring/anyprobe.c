@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * anyprobe: an anycast probe for a registrar cluster.  From one vantage
- * point it resolves a pool handle over ASAP (RFC 5352 §3.4, TCP mapping) at
+ * point it resolves a pool handle over ASAP (RFC 5352 §3.3, TCP mapping) at
  * the anycast address, every probe on a new TCP connection so it follows
  * route changes, and asks with the Registrar Identity parameter (0x8a01,
  * doc/spec/registrar-identity.md) which registrar answered.  Each probe is
@@ -15,7 +15,9 @@
  * rather than through libasap: libasap keeps one association, hunts,
  * retransmits and caches, which is what a pool user wants and exactly what
  * a probe must not do; a probe also reports the socket's own error and a
- * microsecond RTT.
+ * microsecond RTT.  With --tls-psk or --tls-ca every probe speaks TLS
+ * (a full handshake each time, as a new client would) to port 3864 by
+ * default; a failed handshake is a failed probe of reason "tls".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +41,7 @@
 #include "event.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "tls.h"
 
 #define DEFAULT_INTERVAL_MS	1000
 #define DEFAULT_TIMEOUT_MS	500
@@ -68,6 +71,7 @@ struct prober {
 	uint64_t		 count;		/* 0: until a signal */
 	FILE			*out;
 	bool			 out_owned;
+	struct tls_ctx		*tls;		/* NULL: plaintext */
 	struct metrics_http	*mhttp;
 
 	/* the probe in flight */
@@ -98,7 +102,20 @@ static const char *const usage_text =
     "usage: anyprobe [-v] -r ADDRESS[:PORT] -p POOL [-n VANTAGE] "
     "[-i INTERVAL_MS]\n"
     "                [-t TIMEOUT_MS] [-c COUNT] [-o FILE] [-m ADDRESS:PORT]\n"
+    "                [--tls-psk FILE [--tls-identity NAME] | --tls-ca FILE "
+    "--tls-name NAME]\n"
+    "                [--tls-cert FILE --tls-key FILE] [--tls-keylog FILE]\n"
     "       anyprobe matrix [--json] FILE...\n";
+
+enum {
+	OPT_TLS_PSK = 256,
+	OPT_TLS_IDENTITY,
+	OPT_TLS_CA,
+	OPT_TLS_NAME,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_KEYLOG,
+};
 
 static noreturn void
 usage(void)
@@ -442,6 +459,7 @@ probe_start(struct prober *p)
 		.pool = p->pool,
 		.timeout_ms = p->timeout_ms,
 		.ask_identity = true,
+		.tls = p->tls,
 	};
 	struct asap_probe_result r;
 	int rc;
@@ -507,6 +525,18 @@ on_signal(struct ev_loop *loop, void *arg, unsigned int revents)
 static int
 run_probe(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
+		{ "tls-identity", required_argument, NULL, OPT_TLS_IDENTITY },
+		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "tls-name", required_argument, NULL, OPT_TLS_NAME },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tls_config tc = { .role = TLS_CLIENT, .allow_tls12 = true };
+	char terr[256];
 	static struct prober p;
 	struct sockaddr_storage mss;
 	socklen_t msslen;
@@ -520,8 +550,30 @@ run_probe(int argc, char **argv)
 	p.interval_ms = DEFAULT_INTERVAL_MS;
 	p.timeout_ms = DEFAULT_TIMEOUT_MS;
 	p.rl_out = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
-	while ((ch = getopt(argc, argv, "c:hi:m:n:o:p:r:t:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hi:m:n:o:p:r:t:v", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case OPT_TLS_PSK:
+			tc.psk_file = optarg;
+			break;
+		case OPT_TLS_IDENTITY:
+			tc.psk_identity = optarg;
+			break;
+		case OPT_TLS_CA:
+			tc.ca_file = optarg;
+			break;
+		case OPT_TLS_NAME:
+			tc.server_name = optarg;
+			break;
+		case OPT_TLS_CERT:
+			tc.cert_file = optarg;
+			break;
+		case OPT_TLS_KEY:
+			tc.key_file = optarg;
+			break;
+		case OPT_TLS_KEYLOG:
+			tc.keylog_file = optarg;
+			break;
 		case 'c':
 			if (parse_u32(optarg, 1, UINT32_MAX, &u) == -1)
 				goto bad_value;
@@ -562,7 +614,29 @@ run_probe(int argc, char **argv)
 	if (optind != argc || target == NULL || pool == NULL)
 		usage();
 	log_init("anyprobe", 1, verbose);
-	if (parse_hostport(target, ASAP_PORT, &p.target, &p.target_len) == -1) {
+	if (tc.psk_file != NULL || tc.ca_file != NULL) {
+		if (tc.psk_file == NULL && tc.server_name == NULL) {
+			fprintf(stderr, "anyprobe: --tls-ca needs --tls-name, "
+			    "the name the registrar's certificate carries\n");
+			return 2;
+		}
+		if ((tc.cert_file == NULL) != (tc.key_file == NULL)) {
+			fprintf(stderr, "anyprobe: --tls-cert and --tls-key "
+			    "go together\n");
+			return 2;
+		}
+		if (tls_ctx_new(&tc, &p.tls, terr, sizeof(terr)) != 0) {
+			fprintf(stderr, "anyprobe: TLS: %s\n", terr);
+			return 1;
+		}
+	} else if (tc.psk_identity != NULL || tc.server_name != NULL ||
+	    tc.cert_file != NULL || tc.key_file != NULL) {
+		fprintf(stderr, "anyprobe: TLS options need --tls-psk or "
+		    "--tls-ca\n");
+		return 2;
+	}
+	if (parse_hostport(target, p.tls != NULL ? ASAP_TLS_PORT : ASAP_PORT,
+	    &p.target, &p.target_len) == -1) {
 		fprintf(stderr, "anyprobe: -r %s: not ADDRESS[:PORT] (numeric "
 		    "IPv4, or IPv6 as [ADDRESS]:PORT)\n", target);
 		return 2;
@@ -614,9 +688,9 @@ run_probe(int argc, char **argv)
 			return 1;
 		}
 	}
-	log_info("probing %s for pool \"%s\" every %u ms (timeout %u ms) as "
-	    "\"%s\"", p.target_str, p.pool, p.interval_ms, p.timeout_ms,
-	    p.vantage);
+	log_info("probing %s%s for pool \"%s\" every %u ms (timeout %u ms) as "
+	    "\"%s\"", p.target_str, p.tls != NULL ? " over TLS" : "", p.pool,
+	    p.interval_ms, p.timeout_ms, p.vantage);
 	p.next_due = ev_now(p.loop);
 	ev_timer_add_at(p.loop, p.next_due, on_tick, &p, &p.tick);
 	ev_run(p.loop);
@@ -628,6 +702,7 @@ run_probe(int argc, char **argv)
 	ev_cancel(&p.sigterm);
 	ev_cancel(&p.sigint);
 	ev_loop_free(p.loop);
+	tls_ctx_free(p.tls);
 	fflush(p.out);
 	if (p.out_owned)
 		fclose(p.out);

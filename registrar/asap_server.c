@@ -23,7 +23,10 @@
 #include "addr.h"
 #include "enrp.h"
 
-#define OUT_MAX		(4u << 20)	/* unsent bytes before we give up on a peer */
+#define SRC_BUCKETS	1024		/* source address hash */
+#define SWEEP_MS	1000		/* idle and message deadlines */
+/* Descriptors kept for the control socket, metrics, ENRP and reloads. */
+#define FD_RESERVE	32
 #define ERR_DATA_MAX	1024		/* cause data we echo back */
 #define MSG_BUF		65536
 
@@ -300,6 +303,7 @@ reg_pe_free(struct reg_pe *rp)
 		rp->as->npes--;
 	}
 	hs_pe_set_udata(rp->pe, NULL);
+	free(rp->reports);
 	free(rp);
 }
 
@@ -376,7 +380,7 @@ expire_cb(struct hs *hs, struct hs_pe *pe, void *arg)
 	enrp_pe_removing(r, pe);	/* ENRP: DEL_PE to the peers */
 	log_rl_info(&r->rl_peer, now_ms(r), "PE %s removed: registration "
 	    "life expired", pe_name(pe, n, sizeof(n)));
-	/* RFC 5352 §3.3: tell the PE with an unsolicited response. */
+	/* RFC 5352 §3.2: tell the PE with an unsolicited response. */
 	if (rp != NULL && rp->as != NULL) {
 		h = hs_pool_handle(hs_pe_pool(pe), &hlen);
 		send_dereg_response(rp->as, h, hlen, hs_pe_id(pe), NULL);
@@ -460,6 +464,68 @@ reject_info(struct registrar *r, const struct rsp_msg *m, int rc,
 	e->cause[0].info.len = (uint16_t)(w->len - s);
 }
 
+/* Is ss's IP address the transport address a? */
+static bool
+addr_is(const struct sockaddr_storage *ss, const struct rsp_addr *a)
+{
+	if (ss->ss_family == AF_INET && a->family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)ss)->sin_addr,
+		    a->a, 4) == 0;
+	if (ss->ss_family == AF_INET6 && a->family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr,
+		    a->a, 16) == 0;
+	return false;
+}
+
+/* ss's IP address as 16 bytes (IPv4 first, zeros after) and its family. */
+static void
+source_key(const struct sockaddr_storage *ss, uint8_t *addr, uint8_t *family)
+{
+	memset(addr, 0, 16);
+	*family = (uint8_t)ss->ss_family;
+	if (ss->ss_family == AF_INET6)
+		memcpy(addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else if (ss->ss_family == AF_INET)
+		memcpy(addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
+/*
+ * RFC 5355 §2.3 without TLS (issue 12): a PE homed at another registrar
+ * (learnt through ENRP) may be deregistered or re-registered here only
+ * from one of its own addresses: those of its user transport, or of the
+ * ASAP transport its home saw (the address a NAT showed).  A PE moving
+ * here through the anycast address comes from one of them; a stranger
+ * does not.
+ */
+static bool
+pe_from_own_address(const struct hs_pe *pe, const struct assoc *as)
+{
+	struct rsp_pe x;
+	size_t i;
+
+	hs_pe_export(pe, &x);
+	for (i = 0; i < x.user.naddr; i++)
+		if (addr_is(&as->peer, &x.user.addr[i]))
+			return true;
+	for (i = 0; x.has_asap && i < x.asap.naddr; i++)
+		if (addr_is(&as->peer, &x.asap.addr[i]))
+			return true;
+	return false;
+}
+
+/* Refuse a (de)registration of a PE homed elsewhere: count, one line. */
+static void
+foreign_refused(struct assoc *as, const struct hs_pe *pe, const char *what)
+{
+	struct registrar *r = as->r;
+	char n[160];
+
+	r->stats.foreign_refused++;
+	log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: %s of PE %s refused: "
+	    "homed at registrar 0x%08x, and not from one of its addresses",
+	    as->name, what, pe_name(pe, n, sizeof(n)), hs_pe_home(pe));
+}
+
 static void
 on_registration(struct assoc *as, const struct rsp_msg *m)
 {
@@ -478,6 +544,11 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	old = hs_lookup(r->hs, m->handle.p, m->handle.len, pe.id);
 	rp = old != NULL ? hs_pe_udata(old) : NULL;
 	e.ncause = 1;
+	/* RFC 5355 §2.15, RFC 5352 §9.3: a secured registrar (H11). */
+	if (r->conf.secured && !cn_tls_up(&as->cn)) {
+		e.cause[0].code = RSP_CAUSE_SECURITY;
+		goto reject;
+	}
 	/* RFC 5354 §3.10: Registration Life is positive, or -1 (infinite). */
 	if (pe.life == 0 || (pe.life < 0 && pe.life != RSP_LIFE_INFINITE)) {
 		pe_cause(&e.cause[0], RSP_CAUSE_INVALID_VALUES, &m->pe, infobuf,
@@ -494,6 +565,18 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	    !addr_same_ip(&rp->as->peer, &as->peer)) {
 		e.cause[0].code = RSP_CAUSE_NON_UNIQUE_PE_ID;
 		goto reject;
+	}
+	/*
+	 * Homed elsewhere: only from its own addresses.  Cause 0xa, not 0x4:
+	 * whether another PE holds the identifier is unknown here; what is
+	 * refused is this sender (RFC 5354 has no "not authorized" cause).
+	 */
+	if (old != NULL && rp == NULL && !pe_from_own_address(old, as)) {
+		foreign_refused(as, old, "re-registration");
+		e.cause[0].code = RSP_CAUSE_SECURITY;
+		r->stats.registration_rejects++;
+		send_reg_response(as, &m->handle, pe.id, &e);
+		return;
 	}
 	if ((rp == NULL || rp->as != as) &&
 	    as->npes >= r->conf.max_pes_per_assoc) {
@@ -534,6 +617,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		as->npes++;
 	}
 	rp->bad_reports = 0;
+	rp->report_gen++;
 	if (!rp->ka_waiting)
 		ka_schedule(rp, ka_jitter(r));
 	expiry_arm(r);
@@ -568,7 +652,17 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
 	rp = pe != NULL ? hs_pe_udata(pe) : NULL;
-	/* RFC 5352 §3.3: only the PE itself deregisters (no proxy). */
+	/* RFC 5355 §2.15: a secured registrar, TLS only (H11). */
+	if (r->conf.secured && !cn_tls_up(&as->cn)) {
+		e.cause[0].code = RSP_CAUSE_SECURITY;
+		log_rl_warnx(&as->rl, now_ms(r), "%s: deregistration of PE "
+		    "0x%08x refused: not over TLS (secured on)", as->name,
+		    m->pe_id);
+		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id,
+		    &e);
+		return;
+	}
+	/* RFC 5352 §3.2: only the PE itself deregisters (no proxy). */
 	if (rp != NULL && rp->as != NULL && rp->as != as &&
 	    !addr_same_ip(&rp->as->peer, &as->peer)) {
 		e.cause[0].code = RSP_CAUSE_SECURITY;
@@ -578,12 +672,20 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id, &e);
 		return;
 	}
+	/* Homed elsewhere: only from one of its own addresses. */
+	if (pe != NULL && rp == NULL && !pe_from_own_address(pe, as)) {
+		foreign_refused(as, pe, "deregistration");
+		e.cause[0].code = RSP_CAUSE_SECURITY;
+		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id,
+		    &e);
+		return;
+	}
 	if (pe != NULL) {
 		r->stats.deregistrations++;
 		enrp_pe_deregistered(r, pe);	/* ENRP: another server's PE */
 		registrar_pe_remove(r, pe, "deregistered");
 	}
-	/* Not found: success all the same (RFC 5352 §3.3). */
+	/* Not found: success all the same (RFC 5352 §3.2). */
 	send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id, NULL);
 }
 
@@ -675,10 +777,56 @@ on_keepalive_ack(struct assoc *as, const struct rsp_msg *m)
 		    "unknown PE 0x%08x", as->name, m->pe_id);
 		return;
 	}
+	/* RFC 5355 §2.13: it answers, so the reports so far are void. */
+	rp->report_gen++;
+	rp->bad_reports = 0;
 	if (rp->ka_waiting) {
 		rp->ka_waiting = false;
 		ka_schedule(rp, ka_jitter(r));
 	}
+}
+
+/*
+ * Note a report about rp from ss at now: -1 if this address already
+ * reported it within the window (it counts once), else the number of
+ * distinct addresses that reported it within the window since it last
+ * answered a keep-alive.
+ */
+static int
+report_note(struct registrar *r, struct reg_pe *rp,
+    const struct sockaddr_storage *ss, uint64_t now)
+{
+	uint32_t want = r->conf.max_bad_pe_reports + 1, i, pick = 0;
+	uint64_t win = r->conf.unreachable_window;
+	struct reg_report key = { 0 };
+	struct reg_report *x;
+	int n = 0;
+
+	source_key(ss, key.addr, &key.family);
+	if (rp->nreports_max != want) {
+		free(rp->reports);
+		if ((rp->reports = calloc(want, sizeof(*rp->reports))) == NULL)
+			fatal("%s", __func__);
+		rp->nreports_max = want;
+	}
+	for (i = 0; i < want; i++) {
+		x = &rp->reports[i];
+		if (x->at != 0 && x->at + win > now && x->family ==
+		    key.family && memcmp(x->addr, key.addr, 16) == 0)
+			return -1;
+		/* The slot to reuse: empty, else the oldest. */
+		if (x->at < rp->reports[pick].at)
+			pick = i;
+	}
+	key.at = now != 0 ? now : 1;
+	key.gen = rp->report_gen;
+	rp->reports[pick] = key;
+	for (i = 0; i < want; i++) {
+		x = &rp->reports[i];
+		if (x->at != 0 && x->at + win > now && x->gen == rp->report_gen)
+			n++;
+	}
+	return n;
 }
 
 static void
@@ -688,6 +836,7 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 	struct hs_pe *pe;
 	struct reg_pe *rp;
 	char n[160];
+	int rc;
 
 	r->stats.unreachable_reports++;
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
@@ -701,8 +850,20 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 		 */
 		return;
 	}
-	/* RFC 5352 §3.5: beyond MAX-BAD-PE-REPORT the PE goes. */
-	if (++rp->bad_reports > r->conf.max_bad_pe_reports) {
+	/*
+	 * RFC 5352 §3.5 with RFC 5355 §2.13: beyond MAX-BAD-PE-REPORT
+	 * distinct reporters within unreachable-window (since it last
+	 * answered a keep-alive) the PE goes; a reporter counts once per
+	 * window, and its repeats are dropped (no keep-alive flood either).
+	 */
+	if ((rc = report_note(r, rp, &as->peer, now_ms(r))) < 0) {
+		r->stats.unreachable_repeats++;
+		log_rl_debug(&as->rl, now_ms(r), "%s: PE %s reported "
+		    "unreachable again (counted once per %u ms)", as->name,
+		    pe_name(pe, n, sizeof(n)), r->conf.unreachable_window);
+		return;
+	}
+	if ((rp->bad_reports = (uint32_t)rc) > r->conf.max_bad_pe_reports) {
 		r->stats.unreachable_removals++;
 		registrar_pe_remove(r, pe, "reported unreachable too often");
 		return;
@@ -806,6 +967,245 @@ handle_message(struct assoc *as, const uint8_t *p, size_t len)
 	}
 }
 
+/* ---- bounds against one bad client (issue 12) ---------------------------- */
+
+/* FNV-1a over the address, seeded at start (no chosen collisions). */
+static struct reg_srchead *
+source_bucket(struct registrar *r, const uint8_t *addr, uint8_t family)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ r->src_seed;
+	size_t i;
+
+	h = (h ^ family) * 0x100000001b3ULL;
+	for (i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 0x100000001b3ULL;
+	return &r->sources[(h ^ (h >> 32)) % SRC_BUCKETS];
+}
+
+/* The associations from ss's address; NULL if none (create: make it). */
+static struct reg_source *
+source_find(struct registrar *r, const struct sockaddr_storage *ss,
+    bool create)
+{
+	struct reg_srchead *b;
+	struct reg_source *src;
+	uint8_t addr[16], family;
+
+	source_key(ss, addr, &family);
+	b = source_bucket(r, addr, family);
+	LIST_FOREACH(src, b, hash)
+		if (src->family == family && memcmp(src->addr, addr, 16) == 0)
+			return src;
+	if (!create)
+		return NULL;
+	if ((src = calloc(1, sizeof(*src))) == NULL)
+		fatal("%s", __func__);
+	memcpy(src->addr, addr, 16);
+	src->family = family;
+	TAILQ_INIT(&src->assocs);
+	LIST_INSERT_HEAD(b, src, hash);
+	r->nsources++;
+	return src;
+}
+
+static void
+source_add(struct registrar *r, struct assoc *as)
+{
+	as->src = source_find(r, &as->peer, true);
+	TAILQ_INSERT_TAIL(&as->src->assocs, as, src_entry);
+	as->src->n++;
+}
+
+static void
+source_del(struct registrar *r, struct assoc *as)
+{
+	struct reg_source *src = as->src;
+
+	if (src == NULL)
+		return;
+	TAILQ_REMOVE(&src->assocs, as, src_entry);
+	as->src = NULL;
+	if (--src->n == 0) {
+		LIST_REMOVE(src, hash);
+		r->nsources--;
+		free(src);
+	}
+}
+
+/*
+ * The table is full (associations, or descriptors down to the reserve)
+ * and a source holding `have` associations wants one more: close the
+ * least recently active association without PEs of the source holding
+ * the most, if that one keeps at least as many as the newcomer's source
+ * then has.  One host's idle connections thus never lock others out, and
+ * nobody loses a PE to a newcomer.  true if one was closed.
+ */
+static bool
+evict_for(struct registrar *r, uint32_t have, const char *newcomer)
+{
+	struct reg_source *src, *big = NULL;
+	struct assoc *as, *victim = NULL;
+	size_t i;
+
+	for (i = 0; i < SRC_BUCKETS; i++)
+		LIST_FOREACH(src, &r->sources[i], hash)
+			if (big == NULL || src->n > big->n)
+				big = src;
+	if (big == NULL || big->n < have + 2)
+		return false;
+	TAILQ_FOREACH(as, &big->assocs, src_entry)
+		if (as->npes == 0 && cn_is_open(&as->cn) && (victim == NULL ||
+		    as->cn.last_msg < victim->cn.last_msg))
+			victim = as;
+	if (victim == NULL)
+		return false;
+	r->stats.assocs_evicted++;
+	log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: idle association closed "
+	    "for %s: the table is full and its address holds %u",
+	    victim->name, newcomer, big->n);
+	assoc_close(victim, "evicted for a newcomer (table full)");
+	return true;
+}
+
+/*
+ * A new association from ss on fd: within associations-per-source, and
+ * within associations and the descriptor reserve (FD_RESERVE kept for the
+ * control socket, metrics, ENRP and reloads), making room by evict_for()
+ * when full.  true if it may go on.
+ */
+static bool
+admit(struct registrar *r, int fd, const struct sockaddr_storage *ss)
+{
+	struct reg_source *src = source_find(r, ss, false);
+	uint32_t have = src != NULL ? src->n : 0;
+	bool fds = cn_fd_headroom(fd) < FD_RESERVE;
+	char a[ADDR_STRLEN];
+
+	addr_str(ss, a, sizeof(a));
+	if (have >= r->conf.assocs_per_source) {
+		r->stats.assocs_refused++;
+		r->stats.assocs_refused_source++;
+		log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: refused: %u "
+		    "associations from this address (associations-per-source)",
+		    a, have);
+		return false;
+	}
+	if (!fds && r->nassocs < r->conf.max_associations)
+		return true;
+	if (evict_for(r, have, a))
+		return true;
+	r->stats.assocs_refused++;
+	if (fds) {
+		r->stats.assocs_refused_fds++;
+		log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: refused: %ld "
+		    "descriptors left, %d kept for the control socket and "
+		    "peers (raise LimitNOFILE, or lower associations)", a,
+		    cn_fd_headroom(fd) + 1, FD_RESERVE);
+	} else {
+		log_rl_warnx(&r->rl_peer, now_ms(r), "%s: refused: %u "
+		    "associations (limit)", a, r->nassocs);
+	}
+	return false;
+}
+
+/* Every second: close the idle, and those whose message never ends. */
+static void
+sweep_fire(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct registrar *r = arg;
+	struct assoc *as, *next;
+	uint64_t now = now_ms(r);
+	char why[96];
+
+	(void)loop;
+	(void)revents;
+	for (as = TAILQ_FIRST(&r->assocs); as != NULL; as = next) {
+		next = TAILQ_NEXT(as, entry);
+		switch (cn_deadline(&as->cn, now, as->npes == 0 ?
+		    r->conf.idle_timeout : 0, r->conf.message_timeout)) {
+		case CN_DEADLINE_IDLE:
+			r->stats.idle_closed++;
+			snprintf(why, sizeof(why), "idle for %u ms without a PE "
+			    "(idle-timeout)", r->conf.idle_timeout);
+			assoc_close(as, why);
+			break;
+		case CN_DEADLINE_MESSAGE:
+			r->stats.message_timeouts++;
+			log_rl_warnx(&r->rl_bounds, now, "%s: a message still "
+			    "incomplete after %u ms: closed (message-timeout)",
+			    as->name, r->conf.message_timeout);
+			snprintf(why, sizeof(why), "message unfinished after "
+			    "%u ms (message-timeout)", r->conf.message_timeout);
+			assoc_close(as, why);
+			break;
+		case CN_DEADLINE_NONE:
+			break;
+		}
+	}
+	if (ev_timer_add(r->loop, SWEEP_MS, sweep_fire, r, &r->sweep) != 0)
+		fatal("%s: timer", __func__);
+}
+
+/* Over send-queue-total: close the biggest queues until within it. */
+static void
+budget_fire(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct registrar *r = arg;
+	struct assoc *as, *big;
+
+	(void)loop;
+	(void)revents;
+	while (r->budget.total > r->budget.max) {
+		big = NULL;
+		TAILQ_FOREACH(as, &r->assocs, entry)
+			if (cn_is_open(&as->cn) && (big == NULL ||
+			    cn_queued(&as->cn) > cn_queued(&big->cn)))
+				big = as;
+		if (big == NULL || cn_queued(&big->cn) == 0)
+			break;
+		r->stats.send_budget_closed++;
+		log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: %zu bytes unread, "
+		    "the most while all queues hold %zu (send-queue-total "
+		    "%zu): closed", big->name, cn_queued(&big->cn),
+		    r->budget.total, r->budget.max);
+		assoc_close(big, "send queues over send-queue-total: the "
+		    "biggest closed");
+	}
+}
+
+/* cn_budget callback: close the biggest after this iteration. */
+static void
+budget_over(void *arg, struct cn *c)
+{
+	struct registrar *r = arg;
+
+	(void)c;
+	if (!ev_pending(&r->budget_ev) && ev_defer(r->loop, budget_fire, r,
+	    &r->budget_ev) != 0)
+		budget_fire(r->loop, r, 0);
+}
+
+static int
+bounds_init(struct registrar *r)
+{
+	long limit = cn_fd_headroom(-1);
+
+	if ((r->sources = calloc(SRC_BUCKETS, sizeof(*r->sources))) == NULL)
+		return -ENOMEM;
+	if (getrandom(&r->src_seed, sizeof(r->src_seed), 0) !=
+	    sizeof(r->src_seed))
+		r->src_seed = rnd();
+	r->rl_bounds = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 10000);
+	r->budget.max = r->conf.send_queue_total;
+	r->budget.over = budget_over;
+	r->budget.arg = r;
+	if (limit - FD_RESERVE < (long)r->conf.max_associations)
+		log_info("descriptor limit %ld: at most about %ld associations "
+		    "(%d descriptors kept for the control socket and peers)",
+		    limit, limit - FD_RESERVE, FD_RESERVE);
+	return ev_timer_add(r->loop, SWEEP_MS, sweep_fire, r, &r->sweep);
+}
+
 /* ---- associations -------------------------------------------------------- */
 
 /*
@@ -820,9 +1220,19 @@ assoc_closed(struct cn *c, enum cn_end end, const char *why)
 	struct registrar *r = as->r;
 	struct reg_pe *rp;
 
-	(void)end;
-	log_rl_info(&r->rl_peer, now_ms(r), "%s: association closed: %s "
-	    "(%u PEs)", as->name, why, as->npes);
+	if (end == CN_END_TLS || end == CN_END_TLS_ON_PLAIN)	/* H11 */
+		reg_tls_failed(r, c, end, as->name, c->tls != NULL ?
+		    "ASAP TLS port" : "ASAP plaintext port", why);
+	else
+		log_rl_info(&r->rl_peer, now_ms(r), "%s: association closed: "
+		    "%s (%u PEs)", as->name, why, as->npes);
+	if (end == CN_END_BACKLOG) {
+		r->stats.send_queue_closed++;
+		log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: more than %u bytes "
+		    "unread: closed (send-queue)", as->name,
+		    r->conf.send_queue);
+	}
+	source_del(r, as);
 	while ((rp = LIST_FIRST(&as->pes)) != NULL) {
 		r->stats.assoc_lost_removals++;
 		registrar_pe_remove(r, rp->pe, "association lost");
@@ -870,12 +1280,30 @@ assoc_error(struct cn *c, uint16_t cause)
 	send_error(as, cause, NULL, 0);
 }
 
+/* TLS is up (H11): remember who the peer authenticated as. */
+static void
+assoc_secured(struct cn *c)
+{
+	struct assoc *as = c->arg;
+	const char *id;
+
+	as->r->stats.tls_handshakes++;
+	id = tls_peer_identity(c->tls, &as->tls_auth);
+	if (id != NULL)
+		snprintf(as->tls_id, sizeof(as->tls_id), "%s", id);
+	log_debug("%s: TLS up%s, %s%s%s", as->name, tls_resumed(c->tls) ?
+	    " (resumed)" : "", as->tls_auth == TLS_AUTH_PSK ? "PSK identity" :
+	    as->tls_auth == TLS_AUTH_CERT ? "certificate" : "no identity",
+	    id != NULL ? " " : "", id != NULL ? id : "");
+}
+
 static const struct cn_ops assoc_ops = {
 	.message = assoc_message,
 	.stray = assoc_stray,
 	.error = assoc_error,
 	.close = assoc_closed,
 	.release = assoc_release,
+	.secured = assoc_secured,
 };
 
 void
@@ -922,12 +1350,14 @@ assoc_new(struct registrar *r, int fd, enum assoc_transport t,
 	as->peer = *ss;
 	cn_name(as->name, sizeof(as->name), NULL, (enum cn_transport)t, ss);
 	rc = cn_attach(&as->cn, r->loop, fd, (enum cn_transport)t, ASAP_PPID,
-	    false, r->conf.max_message_size, OUT_MAX, &r->tune, &assoc_ops, as);
+	    false, r->conf.max_message_size, r->conf.send_queue, &r->tune,
+	    &assoc_ops, as);
 	if (rc != 0 && rc != -ENOMEM) {
 		/* Tuning: SCTP without data_io_event reads every PPID as 0. */
 		log_warnx("%s: setsockopt: %s", as->name, strerror(-rc));
 		rc = cn_attach(&as->cn, r->loop, fd, (enum cn_transport)t,
-		    ASAP_PPID, false, r->conf.max_message_size, OUT_MAX, NULL,
+		    ASAP_PPID, false, r->conf.max_message_size,
+		    r->conf.send_queue, NULL,
 		    &assoc_ops, as);
 	}
 	if (rc != 0)
@@ -941,6 +1371,8 @@ assoc_new(struct registrar *r, int fd, enum assoc_transport t,
 	LIST_INIT(&as->pes);
 	TAILQ_INSERT_TAIL(&r->assocs, as, entry);
 	r->nassocs++;
+	source_add(r, as);
+	cn_set_budget(&as->cn, &r->budget);
 	return as;
 }
 
@@ -988,18 +1420,17 @@ listener_accept(void *arg, int fd, const struct sockaddr_storage *ss)
 	struct listener *l = arg;
 	struct registrar *r = l->r;
 	struct assoc *as;
-	char a[ADDR_STRLEN];
 
-	if (r->nassocs >= r->conf.max_associations) {
-		r->stats.assocs_refused++;
-		log_rl_warnx(&r->rl_peer, now_ms(r), "%s: refused: "
-		    "%u associations (limit)", addr_str(ss, a, sizeof(a)),
-		    r->nassocs);
+	if (!admit(r, fd, ss))
 		return false;
-	}
 	as = assoc_new(r, fd, l->transport, ss);
 	r->stats.assocs_accepted++;
 	log_debug("%s: association up", as->name);
+	/* H11: the TLS port handshakes; a plaintext one spots TLS clients. */
+	if (l->tls && cn_tls_start(&as->cn, r->tls_server) != 0)
+		assoc_close(as, "out of memory for TLS");
+	else if (!l->tls)
+		cn_plain_check(&as->cn);
 	return true;
 }
 
@@ -1088,6 +1519,7 @@ listeners_open(struct registrar *r)
 {
 	struct registrar_config *c = &r->conf;
 	struct listener *ls;
+	char a[ADDR_STRLEN];
 	size_t i, n = 0;
 	int t;
 
@@ -1104,9 +1536,18 @@ listeners_open(struct registrar *r)
 			    (!(c->listen[i].transports & CONF_TRANSPORT_SCTP) ||
 			    !r->sctp_ok))
 				continue;
+			/* H11: no TLS over SCTP here (parse.y says so). */
+			if (t == ASSOC_SCTP && (c->secured || c->listen[i].tls))
+				continue;
+			if (c->listen[i].tls && r->tls_server == NULL)
+				continue;
 			if (listener_open(r, &c->listen[i].ss,
 			    c->listen[i].sslen, t, &ls[n]) != 0)
 				continue;
+			ls[n].tls = c->listen[i].tls;
+			if (ls[n].tls)
+				log_info("tcp %s: ASAP over TLS", addr_str(
+				    &c->listen[i].ss, a, sizeof(a)));
 			n++;
 		}
 	}
@@ -1152,6 +1593,10 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 	r->sctp_ok = sctp_available();
 	if (!r->sctp_ok)
 		log_info("the kernel has no SCTP: serving ASAP over TCP only");
+	if ((rc = reg_tls_init(r, conf)) != 0)	/* H11 */
+		return rc;
+	if ((rc = bounds_init(r)) != 0)
+		return rc;
 	if ((rc = listeners_open(r)) != 0)
 		return rc;
 	if (r->conf.announce && (rc = announce_start(r)) != 0)
@@ -1163,6 +1608,7 @@ int
 registrar_reconfigure(struct registrar *r, const struct registrar_config *conf)
 {
 	struct hs_limits lim;
+	struct assoc *as;
 	uint32_t id = r->server_id;
 	int rc;
 
@@ -1170,8 +1616,14 @@ registrar_reconfigure(struct registrar *r, const struct registrar_config *conf)
 	listeners_close(r);
 	r->conf = *conf;
 	registrar_tune(conf, false, &r->tune);
+	/* H11: new TLS keys; on error the old ones stay (logged). */
+	(void)reg_tls_reload(r, conf);
 	hs_limits_from(conf, &lim);
 	hs_set_limits(r->hs, &lim);
+	/* Bounds: the new send queue caps apply to every association. */
+	r->budget.max = conf->send_queue_total;
+	TAILQ_FOREACH(as, &r->assocs, entry)
+		as->cn.out_max = conf->send_queue;
 	/* The server id stays: peers and PEs know us by it. */
 	r->server_id = id;
 	rc = listeners_open(r);
@@ -1190,6 +1642,11 @@ registrar_shutdown(struct registrar *r)
 	listeners_close(r);
 	while ((as = TAILQ_FIRST(&r->assocs)) != NULL)
 		assoc_close(as, "registrar shutting down");
+	reg_tls_free(r);	/* H11 */
+	ev_cancel(&r->sweep);
+	ev_cancel(&r->budget_ev);
+	free(r->sources);
+	r->sources = NULL;
 	ev_cancel(&r->expiry);
 	hs_free(r->hs);
 	r->hs = NULL;

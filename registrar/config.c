@@ -66,6 +66,13 @@ config_defaults(struct registrar_config *c)
 	c->max_message_size = 65535;
 	c->request_rate = 1000;
 	c->request_burst = 2000;
+	/* issue 12, H10: bounds against one bad client */
+	c->idle_timeout = 60 * 1000;
+	c->message_timeout = 5 * 1000;
+	c->assocs_per_source = 256;
+	c->send_queue = 256 * 1024;
+	c->send_queue_total = 64 * 1024 * 1024;
+	c->unreachable_window = 30 * 1000;
 
 	c->announce = false;
 	set_addr(&c->announce_group[0].ss, &c->announce_group[0].sslen,
@@ -134,6 +141,19 @@ fmt_transports(unsigned int t)
 	}
 }
 
+/* A size in the largest unit that holds it exactly (64M, 256K, 1000). */
+static char *
+fmt_size(char *buf, size_t len, uint64_t v)
+{
+	if (v != 0 && v % (1024 * 1024) == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
+	else if (v != 0 && v % 1024 == 0)
+		snprintf(buf, len, "%lluK", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 void
 config_print(FILE *f, const struct registrar_config *c)
 {
@@ -151,6 +171,36 @@ config_print(FILE *f, const struct registrar_config *c)
 	fprintf(f, "node-name %s\n",
 	    conf_fmt_string(buf, sizeof(buf), c->node_name));
 
+	fprintf(f, "secured %s\n", c->secured ? "on" : "off");
+	if (c->tls_set) {
+		/* TLS (issue 12, H11) */
+		char tb[2 * CONF_FILE_MAX + 3];
+
+		fprintf(f, "tls {\n");
+		if (c->tls.psk_file[0] != '\0')
+			fprintf(f, "\tpsk-file %s\n", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.psk_file));
+		if (c->tls.cert_file[0] != '\0') {
+			fprintf(f, "\tcertificate %s", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.cert_file));
+			fprintf(f, " key %s\n", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.key_file));
+		}
+		if (c->tls.ca_file[0] != '\0')
+			fprintf(f, "\tca %s\n", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.ca_file));
+		fprintf(f, "\tclient-certificate %s\n",
+		    c->tls.client_cert == CONF_CLIENT_CERT_REQUIRE ? "require" :
+		    c->tls.client_cert == CONF_CLIENT_CERT_OPTIONAL ?
+		    "optional" : "none");
+		if (c->tls.keylog_file[0] != '\0')
+			fprintf(f, "\tkeylog %s\n", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.keylog_file));
+		fprintf(f, "\tmin-version %s\n", c->tls.allow_tls12 ? "1.2" :
+		    "1.3");
+		fprintf(f, "}\n");
+	}
+
 	fprintf(f, "\n");
 	if (c->nlisten == 0) {
 		/* No listen statement: every address, both families. */
@@ -162,9 +212,10 @@ config_print(FILE *f, const struct registrar_config *c)
 		    fmt_sa(addr, sizeof(addr), &ss));
 	}
 	for (i = 0; i < c->nlisten; i++)
-		fprintf(f, "listen on %s transport %s\n",
+		fprintf(f, "listen on %s transport %s%s\n",
 		    fmt_sa(addr, sizeof(addr), &c->listen[i].ss),
-		    fmt_transports(c->listen[i].transports));
+		    fmt_transports(c->listen[i].transports),
+		    c->listen[i].tls ? " tls" : "");
 
 	fprintf(f, "\nasap {\n");
 	fprintf(f, "\tkeepalive-interval %s\n",
@@ -172,6 +223,8 @@ config_print(FILE *f, const struct registrar_config *c)
 	fprintf(f, "\tkeepalive-timeout %s\n",
 	    conf_fmt_duration(d, sizeof(d), c->keepalive_timeout));
 	fprintf(f, "\tmax-bad-pe-reports %u\n", c->max_bad_pe_reports);
+	fprintf(f, "\tunreachable-window %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->unreachable_window));
 	fprintf(f, "\tresolution-items %u\n", c->resolution_items);
 	fprintf(f, "\tresolution-items-max %u\n", c->resolution_items_max);
 	fprintf(f, "\tregistration-life-unit %s\n",
@@ -193,6 +246,18 @@ config_print(FILE *f, const struct registrar_config *c)
 	fprintf(f, "\tmessage-size %u\n", c->max_message_size);
 	fprintf(f, "\trequest-rate %u burst %u\n", c->request_rate,
 	    c->request_burst);
+	/* issue 12, H10 */
+	if (c->idle_timeout == 0)
+		fprintf(f, "\tidle-timeout none\n");
+	else
+		fprintf(f, "\tidle-timeout %s\n",
+		    conf_fmt_duration(d, sizeof(d), c->idle_timeout));
+	fprintf(f, "\tmessage-timeout %s\n",
+	    conf_fmt_duration(d, sizeof(d), c->message_timeout));
+	fprintf(f, "\tassociations-per-source %u\n", c->assocs_per_source);
+	fprintf(f, "\tsend-queue %s\n", fmt_size(d, sizeof(d), c->send_queue));
+	fprintf(f, "\tsend-queue-total %s\n",
+	    fmt_size(d, sizeof(d), c->send_queue_total));
 	fprintf(f, "}\n");
 
 	fprintf(f, "\nannounce %s {\n", c->announce ? "on" : "off");
@@ -243,5 +308,27 @@ config_print(FILE *f, const struct registrar_config *c)
 		fprintf(f, "\n");
 	}
 	fprintf(f, "\tmax-discovered-peers %u\n", c->enrp.max_discovered);
+	/* H11: ENRP over TLS */
+	fprintf(f, "\ttls %s\n", c->tls.enrp_tls ? "on" : "off");
+	{
+		char tb[2 * CONF_FILE_MAX + 3];
+
+		if (c->tls.enrp_psk_file[0] != '\0')
+			fprintf(f, "\tpsk-file %s\n", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.enrp_psk_file));
+		if (c->tls.identity[0] != '\0')
+			fprintf(f, "\tidentity %s\n", conf_fmt_string(tb,
+			    sizeof(tb), c->tls.identity));
+	}
+	/* Who may peer besides the configured peers (issue 12). */
+	if (c->enrp.nallow == 0)
+		fprintf(f, "\t# allow from: %s\n", c->enrp.multicast ?
+		    "the subnets of the ENRP interface (multicast on)" :
+		    "none (configured peers only)");
+	for (i = 0; i < c->enrp.nallow; i++) {
+		inet_ntop(c->enrp.allow[i].af, c->enrp.allow[i].addr, addr,
+		    sizeof(addr));
+		fprintf(f, "\tallow from %s/%u\n", addr, c->enrp.allow[i].len);
+	}
 	fprintf(f, "}\n");
 }

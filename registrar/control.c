@@ -417,9 +417,26 @@ cmd_associations(struct registrar *r, int argc, char **argv)
 		jset(x, "pes", jint(as->npes));
 		jset(x, "rx_msgs", jint(as->rx_msgs));
 		jset(x, "tx_msgs", jint(as->tx_msgs));
+		/* H11: TLS, and who authenticated (PSK identity, cert name) */
+		jset(x, "tls", json_boolean(cn_tls_up(&as->cn)));
+		jset(x, "identity", assoc_identity(as) != NULL ?
+		    jstr(assoc_identity(as)) : json_null());
 		jappend(a, x);
 	}
 	jset(o, "associations", a);
+	return o;
+}
+
+/* What ENRP refused from outside its peers, by reason (issue 12). */
+static json_t *
+enrp_refused_json(const struct enrp_stats *st)
+{
+	json_t *o = jobj();
+	int i;
+
+	for (i = 0; i < ENRP_REFUSED_MAX; i++)
+		jset(o, enrp_refusal_name((enum enrp_refusal)i),
+		    jint(st->refused[i]));
 	return o;
 }
 
@@ -483,7 +500,32 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(announces_sent);
 	C(config_reloads);
 	C(config_reload_failures);
+	C(tls_handshakes);
+	/* H10: bounds against one bad client (issue 12) */
+	C(foreign_refused);
+	C(unreachable_repeats);
+	C(idle_closed);
+	C(message_timeouts);
+	C(assocs_refused_source);
+	C(assocs_refused_fds);
+	C(assocs_evicted);
+	C(send_queue_closed);
+	C(send_budget_closed);
 #undef C
+	{	/* H11: failed TLS handshakes by reason */
+		json_t *tf = jobj();
+		size_t k;
+
+		for (k = 0; k < REG_TLS_FAIL_MAX; k++)
+			if (k != TLS_FAIL_NONE)
+				jset(tf, reg_tls_fail_name(k),
+				    jint(s->tls_failures[k]));
+		jset(st, "tls_handshake_failures", tf);
+	}
+	/* ENRP refusals by reason (issue 12); also in "show peers" */
+	if (enrp_get_stats(r->enrp) != NULL)
+		jset(st, "enrp_refused", enrp_refused_json(enrp_get_stats(
+		    r->enrp)));
 	jset(o, "stats", st);
 	return o;
 }
@@ -605,6 +647,7 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 		C(home_change_pes);
 		C(home_change_failures);
 #undef C
+		jset(o, "refused", enrp_refused_json(st));
 		jset(o, "synchronized_after_ms", enrp_sync_time(e, &synced_ms) ?
 		    jint(synced_ms) : json_null());
 	}

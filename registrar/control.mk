@@ -24,4 +24,4 @@ tests_unit_test_control_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_control_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_unit_test_control_LDADD = registrar/libcontrol.a \
 	registrar/libhandlespace.a tests/common/libtestcommon.a $(UNITLIBS) \
-	$(JANSSON_LIBS) $(MHD_LIBS)
+	$(JANSSON_LIBS) $(MHD_LIBS) $(OPENSSL_LIBS) $(SCTP_LIBS)

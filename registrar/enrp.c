@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ENRP (RFC 5353) for registrard on port 9901, between the nodes' unicast
- * addresses, over SCTP (RFC 5353 §1: PPID 12, one ENRP message per SCTP
- * user message, one-to-one sockets) and/or the TCP mapping (messages back to
- * back, delimited by their length).  Connection model: every server sends
+ * addresses, over SCTP (RFC 5353 §3.1; PPID 12, §5.4; one ENRP message per
+ * SCTP user message, one-to-one sockets) and/or the TCP mapping (messages
+ * back to back, delimited by their length).  Connection model: every server sends
  * all its messages to a peer over the one connection (association) it
  * opened to that peer (bound to its own ENRP address) and reads whatever
  * arrives on any connection, so a pair of servers uses two connections, one
@@ -112,6 +112,7 @@ enrp_handle_message(struct enrp_conn *c, const uint8_t *buf, size_t len)
 	uint32_t sender = len >= 8 ? get_u32(buf + 4) : 0;
 
 	c->rx_msgs++;
+	c->last_active = now_ms(e);
 	if (rsp_decode(RSP_PROTO_ENRP, buf, len, &opts, &m, &err) != 0) {
 		e->stats.rx_errors++;
 		log_rl_warnx(&c->rl, now_ms(e), "enrp %s: bad message: %s%s",
@@ -144,8 +145,15 @@ enrp_handle_message(struct enrp_conn *c, const uint8_t *buf, size_t len)
 		    rsp_cause_name(m.error.cause[0].code) : "?");
 		return;
 	}
-	if ((p = enrp_peer_find(e, m.sender_id)) == NULL &&
-	    (p = enrp_peer_learn(e, c, &m)) == NULL)
+	/*
+	 * Issue 12: a server id speaks only from its peer's address, so a
+	 * message naming a peer from anywhere else changes nothing; an
+	 * unknown server is learned only at an allowed address.
+	 */
+	if ((p = enrp_peer_find(e, m.sender_id)) != NULL) {
+		if (!enrp_admit_sender(e, c, p, &m))
+			return;
+	} else if ((p = enrp_peer_learn(e, c, &m)) == NULL)
 		return;
 	if (!c->outbound)
 		c->peer = p;
@@ -251,7 +259,7 @@ tick_peers(struct enrp *e, uint64_t now)
 	}
 }
 
-/* Mentor choice and download timeout (RFC 5353 §3.2, §3.3). */
+/* Mentor choice and download timeout (RFC 5353 §3.2.2, §3.2.3). */
 static void
 tick_sync(struct enrp *e, uint64_t now)
 {
@@ -337,6 +345,7 @@ enrp_start(struct registrar *r)
 			enrp_peer_connect(p);
 	r->enrp = e;
 	enrp_mcast_start(e);
+	enrp_admit_start(e);
 	prm = fsm_params(e);
 	if (enrp_fsm_sync_start(&e->sync, &prm, k->npeers == 0 &&
 	    e->nmcast == 0, e->started) & ENRP_SYNC_DONE)

@@ -25,6 +25,26 @@ struct registrar;
 struct hs_pe;
 struct enrp;
 
+/*
+ * What ENRP refuses from outside its peers (issue 12; enrp_admit.c), by
+ * reason: the control socket and the metrics show each count.
+ */
+enum enrp_refusal {
+	ENRP_REFUSED_NOT_ALLOWED,	/* connection from no configured peer,
+					 * outside "allow from" */
+	ENRP_REFUSED_CONN_LIMIT,	/* connections of other sources (not
+					 * configured peers) at their limit */
+	ENRP_REFUSED_SOURCE_CAP,	/* one source's oldest connection closed
+					 * for a new one (per-source cap) */
+	ENRP_REFUSED_WRONG_SOURCE,	/* a message naming a peer's server id
+					 * from another address */
+	ENRP_REFUSED_OUTSIDE,		/* a peer list entry or multicast
+					 * PRESENCE outside the allowed set */
+	ENRP_REFUSED_LIST,		/* a peer list nobody asked for */
+	ENRP_REFUSED_LIVE_TAKEOVER,	/* TAKEOVER_SERVER of a live peer */
+	ENRP_REFUSED_MAX
+};
+
 struct enrp_stats {
 	uint64_t	 rx_msgs[ENRP_MSG_MAX + 1];
 	uint64_t	 tx_msgs[ENRP_MSG_MAX + 1];
@@ -38,6 +58,7 @@ struct enrp_stats {
 	uint64_t	 mcast_sent, mcast_received, mcast_errors;
 	uint64_t	 peers_discovered;
 	uint64_t	 home_change_pes, home_change_failures;
+	uint64_t	 refused[ENRP_REFUSED_MAX];
 };
 
 /*
@@ -78,19 +99,36 @@ void	enrp_stop(struct registrar *r);
 void	enrp_reconfigure(struct registrar *r);
 
 /*
- * Hooks for the ASAP side (RFC 5353 §3.1.1, §3.1.2): a PE owned here was
+ * Hooks for the ASAP side (RFC 5353 §3.3.1, §3.3.2): a PE owned here was
  * registered or re-registered; a PE is about to be removed from the
  * handlespace (announced only if this server owns it).
  */
 void	enrp_pe_registered(struct registrar *r, struct hs_pe *pe);
 void	enrp_pe_removing(struct registrar *r, struct hs_pe *pe);
 /*
- * A deregistration granted here (RFC 5352 §3.3) of a PE another server
+ * A deregistration granted here (RFC 5352 §3.2) of a PE another server
  * owns (it registered there; the anycast address brought the
  * deregistration here): announced as DEL_PE naming the PE's home, so the
  * home and every other peer drop it too.  Call before removing it.
  */
 void	enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe);
+
+/* The reason as the control socket and the metrics label name it. */
+static inline const char *
+enrp_refusal_name(enum enrp_refusal r)
+{
+	switch (r) {
+	case ENRP_REFUSED_NOT_ALLOWED:		return "not_allowed";
+	case ENRP_REFUSED_CONN_LIMIT:		return "connection_limit";
+	case ENRP_REFUSED_SOURCE_CAP:		return "source_cap";
+	case ENRP_REFUSED_WRONG_SOURCE:		return "wrong_source";
+	case ENRP_REFUSED_OUTSIDE:		return "outside_allowed";
+	case ENRP_REFUSED_LIST:		return "unsolicited_list";
+	case ENRP_REFUSED_LIVE_TAKEOVER:	return "takeover_of_live_peer";
+	case ENRP_REFUSED_MAX:			break;
+	}
+	return "?";
+}
 
 static inline const char *
 enrp_peer_state_name(enum enrp_peer_state s)

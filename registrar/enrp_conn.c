@@ -5,8 +5,8 @@
  * same connection and accept code as ASAP's associations: framing, send
  * queue with its byte cap, tuning, what bad framing costs); here only what
  * is ENRP's: connecting to a peer from our ENRP address, which connection
- * a peer is sent to, the connection limit, and the ENRP_ERROR that a
- * connection's bad input gets.  Every received message goes to
+ * a peer is sent to, who may connect (enrp_admit.c) and the connection
+ * limits, and the ENRP_ERROR that a connection's bad input gets.  Every received message goes to
  * enrp_handle_message() (enrp.c).  Connection model (enrp.c): we send to a
  * peer over the connection we opened to it, or over SCTP over the peer's
  * association to our port.
@@ -43,14 +43,21 @@ conn_closed(struct cn *cn, enum cn_end end, const char *why)
 		if (p != NULL && e->use_tcp && e->use_sctp)
 			p->connect_tcp = c->sctp;
 	}
-	log_rl_info(&e->rl, now_ms(e), "enrp %s: connection closed: %s",
-	    c->name, why);
+	if (end == CN_END_TLS || end == CN_END_TLS_ON_PLAIN)	/* H11 */
+		reg_tls_failed(e->r, cn, end, c->name, c->outbound ?
+		    "ENRP TLS client" : cn->tls != NULL ? "ENRP TLS port" :
+		    "ENRP plaintext port", why);
+	else
+		log_rl_info(&e->rl, now_ms(e), "enrp %s: connection closed: "
+		    "%s", c->name, why);
 	if (c->outbound) {
 		if (p != NULL && p->out == c)
 			p->out = NULL;
 	} else {
 		TAILQ_REMOVE(&e->conns, c, entry);
 		e->nconns--;
+		if (!c->reserved)
+			e->nconns_open--;
 	}
 }
 
@@ -66,13 +73,22 @@ enrp_conn_close(struct enrp_conn *c, const char *why)
 	cn_end(&c->cn, why);
 }
 
-/* RFC 5353 §1: over SCTP every user message is one ENRP message, PPID 12;
- * cn drops the others (conn_stray). */
+/* RFC 5353 §3.1, §5.4: over SCTP every user message is one ENRP message,
+ * PPID 12; cn drops the others (conn_stray). */
 static void
 conn_message(struct cn *cn, uint32_t ppid, const uint8_t *msg, size_t len)
 {
+	struct enrp_conn *c = cn->arg;
+
 	(void)ppid;
-	enrp_handle_message(cn->arg, msg, len);
+	/* RFC 5355 §2.15: a secured registrar ignores non-TLS peers (H11). */
+	if (c->e->r->conf.secured && !cn_tls_up(cn)) {
+		c->e->stats.rx_errors++;
+		log_rl_warnx(&c->rl, now_ms(c->e), "enrp %s: not over TLS "
+		    "(secured on): ignored", c->name);
+		return;
+	}
+	enrp_handle_message(c, msg, len);
 }
 
 static void
@@ -111,7 +127,22 @@ conn_connected(struct cn *cn)
 		enrp_send_presence(c->e, p, true, p->id);
 }
 
+/* TLS is up (H11): the peer proved a registrar key of the ENRP psk-file. */
+static void
+conn_secured(struct cn *cn)
+{
+	struct enrp_conn *c = cn->arg;
+	const char *id = tls_peer_identity(cn->tls, NULL);
+
+	c->e->r->stats.tls_handshakes++;
+	snprintf(c->tls_id, sizeof(c->tls_id), "%s", id != NULL ? id : "");
+	/* Outbound: the identity is ours, the peer proved the same key. */
+	log_debug("enrp %s: TLS up, PSK identity %s%s", c->name, c->tls_id,
+	    c->outbound ? " (ours)" : "");
+}
+
 static const struct cn_ops conn_ops = {
+	.secured = conn_secured,
 	.message = conn_message,
 	.stray = conn_stray,
 	.error = conn_error,
@@ -159,6 +190,7 @@ conn_new(struct enrp *e, int fd, bool outbound, bool sctp,
 	c->connected = !outbound;
 	c->sctp = sctp;
 	c->remote = *remote;
+	c->last_active = now_ms(e);
 	cn_name(c->name, sizeof(c->name), outbound ? "to" : "from",
 	    sctp ? CN_SCTP : CN_TCP, remote);
 	c->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10000);
@@ -166,6 +198,15 @@ conn_new(struct enrp *e, int fd, bool outbound, bool sctp,
 	    ENRP_PPID, outbound, RSP_MSG_MAX_LEN, ENRP_OUT_MAX, NULL,
 	    &conn_ops, c)) != 0)
 		fatal("%s: cn_attach: %s", __func__, strerror(-rc));
+	/* H11: ENRP over TLS (TCP only: parse.y), else spot TLS clients. */
+	if (!sctp && e->r->tls_enrp_server != NULL) {
+		if ((rc = cn_tls_start(&c->cn, outbound ?
+		    e->r->tls_enrp_client : e->r->tls_enrp_server)) != 0)
+			fatal("%s: cn_tls_start: %s", __func__,
+			    strerror(-rc));
+	} else if (!sctp) {
+		cn_plain_check(&c->cn);
+	}
 	return c;
 }
 
@@ -249,7 +290,7 @@ enrp_peer_send(struct enrp *e, struct enrp_peer *p, struct wbuf *w)
 	conn_queue(c, w->p, w->len);
 }
 
-/* An announcement (RFC 5353 §1: group-cast): one copy to every peer. */
+/* An announcement (RFC 5353 §3.1: group-cast): one copy to every peer. */
 void
 enrp_announce(struct enrp *e, struct wbuf *w, uint32_t except)
 {
@@ -273,7 +314,7 @@ enrp_peer_connect(struct enrp_peer *p)
 	    1000 : cfg(e)->max_no_response / 2 + 50);
 	if (p->out != NULL)
 		return;
-	/* SCTP first where we run it (RFC 5353 §1), the TCP mapping else. */
+	/* SCTP first where we run it (RFC 5353 §3.1), the TCP mapping else. */
 	sctp = e->use_sctp && !(e->use_tcp && p->connect_tcp);
 	/* Its association from its ENRP port is ours too (peer_inbound_sctp). */
 	if (sctp && peer_inbound_sctp(e, p) != NULL)
@@ -314,24 +355,55 @@ enrp_peer_connect(struct enrp_peer *p)
 	p->out = c;
 }
 
-/* cn_listener callbacks: a peer's connection, within ENRP_MAX_CONNS. */
+/*
+ * cn_listener callbacks: a connection to our ENRP port (issue 12).  Only
+ * from a configured peer's address or inside the allowed prefixes
+ * (enrp_admit.c); at most ENRP_MAX_PER_SOURCE from one address, the least
+ * active one making room for the newest (a peer that restarted or lost
+ * its way leaves stale ones behind); connections of sources that are not
+ * configured peers share ENRP_MAX_CONNS, so they never take the slots of
+ * the configured peers.
+ */
 static bool
 conn_accept(struct enrp *e, int fd, const struct sockaddr_storage *ss,
     bool sctp)
 {
-	struct enrp_conn *c;
-	char a[ADDR_STRLEN];
+	struct enrp_conn *c, *oldest = NULL;
+	bool reserved = enrp_admit_configured(e, ss);
+	unsigned int n = 0;
+	char why[96];
 
-	if (e->nconns >= ENRP_MAX_CONNS) {
-		log_rl_warnx(&e->rl, now_ms(e), "enrp %s: refused: %u "
-		    "connections (limit)", addr_str(ss, a, sizeof(a)),
-		    e->nconns);
+	if (!reserved && !enrp_admit_addr(e, ss)) {
+		enrp_refuse(e, ENRP_REFUSED_NOT_ALLOWED, ss, "connection",
+		    "not a configured peer");
+		return false;
+	}
+	TAILQ_FOREACH(c, &e->conns, entry) {
+		if (!addr_same_ip(&c->remote, ss))
+			continue;
+		n++;
+		if (oldest == NULL || c->last_active < oldest->last_active)
+			oldest = c;
+	}
+	if (n >= ENRP_MAX_PER_SOURCE && oldest != NULL) {
+		snprintf(why, sizeof(why), "%u connections from there "
+		    "(limit): closing the least active one", n);
+		enrp_refuse(e, ENRP_REFUSED_SOURCE_CAP, ss, "connection", why);
+		enrp_conn_close(oldest, "per-source connection limit");
+	}
+	if (!reserved && e->nconns_open >= ENRP_MAX_CONNS) {
+		snprintf(why, sizeof(why), "%u connections from sources that "
+		    "are not configured peers (limit)", e->nconns_open);
+		enrp_refuse(e, ENRP_REFUSED_CONN_LIMIT, ss, "connection", why);
 		return false;
 	}
 	conn_tune(e, fd, sctp);
 	c = conn_new(e, fd, false, sctp, ss);
+	c->reserved = reserved;
 	TAILQ_INSERT_TAIL(&e->conns, c, entry);
 	e->nconns++;
+	if (!reserved)
+		e->nconns_open++;
 	log_debug("enrp %s: connection up", c->name);
 	return true;
 }

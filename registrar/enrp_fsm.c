@@ -146,6 +146,20 @@ enrp_fsm_takeover_ack(struct enrp_fsm_peer *t, uint32_t from)
 }
 
 bool
+enrp_fsm_takeover_server(const struct enrp_fsm_peer *t,
+    const struct enrp_fsm_params *k, uint64_t now)
+{
+	/*
+	 * RFC 5353 §3.5: the target is one that stopped answering.  Heard
+	 * within MAX-TIME-LAST-HEARD it is alive, whatever INIT_TAKEOVER
+	 * made of its state here (it answers one naming it with PRESENCE).
+	 */
+	if (t == NULL || t->state == ENRP_PEER_NEW)
+		return true;
+	return now - t->last_heard > k->max_last_heard;
+}
+
+bool
 enrp_fsm_we_lose_to(const struct enrp_fsm_params *k, uint32_t other)
 {
 	/* RSPLIB and the reference implementation let the lowest id win;
@@ -226,7 +240,7 @@ enrp_fsm_sync_heard(struct enrp_fsm_sync *s, uint32_t id, size_t npeers,
 void
 enrp_fsm_sync_rejected(struct enrp_fsm_sync *s, uint64_t now)
 {
-	/* RFC 5353 §3.3: wait a little, or try another. */
+	/* RFC 5353 §3.2.3: wait a little, or try another. */
 	s->rejected_by = s->mentor;
 	s->mentor = 0;
 	s->phase = ENRP_DISCOVER;
@@ -253,7 +267,7 @@ enrp_fsm_sync_tick(struct enrp_fsm_sync *s, const struct enrp_fsm_params *k,
 	size_t i;
 
 	if (s->phase == ENRP_DOWNLOAD && now - s->dl_sent > k->max_no_response) {
-		/* RFC 5353 §3.3: no answer: another mentor. */
+		/* RFC 5353 §3.2.3: no answer: another mentor. */
 		s->rejected_by = s->mentor;
 		s->mentor = 0;
 		s->phase = ENRP_DISCOVER;

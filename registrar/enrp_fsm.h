@@ -10,7 +10,8 @@
  * our takeover of it (§3.5.1: INIT_TAKEOVER to all, the ACKs of every
  * peer that was active, TAKEOVER_SERVER; the configured winner rule
  * arbitrates between two takers; expiry and retry).  Per node: the mentor
- * choice and handle table download that make it synchronized (§3.2, §3.3).
+ * choice and handle table download that make it synchronized (§3.2.2,
+ * §3.2.3).
  * The enrp*.c files carry out the actions: enrp.c, enrp_peer.c,
  * enrp_sync.c, enrp_takeover.c.
  */
@@ -33,7 +34,7 @@ enum enrp_peer_state {
 
 enum enrp_phase {
 	ENRP_DISCOVER,		/* looking for a mentor (§3.2) */
-	ENRP_DOWNLOAD,		/* handle table download running (§3.3) */
+	ENRP_DOWNLOAD,		/* handle table download running (§3.2.3) */
 	ENRP_SYNCHRONIZED,
 };
 
@@ -109,11 +110,18 @@ unsigned int	 enrp_fsm_takeover_ack(struct enrp_fsm_peer *, uint32_t from);
 unsigned int	 enrp_fsm_init_takeover(struct enrp_fsm_peer *t,
 		    const struct enrp_fsm_params *, uint32_t sender,
 		    uint32_t target, uint64_t now);
+/*
+ * TAKEOVER_SERVER naming a target (t: our state of it, NULL if we do not
+ * know it): may its PEs go to the sender?  Never while we hear the target
+ * (issue 12): a live server keeps its PEs, whoever claims them.
+ */
+bool		 enrp_fsm_takeover_server(const struct enrp_fsm_peer *t,
+		    const struct enrp_fsm_params *, uint64_t now);
 /* The configured winner rule: does `other`'s takeover beat ours? */
 bool		 enrp_fsm_we_lose_to(const struct enrp_fsm_params *,
 		    uint32_t other);
 
-/* The node: mentor choice and download (RFC 5353 §3.2, §3.3). */
+/* The node: mentor choice and download (RFC 5353 §3.2.2, §3.2.3). */
 struct enrp_fsm_sync {
 	enum enrp_phase	 phase;
 	bool		 synchronized;

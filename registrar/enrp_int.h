@@ -10,14 +10,17 @@
  *                   peering (TCP mapping and SCTP), reading and sending
  *   enrp_peer.c     the peer table, learning peers, PRESENCE, peer lists
  *   enrp_sync.c     snapshots, mentor download, serving the handle table,
- *                   audit (RFC 5353 §3.3, §3.6)
- *   enrp_update.c   HANDLE_UPDATE in both directions (§3.1)
+ *                   audit (RFC 5353 §3.2.3, §3.6)
+ *   enrp_update.c   HANDLE_UPDATE in both directions (§3.3)
  *   enrp_takeover.c takeover and the home change of PEs taken over (§3.5)
  *   enrp_mcast.c    peer discovery by multicast PRESENCE (RSPLIB practice)
  *   enrp_fsm.c      the peer life cycle and mentor choice as pure state
  *                   machines (enrp_fsm.h); the files above carry out
  *                   their actions
  *   enrp_view.c     the read-only accessors of enrp.h (control, metrics)
+ *   enrp_admit.c    who may peer: configured peers and "allow from"
+ *                   prefixes, checked at accept, per message and for
+ *                   every address we would connect to (issue 12)
  */
 #ifndef ANYPOOL_ENRP_INT_H
 #define ANYPOOL_ENRP_INT_H
@@ -35,12 +38,15 @@
 #include "enrp_fsm.h"
 
 #define MSG_BUF		65536
-#define ENRP_PPID	12	/* RFC 5353 §1 (IANA: ENRP) */
+#define ENRP_PPID	12	/* RFC 5353 §5.4 (IANA: ENRP) */
 #define ERR_DATA_MAX	1024
 #define KACONN_TIMEOUT	10000	/* ms to open an association to a PE */
 
 /* Limits on what peers can make us allocate. */
-#define ENRP_MAX_CONNS		128	/* connections peers opened to us */
+/* Connections to us from sources that are not configured peers (those
+ * have at most ENRP_MAX_PER_SOURCE each and are never refused). */
+#define ENRP_MAX_CONNS		64
+#define ENRP_MAX_PER_SOURCE	4	/* connections to us from one IP */
 #define ENRP_MAX_SESSIONS	8	/* table dumps served at once */
 #define ENRP_OUT_MAX		(16u << 20) /* unsent bytes to one peer */
 #define ENRP_MAX_KACONNS	256	/* associations being opened to PEs */
@@ -59,7 +65,13 @@ struct enrp_conn {
 	struct sockaddr_storage	 remote;
 	char			 name[80];
 	uint64_t		 rx_msgs;
+	uint64_t		 last_active;	/* accepted, last message */
+	bool			 reserved;	/* inbound from a configured
+						 * peer's address (not counted
+						 * in nconns_open) */
 	struct log_ratelimit	 rl;
+	/* H11: the peer's PSK identity, over TLS */
+	char			 tls_id[CONF_TLS_ID_MAX];
 };
 
 struct enrp_peer {
@@ -124,6 +136,11 @@ struct enrp {
 	uint32_t		 npeers;
 	TAILQ_HEAD(, enrp_conn)	 conns;		/* inbound */
 	uint32_t		 nconns;
+	uint32_t		 nconns_open;	/* not from configured peers */
+	/* "allow from" when none is configured and multicast is on: the
+	 * subnets of the ENRP interface, found at start (enrp_admit.c) */
+	struct conf_prefix	 subnet[CONF_MAX_ALLOW];
+	size_t			 nsubnet;
 	struct enrp_session	*sessions[ENRP_MAX_SESSIONS];
 	struct enrp_fsm_sync	 sync;		/* mentor and download (enrp_fsm.h) */
 	uint64_t		 started, synced_at;
@@ -137,6 +154,7 @@ struct enrp {
 	struct enrp_stats	 stats;
 	struct log_ratelimit	 rl;
 	struct log_ratelimit	 rl_mcast;	/* anyone on the link can send */
+	struct log_ratelimit	 rl_refuse;	/* refusals, enrp_admit.c */
 };
 
 /* A copy of (pool handle, PE id) pairs: a table dump's cursor, an audit's
@@ -155,7 +173,7 @@ struct enrp_snap {
 	size_t		 n, cap;
 };
 
-/* A table dump we serve (RFC 5353 §3.3: the mentor's download session). */
+/* A table dump we serve (RFC 5353 §3.2.3: the mentor's download session). */
 struct enrp_session {
 	uint32_t	 peer;
 	bool		 own_only;
@@ -267,6 +285,23 @@ void	enrp_on_takeover_server(struct enrp *, struct enrp_peer *,
 	    const struct rsp_msg *);
 void	enrp_kaconn_end(struct enrp_kaconn *, bool);
 void	enrp_kaconns_expire(struct enrp *, uint64_t);
+
+/* enrp_admit.c: who may peer (issue 12) */
+void	enrp_admit_start(struct enrp *);
+/* May we peer with this IP (a configured peer's, or inside the allowed
+ * prefixes)?  Pure check, no counting. */
+bool	enrp_admit_addr(const struct enrp *,
+	    const struct sockaddr_storage *);
+/* Is this IP a configured peer's? */
+bool	enrp_admit_configured(const struct enrp *,
+	    const struct sockaddr_storage *);
+/* Count a refusal and log it (rate-limited): "ENRP <what> from <ss>
+ * refused: <why>". */
+void	enrp_refuse(struct enrp *, enum enrp_refusal,
+	    const struct sockaddr_storage *, const char *, const char *);
+/* Does peer p's traffic come from where c comes from? */
+bool	enrp_admit_sender(struct enrp *, const struct enrp_conn *,
+	    const struct enrp_peer *, const struct rsp_msg *);
 
 /* enrp_mcast.c: multicast discovery */
 void	enrp_mcast_start(struct enrp *);

@@ -28,7 +28,9 @@
  * datagram is only believed if it comes from the address it announces,
  * discovered peers are capped (max-discovered-peers), nothing is ever
  * answered over UDP, and a peer that never answers on its unicast address
- * ages out like any silent peer (§3.4.3).
+ * ages out like any silent peer (§3.4.3).  Only from addresses that may
+ * peer at all (enrp_admit.c: "allow from", by default the subnets of the
+ * ENRP interface).
  */
 
 void
@@ -133,6 +135,12 @@ mcast_input(struct enrp_mcast *g, const uint8_t *buf, size_t len,
 		    "0x%08x from %s on %s ignored: its Server Information does "
 		    "not name that address (or not in our address family)",
 		    m.sender_id, a, g->name);
+		return;
+	}
+	/* Issue 12: discovered only inside the allowed prefixes. */
+	if (!enrp_admit_addr(e, &ss)) {
+		enrp_refuse(e, ENRP_REFUSED_OUTSIDE, from, "multicast PRESENCE",
+		    "no configured peer, outside \"allow from\"");
 		return;
 	}
 	if ((p = enrp_peer_find_unknown(e, &ss)) != NULL) {

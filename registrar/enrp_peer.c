@@ -196,8 +196,11 @@ enrp_peer_remove(struct enrp_peer *p)
 
 /*
  * RFC 5353 §3.4.1: a message from a server not in the peer list adds it
- * (at the address its Server Information gives, else the connection's
- * source address and the ENRP port) and gets a PRESENCE with R=1.
+ * and gets a PRESENCE with R=1.  Where it is: the connection's source
+ * address, the only one we know it holds (issue 12: a Server Information
+ * naming another address must not send us elsewhere), at the ENRP port
+ * its Server Information gives, else 9901 (inbound) or the port we
+ * connected to.  Only from an allowed address (enrp_admit.c).
  */
 struct enrp_peer *
 enrp_peer_learn(struct enrp *e, struct enrp_conn *c, const struct rsp_msg *m)
@@ -206,19 +209,21 @@ enrp_peer_learn(struct enrp *e, struct enrp_conn *c, const struct rsp_msg *m)
 	socklen_t len;
 	struct enrp_peer *p;
 
-	if (m->has_server_info && m->server_info.id == m->sender_id &&
-	    si_to_sa(&m->server_info, &ss, &len)) {
-		/* from Server Information */
-	} else if (!c->outbound) {
-		ss = c->remote;
-		len = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-		    sizeof(struct sockaddr_in6);
-		addr_set_port(&ss, ENRP_PORT);
-	} else {
-		ss = c->remote;
-		len = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-		    sizeof(struct sockaddr_in6);
+	if (!enrp_admit_addr(e, &c->remote)) {
+		enrp_refuse(e, ENRP_REFUSED_NOT_ALLOWED, &c->remote,
+		    rsp_msg_name(RSP_PROTO_ENRP, m->type),
+		    "not a configured peer");
+		return NULL;
 	}
+	ss = c->remote;
+	len = addr_len(&ss);
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)&ss)->sin6_flowinfo = 0;
+	if (m->has_server_info && m->server_info.id == m->sender_id &&
+	    m->server_info.transport.port != 0)
+		addr_set_port(&ss, m->server_info.transport.port);
+	else if (!c->outbound)
+		addr_set_port(&ss, ENRP_PORT);
 	p = enrp_peer_find_unknown(e, &ss);
 	if (p == NULL && !m->has_server_info)
 		TAILQ_FOREACH(p, &e->peers, entry)
@@ -307,8 +312,17 @@ enrp_on_list_response(struct enrp *e, struct enrp_peer *p, const struct rsp_msg 
 	struct enrp_peer *q;
 	struct rsp_iter it;
 	socklen_t len;
+	char why[128], a[ADDR_STRLEN];
 
-	(void)p;
+	/* Issue 12: only the list we asked our mentor for (RFC 5353 §3.2). */
+	if (p->id != e->sync.mentor) {
+		snprintf(why, sizeof(why), "server 0x%08x is not our mentor",
+		    p->id);
+		enrp_refuse(e, ENRP_REFUSED_LIST, &p->addr,
+		    rsp_msg_name(RSP_PROTO_ENRP, ENRP_LIST_RESPONSE),
+		    why);
+		return;
+	}
 	if (m->flags & ENRP_FLAG_REJECT)
 		return;
 	rsp_iter_init(&it, m);
@@ -316,6 +330,15 @@ enrp_on_list_response(struct enrp *e, struct enrp_peer *p, const struct rsp_msg 
 		if (si.id == 0 || si.id == e->r->server_id ||
 		    enrp_peer_find(e, si.id) != NULL || !si_to_sa(&si, &ss, &len))
 			continue;
+		/* Never a connection outside the peers we may have. */
+		if (!enrp_admit_addr(e, &ss)) {
+			snprintf(why, sizeof(why), "its entry 0x%08x at %s is "
+			    "no configured peer, outside \"allow from\"",
+			    si.id, addr_str(&ss, a, sizeof(a)));
+			enrp_refuse(e, ENRP_REFUSED_OUTSIDE, &p->addr,
+			    rsp_msg_name(RSP_PROTO_ENRP, m->type), why);
+			continue;
+		}
 		if ((q = enrp_peer_find_unknown(e, &ss)) != NULL) {
 			enrp_peer_learned(q, si.id);
 		} else if ((q = enrp_peer_new(e, si.id, &ss, len, false)) == NULL) {

@@ -2,7 +2,7 @@
 /*
  * Keeping the handlespace in step with the peers: snapshots of (handle, PE
  * id), the mentor's handle table download that makes this node
- * synchronized (RFC 5353 §3.2, §3.3), serving our table in pages to a peer
+ * synchronized (RFC 5353 §3.2.2, §3.2.3), serving our table in pages to a peer
  * that asks (bounded sessions), and the audit of one peer's PEs when its
  * PRESENCE checksum differs from ours (§3.6.3).
  */
@@ -162,7 +162,7 @@ enrp_on_table_request(struct enrp *e, struct enrp_peer *p, const struct rsp_msg 
 	size_t mb, before, count = 0, lasth = SIZE_MAX;
 	uint8_t flags = 0;
 
-	/* RFC 5353 §3.3: a server still initialising rejects (R=1). */
+	/* RFC 5353 §3.2.3: a server still initialising rejects (R=1). */
 	if (!own && !e->sync.synchronized) {
 		enrp_send_simple(e, p, ENRP_HANDLE_TABLE_RESPONSE, ENRP_FLAG_REJECT);
 		return;
@@ -288,7 +288,7 @@ enrp_on_table_response(struct enrp *e, struct enrp_conn *c, struct enrp_peer *p,
 	}
 	if (m->flags & ENRP_FLAG_REJECT) {
 		if (dl) {
-			/* RFC 5353 §3.3: wait a little, or try another. */
+			/* RFC 5353 §3.2.3: wait a little, or try another. */
 			log_rl_info(&e->rl, now_ms(e), "enrp: mentor %s "
 			    "rejected the table request", p->name);
 			enrp_fsm_sync_rejected(&e->sync, now_ms(e));
@@ -317,7 +317,7 @@ enrp_on_table_response(struct enrp *e, struct enrp_conn *c, struct enrp_peer *p,
 	}
 	registrar_expiry_arm(e->r);
 	if (m->flags & ENRP_FLAG_MORE_TO_SEND) {
-		/* RFC 5353 §3.3 step 3: M=1, ask for the next part. */
+		/* RFC 5353 §3.2.3 step 3: M=1, ask for the next part. */
 		if (dl)
 			enrp_fsm_sync_page(&e->sync, true, now_ms(e));
 		else

@@ -269,7 +269,9 @@ void
 enrp_on_takeover_server(struct enrp *e, struct enrp_peer *p,
     const struct rsp_msg *m)
 {
+	struct enrp_fsm_params prm;
 	struct enrp_peer *t;
+	char why[96];
 	size_t n;
 
 	if (m->target_id == e->r->server_id) {
@@ -278,11 +280,26 @@ enrp_on_takeover_server(struct enrp *e, struct enrp_peer *p,
 		    "although we are alive", p->name);
 		return;
 	}
+	/*
+	 * Issue 12: the sender is the server that ran the takeover (its id
+	 * speaks only from its address, enrp_admit_sender()); a target we
+	 * still hear keeps its PEs.
+	 */
+	t = enrp_peer_find(e, m->target_id);
+	prm = fsm_params(e);
+	if (!enrp_fsm_takeover_server(t != NULL ? &t->fsm : NULL, &prm,
+	    now_ms(e))) {
+		snprintf(why, sizeof(why), "it claims the PEs of 0x%08x, a "
+		    "live peer", m->target_id);
+		enrp_refuse(e, ENRP_REFUSED_LIVE_TAKEOVER, &p->addr,
+		    rsp_msg_name(RSP_PROTO_ENRP, m->type), why);
+		return;
+	}
 	/* RFC 5353 §3.5.2: the target's PEs now belong to the sender. */
 	n = hs_rehome(e->r->hs, m->target_id, p->id);
 	log_info("enrp: %s took over %zu PEs of 0x%08x", p->name, n,
 	    m->target_id);
-	if ((t = enrp_peer_find(e, m->target_id)) != NULL)
+	if (t != NULL)
 		enrp_peer_remove(t);
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * HANDLE_UPDATE (RFC 5353 §3.1): announcing the PEs this server owns
+ * HANDLE_UPDATE (RFC 5353 §3.3): announcing the PEs this server owns
  * when the ASAP side registers or removes them (the hooks of enrp.h), and
  * applying the peers' announcements and table entries to the handlespace
- * (merge rules of §3.1.1 and §3.3).
+ * (merge rules of §3.3.1 and §3.2.3).
  */
 #include <string.h>
 
@@ -31,7 +31,7 @@ send_update(struct enrp *e, struct hs_pe *pe, uint16_t action)
 void
 enrp_pe_registered(struct registrar *r, struct hs_pe *pe)
 {
-	/* RFC 5353 §3.1.1: announce ADD_PE on every (re-)registration. */
+	/* RFC 5353 §3.3.1: announce ADD_PE on every (re-)registration. */
 	if (r->enrp != NULL && hs_pe_home(pe) == r->server_id)
 		send_update(r->enrp, pe, ENRP_ADD_PE);
 }
@@ -39,7 +39,7 @@ enrp_pe_registered(struct registrar *r, struct hs_pe *pe)
 void
 enrp_pe_removing(struct registrar *r, struct hs_pe *pe)
 {
-	/* RFC 5353 §3.1.2: only the home server announces DEL_PE. */
+	/* RFC 5353 §3.3.2: only the home server announces DEL_PE. */
 	if (r->enrp != NULL && hs_pe_home(pe) == r->server_id)
 		send_update(r->enrp, pe, ENRP_DEL_PE);
 }
@@ -48,7 +48,7 @@ void
 enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe)
 {
 	/*
-	 * RFC 5352 §3.3: after a granted deregistration the server announces
+	 * RFC 5352 §3.2: after a granted deregistration the server announces
 	 * DEL_PE (RSPLIB does so wherever it grants one).  Our own PEs are
 	 * announced by enrp_pe_removing(); for another server's PE the Pool
 	 * Element parameter keeps naming its home, which tells the peers this
@@ -59,7 +59,7 @@ enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe)
 }
 
 /*
- * Add or update a PE owned by `home` (RFC 5353 §3.1.1, §3.3 merge rules).
+ * Add or update a PE owned by `home` (RFC 5353 §3.3.1, §3.2.3 merge rules).
  * A PE registered here over an association that a peer now announces moved
  * there (it re-registered through the anycast address): the peer's
  * registration is newer, so our keep-alive state goes.
@@ -118,10 +118,10 @@ enrp_on_update(struct enrp *e, struct enrp_conn *c, struct enrp_peer *p,
 		return;
 	}
 	/*
-	 * RFC 5353 §3.1.2: remove it; not found: nothing to do.  From its
+	 * RFC 5353 §3.3.2: remove it; not found: nothing to do.  From its
 	 * home: unless it registered here since (it moved on; a late DEL_PE
 	 * of its old home must not remove it).  From another server: a
-	 * deregistration granted there (RFC 5352 §3.3) if the Pool Element
+	 * deregistration granted there (RFC 5352 §3.2) if the Pool Element
 	 * names the home we know; a PE registered here then goes with its
 	 * keep-alive state.  Else a stale DEL_PE of an earlier home: ignored.
 	 */

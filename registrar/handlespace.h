@@ -79,7 +79,7 @@ void		 hs_seed(struct hs *hs, uint64_t seed);
  * kept is copied.  RFC 5352 §3.1 / RFC 5353: the first PE of a pool fixes
  * the pool's policy type, user transport type and Transport Use; later PEs
  * must match.  A re-registration updates addresses, policy values, life,
- * home and expiry (and resets the LUD degradation counter, RFC 5356 §4.3).
+ * home and expiry (and resets the LUD degradation counter, RFC 5356 §5.2).
  * *ret_new (optional) says whether the PE is new, *ret_pe (optional) gets
  * the PE.  Returns 0 or an enum hs_error.
  */
@@ -102,7 +102,7 @@ struct hs_pe	*hs_pool_lookup(const struct hs *hs, const struct hs_pool *pool,
 		    uint32_t id);
 
 /*
- * Handle resolution (RFC 5352 §3.3, RFC 5356 §4): write up to n distinct
+ * Handle resolution (RFC 5352 §3.3, RFC 5356 §4-§5): write up to n distinct
  * PEs of the pool into ret[], in the order of the pool's policy, and their
  * number into *ret_count.  Stateful policies advance their state (RR/WRR
  * head, LU tie rotation, LUD counters).  Weight 0 (WRR, WRAND) and load
@@ -149,7 +149,7 @@ size_t		 hs_npools(const struct hs *hs);
 size_t		 hs_npes(const struct hs *hs);
 
 /*
- * Iteration, for table dumps (RFC 5353 §3.3).  Do not change the
+ * Iteration, for table dumps (RFC 5353 §3.2.3).  Do not change the
  * handlespace while iterating (hs_owner_delete() and hs_expire() are the
  * safe bulk removals); a resolution of a Random pool reorders its PEs.
  */
@@ -171,7 +171,7 @@ struct hs_pool	*hs_pe_pool(const struct hs_pe *pe);
 uint32_t	 hs_pe_id(const struct hs_pe *pe);
 uint32_t	 hs_pe_home(const struct hs_pe *pe);
 uint64_t	 hs_pe_expires(const struct hs_pe *pe);
-/* RFC 5356 §4.3 degradation counter (LUD pools; 0 elsewhere). */
+/* RFC 5356 §5.2 degradation counter (LUD pools; 0 elsewhere). */
 uint32_t	 hs_pe_counter(const struct hs_pe *pe);
 /*
  * The PE as the codec describes it (for encoding): id, home, life, user

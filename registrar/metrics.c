@@ -143,6 +143,17 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 		    i <= RSP_CAUSE_MAX ? control_slug(rsp_cause_name(
 		    (uint16_t)i), slug, sizeof(slug)) : "other",
 		    (unsigned long long)s->rx_errors[i]);
+	/* TLS (H11): failed handshakes by reason, ASAP and ENRP ports. */
+	header(&b, "tls_handshake_failures_total", "counter",
+	    "TLS handshakes that failed, by reason (tls_on_plain_port: a TLS "
+	    "client on a plaintext port).");
+	for (i = 0; i < REG_TLS_FAIL_MAX; i++)
+		if (i != TLS_FAIL_NONE)
+			sb_printf(&b, PFX "tls_handshake_failures_total"
+			    "{reason=\"%s\"} %llu\n", reg_tls_fail_name(i),
+			    (unsigned long long)s->tls_failures[i]);
+	COUNTER("tls_handshakes_total", "TLS handshakes completed.",
+	    s->tls_handshakes);
 	COUNTER("received_bytes_total", "Bytes received on associations.",
 	    s->rx_bytes);
 	COUNTER("sent_bytes_total", "Bytes sent on associations.",
@@ -189,6 +200,31 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("config_reload_failures_total", "Configuration reloads that "
 	    "failed (the running configuration was kept).",
 	    s->config_reload_failures);
+	/* H10: bounds against one bad client (issue 12) */
+	COUNTER("foreign_refused_total", "Deregistrations and "
+	    "re-registrations of PEs homed at another registrar refused: not "
+	    "from one of the PE's addresses.", s->foreign_refused);
+	COUNTER("unreachable_repeats_total", "Endpoint Unreachable reports "
+	    "ignored: the same address reported the PE within "
+	    "unreachable-window.", s->unreachable_repeats);
+	COUNTER("associations_idle_closed_total", "Associations without PEs "
+	    "closed after idle-timeout without a message.", s->idle_closed);
+	COUNTER("message_timeouts_total", "Associations closed with a "
+	    "message still incomplete after message-timeout.",
+	    s->message_timeouts);
+	COUNTER("associations_refused_per_source_total", "Associations "
+	    "refused by associations-per-source.", s->assocs_refused_source);
+	COUNTER("associations_refused_descriptors_total", "Associations "
+	    "refused to keep descriptors for the control socket and peers.",
+	    s->assocs_refused_fds);
+	COUNTER("associations_evicted_total", "Idle associations closed to "
+	    "admit one from a source holding fewer (table full).",
+	    s->assocs_evicted);
+	COUNTER("send_queue_closed_total", "Associations closed with more "
+	    "than send-queue bytes unread.", s->send_queue_closed);
+	COUNTER("send_budget_closed_total", "Associations closed, the "
+	    "biggest queue first, when all queues exceeded send-queue-total.",
+	    s->send_budget_closed);
 
 	GAUGE("pools", "Pools in the handlespace.", hs_npools(r->hs));
 	GAUGE("pes", "PEs in the handlespace.", hs_npes(r->hs));
@@ -198,6 +234,10 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	    "PEs.", hs_checksum(r->hs, r->server_id));
 	GAUGE("associations", "Open ASAP associations.", r->nassocs);
 	GAUGE("listeners", "Open ASAP listening sockets.", r->nlisteners);
+	GAUGE("association_sources", "Addresses with open ASAP associations.",
+	    r->nsources);
+	GAUGE("send_queue_bytes", "Bytes waiting in the send queues of all "
+	    "ASAP associations.", r->budget.total);
 	GAUGE("uptime_seconds", "Seconds since the registrar started.",
 	    now > r->started ? (now - r->started) / 1000 : 0);
 	GAUGE("sctp_available", "1 if the kernel has SCTP.", r->sctp_ok);
@@ -233,6 +273,12 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("enrp_multicast_errors_total", "Multicast ENRP datagrams "
 	    "refused as bad input.",
 	    es != NULL ? es->mcast_errors : 0);
+	header(&b, "enrp_refused_total", "counter", "ENRP connections and "
+	    "messages refused from outside the peers, by reason.");
+	for (i = 0; i < ENRP_REFUSED_MAX; i++)
+		sb_printf(&b, PFX "enrp_refused_total{reason=\"%s\"} %llu\n",
+		    enrp_refusal_name((enum enrp_refusal)i),
+		    (unsigned long long)(es != NULL ? es->refused[i] : 0));
 	COUNTER("home_change_pes_total", "PEs taken over that were sent "
 	    "ENDPOINT_KEEP_ALIVE with the home-change flag (SCTP).",
 	    es != NULL ? es->home_change_pes : 0);

@@ -38,6 +38,7 @@ struct paddr {
 struct plisten {		/* options after "listen on ADDR" */
 	long		 port;		/* -1: not given; 0: bad (reported) */
 	unsigned int	 transports;	/* 0: not given */
+	bool		 tls;		/* "tls" given (H11) */
 };
 }
 
@@ -83,6 +84,10 @@ struct parse_state {
 	struct conf_loc		 enrp_loc;	/* first "enrp {", if any */
 	bool			 enrp_seen, enrp_listen_set;
 	bool			 mgroups_set;	/* first enrp "group" drops the default */
+	/* TLS (H11): where secured / the first tls listener were set */
+	struct conf_loc		 secured_loc, tls_listen_loc, tls_loc;
+	struct conf_loc		 enrp_tls_loc;
+	struct setting		 sendq, sendq_total;	/* H10 */
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -111,7 +116,13 @@ static void	enrp_peer(struct parse_state *, const YYLTYPE *,
 static void	enrp_group(struct parse_state *, const YYLTYPE *,
 		    struct paddr *, long, const YYLTYPE *, const char *);
 static void	enrp_done(struct parse_state *, const YYLTYPE *);
+static void	enrp_allow(struct parse_state *, const YYLTYPE *,
+		    const char *);
 static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
+static void	tls_path(struct parse_state *, const YYLTYPE *, const char *,
+		    char *, const char *);
+static void	tls_done(struct parse_state *, const YYLTYPE *);
+static void	tls_check(struct parse_state *);
 
 #define ERR(loc, ...)	conf_error_at(ps->lex, (loc), __VA_ARGS__)
 #define C		(&ps->conf)
@@ -161,7 +172,16 @@ static void	fmt_addr(char *, size_t, const struct sockaddr_storage *);
 %token TAKEOVER_WINNER "takeover-winner" PAGE_SIZE "table-page-size"
 %token MULTICAST "multicast" INTERFACE "interface"
 %token MAX_DISCOVERED "max-discovered-peers"
+%token ALLOW "allow" FROM "from"
 %token TRANSPORT "transport"
+%token TLS "tls" PSK_FILE "psk-file" CERTIFICATE "certificate" KEY "key"
+%token CA "ca" CLIENT_CERT "client-certificate" IDENTITY "identity"
+%token KEYLOG "keylog" MIN_VERSION "min-version" SECURED "secured"
+/* issue 12, H10: bounds against one bad client */
+%token IDLE_TIMEOUT "idle-timeout" MESSAGE_TIMEOUT "message-timeout"
+%token ASSOCS_PER_SOURCE "associations-per-source" SEND_QUEUE "send-queue"
+%token SEND_QUEUE_TOTAL "send-queue-total"
+%token UNREACH_WINDOW "unreachable-window"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
 %token <num> NUMBER "number"
@@ -278,6 +298,16 @@ main		: SERVER_ID count {
 				snprintf(C->control_socket,
 				    sizeof(C->control_socket), "%s", $3);
 		}
+		| SECURED onoff {
+			C->secured = $2;
+			ps->secured_loc = @1;
+		}
+		| TLS LBRACE tlsitems RBRACE	{ tls_done(ps, &@1); }
+		| TLS LBRACE tlsitems error RBRACE {
+			yyerrok;
+			tls_done(ps, &@1);
+		}
+		| TLS LBRACE tlsitems tlsitem RBRACE { tls_done(ps, &@1); }
 		| METRICS OFF			{ C->metrics = false; }
 		| METRICS ON			{ C->metrics = true; }
 		| METRICS LISTEN address portopt {
@@ -293,6 +323,7 @@ main		: SERVER_ID count {
 listenopts	: %empty {
 			$$.port = -1;
 			$$.transports = 0;
+			$$.tls = false;
 		}
 		| listenopts port {
 			$$ = $1;
@@ -301,6 +332,55 @@ listenopts	: %empty {
 		| listenopts TRANSPORT transports {
 			$$ = $1;
 			$$.transports = $3;
+		}
+		| listenopts TLS {
+			$$ = $1;
+			$$.tls = true;
+		}
+		;
+
+/* TLS (issue 12, H11): keys and certificates, read at start and SIGHUP. */
+tlsitems	: %empty
+		| tlsitems NL
+		| tlsitems tlsitem NL
+		| tlsitems error NL		{ yyerrok; }
+		;
+
+tlsitem		: PSK_FILE string {
+			tls_path(ps, &@2, "psk-file", C->tls.psk_file, $2);
+		}
+		| CERTIFICATE string KEY string {
+			tls_path(ps, &@2, "certificate", C->tls.cert_file, $2);
+			tls_path(ps, &@4, "key", C->tls.key_file, $4);
+		}
+		| CA string {
+			tls_path(ps, &@2, "ca", C->tls.ca_file, $2);
+		}
+		| KEYLOG string {
+			tls_path(ps, &@2, "keylog", C->tls.keylog_file, $2);
+		}
+		| CLIENT_CERT NONE {
+			C->tls.client_cert = CONF_CLIENT_CERT_NONE;
+			C->tls.client_cert_set = true;
+		}
+		| CLIENT_CERT anyword {
+			if (strcmp($2, "optional") == 0)
+				C->tls.client_cert = CONF_CLIENT_CERT_OPTIONAL;
+			else if (strcmp($2, "require") == 0)
+				C->tls.client_cert = CONF_CLIENT_CERT_REQUIRE;
+			else
+				ERR(&@2, "client-certificate must be none, "
+				    "optional or require, not \"%s\"", $2);
+			C->tls.client_cert_set = true;
+		}
+		| MIN_VERSION anyword {
+			if (strcmp($2, "1.2") == 0)
+				C->tls.allow_tls12 = true;
+			else if (strcmp($2, "1.3") == 0)
+				C->tls.allow_tls12 = false;
+			else
+				ERR(&@2, "min-version must be 1.2 or 1.3, not "
+				    "\"%s\"", $2);
 		}
 		;
 
@@ -337,6 +417,12 @@ asapitem	: KA_INTERVAL duration {
 			if (check_range(ps, &@2, "max-bad-pe-reports", $2, 1,
 			    1000, false, NULL))
 				C->max_bad_pe_reports = (uint32_t)$2.v;
+		}
+		| UNREACH_WINDOW duration {
+			/* issue 12, H10: how long a report counts */
+			if (check_range(ps, &@2, "unreachable-window", $2,
+			    1000, 60 * 60 * 1000, true, NULL))
+				C->unreachable_window = (uint32_t)$2.v;
 		}
 		| RES_ITEMS count {
 			if (check_range(ps, &@2, "resolution-items", $2, 1,
@@ -437,6 +523,39 @@ limititem	: POOLS count {
 				C->request_burst = (uint32_t)$4.v;
 			}
 		}
+		/* issue 12, H10: bounds against one bad client */
+		| IDLE_TIMEOUT duration {
+			if (check_range(ps, &@2, "idle-timeout", $2, 1000,
+			    24 * 60 * 60 * 1000, true, NULL))
+				C->idle_timeout = (uint32_t)$2.v;
+		}
+		| IDLE_TIMEOUT NONE		{ C->idle_timeout = 0; }
+		| MESSAGE_TIMEOUT duration {
+			if (check_range(ps, &@2, "message-timeout", $2, 100,
+			    10 * 60 * 1000, true, NULL))
+				C->message_timeout = (uint32_t)$2.v;
+		}
+		| ASSOCS_PER_SOURCE count {
+			if (check_range(ps, &@2, "associations-per-source", $2,
+			    1, 1000000, false, NULL))
+				C->assocs_per_source = (uint32_t)$2.v;
+		}
+		| SEND_QUEUE size {
+			/* One answer (64 KiB at most) must fit. */
+			if (check_range(ps, &@2, "send-queue", $2, 65536,
+			    1024 * 1024 * 1024, false, "one message of 64K "
+			    "must fit")) {
+				C->send_queue = (uint32_t)$2.v;
+				mark(ps, &ps->sendq, &@2);
+			}
+		}
+		| SEND_QUEUE_TOTAL size {
+			if (check_range(ps, &@2, "send-queue-total", $2, 65536,
+			    UINT32_MAX, false, NULL)) {
+				C->send_queue_total = (uint32_t)$2.v;
+				mark(ps, &ps->sendq_total, &@2);
+			}
+		}
 		;
 
 enrpitems	: %empty
@@ -449,6 +568,29 @@ enrpitems	: %empty
 enrpitem	: LISTEN ON address listenopts {
 			if ($3.ok)
 				enrp_listen(ps, &@3, &$3, $4);
+		}
+		/* ENRP over TLS with registrars' PSKs (H11) */
+		| TLS onoff {
+			C->tls.enrp_tls = $2;
+			ps->enrp_tls_loc = @1;
+		}
+		| PSK_FILE string {
+			tls_path(ps, &@2, "psk-file", C->tls.enrp_psk_file, $2);
+		}
+		| IDENTITY string {
+			const char *p;
+
+			for (p = $2; *p != '\0'; p++)
+				if (!isgraph((unsigned char)*p))
+					break;
+			if (*$2 == '\0' || *p != '\0' ||
+			    strlen($2) >= sizeof(C->tls.identity))
+				ERR(&@2, "identity must be 1 to %zu printable "
+				    "characters without spaces",
+				    sizeof(C->tls.identity) - 1);
+			else
+				snprintf(C->tls.identity,
+				    sizeof(C->tls.identity), "%s", $2);
 		}
 		| PEER address portopt {
 			if ($2.ok && $3 != 0)
@@ -509,6 +651,8 @@ enrpitem	: LISTEN ON address listenopts {
 			    64, false, "the peer list holds 64"))
 				C->enrp.max_discovered = (uint32_t)$2.v;
 		}
+		/* Who may peer besides the configured peers (issue 12). */
+		| ALLOW FROM anyword		{ enrp_allow(ps, &@3, $3); }
 		;
 
 ifopt		: %empty			{ $$ = NULL; }
@@ -549,18 +693,28 @@ static const struct keyword {
 	const char	*name;
 	int		 token;
 } keywords[] = {	/* sorted for bsearch */
+	{ "allow",			T_ALLOW },
 	{ "announce",			T_ANNOUNCE },
 	{ "asap",			T_ASAP },
 	{ "associations",		T_ASSOCIATIONS },
+	{ "associations-per-source",	T_ASSOCS_PER_SOURCE },
 	{ "burst",			T_BURST },
+	{ "ca",				T_CA },
+	{ "certificate",		T_CERTIFICATE },
+	{ "client-certificate",		T_CLIENT_CERT },
 	{ "control",			T_CONTROL },
 	{ "enrp",			T_ENRP },
+	{ "from",			T_FROM },
 	{ "group",			T_GROUP },
 	{ "heartbeat-cycle",		T_HB_CYCLE },
+	{ "identity",			T_IDENTITY },
+	{ "idle-timeout",		T_IDLE_TIMEOUT },
 	{ "interface",			T_INTERFACE },
 	{ "interval",			T_INTERVAL },
 	{ "keepalive-interval",		T_KA_INTERVAL },
 	{ "keepalive-timeout",		T_KA_TIMEOUT },
+	{ "key",			T_KEY },
+	{ "keylog",			T_KEYLOG },
 	{ "limits",			T_LIMITS },
 	{ "listen",			T_LISTEN },
 	{ "max-bad-pe-reports",		T_MAX_BAD_PE },
@@ -569,7 +723,9 @@ static const struct keyword {
 	{ "max-time-no-response",	T_MAX_NO_RESPONSE },
 	{ "mentor-discovery",		T_MENTOR_DISC },
 	{ "message-size",		T_MESSAGE_SIZE },
+	{ "message-timeout",		T_MESSAGE_TIMEOUT },
 	{ "metrics",			T_METRICS },
+	{ "min-version",		T_MIN_VERSION },
 	{ "multicast",			T_MULTICAST },
 	{ "node-name",			T_NODE_NAME },
 	{ "none",			T_NONE },
@@ -582,6 +738,7 @@ static const struct keyword {
 	{ "pool-handle-length",		T_HANDLE_LEN },
 	{ "pools",			T_POOLS },
 	{ "port",			T_PORT },
+	{ "psk-file",			T_PSK_FILE },
 	{ "random",			T_RANDOM },
 	{ "registration-life-max",	T_LIFE_MAX },
 	{ "registration-life-unit",	T_LIFE_UNIT },
@@ -589,13 +746,18 @@ static const struct keyword {
 	{ "resolution-items",		T_RES_ITEMS },
 	{ "resolution-items-max",	T_RES_ITEMS_MAX },
 	{ "sctp",			T_SCTP },
+	{ "secured",			T_SECURED },
+	{ "send-queue",			T_SEND_QUEUE },
+	{ "send-queue-total",		T_SEND_QUEUE_TOTAL },
 	{ "server-id",			T_SERVER_ID },
 	{ "socket",			T_SOCKET },
 	{ "table-page-size",		T_PAGE_SIZE },
 	{ "takeover-expiry",		T_TAKEOVER_EXPIRY },
 	{ "takeover-winner",		T_TAKEOVER_WINNER },
 	{ "tcp",			T_TCP },
+	{ "tls",			T_TLS },
 	{ "transport",			T_TRANSPORT },
+	{ "unreachable-window",		T_UNREACH_WINDOW },
 };
 
 static int
@@ -683,7 +845,8 @@ yyerror(YYLTYPE *loc, struct parse_state *ps, const char *msg)
 static bool
 is_keyword(yysymbol_kind_t k)
 {
-	return k >= YYSYMBOL_ANNOUNCE && k <= YYSYMBOL_TRANSPORT;
+	/* Every keyword token is declared between "announce" and NL. */
+	return k >= YYSYMBOL_ANNOUNCE && k < YYSYMBOL_NL;
 }
 
 /* Keywords that start a top-level statement. */
@@ -700,6 +863,8 @@ is_statement(yysymbol_kind_t k)
 	case YYSYMBOL_METRICS:
 	case YYSYMBOL_NODE_NAME:
 	case YYSYMBOL_SERVER_ID:
+	case YYSYMBOL_SECURED:		/* H11 */
+	case YYSYMBOL_TLS:		/* H11 */
 		return true;
 	default:
 		return false;
@@ -765,6 +930,18 @@ value_name(int kw)
 		return "a path in quotes";
 	case T_INTERFACE:
 		return "an interface name";
+	case T_PSK_FILE:		/* H11 */
+	case T_CERTIFICATE:
+	case T_KEY:
+	case T_CA:
+	case T_KEYLOG:
+		return "a path in quotes";
+	case T_CLIENT_CERT:
+		return "none, optional or require";
+	case T_MIN_VERSION:
+		return "1.2 or 1.3";
+	case T_IDENTITY:
+		return "a PSK identity";
 	default:
 		return NULL;
 	}
@@ -1095,7 +1272,18 @@ add_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 
 	if (o.port == 0)
 		return;		/* bad port, reported */
-	set_port(&a->ss, o.port > 0 ? (uint16_t)o.port : 3863);
+	/* TLS (H11): 3864 is ASAP over TLS (RFC 5352 §8.2); TCP only. */
+	if (o.tls && (o.transports & CONF_TRANSPORT_SCTP)) {
+		ERR(loc, "listen ... tls: TLS runs over TCP only (this "
+		    "OpenSSL has no SCTP support, RFC 3436): write "
+		    "\"transport tcp tls\"");
+		return;
+	}
+	if (o.tls && o.transports == 0)
+		o.transports = CONF_TRANSPORT_TCP;
+	if (o.tls && ps->tls_listen_loc.line == 0)
+		ps->tls_listen_loc = *loc;
+	set_port(&a->ss, o.port > 0 ? (uint16_t)o.port : o.tls ? 3864 : 3863);
 	for (i = 0; i < C->nlisten; i++)
 		if (same_addr(&C->listen[i].ss, &a->ss)) {
 			fmt_addr(what, sizeof(what), &a->ss);
@@ -1120,6 +1308,7 @@ add_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 	l->transports = o.transports ? o.transports :
 	    CONF_TRANSPORT_TCP | CONF_TRANSPORT_SCTP;
 	l->lineno = loc->line;
+	l->tls = o.tls;
 }
 
 static void
@@ -1189,6 +1378,15 @@ enrp_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 {
 	if (o.port == 0)
 		return;
+	if (o.tls && (o.transports & CONF_TRANSPORT_SCTP)) {	/* H11 */
+		ERR(loc, "enrp: listen ... tls: TLS runs over TCP only (this "
+		    "OpenSSL has no SCTP support, RFC 3436)");
+		return;
+	}
+	if (o.tls) {
+		C->tls.enrp_tls = true;
+		ps->enrp_tls_loc = *loc;
+	}
 	if (ps->enrp_listen_set) {
 		ERR(loc, "enrp: only one listen address (the node's unicast "
 		    "address)");
@@ -1203,9 +1401,10 @@ enrp_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 	C->enrp.listen.ss = a->ss;
 	C->enrp.listen.sslen = a->len;
 	/*
-	 * RFC 5353 §1: ENRP runs over SCTP (PPID 12); the TCP mapping is
-	 * ours.  Not given: the TCP mapping only, as before SCTP existed
-	 * here.  Without kernel SCTP, enrp.c falls back to TCP at start-up.
+	 * RFC 5353 §3.1: ENRP runs over SCTP (PPID 12, §5.4); the TCP
+	 * mapping is ours.  Not given: the TCP mapping only, as before SCTP
+	 * existed here.  Without kernel SCTP, enrp.c falls back to TCP at
+	 * start-up.
 	 */
 	C->enrp.listen.transports = o.transports ? o.transports :
 	    CONF_TRANSPORT_TCP;
@@ -1300,6 +1499,79 @@ enrp_group(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 	snprintf(g->ifname, sizeof(g->ifname), "%s", ifname ? ifname : "");
 }
 
+/*
+ * "allow from PREFIX": ADDRESS/LENGTH (IPv4 or IPv6), or an address alone
+ * (/32, /128).  Host bits must be zero: 10.1.2.3/8 is more likely a typo
+ * than a wish for 10.0.0.0/8.
+ */
+static void
+enrp_allow(struct parse_state *ps, const YYLTYPE *loc, const char *text)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	uint8_t net[16];
+	struct conf_prefix pf;
+	unsigned long len;
+	size_t i, alen;
+	int bits;
+
+	memset(&pf, 0, sizeof(pf));
+	if (strlen(text) >= sizeof(buf)) {
+		ERR(loc, "enrp: allow from \"%s\": not an address prefix",
+		    text);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", text);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, pf.addr) == 1)
+		pf.af = AF_INET;
+	else if (inet_pton(AF_INET6, buf, pf.addr) == 1)
+		pf.af = AF_INET6;
+	else {
+		ERR(loc, "enrp: allow from \"%s\": not an address prefix "
+		    "(ADDRESS/LENGTH, IPv4 or IPv6)", text);
+		return;
+	}
+	alen = pf.af == AF_INET ? 4 : 16;
+	len = alen * 8;
+	if (slash != NULL) {
+		errno = 0;
+		len = strtoul(slash, &end, 10);
+		if (*slash == '\0' || !isdigit((unsigned char)*slash) ||
+		    *end != '\0' || errno != 0 || len > alen * 8) {
+			ERR(loc, "enrp: allow from %s: the prefix length must "
+			    "be 0 to %zu", text, alen * 8);
+			return;
+		}
+	}
+	pf.len = (uint8_t)len;
+	memcpy(net, pf.addr, sizeof(net));
+	for (i = 0; i < alen; i++) {
+		bits = (int)len - (int)i * 8;
+		if (bits < 8)
+			net[i] &= bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+	}
+	if (memcmp(net, pf.addr, alen) != 0) {
+		inet_ntop(pf.af, net, buf, sizeof(buf));
+		ERR(loc, "enrp: allow from %s: host bits set (the network is "
+		    "%s/%lu)", text, buf, len);
+		return;
+	}
+	for (i = 0; i < C->enrp.nallow; i++)
+		if (C->enrp.allow[i].af == pf.af &&
+		    C->enrp.allow[i].len == pf.len &&
+		    memcmp(C->enrp.allow[i].addr, pf.addr, alen) == 0) {
+			ERR(loc, "enrp: allow from %s is listed twice", text);
+			return;
+		}
+	if (C->enrp.nallow == CONF_MAX_ALLOW) {
+		ERR(loc, "enrp: too many allow from prefixes (at most %d)",
+		    CONF_MAX_ALLOW);
+		return;
+	}
+	C->enrp.allow[C->enrp.nallow++] = pf;
+}
+
 /* The end of an "enrp { ... }" block: what needs the whole block. */
 static void
 enrp_done(struct parse_state *ps, const YYLTYPE *loc)
@@ -1377,6 +1649,9 @@ config_parse(const char *file, struct registrar_config *ret)
 	    &ps->pes, "pes", C->max_pes, true);
 	check_order(ps, &ps->pes_per_assoc, "pes-per-association",
 	    C->max_pes_per_assoc, &ps->pes, "pes", C->max_pes, true);
+	check_order(ps, &ps->sendq, "send-queue", C->send_queue,
+	    &ps->sendq_total, "send-queue-total", C->send_queue_total, false);
+	tls_check(ps);
 	if (rc != 0 && conf_lex_errors(ps->lex) == 0)
 		conf_error(ps->lex, "cannot parse the configuration");
 	if (conf_lex_errors(ps->lex) == 0) {
@@ -1391,4 +1666,83 @@ out:
 	}
 	free(ps);
 	return error;
+}
+
+/* TLS (issue 12, H11) ------------------------------------------------------ */
+
+static void
+tls_path(struct parse_state *ps, const YYLTYPE *loc, const char *what,
+    char *dst, const char *path)
+{
+	if (path[0] != '/')
+		ERR(loc, "%s \"%s\" must be an absolute path", what, path);
+	else if (strlen(path) >= CONF_FILE_MAX)
+		ERR(loc, "%s path is too long (at most %d characters)", what,
+		    CONF_FILE_MAX - 1);
+	else
+		snprintf(dst, CONF_FILE_MAX, "%s", path);
+}
+
+/* The end of a tls block: something to authenticate with. */
+static void
+tls_done(struct parse_state *ps, const YYLTYPE *loc)
+{
+	struct conf_tls *t = &C->tls;
+
+	if (ps->tls_loc.line != 0) {
+		ERR(loc, "tls: configured twice (first at line %d)",
+		    ps->tls_loc.line);
+		return;
+	}
+	ps->tls_loc = *loc;
+	C->tls_set = true;
+	if (t->psk_file[0] == '\0' && t->cert_file[0] == '\0')
+		ERR(loc, "tls: needs psk-file, certificate, or both");
+	if (!t->client_cert_set)
+		t->client_cert = t->ca_file[0] != '\0' ?
+		    CONF_CLIENT_CERT_OPTIONAL : CONF_CLIENT_CERT_NONE;
+	if (t->client_cert != CONF_CLIENT_CERT_NONE && t->ca_file[0] == '\0')
+		ERR(loc, "tls: client-certificate %s needs a ca to verify "
+		    "them", t->client_cert == CONF_CLIENT_CERT_REQUIRE ?
+		    "require" : "optional");
+	if (t->client_cert != CONF_CLIENT_CERT_NONE &&
+	    t->cert_file[0] == '\0')
+		ERR(loc, "tls: client certificates are asked for in a "
+		    "certificate handshake: give this registrar a certificate");
+}
+
+/* Across statements: tls listeners need keys; secured needs TLS. */
+static void
+tls_check(struct parse_state *ps)
+{
+	size_t i;
+
+	if (ps->tls_listen_loc.line != 0 && !C->tls_set)
+		ERR(&ps->tls_listen_loc, "listen ... tls: there is no tls "
+		    "block with keys or a certificate");
+	if (C->enrp.enabled && C->tls.enrp_tls) {
+		if (C->tls.enrp_psk_file[0] == '\0')
+			ERR(&ps->enrp_tls_loc, "enrp: tls needs psk-file, the "
+			    "registrars' keys (and no one else's)");
+		if (C->tls.identity[0] == '\0')
+			ERR(&ps->enrp_tls_loc, "enrp: tls needs identity, this "
+			    "registrar's name in its psk-file");
+		if (C->enrp.listen.transports & CONF_TRANSPORT_SCTP)
+			ERR(&ps->enrp_tls_loc, "enrp: tls runs over TCP only "
+			    "(this OpenSSL has no TLS over SCTP, RFC 3436): "
+			    "listen ... transport tcp");
+	}
+	if (!C->secured)
+		return;
+	if (C->enrp.enabled && !C->tls.enrp_tls)
+		ERR(&ps->secured_loc, "secured on: ENRP must run over TLS too "
+		    "(enrp { tls on })");
+	if (ps->tls_listen_loc.line == 0)
+		ERR(&ps->secured_loc, "secured on: registrations are accepted "
+		    "only over TLS, and no listen statement has tls");
+	for (i = 0; i < C->nlisten; i++)
+		if (C->listen[i].transports & CONF_TRANSPORT_SCTP)
+			ERR(&ps->listen_loc[i], "secured on: no plaintext "
+			    "SCTP (this OpenSSL has no TLS over SCTP, RFC "
+			    "3436): write \"transport tcp\"");
 }

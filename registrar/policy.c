@@ -67,15 +67,15 @@ tree_key(const struct hs_pool *pool, const struct hs_pe *pe)
 {
 	switch (pool->policy) {
 	case RSP_POLICY_PRIORITY:
-		/* RFC 5356 §4.1.5: highest priority first */
+		/* RFC 5356 §4.5: highest priority first */
 		return UINT32_MAX - (uint64_t)pe->val[0];
 	case RSP_POLICY_LEAST_USED:
 		return pe->val[0];
 	case RSP_POLICY_LEAST_USED_DEGRADATION:
-		/* RFC 5356 §4.3: load + counter x load degradation */
+		/* RFC 5356 §5.2: load + counter x load degradation */
 		return pe->val[0] + (uint64_t)pe->counter * pe->val[1];
 	case RSP_POLICY_PRIORITY_LEAST_USED:
-		/* RFC 5356 §4.4: the load after accepting one more request */
+		/* RFC 5356 §5.3: the load after accepting one more request */
 		return (uint64_t)pe->val[0] + pe->val[1];
 	default:
 		return 0;
@@ -91,7 +91,7 @@ cmp_u64(uint64_t a, uint64_t b)
 /*
  * Order of a pool's tree.  Tree policies: key, then the tie sequence (LU
  * family: a PE put into an answer moves behind its equals, which rotates
- * ties round-robin, RFC 5356 §4.2) or the identifier (Priority).
+ * ties round-robin, RFC 5356 §5.1) or the identifier (Priority).
  * WRR: virtual finish time aux / (2 weight), compared exactly in 128 bits.
  */
 static int
@@ -260,7 +260,7 @@ tree_del(struct hs_pool *pool, struct hs_pe *pe)
 /* --- Weighted Round Robin --------------------------------------------- */
 
 /*
- * RFC 5356 §4.1.2: the circular list holds weight(PE) copies of each PE,
+ * RFC 5356 §4.2: the circular list holds weight(PE) copies of each PE,
  * spread evenly.  It is generated rather than stored: a PE of weight w
  * appears for the c-th time at virtual time (2c + 1) / 2w (the Sainte-Laguë
  * divisor sequence, the most even spread of integer shares), kept as
@@ -311,7 +311,7 @@ static uint64_t
 fw_weight(const struct hs_pool *pool, const struct hs_pe *pe)
 {
 	if (pool->policy == RSP_POLICY_RANDOMIZED_LEAST_USED)
-		/* RFC 5356 §4.5: weight is the unused capacity */
+		/* RFC 5356 §5.4: weight is the unused capacity */
 		return UINT32_MAX - (uint64_t)pe->val[0];
 	return pe->val[0];
 }
@@ -356,7 +356,7 @@ fw_find(const struct hs_pool *pool, uint64_t r)
 }
 
 /*
- * RFC 5356 §4.1.4/§4.5: draw without replacement, each pick with
+ * RFC 5356 §4.4/§5.4: draw without replacement, each pick with
  * probability weight / sum over the PEs still eligible.  A draw from the
  * whole pool that hits an already chosen PE is rejected and redrawn, which
  * gives exactly that distribution; if the chosen PEs hold most of the
@@ -530,7 +530,7 @@ hs_pol_update(struct hs_pool *pool, struct hs_pe *pe, const struct rsp_policy *p
 	pe->nval = p->nval > RSP_POLICY_MAX_VALUES ? RSP_POLICY_MAX_VALUES :
 	    p->nval;
 	memcpy(pe->val, p->val, pe->nval * sizeof(pe->val[0]));
-	/* RFC 5356 §4.3: the counter restarts on every (re-)registration */
+	/* RFC 5356 §5.2: the counter restarts on every (re-)registration */
 	pe->counter = 0;
 	switch (pool->kind) {
 	case HS_KIND_WRR:
@@ -574,7 +574,7 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 	switch (pool->kind) {
 	case HS_KIND_RING:
 		/*
-		 * RFC 5356 §4.1.1: list order from the head, then the head
+		 * RFC 5356 §4.1: list order from the head, then the head
 		 * moves on by one.
 		 */
 		pe = pool->ring;
@@ -588,7 +588,7 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 		k = wrr_resolve(pool, n, ret);
 		break;
 	case HS_KIND_RAND:
-		/* RFC 5356 §4.1.3: partial Fisher-Yates, uniform, distinct */
+		/* RFC 5356 §4.3: partial Fisher-Yates, uniform, distinct */
 		for (k = 0; k < n; k++) {
 			uint32_t j = k + (uint32_t)hs_rand_below(hs, pool->n - k);
 
@@ -608,9 +608,9 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 		if (pool->policy == RSP_POLICY_PRIORITY)
 			break;
 		/*
-		 * RFC 5356 §4.2-4.4: equally loaded PEs rotate: a PE that
+		 * RFC 5356 §5.1-§5.3: equally loaded PEs rotate: a PE that
 		 * was handed out goes behind its equals.  LUD also counts
-		 * it (§4.3), which raises its key.
+		 * it (§5.2), which raises its key.
 		 */
 		for (size_t i = 0; i < k; i++) {
 			pe = ret[i];

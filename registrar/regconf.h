@@ -30,6 +30,7 @@ struct conf_listen {
 	socklen_t		 sslen;
 	unsigned int		 transports;	/* CONF_TRANSPORT_* */
 	int			 lineno;	/* where it was configured */
+	bool			 tls;		/* TLS on TCP (issue 12, H11) */
 };
 
 struct conf_group {
@@ -42,6 +43,14 @@ struct conf_mgroup {
 	struct sockaddr_storage	 ss;		/* group and port (9901) */
 	socklen_t		 sslen;
 	char			 ifname[CONF_IFNAME_MAX];	/* "": the ENRP address's */
+};
+
+/* An address prefix (ENRP "allow from"); host bits are zero. */
+#define CONF_MAX_ALLOW		32
+struct conf_prefix {
+	int		 af;			/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];	/* network byte order */
+	uint8_t		 len;		/* prefix length, bits */
 };
 
 /* ENRP takeover arbitration (doc/protocol/enrp.md §5.4). */
@@ -69,6 +78,37 @@ struct conf_enrp {
 	struct conf_mgroup mgroup[CONF_MAX_GROUPS];
 	size_t		 nmgroup;
 	uint32_t	 max_discovered;	/* peers learnt by multicast: 16 */
+	/*
+	 * ENRP admission (issue 12).  Besides the configured peers,
+	 * sources inside these prefixes ("allow from") may connect, be
+	 * learned as peers and be discovered.  None: configured peers only,
+	 * or with multicast on, the subnets of the ENRP interface.
+	 */
+	struct conf_prefix allow[CONF_MAX_ALLOW];
+	size_t		 nallow;
+};
+
+/* TLS (issue 12, H11): the "tls { ... }" block.  Paths "": not set. */
+#define CONF_FILE_MAX		256
+#define CONF_TLS_ID_MAX		129	/* PSK identity: 1-128 characters */
+enum conf_client_cert {		/* = enum tls_client_cert */
+	CONF_CLIENT_CERT_NONE = 0,
+	CONF_CLIENT_CERT_OPTIONAL = 1,
+	CONF_CLIENT_CERT_REQUIRE = 2,
+};
+struct conf_tls {
+	char		 psk_file[CONF_FILE_MAX];	/* identities accepted */
+	char		 cert_file[CONF_FILE_MAX];	/* this registrar's chain */
+	char		 key_file[CONF_FILE_MAX];
+	char		 ca_file[CONF_FILE_MAX];	/* verifies client certs */
+	enum conf_client_cert client_cert;	/* optional with ca, else none */
+	bool		 client_cert_set;
+	char		 keylog_file[CONF_FILE_MAX];	/* "": $SSLKEYLOGFILE */
+	bool		 allow_tls12;		/* min-version 1.2; default 1.3 */
+	/* ENRP over TLS (set in the enrp block): PSKs of registrars only */
+	bool		 enrp_tls;		/* off */
+	char		 enrp_psk_file[CONF_FILE_MAX];
+	char		 identity[CONF_TLS_ID_MAX];	/* this node's, in it */
 };
 
 struct registrar_config {
@@ -97,6 +137,16 @@ struct registrar_config {
 	uint32_t	 max_message_size;	/* 65535 */
 	uint32_t	 request_rate;		/* messages/s per association: 1000 */
 	uint32_t	 request_burst;		/* 2000 */
+	/*
+	 * Bounds against one bad client (issue 12, H10).  Durations in ms;
+	 * idle_timeout 0: never.
+	 */
+	uint32_t	 idle_timeout;		/* no PE, no message: 60000 */
+	uint32_t	 message_timeout;	/* a started message: 5000 */
+	uint32_t	 assocs_per_source;	/* 256 (NATs: many users, one address) */
+	uint32_t	 send_queue;		/* bytes per association: 256 KiB */
+	uint32_t	 send_queue_total;	/* bytes, all associations: 64 MiB */
+	uint32_t	 unreachable_window;	/* ms a report counts: 30000 */
 
 	/* Server announces (RFC 5352 §3.6); RSPLIB's group by default */
 	bool		 announce;		/* false */
@@ -112,6 +162,13 @@ struct registrar_config {
 
 	/* ENRP between registrars */
 	struct conf_enrp enrp;
+
+	/* TLS (issue 12, H11) */
+	struct conf_tls	 tls;
+	bool		 tls_set;		/* a tls block was given */
+	/* RFC 5355 §2.15: (de)registrations only over TLS (cause 0xa
+	 * otherwise), no plaintext SCTP: off */
+	bool		 secured;
 };
 
 /* Fill *c with the defaults above. */

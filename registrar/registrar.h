@@ -20,10 +20,14 @@
 #include "handlespace.h"
 #include "log.h"
 #include "conn.h"
+#include "tls.h"
 
 struct registrar;
 struct assoc;
 struct enrp;
+
+#define REG_TLS_ON_PLAIN	TLS_FAIL_MAX	/* index in tls_failures */
+#define REG_TLS_FAIL_MAX	(TLS_FAIL_MAX + 1)
 
 /* Counters an operator pages on; all monotonic except the gauges noted. */
 struct reg_stats {
@@ -41,6 +45,32 @@ struct reg_stats {
 	uint64_t	 rate_limited;
 	uint64_t	 announces_sent;
 	uint64_t	 config_reloads, config_reload_failures;
+	/* Bounds against one bad client (issue 12, H10) */
+	uint64_t	 foreign_refused;	/* (de)registration of a PE homed
+						 * elsewhere from a stranger */
+	uint64_t	 unreachable_repeats;	/* same reporter within the window */
+	uint64_t	 idle_closed;		/* idle-timeout */
+	uint64_t	 message_timeouts;	/* message-timeout */
+	uint64_t	 assocs_refused_source;	/* associations-per-source */
+	uint64_t	 assocs_refused_fds;	/* descriptor reserve reached */
+	uint64_t	 assocs_evicted;	/* idle, for another source (full) */
+	uint64_t	 send_queue_closed;	/* send-queue reached */
+	uint64_t	 send_budget_closed;	/* send-queue-total reached */
+	/* TLS (H11): handshakes done; failures by enum tls_fail, and the
+	 * last one (REG_TLS_ON_PLAIN): a TLS client on a plaintext port */
+	uint64_t	 tls_handshakes;
+	uint64_t	 tls_failures[REG_TLS_FAIL_MAX];
+};
+
+/*
+ * Who reported a PE unreachable, and when (RFC 5355 §2.13): one report per
+ * reporting address per unreachable-window counts.
+ */
+struct reg_report {
+	uint8_t		 addr[16];
+	uint8_t		 family;
+	uint64_t	 at;		/* ms */
+	uint32_t	 gen;		/* reg_pe.report_gen when it came */
 };
 
 /* Registrar state of a PE registered here (hs_pe udata). */
@@ -51,7 +81,19 @@ struct reg_pe {
 	LIST_ENTRY(reg_pe)	 as_entry;
 	struct ev_ref		 ka;		/* next keep-alive, or its timeout */
 	bool			 ka_waiting;	/* a keep-alive is unanswered */
-	uint32_t		 bad_reports;	/* Endpoint Unreachable count */
+	uint32_t		 bad_reports;	/* distinct reporters counting now */
+	struct reg_report	*reports;	/* nreports_max slots, or NULL */
+	uint32_t		 nreports_max;
+	uint32_t		 report_gen;	/* +1 per answered keep-alive */
+};
+
+/* The associations of one source address (associations-per-source). */
+struct reg_source {
+	LIST_ENTRY(reg_source)	 hash;
+	TAILQ_HEAD(, assoc)	 assocs;	/* oldest first */
+	uint32_t		 n;
+	uint8_t			 addr[16];
+	uint8_t			 family;
 };
 
 enum assoc_transport { ASSOC_TCP = CN_TCP, ASSOC_SCTP = CN_SCTP };
@@ -69,6 +111,11 @@ struct assoc {
 	uint32_t		 npes;
 	uint64_t		 rx_msgs, tx_msgs;
 	struct log_ratelimit	 rl;		/* its log lines */
+	struct reg_source	*src;		/* its source address (H10) */
+	TAILQ_ENTRY(assoc)	 src_entry;
+	/* TLS (H11): who authenticated (assoc_identity()) */
+	enum tls_auth		 tls_auth;	/* TLS_AUTH_NONE: no identity */
+	char			 tls_id[CONF_TLS_ID_MAX];
 };
 
 struct listener {
@@ -77,6 +124,7 @@ struct listener {
 	enum assoc_transport	 transport;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
+	bool			 tls;		/* ASAP over TLS (H11) */
 };
 
 struct registrar {
@@ -100,6 +148,19 @@ struct registrar {
 	struct log_ratelimit	 rl_peer;	/* peer-triggered lines overall */
 	struct log_ratelimit	 rl_announce;	/* a failing announce: once a minute */
 	struct enrp		*enrp;		/* enrp.c; NULL: ENRP off */
+	/* Bounds against one bad client (issue 12, H10) */
+	LIST_HEAD(reg_srchead, reg_source) *sources;	/* hash by address */
+	uint32_t		 nsources;
+	uint64_t		 src_seed;
+	struct ev_ref		 sweep;		/* 1 s: idle and message deadlines */
+	struct cn_budget	 budget;	/* send-queue-total */
+	struct ev_ref		 budget_ev;	/* closing over the budget */
+	struct log_ratelimit	 rl_bounds;	/* refusals and closures */
+	/* TLS (H11, reg_tls.c): NULL without a tls block */
+	struct tls_ctx		*tls_server;
+	/* ENRP over TLS: the registrars' PSKs, as server and as client */
+	struct tls_ctx		*tls_enrp_server, *tls_enrp_client;
+	struct log_ratelimit	 rl_tls;	/* failed handshakes */
 };
 
 /* asap_server.c */
@@ -141,6 +202,37 @@ struct assoc *registrar_assoc_adopt(struct registrar *r, int fd,
 	    const struct sockaddr_storage *ss);
 void	registrar_pe_adopt(struct registrar *r, struct hs_pe *pe,
 	    struct assoc *as);
+
+/* reg_tls.c: TLS contexts from the configuration (issue 12). */
+/* Build the ASAP server context (no tls block: none) and ENRP's (enrp tls
+ * on).  0, or -errno logged. */
+int	reg_tls_init(struct registrar *r, const struct registrar_config *c);
+/* SIGHUP: new keys and certificates for new connections; on error the
+ * old ones stay (logged).  Established associations keep theirs. */
+int	reg_tls_reload(struct registrar *r, const struct registrar_config *c);
+void	reg_tls_free(struct registrar *r);
+/*
+ * A connection ended on TLS (CN_END_TLS, CN_END_TLS_ON_PLAIN): count it
+ * by reason and say why in one rate-limited line naming the peer and the
+ * port kind ("ASAP", "ASAP over TLS", "ENRP over TLS").
+ */
+void	reg_tls_failed(struct registrar *r, const struct cn *c,
+	    enum cn_end end, const char *name, const char *port_kind,
+	    const char *why);
+/* The counter label of tls_failures[i]. */
+static inline const char *
+reg_tls_fail_name(size_t i)
+{
+	return i == REG_TLS_ON_PLAIN ? "tls_on_plain_port" :
+	    tls_fail_name((enum tls_fail)i);
+}
+/* The authenticated identity of an association over TLS (PSK identity or
+ * certificate name), or NULL. */
+static inline const char *
+assoc_identity(const struct assoc *as)
+{
+	return as->tls_auth != TLS_AUTH_NONE ? as->tls_id : NULL;
+}
 
 /* announce.c */
 int	announce_start(struct registrar *r);

@@ -19,3 +19,13 @@ tests_enrp_test_chaos_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
 	-I$(srcdir)/tests/registrar
 tests_enrp_test_chaos_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
 	$(JANSSON_LIBS)
+
+# Who may peer (issue 12): "allow from", refusals by reason, per-source cap.
+check_PROGRAMS += tests/enrp/test_admit
+TESTS += tests/enrp/test_admit
+tests_enrp_test_admit_SOURCES = tests/enrp/test_admit.c tests/enrp/cluster.c \
+	tests/enrp/cluster.h
+tests_enrp_test_admit_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
+	-I$(srcdir)/tests/registrar
+tests_enrp_test_admit_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
+	$(JANSSON_LIBS)

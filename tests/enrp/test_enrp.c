@@ -540,7 +540,7 @@ main(void)
 	/*
 	 * Deregistration at a registrar that is not the PE's home (the
 	 * anycast address took it elsewhere): B grants it and announces
-	 * DEL_PE naming A as home (RFC 5352 §3.3, as RSPLIB), so A and C
+	 * DEL_PE naming A as home (RFC 5352 §3.2, as RSPLIB), so A and C
 	 * drop the PE too, A with its keep-alive state.
 	 */
 	rc = do_register(&ca, POOL, 0x2000, RSP_POLICY_ROUND_ROBIN, 0, 0,

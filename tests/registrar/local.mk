@@ -20,3 +20,16 @@ TESTS += tests/registrar/test_identity
 tests_registrar_test_identity_SOURCES = tests/registrar/test_identity.c
 tests_registrar_test_identity_CFLAGS = $(UNITCFLAGS)
 tests_registrar_test_identity_LDADD = tests/registrar/libharness.a $(UNITLIBS)
+# ASAP over TLS (issue 12): PSK and certificate handshakes, each failure
+# counted, secured mode, SIGHUP key reload; lib/tls.c is the client.
+check_PROGRAMS += tests/registrar/test_tls_e2e
+TESTS += tests/registrar/test_tls_e2e
+tests_registrar_test_tls_e2e_SOURCES = tests/registrar/test_tls_e2e.c
+tests_registrar_test_tls_e2e_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
+tests_registrar_test_tls_e2e_LDADD = tests/registrar/libharness.a \
+	$(UNITLIBS) $(OPENSSL_LIBS) $(SCTP_LIBS)
+TESTS += tests/registrar/tls-judge.sh
+EXTRA_DIST += tests/registrar/tls-judge.sh
+# The clients (asap-pe, asap-pu, anyprobe) over TLS against registrard.
+TESTS += tests/registrar/tls-clients.sh
+EXTRA_DIST += tests/registrar/tls-clients.sh

@@ -271,7 +271,7 @@ test_rejections(void **state)
 	assert_int_equal(m.pe_id, 1);
 	assert_int_equal(do_resolve(&pu, "echo", 8, ids, 8, &cause), -2);
 	assert_int_equal(cause, RSP_CAUSE_UNKNOWN_POOL_HANDLE);
-	/* Deregistering an unknown PE is a success (RFC 5352 §3.3). */
+	/* Deregistering an unknown PE is a success (RFC 5352 §3.2). */
 	client_send(&a, buf, build_deregistration(buf, sizeof(buf), "echo", 99));
 	assert_int_equal(client_expect(&a, ASAP_DEREGISTRATION_RESPONSE, &m,
 	    5000), 1);
@@ -512,30 +512,78 @@ test_keepalive(void **state)
 	client_close(&pu);
 }
 
+/*
+ * RFC 5352 §3.5 with RFC 5355 §2.13: a PE goes once more than
+ * MAX-BAD-PE-REPORT (3) distinct addresses reported it within the window
+ * since it last answered a keep-alive; one address counts once, and an
+ * answer clears the count.  The keep-alive timeout is long here, so that
+ * only the reports can remove the PE.
+ */
+static int
+setup_unreachable(void **state)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+
+	if (d == NULL || daemon_start(d, "asap {\n\tkeepalive-interval 1h\n"
+	    "\tkeepalive-timeout 30s\n}\n") != 0)
+		return -1;
+	*state = d;
+	return 0;
+}
+
+/* Reporter i (from 127.0.0.(10 + i)) reports PE 7; its resolution
+ * answer says the report was handled. */
+static void
+report(struct daemon *d, struct client *pu, int i)
+{
+	char src[32];
+	uint8_t buf[128];
+	uint32_t ids[4];
+	uint16_t cause;
+
+	snprintf(src, sizeof(src), "127.0.0.%d", 10 + i);
+	if (pu->fd < 0)
+		assert_int_equal(client_connect_from(pu, d->port, src), 0);
+	client_send(pu, buf, build_unreachable(buf, sizeof(buf), "eu", 7));
+	(void)do_resolve(pu, "eu", 8, ids, 4, &cause);
+}
+
 static void
 test_unreachable_threshold(void **state)
 {
 	struct daemon *d = *state;
-	struct client pe, pu;
+	struct client pe, pu, rep[8];
 	struct gone_ctx g = { d, &pu, &pe, "eu", 7 };
 	struct rsp_msg m;
-	uint8_t buf[128];
 	int i;
 
+	for (i = 0; i < 8; i++)
+		rep[i].fd = -1;
 	assert_int_equal(client_connect(&pe, d->port), 0);
 	assert_int_equal(client_connect(&pu, d->port), 0);
 	assert_int_equal(do_register(&pe, "eu", 7, RSP_POLICY_ROUND_ROBIN, 0,
 	    0, 60000, NULL), 0);
-	/* Up to MAX-BAD-PE-REPORT (3) reports: probed, answers, stays. */
-	for (i = 0; i < 3; i++) {
-		client_send(&pu, buf, build_unreachable(buf, sizeof(buf), "eu", 7));
-		while (client_recv(&pe, &m, 50, false) == 1)
-			;
-	}
+	/* One address, five reports: counted once; the PE answers. */
+	for (i = 0; i < 5; i++)
+		report(d, &rep[0], 0);
 	assert_true(pe_present(&g));
-	/* One more: removed at once. */
-	client_send(&pu, buf, build_unreachable(buf, sizeof(buf), "eu", 7));
+	while (client_recv(&pe, &m, 200, false) == 1)
+		;
+	/* Three more addresses while the PE does not read: 3, it stays. */
+	for (i = 1; i <= 3; i++)
+		report(d, &rep[i], i);
+	assert_true(pe_present(&g));
+	/* It answers the keep-alive the first report sent: count cleared. */
+	while (client_recv(&pe, &m, 200, false) == 1)
+		;
+	for (i = 4; i <= 6; i++)
+		report(d, &rep[i], i);
+	assert_true(pe_present(&g));
+	/* A fourth address since the answer: removed at once. */
+	report(d, &rep[7], 7);
 	assert_true(wait_until(pe_gone, &g, 1000));
+	for (i = 0; i < 8; i++)
+		client_close(&rep[i]);
 	client_close(&pe);
 	client_close(&pu);
 }
@@ -848,7 +896,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keepalive,
 		    setup_fast_timers, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable_threshold,
-		    setup_fast_timers, teardown),
+		    setup_unreachable, teardown),
 		cmocka_unit_test_setup_teardown(test_life_expiry,
 		    setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_matrix,

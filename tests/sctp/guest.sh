@@ -240,7 +240,7 @@ else
 fi
 grep -E "enrp|ENRP" "$LOGS/our-pr-enrp.log" | head -n 12
 # d. registrard restarts: rspregistrar, synchronized by now, is its mentor
-#    (RFC 5353 §3.2, §3.3: LIST and HANDLE_TABLE request/response).
+#    (RFC 5353 §3.2.2, §3.2.3: LIST and HANDLE_TABLE request/response).
 stop our-pr
 LOGNAME_=our-pr-enrp2 start our-pr registrard -d -v -f "$W/registrard-enrp.conf"
 # (RSPLIB accepts a peer only when its PRESENCE names the association's own

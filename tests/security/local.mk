@@ -14,11 +14,20 @@ tests_security_test_attack_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
 TEST_EXTENSIONS = .test .attack
 ATTACK_LOG_COMPILER = tests/security/test_attack
 
-# failing until fixed: enrp-stranger-del enrp-stranger-add
-#   enrp-stranger-table enrp-stranger-list enrp-stranger-slots
-#   enrp-stranger-takeover asap-foreign-dereg asap-foreign-rereg
-#   asap-unreachable-4 asap-unreachable-100 asap-slots-idle asap-trickle
-#   asap-emfile asap-noread
+TESTS += tests/security/cases/enrp-stranger-del.attack \
+	tests/security/cases/enrp-stranger-add.attack \
+	tests/security/cases/enrp-stranger-table.attack \
+	tests/security/cases/enrp-stranger-list.attack \
+	tests/security/cases/enrp-stranger-slots.attack \
+	tests/security/cases/enrp-stranger-takeover.attack \
+	tests/security/cases/asap-foreign-dereg.attack \
+	tests/security/cases/asap-foreign-rereg.attack \
+	tests/security/cases/asap-unreachable-4.attack \
+	tests/security/cases/asap-unreachable-100.attack \
+	tests/security/cases/asap-slots-idle.attack \
+	tests/security/cases/asap-trickle.attack \
+	tests/security/cases/asap-emfile.attack \
+	tests/security/cases/asap-noread.attack
 TESTS += tests/security/cases/metrics-burst.attack \
 	tests/security/cases/metrics-idle-flood.attack \
 	tests/security/cases/metrics-trickle.attack

@@ -5,3 +5,13 @@ TESTS += tests/unit/test_asap_client
 tests_unit_test_asap_client_SOURCES = tests/unit/test_asap_client.c
 tests_unit_test_asap_client_CFLAGS = $(UNITCFLAGS) -I$(top_srcdir)/client
 tests_unit_test_asap_client_LDADD = client/libasap.la $(UNITLIBS)
+
+# libasap over TLS (PSK, certificates, failures, no plaintext fallback)
+# against fake TLS registrars (tls_fixture.c, shared with test_asap_probe).
+check_PROGRAMS += tests/unit/test_asap_tls
+TESTS += tests/unit/test_asap_tls
+tests_unit_test_asap_tls_SOURCES = tests/unit/test_asap_tls.c \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
+tests_unit_test_asap_tls_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS) \
+	-I$(top_srcdir)/client
+tests_unit_test_asap_tls_LDADD = client/libasap.la $(UNITLIBS) $(OPENSSL_LIBS)

@@ -19,9 +19,10 @@ tests_unit_test_sdnotify_LDADD = $(UNITLIBS)
 # The one-shot ASAP probe (lib/asap_probe.c) against a fake registrar.
 check_PROGRAMS += tests/unit/test_asap_probe
 TESTS += tests/unit/test_asap_probe
-tests_unit_test_asap_probe_SOURCES = tests/unit/test_asap_probe.c
-tests_unit_test_asap_probe_CFLAGS = $(UNITCFLAGS)
-tests_unit_test_asap_probe_LDADD = $(UNITLIBS)
+tests_unit_test_asap_probe_SOURCES = tests/unit/test_asap_probe.c \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
+tests_unit_test_asap_probe_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_asap_probe_LDADD = $(UNITLIBS) $(OPENSSL_LIBS)
 
 check_PROGRAMS += tests/unit/test_ctlsock
 TESTS += tests/unit/test_ctlsock
@@ -35,4 +36,4 @@ check_PROGRAMS += tests/unit/test_conn
 TESTS += tests/unit/test_conn
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_CFLAGS = $(UNITCFLAGS)
-tests_unit_test_conn_LDADD = $(UNITLIBS) $(SCTP_LIBS)
+tests_unit_test_conn_LDADD = $(UNITLIBS) $(SCTP_LIBS) $(OPENSSL_LIBS)

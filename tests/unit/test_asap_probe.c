@@ -7,8 +7,11 @@
  * garbage (unframeable and undecodable), the registrar closing, silence
  * until the deadline (on the injected clock: nothing sleeps), a refused
  * connection, SCTP where nobody serves it, a cancelled probe, and the rule that the callback never runs
- * from inside asap_probe_start().  Every wait is a bounded number of loop
- * iterations.
+ * from inside asap_probe_start().  Over TLS (a fake TLS registrar from
+ * tls_fixture.c): PSK and certificate probes answer and say who the
+ * registrar is; a wrong name and a registrar without TLS fail with the
+ * "tls" class and lib/tls.c's reason, and no request leaves in the clear.
+ * Every wait is a bounded number of loop iterations.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +32,7 @@
 #include "codec.h"
 #include "event.h"
 #include "rserpool.h"
+#include "tls_fixture.h"
 
 #define POOL		"demo"
 #define TIMEOUT_MS	1000
@@ -514,6 +518,166 @@ test_bad_options(void **state)
 	assert_int_equal(fx->calls, 0);
 }
 
+/* TLS ---------------------------------------------------------------------- */
+
+static struct tls_ctx *
+client_ctx(const char *psk, const char *ca, const char *name)
+{
+	struct tls_config cfg = {
+		.role = TLS_CLIENT,
+		.allow_tls12 = true,
+		.server_name = name,
+	};
+	struct tls_ctx *ctx = NULL;
+	char err[256];
+
+	cfg.psk_file = psk != NULL ? fx_path(psk) : NULL;
+	cfg.ca_file = ca != NULL ? fx_path(ca) : NULL;
+	if (tls_ctx_new(&cfg, &ctx, err, sizeof(err)) != 0)
+		fail_msg("client tls_ctx_new: %s", err);
+	return ctx;
+}
+
+/* Probe reg with tls until the callback ran (at most ~3 s). */
+static void
+tls_probe(struct fx *fx, struct fx_reg *reg, struct tls_ctx *tls)
+{
+	struct sockaddr_in sin = fx->sin;
+	struct asap_probe_opts o = {
+		.sa = (struct sockaddr *)&sin,
+		.salen = sizeof(sin),
+		.pool = FX_POOL,
+		.timeout_ms = TIMEOUT_MS,
+		.ask_identity = true,
+		.tls = tls,
+	};
+	int i;
+
+	sin.sin_port = htons(reg->port);
+	assert_int_equal(asap_probe_start(fx->loop, &o, probe_cb, fx,
+	    &fx->probe), 0);
+	/* The probe holds its own reference: the caller may drop its. */
+	tls_ctx_free(tls);
+	for (i = 0; i < 600 && fx->calls == 0; i++) {
+		assert_true(ev_run_once(fx->loop, 5) >= 0);
+		fx_reg_step(reg);
+	}
+	assert_int_equal(fx->calls, 1);
+}
+
+static void
+test_tls_psk(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_reg reg;
+
+	fx_reg_start(&reg, fx_server_ctx("server.psk", NULL, NULL, NULL));
+	tls_probe(fx, &reg, client_ctx("pe1.psk", NULL, NULL));
+	assert_true(fx->r.ok);
+	assert_int_equal(fx->r.end, ASAP_PROBE_ANSWERED);
+	assert_int_equal(fx->r.tls_fail, TLS_FAIL_NONE);
+	assert_int_equal(fx->r.pes, 1);
+	assert_true(fx->r.has_id);
+	assert_int_equal(fx->r.server_id, FX_SERVER_ID);
+	assert_string_equal(fx->r.node, FX_NODE);
+	assert_int_equal(reg.hs_ok, 1);
+	assert_string_equal(reg.peer_id, "pe-1");
+	assert_false(reg.non_tls_bytes);
+	fx_reg_stop(&reg);
+}
+
+static void
+test_tls_cert(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_reg reg;
+
+	fx_reg_start(&reg, fx_server_ctx(NULL, "server.pem", "server.key",
+	    NULL));
+	tls_probe(fx, &reg, client_ctx(NULL, "ca.pem", FX_NAME));
+	assert_true(fx->r.ok);
+	assert_string_equal(fx->r.node, FX_NODE);
+	assert_string_equal(fx->r.tls_peer, FX_NAME);
+	fx_reg_stop(&reg);
+}
+
+/* Another name: a "tls" failure naming the reason; nothing in the clear. */
+static void
+test_tls_wrong_name(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_reg reg;
+
+	fx_reg_start(&reg, fx_server_ctx(NULL, "server.pem", "server.key",
+	    NULL));
+	tls_probe(fx, &reg, client_ctx(NULL, "ca.pem", "other.example"));
+	assert_false(fx->r.ok);
+	assert_int_equal(fx->r.end, ASAP_PROBE_TLS);
+	assert_int_equal(fx->r.cls, ASAP_PROBE_C_TLS);
+	assert_string_equal(asap_probe_class_name[fx->r.cls], "tls");
+	assert_int_equal(fx->r.tls_fail, TLS_FAIL_CERT_NAME);
+	assert_true(fx->r.connected);
+	if (strstr(fx->r.error, "TLS handshake failed: cert_name: ") == NULL)
+		fail_msg("error: %s", fx->r.error);
+	assert_int_equal(reg.resolutions, 0);
+	assert_false(reg.non_tls_bytes);
+	fx_reg_stop(&reg);
+}
+
+/* A registrar without TLS: a "tls" failure; it never sees ASAP. */
+static void
+test_tls_plaintext_registrar(void **state)
+{
+	struct fx *fx = *state;
+	struct fx_reg reg;
+
+	fx_reg_start(&reg, NULL);
+	tls_probe(fx, &reg, client_ctx("pe1.psk", NULL, NULL));
+	assert_false(fx->r.ok);
+	assert_int_equal(fx->r.cls, ASAP_PROBE_C_TLS);
+	assert_int_equal(fx->r.end, ASAP_PROBE_TLS);
+	assert_non_null(strstr(fx->r.error, "TLS handshake failed: "));
+	assert_false(reg.asap_seen);
+	fx_reg_stop(&reg);
+}
+
+/* No TLS over SCTP here: refused at the start, no callback. */
+static void
+test_tls_sctp_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct tls_ctx *tls = client_ctx("pe1.psk", NULL, NULL);
+	struct asap_probe_opts o = {
+		.sa = (struct sockaddr *)&fx->sin,
+		.salen = sizeof(fx->sin),
+		.sctp = true,
+		.pool = POOL,
+		.timeout_ms = TIMEOUT_MS,
+		.tls = tls,
+	};
+
+	assert_int_equal(asap_probe_start(fx->loop, &o, probe_cb, fx,
+	    &fx->probe), -EINVAL);
+	fx->probe = NULL;
+	tls_ctx_free(tls);
+	assert_int_equal(fx->calls, 0);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	return fx_pki_make();
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	fx_pki_remove();
+	return 0;
+}
+
 int
 main(void)
 {
@@ -541,7 +705,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_tls_psk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_cert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_wrong_name, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tls_plaintext_registrar,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_sctp_refused, setup,
+		    teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

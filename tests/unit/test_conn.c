@@ -10,7 +10,9 @@
  * names in logs, the token bucket on the injected clock, and the
  * accept path out of descriptors (RLIMIT_NOFILE lowered): it backs off
  * instead of calling accept() in a loop, and accepts again once
- * descriptors are free.
+ * descriptors are free.  The bounds against one bad peer (issue 12): the
+ * idle and partial-message deadlines on the injected clock, one send
+ * budget shared by connections, the descriptor headroom.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -499,6 +501,149 @@ test_accept_emfile(void **state)
 	cn_listener_close(&l);
 }
 
+/* ---- bounds against one bad peer (issue 12) ------------------------------ */
+
+/* Deadlines: idle since the last whole message, a message begun too long. */
+static void
+test_deadlines(void **state)
+{
+	struct fx *f = *state;
+	struct cn *c = &f->r.cn;
+	uint8_t buf[16];
+	uint64_t t0;
+
+	/* A connection attached on the injected clock. */
+	ev_test_clock_install(f->loop, &f->clock, 1000);
+	cn_close(c);
+	cn_free(c);
+	close(f->sv[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, f->sv), 0);
+	assert_int_equal(cn_attach(c, f->loop, f->sv[0], CN_TCP, PPID, false,
+	    MAXMSG, 8192, NULL, &ops, &f->r), 0);
+	t0 = ev_now(f->loop);
+	assert_int_equal(cn_deadline(c, t0, 1000, 500), CN_DEADLINE_NONE);
+	assert_int_equal(cn_deadline(c, t0 + 999, 1000, 500),
+	    CN_DEADLINE_NONE);
+	assert_int_equal(cn_deadline(c, t0 + 1000, 1000, 500),
+	    CN_DEADLINE_IDLE);
+	assert_int_equal(cn_deadline(c, t0 + 100000, 0, 500),
+	    CN_DEADLINE_NONE);	/* idle 0: never */
+	/* Half a message at t0 + 100: 500 ms later it is too late. */
+	put_msg(buf, 1, 8);
+	put_msg(buf + 8, 2, 8);
+	ev_test_clock_advance(f->loop, &f->clock, 100);
+	assert_int_equal(write(f->sv[1], buf, 4), 4);
+	ev_run_once(f->loop, 0);
+	assert_int_equal(f->r.nmsg, 0);
+	assert_int_equal(cn_deadline(c, t0 + 599, 0, 500), CN_DEADLINE_NONE);
+	assert_int_equal(cn_deadline(c, t0 + 600, 0, 500),
+	    CN_DEADLINE_MESSAGE);
+	/* More of it later does not restart its clock. */
+	ev_test_clock_advance(f->loop, &f->clock, 100);
+	assert_int_equal(write(f->sv[1], buf + 4, 2), 2);
+	ev_run_once(f->loop, 0);
+	assert_int_equal(cn_deadline(c, t0 + 600, 0, 500),
+	    CN_DEADLINE_MESSAGE);
+	/* Its end at t0 + 300, with the start of the next: that one began
+	 * then; the idle time restarts too. */
+	ev_test_clock_advance(f->loop, &f->clock, 100);
+	assert_int_equal(write(f->sv[1], buf + 6, 6), 6);
+	ev_run_once(f->loop, 0);
+	assert_int_equal(f->r.nmsg, 1);
+	assert_int_equal(cn_deadline(c, t0 + 799, 0, 500), CN_DEADLINE_NONE);
+	assert_int_equal(cn_deadline(c, t0 + 800, 0, 500),
+	    CN_DEADLINE_MESSAGE);
+	/* Completed: no message pending; idle counts from t0 + 300. */
+	assert_int_equal(write(f->sv[1], buf + 12, 4), 4);
+	ev_run_once(f->loop, 0);
+	assert_int_equal(f->r.nmsg, 2);
+	assert_int_equal(cn_deadline(c, t0 + 1299, 1000, 500),
+	    CN_DEADLINE_NONE);
+	assert_int_equal(cn_deadline(c, t0 + 1300, 1000, 500),
+	    CN_DEADLINE_IDLE);
+	assert_int_equal(f->r.nclose, 0);
+}
+
+static int	 nover;
+static struct cn *over_c;
+
+static void
+on_over(void *arg, struct cn *c)
+{
+	struct cn_budget *b = arg;
+
+	assert_true(b->total > b->max);
+	over_c = c;
+	nover++;
+}
+
+/* One budget for two connections' queues: counted, over() past max,
+ * given back on close. */
+static void
+test_budget(void **state)
+{
+	struct fx *f = *state;
+	struct cn_budget b = { .max = 6000, .over = on_over };
+	struct rec r2;
+	uint8_t m[1024];
+	int sv[2], i, small = 4096;
+
+	b.arg = &b;
+	memset(&r2, 0, sizeof(r2));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(cn_attach(&r2.cn, f->loop, sv[0], CN_TCP, PPID,
+	    false, MAXMSG, 1 << 20, NULL, &ops, &r2), 0);
+	setsockopt(f->sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	cn_set_budget(&f->r.cn, &b);
+	cn_set_budget(&r2.cn, &b);
+	put_msg(m, 3, sizeof(m));
+	/* Fill the first up to 3 KiB queued, then the second. */
+	for (i = 0; i < 1000 && cn_queued(&f->r.cn) < 3000; i++)
+		assert_int_equal(cn_send(&f->r.cn, m, sizeof(m)), 0);
+	assert_int_equal(b.total, cn_queued(&f->r.cn));
+	assert_int_equal(nover, 0);
+	for (i = 0; i < 1000 && nover == 0; i++) {
+		assert_int_equal(cn_send(&r2.cn, m, sizeof(m)), 0);
+		assert_int_equal(b.total, cn_queued(&f->r.cn) +
+		    cn_queued(&r2.cn));
+	}
+	assert_int_equal(nover, 1);
+	assert_ptr_equal(over_c, &r2.cn);
+	assert_true(b.total > b.max);
+	/* The peer reads: flushed bytes leave the budget. */
+	{
+		uint8_t sink[65536];
+
+		while (read(sv[1], sink, sizeof(sink)) > 0)
+			;
+	}
+	cn_flush(&r2.cn);
+	assert_int_equal(b.total, cn_queued(&f->r.cn) + cn_queued(&r2.cn));
+	/* Closing gives the rest back. */
+	cn_close(&r2.cn);
+	cn_free(&r2.cn);
+	assert_int_equal(b.total, cn_queued(&f->r.cn));
+	cn_close(&f->r.cn);
+	assert_int_equal(b.total, 0);
+	close(sv[1]);
+}
+
+static void
+test_fd_headroom(void **state)
+{
+	struct rlimit rl;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 30))
+		skip();
+	assert_int_equal(cn_fd_headroom(10), (long)rl.rlim_cur - 11);
+	assert_int_equal(cn_fd_headroom((int)rl.rlim_cur - 1), 0);
+}
+
 int
 main(void)
 {
@@ -520,6 +665,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_accept_emfile, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_deadlines, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
+		cmocka_unit_test(test_fd_headroom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

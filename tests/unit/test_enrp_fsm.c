@@ -9,7 +9,8 @@
  * a takeover waits for the ACK of every active peer, expires and retries,
  * stops when the target speaks; two takers of one target: the configured
  * rule (lowest id, or highest) decides, the loser ACKs the winner and
- * only the winner takes over.
+ * only the winner takes over; a TAKEOVER_SERVER never takes the PEs of a
+ * target heard within MAX-TIME-LAST-HEARD (issue 12).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -304,6 +305,38 @@ test_takeover_conflict(void **state)
 	assert_false(enrp_fsm_we_lose_to(&P, 6));
 }
 
+/* Issue 12: whoever sends TAKEOVER_SERVER, a live target keeps its PEs. */
+static void
+test_takeover_server(void **state)
+{
+	struct enrp_fsm_peer t;
+	uint64_t now = 1000;
+
+	(void)state;
+	/* A target we do not know, or only by address: nothing to protect. */
+	assert_true(enrp_fsm_takeover_server(NULL, &P, now));
+	enrp_fsm_peer_init(&t, false, now);
+	assert_true(enrp_fsm_takeover_server(&t, &P, now));
+	/* Active and heard: refused, also once an INIT_TAKEOVER made it
+	 * not-active here (a stranger or a confused peer claims it). */
+	enrp_fsm_peer_init(&t, true, now);
+	assert_false(enrp_fsm_takeover_server(&t, &P, now + 100));
+	assert_int_equal(enrp_fsm_init_takeover(&t, &P, 2, 9, now + 200),
+	    ENRP_FSM_ACK);
+	assert_int_equal(t.state, ENRP_PEER_NOT_ACTIVE);
+	assert_false(enrp_fsm_takeover_server(&t, &P, now + 300));
+	assert_false(enrp_fsm_takeover_server(&t, &P, now + P.max_last_heard));
+	/* Silent longer than MAX-TIME-LAST-HEARD: the takeover applies. */
+	assert_true(enrp_fsm_takeover_server(&t, &P, now + P.max_last_heard +
+	    1));
+	/* The usual case: dead here too by the time the taker is done. */
+	dead_peer(&t, &now);
+	assert_true(enrp_fsm_takeover_server(&t, &P, now));
+	/* It speaks again: refused again. */
+	enrp_fsm_peer_step(&t, &P, ENRP_FSM_EV_HEARD, now + 10);
+	assert_false(enrp_fsm_takeover_server(&t, &P, now + 20));
+}
+
 int
 main(void)
 {
@@ -313,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_mentor_selection),
 		cmocka_unit_test(test_takeover),
 		cmocka_unit_test(test_takeover_conflict),
+		cmocka_unit_test(test_takeover_server),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

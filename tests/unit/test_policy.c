@@ -155,7 +155,7 @@ test_rr_rotation(void **state)
 	(void)state;
 	for (uint32_t id = 1; id <= 4; id++)
 		reg(hs, id, RSP_POLICY_ROUND_ROBIN, 0, 0);
-	/* RFC 5356 §4.1.1: list from the head, head advances by one */
+	/* RFC 5356 §4.1: list from the head, head advances by one */
 	expect_ids(hs, 2, 2, 1, 2);
 	expect_ids(hs, 2, 2, 2, 3);
 	expect_ids(hs, 2, 2, 3, 4);
@@ -239,7 +239,7 @@ test_wrr_equal_is_rr(void **state)
 	struct hs *hs = new_hs();
 
 	(void)state;
-	/* RFC 5356 §4.1.2: all weights 1 is round robin */
+	/* RFC 5356 §4.2: all weights 1 is round robin */
 	for (uint32_t id = 1; id <= 3; id++)
 		reg(hs, id, RSP_POLICY_WEIGHTED_ROUND_ROBIN, 1, 0);
 	for (int r = 0; r < 5; r++) {
@@ -427,7 +427,7 @@ test_rlu_unused_capacity(void **state)
 	}
 	for (int i = 0; i < DRAWS; i++)
 		first[resolve1(hs)]++;
-	/* RFC 5356 §4.5: share of the pool's unused capacity */
+	/* RFC 5356 §5.4: share of the pool's unused capacity */
 	for (uint32_t id = 1; id <= 4; id++)
 		assert_binomial(first[id], DRAWS,
 		    (4294967295.0 - load[id - 1]) / total);
@@ -448,7 +448,7 @@ test_priority_order(void **state)
 	(void)state;
 	for (uint32_t id = 1; id <= 6; id++)
 		reg(hs, id, RSP_POLICY_PRIORITY, prio[id - 1], 0);
-	/* RFC 5356 §4.1.5: highest first, decreasing */
+	/* RFC 5356 §4.5: highest first, decreasing */
 	for (int r = 0; r < 3; r++) {
 		assert_int_equal(resolve(hs, 10, ids), 6);
 		assert_int_equal(ids[0], 6);
@@ -482,7 +482,7 @@ test_lu_order_and_ties(void **state)
 	reg(hs, 3, RSP_POLICY_LEAST_USED, 10, 0);
 	reg(hs, 4, RSP_POLICY_LEAST_USED, 10, 0);
 	reg(hs, 5, RSP_POLICY_LEAST_USED, 50, 0);
-	/* RFC 5356 §4.2: lowest load first; ties rotate round-robin */
+	/* RFC 5356 §5.1: lowest load first; ties rotate round-robin */
 	for (int r = 0; r < 3; r++) {
 		expect_ids(hs, 1, 1, 2);
 		expect_ids(hs, 1, 1, 3);
@@ -525,7 +525,7 @@ test_lud_counters(void **state)
 	/* A 120, B 90, C 100: every PE of an answer is counted */
 	expect_ids(hs, 3, 3, 2, 3, 1);
 	assert_int_equal(hs_pe_counter(hs_lookup(hs, H(POOL), 3)), 1);
-	/* RFC 5356 §4.3: re-registration resets the counter */
+	/* RFC 5356 §5.2: re-registration resets the counter */
 	reg(hs, 1, RSP_POLICY_LEAST_USED_DEGRADATION, 0, 30);
 	assert_int_equal(hs_pe_counter(hs_lookup(hs, H(POOL), 1)), 0);
 	expect_ids(hs, 1, 1, 1);
@@ -555,7 +555,7 @@ test_plu(void **state)
 	struct hs *hs = new_hs();
 
 	(void)state;
-	/* RFC 5356 §4.4 example: A 50% +10%, B 50% +50%: A first */
+	/* RFC 5356 §5.3 example: A 50% +10%, B 50% +50%: A first */
 	reg(hs, 1, RSP_POLICY_PRIORITY_LEAST_USED, 0x7fffffff, 0x7fffffff);
 	reg(hs, 2, RSP_POLICY_PRIORITY_LEAST_USED, 0x7fffffff, 0x19999999);
 	for (int i = 0; i < 3; i++)

@@ -14,3 +14,11 @@ noinst_PROGRAMS += tests/bench/bench_tls
 tests_bench_bench_tls_SOURCES = tests/bench/bench_tls.c
 tests_bench_bench_tls_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_bench_tls_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
+
+# TLS on the connection layer (lib/conn.c): handshake, queued messages,
+# failures as close reasons, TLS on a plaintext connection.
+check_PROGRAMS += tests/unit/test_conn_tls
+TESTS += tests/unit/test_conn_tls
+tests_unit_test_conn_tls_SOURCES = tests/unit/test_conn_tls.c
+tests_unit_test_conn_tls_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_conn_tls_LDADD = $(UNITLIBS) $(OPENSSL_LIBS) $(SCTP_LIBS)

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Outside judge of ASAP and ENRP over TLS (issue 12): capture the TLS
+# end-to-end test's sessions with registrard on port 3864 (PSK, certificate
+# and client certificate handshakes, a secured registrar, a key reload) and
+# between two registrars on ENRP ports 9911/9912, with SSLKEYLOGFILE set for
+# every side; tshark must decrypt every application-data record with the
+# key log, and the messages inside (split by their length fields) must each
+# decode with tshark's ASAP or ENRP dissector with no malformed or
+# expert-warning mark.  tshark has no "decode as" ASAP or ENRP for TLS
+# payloads, so the decrypted bytes are re-framed one message per packet:
+# ASAP on TCP port 3863 (as live-judge.sh does), ENRP as SCTP PPID 12.
+set -eu
+. "$(dirname "$0")/../wire/lib.sh"
+need_tshark
+need_root "capturing on lo"
+command -v dumpcap >/dev/null || error "dumpcap missing (tshark package)"
+setup_tmp
+NS=anypool-tls-$$
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+dpid=
+test_atexit() {
+	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+}
+ip netns exec "$NS" dumpcap -q -i lo \
+	-f 'tcp port 3864 or tcp port 9911 or tcp port 9912' -w "$T/tls.pcapng" \
+	2>"$T/dumpcap.log" &
+dpid=$!
+wait_until 10000 grep -q 'File:' "$T/dumpcap.log" ||
+	{ cat "$T/dumpcap.log"; error "dumpcap did not start"; }
+if SSLKEYLOGFILE=$T/keys ANYPOOL_TLS_JUDGE=1 ANYPOOL_TEST_PORT=3863 \
+    ANYPOOL_TEST_TLS_PORT=3864 ANYPOOL_TEST_ENRP_PORTS=9911,9912 \
+    ip netns exec "$NS" "$B/tests/registrar/test_tls_e2e" >"$T/e2e.log" 2>&1
+then
+	pass "TLS end-to-end test under capture"
+else
+	fail "TLS end-to-end test under capture"; tail -30 "$T/e2e.log"
+fi
+# dumpcap lags behind the test: wait for the last test's ENRP records.
+wait_until 10000 sh -c "tshark -n -r '$T/tls.pcapng' -Y 'tcp.port == 9912 && tcp.len > 0' 2>/dev/null | grep -q ." ||
+	fail "the ENRP sessions are not in the capture"
+kill -INT $dpid; wait $dpid 2>/dev/null || true
+dpid=
+
+[ -s "$T/keys" ] && pass "key log written ($(wc -l <"$T/keys") lines)" ||
+	fail "no key log"
+tsd() {
+	ts -r "$T/tls.pcapng" -o "tls.keylog_file:$T/keys" \
+	    -d tcp.port==3864,tls -d tls.port==3864,data \
+	    -d tcp.port==9911,tls -d tls.port==9911,data \
+	    -d tcp.port==9912,tls -d tls.port==9912,data "$@"
+}
+hs=$(tsd -Y 'tls.handshake.type == 1' -T fields -e frame.number | wc -l)
+[ "$hs" -ge 4 ] && pass "$hs TLS handshakes captured" ||
+	fail "only $hs TLS handshakes captured"
+records=$(tsd -Y 'tls.app_data' -T fields -e frame.number | wc -l)
+plain=$(tsd -Y 'data' -T fields -e frame.number | wc -l)
+if [ "$records" -gt 0 ] && [ "$records" -eq "$plain" ]; then
+	pass "tshark decrypts all $records application-data frames"
+else
+	fail "tshark decrypts $plain of $records application-data frames"
+fi
+
+# Decrypted payloads, split into ASAP messages by their length fields.
+tsd -Y data -T fields -e tcp.srcport -e tcp.dstport -e data.data \
+	>"$T/records"
+awk -v out="$T/split" '
+function hex(s,    i, v) {	# mawk has no strtonum
+	v = 0
+	for (i = 1; i <= length(s); i++)
+		v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+	return v
+}
+{
+	h = $3
+	proto = $1 == 3864 || $2 == 3864 ? "asap" : "enrp"
+	while (length(h) >= 8) {
+		n = hex(substr(h, 5, 4))
+		n = int((n + 3) / 4) * 4
+		if (n < 4 || 2 * n > length(h)) { print "bad " $3; exit 1 }
+		print proto, $1, substr(h, 1, 2 * n) > out
+		h = substr(h, 2 * n + 1)
+	}
+	if (length(h) > 0) { print "trailing " $3; exit 1 }
+}
+END { close(out) }' "$T/records" || fail "a decrypted record is not whole ASAP messages"
+n=$(awk '$1 == "asap"' "$T/split" | wc -l)
+from_reg=$(awk '$1 == "asap" && $2 == 3864' "$T/split" | wc -l)
+[ "$n" -ge 8 ] && [ "$from_reg" -ge 4 ] &&
+	pass "$n ASAP messages inside TLS ($from_reg from registrard)" ||
+	fail "only $n ASAP messages inside TLS ($from_reg from registrard)"
+# shellcheck disable=SC2046
+hex2txt $(awk '$1 == "asap" { print $3 }' "$T/split") >"$T/msgs.txt"
+t2p -T 3863,40000 "$T/msgs.txt" "$T/msgs.pcap"
+frames=$(ts -r "$T/msgs.pcap" -Y asap -T fields -e frame.number | wc -l)
+[ "$frames" -eq "$n" ] && pass "tshark decodes $frames ASAP messages" ||
+	fail "tshark decodes $frames ASAP messages of $n"
+bad=$(ts -r "$T/msgs.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' \
+	-T fields -e frame.number | head -5)
+if [ -z "$bad" ]; then
+	pass "no malformed or expert-warning marks"
+else
+	fail "tshark marks frames $(echo $bad)"
+	for f in $(echo "$bad" | head -2); do
+		ts -r "$T/msgs.pcap" -Y "frame.number == $f" -V -O asap | tail -25
+	done
+fi
+# Registration, its response, resolution and its response went over TLS.
+for t in 1 3 5 6; do
+	c=$(ts -r "$T/msgs.pcap" -Y "asap.message_type == $t" -T fields -e frame.number | wc -l)
+	[ "$c" -gt 0 ] && pass "message type $t: $c" || fail "no message of type $t"
+done
+
+# ENRP between the two registrars, as SCTP user messages with PPID 12.
+ne=$(awk '$1 == "enrp"' "$T/split" | wc -l)
+[ "$ne" -ge 4 ] && pass "$ne ENRP messages inside TLS" ||
+	fail "only $ne ENRP messages inside TLS"
+# shellcheck disable=SC2046
+hex2txt $(awk '$1 == "enrp" { print $3 }' "$T/split") >"$T/enrp.txt"
+t2p -S 9901,9901,12 "$T/enrp.txt" "$T/enrp.pcap"
+frames=$(ts -r "$T/enrp.pcap" -Y enrp -T fields -e frame.number | wc -l)
+[ "$frames" -eq "$ne" ] && pass "tshark decodes $frames ENRP messages" ||
+	fail "tshark decodes $frames ENRP messages of $ne"
+bad=$(ts -r "$T/enrp.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' \
+	-T fields -e frame.number | head -5)
+if [ -z "$bad" ]; then
+	pass "ENRP: no malformed or expert-warning marks"
+else
+	fail "ENRP: tshark marks frames $(echo $bad)"
+	for f in $(echo "$bad" | head -2); do
+		ts -r "$T/enrp.pcap" -Y "frame.number == $f" -V -O enrp | tail -25
+	done
+fi
+# Presence, handle table request/response, handle update went over TLS.
+for t in 1 2 3 4; do
+	c=$(ts -r "$T/enrp.pcap" -Y "enrp.message_type == $t" -T fields -e frame.number | wc -l)
+	[ "$c" -gt 0 ] && pass "ENRP message type $t: $c" || fail "no ENRP message of type $t"
+done
+finish tls-judge

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Unit tests for the TLS part of lib/conn.c (cn_tls_start, cn_plain_check)
+ * over a non-blocking socketpair and one event loop, with PSK files made at
+ * test time: messages queued before the handshake arrive after it, both
+ * sides learn it is up and the server knows the PSK identity; a message
+ * larger than one TLS record (and than the socket buffer) arrives whole; a
+ * wrong key closes both ends with CN_END_TLS and the reason; plaintext on a
+ * TLS connection is CN_END_TLS "plaintext"; a ClientHello on a plaintext
+ * connection is CN_END_TLS_ON_PLAIN, while plaintext messages pass.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "conn.h"
+#include "tls.h"
+
+#define PPID	11
+#define MAXMSG	65535
+#define KEY_A	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define KEY_B	"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
+static char dir[64];
+
+struct rec {
+	struct cn	 cn;
+	int		 nmsg;
+	size_t		 len[8];
+	uint8_t		 type[8];
+	bool		 bad;		/* bytes that were not sent */
+	int		 nsecured;
+	int		 nclose;
+	enum cn_end	 end;
+	int		 fail;
+};
+
+static void
+on_message(struct cn *c, uint32_t ppid, const uint8_t *msg, size_t len)
+{
+	struct rec *r = c->arg;
+	size_t i;
+
+	assert_int_equal(ppid, PPID);
+	if (r->nmsg < 8) {
+		r->len[r->nmsg] = len;
+		r->type[r->nmsg] = msg[0];
+	}
+	for (i = 4; i < len; i++)
+		if (msg[i] != (uint8_t)i)
+			r->bad = true;
+	r->nmsg++;
+}
+
+static void
+on_close(struct cn *c, enum cn_end end, const char *why)
+{
+	struct rec *r = c->arg;
+
+	(void)why;
+	r->nclose++;
+	r->end = end;
+	r->fail = c->tls_fail;
+}
+
+static void
+on_secured(struct cn *c)
+{
+	struct rec *r = c->arg;
+
+	r->nsecured++;
+}
+
+static const struct cn_ops ops = {
+	.message = on_message,
+	.close = on_close,
+	.secured = on_secured,
+};
+
+struct fx {
+	struct ev_loop	*loop;
+	int		 sv[2];
+	struct rec	 srv, cli;
+	struct tls_ctx	*sctx, *cctx;
+};
+
+static const char *
+path(const char *name)
+{
+	static char buf[4][128];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	FILE *fp = fopen(path(name), "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path(name), 0600), 0);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_conn_tls.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	write_file("server.psk", "pe-1 " KEY_A "\n");
+	write_file("good.psk", "pe-1 " KEY_A "\n");
+	write_file("wrong.psk", "pe-1 " KEY_B "\n");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	unlink(path("server.psk"));
+	unlink(path("good.psk"));
+	unlink(path("wrong.psk"));
+	return rmdir(dir) == 0 ? 0 : -1;
+}
+
+static struct tls_ctx *
+ctx(enum tls_role role, const char *psk)
+{
+	struct tls_config cfg = { .role = role, .psk_file = path(psk) };
+	struct tls_ctx *c;
+	char err[256];
+
+	if (tls_ctx_new(&cfg, &c, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_non_null(f->loop = ev_loop_new());
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0, f->sv), 0);
+	assert_int_equal(cn_attach(&f->srv.cn, f->loop, f->sv[0], CN_TCP,
+	    PPID, false, MAXMSG, 1 << 20, NULL, &ops, &f->srv), 0);
+	assert_int_equal(cn_attach(&f->cli.cn, f->loop, f->sv[1], CN_TCP,
+	    PPID, false, MAXMSG, 1 << 20, NULL, &ops, &f->cli), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	cn_close(&f->srv.cn);
+	cn_free(&f->srv.cn);
+	cn_close(&f->cli.cn);
+	cn_free(&f->cli.cn);
+	tls_ctx_free(f->sctx);
+	tls_ctx_free(f->cctx);
+	ev_loop_free(f->loop);
+	free(f);
+	return 0;
+}
+
+/* A message of len bytes: type, length, then bytes i = i. */
+static uint8_t *
+msg(uint8_t type, size_t len)
+{
+	static uint8_t buf[MAXMSG + 4];
+	size_t i;
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = type;
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	for (i = 4; i < len; i++)
+		buf[i] = (uint8_t)i;
+	return buf;
+}
+
+/* Run the loop until cond or 500 iterations. */
+#define RUN_UNTIL(f, cond) do {						\
+	int n_;								\
+	for (n_ = 0; n_ < 500 && !(cond); n_++)				\
+		ev_run_once((f)->loop, 20);				\
+	assert_true(cond);						\
+} while (0)
+
+static void
+start(struct fx *f, const char *client_psk)
+{
+	f->sctx = ctx(TLS_SERVER, "server.psk");
+	f->cctx = ctx(TLS_CLIENT, client_psk);
+	assert_int_equal(cn_tls_start(&f->srv.cn, f->sctx), 0);
+	assert_int_equal(cn_tls_start(&f->cli.cn, f->cctx), 0);
+	assert_int_equal(cn_tls_start(&f->cli.cn, f->cctx), -EALREADY);
+}
+
+static void
+test_psk_messages(void **state)
+{
+	struct fx *f = *state;
+	const char *id;
+	enum tls_auth auth;
+
+	start(f, "good.psk");
+	/* Queued before the handshake: sent once it is done. */
+	assert_int_equal(cn_send(&f->cli.cn, msg(1, 40), 40), 0);
+	assert_int_equal(cn_send(&f->cli.cn, msg(2, 8), 8), 0);
+	assert_false(cn_tls_up(&f->cli.cn));
+	RUN_UNTIL(f, f->srv.nmsg == 2);
+	assert_true(cn_tls_up(&f->srv.cn));
+	assert_int_equal(f->srv.nsecured, 1);
+	assert_int_equal(f->cli.nsecured, 1);
+	assert_int_equal(f->srv.type[0], 1);
+	assert_int_equal(f->srv.len[0], 40);
+	assert_int_equal(f->srv.type[1], 2);
+	id = tls_peer_identity(f->srv.cn.tls, &auth);
+	assert_int_equal(auth, TLS_AUTH_PSK);
+	assert_string_equal(id, "pe-1");
+
+	/* Larger than a TLS record and than the socket buffer. */
+	assert_int_equal(cn_send(&f->srv.cn, msg(3, 60000), 60000), 0);
+	assert_int_equal(cn_send(&f->srv.cn, msg(4, 12), 12), 0);
+	RUN_UNTIL(f, f->cli.nmsg == 2);
+	assert_int_equal(f->cli.len[0], 60000);
+	assert_int_equal(f->cli.type[1], 4);
+	assert_false(f->cli.bad);
+	assert_int_equal(cn_queued(&f->srv.cn), 0);
+
+	/* An orderly close: the other end sees EOF. */
+	cn_end(&f->cli.cn, "done");
+	RUN_UNTIL(f, f->srv.nclose == 1);
+	assert_int_equal(f->srv.end, CN_END_EOF);
+}
+
+static void
+test_wrong_key(void **state)
+{
+	struct fx *f = *state;
+
+	start(f, "wrong.psk");
+	assert_int_equal(cn_send(&f->cli.cn, msg(1, 8), 8), 0);
+	RUN_UNTIL(f, f->srv.nclose == 1 && f->cli.nclose == 1);
+	assert_int_equal(f->srv.end, CN_END_TLS);
+	assert_int_equal(f->srv.fail, TLS_FAIL_PSK_BAD_KEY);
+	assert_int_equal(f->cli.end, CN_END_TLS);
+	assert_int_equal(f->srv.nmsg, 0);
+	assert_int_equal(f->srv.nsecured, 0);
+}
+
+static void
+test_plaintext_on_tls(void **state)
+{
+	struct fx *f = *state;
+
+	f->sctx = ctx(TLS_SERVER, "server.psk");
+	assert_int_equal(cn_tls_start(&f->srv.cn, f->sctx), 0);
+	assert_int_equal(cn_send(&f->cli.cn, msg(5, 8), 8), 0);
+	RUN_UNTIL(f, f->srv.nclose == 1);
+	assert_int_equal(f->srv.end, CN_END_TLS);
+	assert_int_equal(f->srv.fail, TLS_FAIL_PLAINTEXT);
+	assert_int_equal(f->srv.nmsg, 0);
+}
+
+static void
+test_hello_on_plain(void **state)
+{
+	struct fx *f = *state;
+
+	cn_plain_check(&f->srv.cn);
+	f->cctx = ctx(TLS_CLIENT, "good.psk");
+	assert_int_equal(cn_tls_start(&f->cli.cn, f->cctx), 0);
+	RUN_UNTIL(f, f->srv.nclose == 1);
+	assert_int_equal(f->srv.end, CN_END_TLS_ON_PLAIN);
+	assert_int_equal(f->srv.nmsg, 0);
+}
+
+static void
+test_plain_passes_check(void **state)
+{
+	struct fx *f = *state;
+
+	cn_plain_check(&f->srv.cn);
+	assert_int_equal(cn_send(&f->cli.cn, msg(5, 8), 8), 0);
+	assert_int_equal(cn_send(&f->cli.cn, msg(6, 8), 8), 0);
+	RUN_UNTIL(f, f->srv.nmsg == 2);
+	assert_int_equal(f->srv.nclose, 0);
+	assert_false(cn_tls_up(&f->srv.cn));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_psk_messages, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_key, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_plaintext_on_tls, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hello_on_plain, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_plain_passes_check, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
