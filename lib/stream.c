@@ -25,17 +25,25 @@ stream_alloc(struct rsp_stream *s, size_t max_msg)
 	return 0;
 }
 
-enum rsp_stream_end
-rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
+/*
+ * The one framing loop of the TCP mapping: rd() fills the buffer (recv(),
+ * or TLS), each whole message goes to cb.  short_is_drained: a read shorter
+ * than asked means the socket is empty (true for recv(); not for TLS, which
+ * may hold decrypted bytes that epoll does not report, so it reads until
+ * rd() says EAGAIN).
+ */
+static inline enum rsp_stream_end
+stream_read(struct rsp_stream *s, size_t max_msg,
+    long (*rd)(void *rarg, uint8_t *buf, size_t len), void *rarg,
+    bool short_is_drained,
     bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
 {
-	ssize_t n;
-	long f;
+	long n, f;
 
 	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
 		return RSP_STREAM_NOMEM;
 	for (;;) {
-		n = recv(fd, s->buf + s->len, s->cap - s->len, 0);
+		n = rd(rarg, s->buf + s->len, s->cap - s->len);
 		if (n == 0)
 			return RSP_STREAM_EOF;
 		if (n < 0) {
@@ -58,9 +66,22 @@ rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
 		if (s->len >= RSP_MSG_HDR_LEN &&
 		    roundup4(get_u16(s->buf + 2)) > s->cap)
 			return RSP_STREAM_TOO_BIG;
-		if ((size_t)n < s->cap - s->len)
+		if (short_is_drained && (size_t)n < s->cap - s->len)
 			return RSP_STREAM_AGAIN;	/* drained */
 	}
+}
+
+static long
+stream_recv(void *rarg, uint8_t *buf, size_t len)
+{
+	return (long)recv(*(const int *)rarg, buf, len, 0);
+}
+
+enum rsp_stream_end
+rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
+    bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
+{
+	return stream_read(s, max_msg, stream_recv, &fd, true, cb, arg);
 }
 
 enum rsp_stream_end
@@ -68,34 +89,7 @@ rsp_stream_read_with(struct rsp_stream *s, size_t max_msg,
     long (*rd)(void *rarg, uint8_t *buf, size_t len), void *rarg,
     bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
 {
-	long n, f;
-
-	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
-		return RSP_STREAM_NOMEM;
-	for (;;) {
-		n = rd(rarg, s->buf + s->len, s->cap - s->len);
-		if (n == 0)
-			return RSP_STREAM_EOF;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return RSP_STREAM_AGAIN;
-			return RSP_STREAM_ERROR;
-		}
-		s->len += (size_t)n;
-		while ((f = rsp_frame(s->buf, s->len)) != 0) {
-			if (f < 0)
-				return RSP_STREAM_UNFRAMEABLE;
-			if (!cb(arg, s->buf, (size_t)f))
-				return RSP_STREAM_STOPPED;
-			memmove(s->buf, s->buf + f, s->len - (size_t)f);
-			s->len -= (size_t)f;
-		}
-		if (s->len >= RSP_MSG_HDR_LEN &&
-		    roundup4(get_u16(s->buf + 2)) > s->cap)
-			return RSP_STREAM_TOO_BIG;
-	}
+	return stream_read(s, max_msg, rd, rarg, false, cb, arg);
 }
 
 enum rsp_stream_end
