@@ -156,20 +156,30 @@ param_unknown(struct dctx *c, const struct tlv *t)
 	}
 }
 
-/* Next TLV of a known type; unknown skip-class ones are passed over. */
+/*
+ * Next TLV of a known type, or of the extension type `also' (0: none);
+ * unknown skip-class ones are passed over.
+ */
 static int
-tlv_next_known(struct dctx *c, struct rbuf *b, struct tlv *t)
+tlv_next_known_or(struct dctx *c, struct rbuf *b, struct tlv *t,
+    uint16_t also)
 {
 	for (;;) {
 		if (tlv_next(c, b, t) == -1)
 			return -1;
-		if (param_known(t->type))
+		if (param_known(t->type) || (also != 0 && t->type == also))
 			return 0;
 		if (param_unknown(c, t) == -1)
 			return -1;
 		if (rbuf_left(b) == 0)
 			return 1;	/* only skipped parameters were left */
 	}
+}
+
+static int
+tlv_next_known(struct dctx *c, struct rbuf *b, struct tlv *t)
+{
+	return tlv_next_known_or(c, b, t, 0);
 }
 
 static int
@@ -376,6 +386,38 @@ dec_regid(struct dctx *c, const struct tlv *t, struct rsp_msg *m)
 	return 0;
 }
 
+/*
+ * doc/spec/registrant-identity.md: kind (1 PSK identity, 2 certificate
+ * name), three zero bytes, 1 to 128 bytes of printable ASCII (0x20-0x7e).
+ */
+static int
+dec_registrant(struct dctx *c, const struct tlv *t, struct rsp_pe *ret)
+{
+	struct rbuf v = t->val;
+	const uint8_t *n;
+	uint32_t head;
+	size_t len, i;
+
+	if (rbuf_u32(&v, &head) == -1)
+		return bad_value(c, t, "truncated");
+	len = rbuf_left(&v);
+	if ((head & 0x00ffffffU) != 0)
+		return bad_value(c, t, "reserved bits set");
+	if ((head >> 24) != RSP_REGISTRANT_PSK &&
+	    (head >> 24) != RSP_REGISTRANT_CERT)
+		return bad_value(c, t, "unknown kind");
+	if (len == 0 || len > RSP_REGISTRANT_NAME_MAX)
+		return bad_value(c, t, "name of 0 or more than 128 bytes");
+	n = rbuf_cur(&v);
+	for (i = 0; i < len; i++)
+		if (n[i] < 0x20 || n[i] > 0x7e)
+			return bad_value(c, t, "name not printable ASCII");
+	ret->registrant_kind = (uint8_t)(head >> 24);
+	ret->registrant.p = n;
+	ret->registrant.len = (uint16_t)len;
+	return 0;
+}
+
 static int
 dec_u32_param(struct dctx *c, const struct tlv *t, uint32_t *ret)
 {
@@ -402,11 +444,20 @@ dec_pe(struct dctx *c, const struct tlv *t, struct rsp_pe *ret)
 		return bad_value(c, t, "truncated");
 	ret->life = (int32_t)life;
 	while (rbuf_left(&v) > 0) {
-		if ((rc = tlv_next_known(c, &v, &p)) == -1)
+		if ((rc = tlv_next_known_or(c, &v, &p,
+		    RSP_PARAM_REGISTRANT)) == -1)
 			return -1;
 		if (rc == 1)
 			break;
-		if (state == 0 && is_user_transport(p.type)) {
+		if (p.type == RSP_PARAM_REGISTRANT) {
+			if (state < 2 || ret->registrant_kind != 0)
+				return fail(c, RSP_CAUSE_INVALID_VALUES,
+				    p.start, t->start, t->len, "Pool Element: "
+				    "Registrant Identity %s", state < 2 ?
+				    "before the policy" : "twice");
+			if (dec_registrant(c, &p, ret) == -1)
+				return -1;
+		} else if (state == 0 && is_user_transport(p.type)) {
 			if (dec_transport(c, &p, &ret->user) == -1)
 				return -1;
 			state = 1;

@@ -71,6 +71,9 @@ struct rsp_pe {
 	struct rsp_policy policy;
 	bool		 has_asap;	/* ASAP transport (SCTP), set by registrars */
 	struct rsp_transport asap;
+	/* Registrant (0x8a02, ENRP only): kind 0 = none, else RSP_REGISTRANT_* */
+	uint8_t		 registrant_kind;
+	struct rsp_bytes registrant;	/* its name: 1..RSP_REGISTRANT_NAME_MAX */
 };
 
 struct rsp_server_info {
@@ -207,6 +210,11 @@ void	rsp_put_hropt(struct wbuf *w, uint32_t items);
  * and node name (at most RSP_REGID_NODE_MAX bytes, else the wbuf's error).
  */
 void	rsp_put_regid_request(struct wbuf *w);
+/* A Registrant Identity (doc/spec/registrant-identity.md); rsp_put_pe()
+ * writes it when pe->registrant_kind is set.  A name of 0 or more than
+ * RSP_REGISTRANT_NAME_MAX bytes sets the wbuf's error. */
+void	rsp_put_registrant(struct wbuf *w, uint8_t kind, const void *name,
+	    size_t len);
 void	rsp_put_regid(struct wbuf *w, uint32_t server_id, const void *node,
 	    size_t node_len);
 

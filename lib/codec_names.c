@@ -67,6 +67,7 @@ rsp_param_name(uint16_t type)
 	case RSP_PARAM_OPAQUE_TRANSPORT:	return "Opaque Transport";
 	case RSP_PARAM_HANDLE_RESOLUTION_OPT:	return "Handle Resolution Option";
 	case RSP_PARAM_REGISTRAR_ID:		return "Registrar Identity";
+	case RSP_PARAM_REGISTRANT:		return "Registrant Identity";
 	default:				return "Unknown Parameter";
 	}
 }

@@ -127,6 +127,23 @@ rsp_put_regid(struct wbuf *w, uint32_t server_id, const void *node,
 	rsp_put_tlv_end(w, t);
 }
 
+/* doc/spec/registrant-identity.md: kind, three zero bytes, the name. */
+void
+rsp_put_registrant(struct wbuf *w, uint8_t kind, const void *name,
+    size_t len)
+{
+	size_t t;
+
+	if (len == 0 || len > RSP_REGISTRANT_NAME_MAX) {
+		w->err = true;
+		return;
+	}
+	t = rsp_put_tlv_begin(w, RSP_PARAM_REGISTRANT);
+	wbuf_u32(w, (uint32_t)kind << 24);
+	wbuf_bytes(w, name, len);
+	rsp_put_tlv_end(w, t);
+}
+
 void
 rsp_put_checksum(struct wbuf *w, uint16_t sum)
 {
@@ -188,6 +205,9 @@ rsp_put_pe(struct wbuf *w, const struct rsp_pe *pe)
 	rsp_put_policy(w, &pe->policy);
 	if (pe->has_asap)
 		rsp_put_transport(w, &pe->asap);
+	if (pe->registrant_kind != 0)
+		rsp_put_registrant(w, pe->registrant_kind, pe->registrant.p,
+		    pe->registrant.len);
 	rsp_put_tlv_end(w, t);
 }
 

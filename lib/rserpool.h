@@ -104,6 +104,16 @@ enum rsp_proto {
  */
 #define RSP_PARAM_REGISTRAR_ID		0x8a01
 #define RSP_REGID_NODE_MAX		64	/* bytes of UTF-8, no NUL */
+/*
+ * anypool extension (doc/spec/registrant-identity.md): inside a Pool Element
+ * parameter of ENRP messages, the authenticated identity that registered
+ * the PE (its kind and name), so that every registrar of the cluster
+ * refuses a (de)registration of it by anyone else.  Skip class.
+ */
+#define RSP_PARAM_REGISTRANT		0x8a02
+#define RSP_REGISTRANT_NAME_MAX		128	/* printable ASCII, no NUL */
+#define RSP_REGISTRANT_PSK		1	/* a TLS PSK identity */
+#define RSP_REGISTRANT_CERT		2	/* a certificate name */
 
 /* Unknown parameter actions, RFC 5354 §3: top two bits of the type */
 #define RSP_PARAM_ACTION_MASK		0xc000

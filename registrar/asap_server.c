@@ -307,17 +307,29 @@ reg_pe_free(struct reg_pe *rp)
 	free(rp);
 }
 
+/* A pool handle for a log line: printable, the rest as \\xNN, bounded. */
 static const char *
-pe_name(const struct hs_pe *pe, char *buf, size_t len)
+printable_handle(char *buf, size_t len, const uint8_t *h, size_t hlen)
 {
-	const uint8_t *h;
-	size_t hlen, i, o = 0;
+	size_t i, o = 0;
 
-	h = hs_pool_handle(hs_pe_pool(pe), &hlen);
+	buf[0] = '\0';
 	for (i = 0; i < hlen && o + 5 < len; i++)
 		o += (size_t)snprintf(buf + o, len - o,
 		    (h[i] >= 0x20 && h[i] < 0x7f && h[i] != '"') ? "%c" : "\\x%02x",
 		    h[i]);
+	return buf;
+}
+
+static const char *
+pe_name(const struct hs_pe *pe, char *buf, size_t len)
+{
+	const uint8_t *h;
+	size_t hlen, o;
+
+	h = hs_pool_handle(hs_pe_pool(pe), &hlen);
+	printable_handle(buf, len > 12 ? len - 11 : len, h, hlen);
+	o = strlen(buf);
 	snprintf(buf + o, len - o, "/0x%08x", hs_pe_id(pe));
 	return buf;
 }
@@ -526,6 +538,42 @@ foreign_refused(struct assoc *as, const struct hs_pe *pe, const char *what)
 	    as->name, what, pe_name(pe, n, sizeof(n)), hs_pe_home(pe));
 }
 
+/* authorize (registrard.conf): this identity may not use this pool. */
+static void
+authz_refused(struct assoc *as, const uint8_t *handle, size_t len,
+    uint32_t id)
+{
+	struct registrar *r = as->r;
+	const char *who = assoc_identity(as);
+	char h[64];
+
+	r->stats.authz_refused++;
+	log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: registration of PE "
+	    "0x%08x into pool \"%s\" refused: %s%s may not register there "
+	    "(authorize)", as->name, id, printable_handle(h, sizeof(h),
+	    handle, len), who == NULL ? "an unauthenticated client" :
+	    as->tls_auth == TLS_AUTH_PSK ? "PSK identity " : "certificate ",
+	    who != NULL ? who : "");
+}
+
+/* Another identity registered this PE (doc/spec/registrant-identity.md). */
+static void
+registrant_refused(struct assoc *as, const struct hs_pe *pe,
+    const char *what)
+{
+	struct registrar *r = as->r;
+	const char *who = assoc_identity(as);
+	char n[160], o[200];
+
+	r->stats.registrant_refused++;
+	log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: %s of PE %s by %s%s "
+	    "refused: it belongs to %s", as->name, what,
+	    pe_name(pe, n, sizeof(n)), who == NULL ?
+	    "an unauthenticated client" : as->tls_auth == TLS_AUTH_PSK ?
+	    "PSK identity " : "certificate ", who != NULL ? who : "",
+	    authz_describe(r, hs_pe_registrant(pe), o, sizeof(o)));
+}
+
 static void
 on_registration(struct assoc *as, const struct rsp_msg *m)
 {
@@ -537,6 +585,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	struct reg_pe *rp;
 	struct wbuf iw;
 	uint64_t expires;
+	uint32_t tok;
 	bool isnew;
 	char n[160];
 	int rc;
@@ -544,8 +593,31 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	old = hs_lookup(r->hs, m->handle.p, m->handle.len, pe.id);
 	rp = old != NULL ? hs_pe_udata(old) : NULL;
 	e.ncause = 1;
+	/* Who registers is the association's TLS identity, never the PE's
+	 * word: a Registrant Identity in an ASAP message is ignored. */
+	pe.registrant_kind = 0;
 	/* RFC 5355 §2.15, RFC 5352 §9.3: a secured registrar (H11). */
 	if (r->conf.secured && !cn_tls_up(&as->cn)) {
+		e.cause[0].code = RSP_CAUSE_SECURITY;
+		goto reject;
+	}
+	/* doc/protocol/security.md: the identity, and its right to the pool */
+	tok = authz_assoc_token(as);
+	if (assoc_identity(as) != NULL && tok == 0) {
+		log_rl_warnx(&r->rl_bounds, now_ms(r), "%s: registration "
+		    "refused: no room for another identity", as->name);
+		e.cause[0].code = RSP_CAUSE_LACK_OF_RESOURCES;
+		goto reject;
+	}
+	if (!authz_permits(&r->conf, as, m->handle.p, m->handle.len)) {
+		authz_refused(as, m->handle.p, m->handle.len, pe.id);
+		e.cause[0].code = RSP_CAUSE_SECURITY;
+		goto reject;
+	}
+	/* The PE belongs to whoever registered it, at every registrar. */
+	if (old != NULL && hs_pe_registrant(old) != 0 &&
+	    hs_pe_registrant(old) != tok) {
+		registrant_refused(as, old, "re-registration");
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		goto reject;
 	}
@@ -571,7 +643,8 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	 * whether another PE holds the identifier is unknown here; what is
 	 * refused is this sender (RFC 5354 has no "not authorized" cause).
 	 */
-	if (old != NULL && rp == NULL && !pe_from_own_address(old, as)) {
+	if (old != NULL && rp == NULL && hs_pe_registrant(old) == 0 &&
+	    !pe_from_own_address(old, as)) {
 		foreign_refused(as, old, "re-registration");
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		r->stats.registration_rejects++;
@@ -607,6 +680,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		hs_pe_set_udata(hp, rp);
 	}
 	rp->pe = hp;
+	hs_pe_set_registrant(hp, tok);
 	if (rp->as != as) {
 		if (rp->as != NULL) {
 			LIST_REMOVE(rp, as_entry);
@@ -649,6 +723,7 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 	struct rsp_op_error e = { .ncause = 1 };
 	struct hs_pe *pe;
 	struct reg_pe *rp;
+	uint32_t tok;
 
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
 	rp = pe != NULL ? hs_pe_udata(pe) : NULL;
@@ -658,6 +733,16 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 		log_rl_warnx(&as->rl, now_ms(r), "%s: deregistration of PE "
 		    "0x%08x refused: not over TLS (secured on)", as->name,
 		    m->pe_id);
+		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id,
+		    &e);
+		return;
+	}
+	/* The PE belongs to whoever registered it, at every registrar. */
+	tok = authz_assoc_token(as);
+	if (pe != NULL && hs_pe_registrant(pe) != 0 &&
+	    hs_pe_registrant(pe) != tok) {
+		registrant_refused(as, pe, "deregistration");
+		e.cause[0].code = RSP_CAUSE_SECURITY;
 		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id,
 		    &e);
 		return;
@@ -672,8 +757,10 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id, &e);
 		return;
 	}
-	/* Homed elsewhere: only from one of its own addresses. */
-	if (pe != NULL && rp == NULL && !pe_from_own_address(pe, as)) {
+	/* Homed elsewhere: only from one of its own addresses (or its
+	 * registrant, checked above). */
+	if (pe != NULL && rp == NULL && hs_pe_registrant(pe) == 0 &&
+	    !pe_from_own_address(pe, as)) {
 		foreign_refused(as, pe, "deregistration");
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id,
@@ -839,6 +926,13 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 	int rc;
 
 	r->stats.unreachable_reports++;
+	/* RFC 5355 §2.15: a secured registrar takes no word from strangers. */
+	if (r->conf.secured && !cn_tls_up(&as->cn)) {
+		r->stats.unreachable_plain++;
+		log_rl_debug(&as->rl, now_ms(r), "%s: unreachable report "
+		    "ignored: not over TLS (secured on)", as->name);
+		return;
+	}
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
 	if (pe == NULL)
 		return;
@@ -1289,6 +1383,14 @@ assoc_secured(struct cn *c)
 
 	as->r->stats.tls_handshakes++;
 	id = tls_peer_identity(c->tls, &as->tls_auth);
+	if (id != NULL && strlen(id) > RSP_REGISTRANT_NAME_MAX) {
+		/* Cannot be carried whole (registrant-identity.md). */
+		log_rl_warnx(&as->r->rl_tls, now_ms(as->r), "%s: TLS identity "
+		    "longer than %d characters: treated as none", as->name,
+		    RSP_REGISTRANT_NAME_MAX);
+		as->tls_auth = TLS_AUTH_NONE;
+		id = NULL;
+	}
 	if (id != NULL)
 		snprintf(as->tls_id, sizeof(as->tls_id), "%s", id);
 	log_debug("%s: TLS up%s, %s%s%s", as->name, tls_resumed(c->tls) ?
@@ -1643,6 +1745,7 @@ registrar_shutdown(struct registrar *r)
 	while ((as = TAILQ_FIRST(&r->assocs)) != NULL)
 		assoc_close(as, "registrar shutting down");
 	reg_tls_free(r);	/* H11 */
+	authz_free(r);
 	ev_cancel(&r->sweep);
 	ev_cancel(&r->budget_ev);
 	free(r->sources);

@@ -200,6 +200,21 @@ config_print(FILE *f, const struct registrar_config *c)
 		    "1.3");
 		fprintf(f, "}\n");
 	}
+	/* Authorization (issue 12): one line per (subject, pool pattern). */
+	if (c->nauthz == 0)
+		fprintf(f, "# authorize: none (any client may register into "
+		    "any pool)\n");
+	for (i = 0; i < c->nauthz; i++) {
+		const struct conf_authz *a = &c->authz[i];
+		char sb[2 * CONF_TLS_ID_MAX + 3], pb[2 * CONF_AUTHZ_POOL_MAX + 3];
+
+		fprintf(f, "authorize %s%s pool %s\n",
+		    a->kind == CONF_AUTHZ_PSK ? "psk " :
+		    a->kind == CONF_AUTHZ_CERT ? "certificate " : "",
+		    a->kind == CONF_AUTHZ_NONE ? "none" :
+		    conf_fmt_string(sb, sizeof(sb), a->subject),
+		    conf_fmt_string(pb, sizeof(pb), a->pool));
+	}
 
 	fprintf(f, "\n");
 	if (c->nlisten == 0) {

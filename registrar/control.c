@@ -313,6 +313,16 @@ pe_json(struct registrar *r, struct hs_pe *pe, uint64_t now)
 	jset(o, "id", jhex32(hs_pe_id(pe)));
 	jset(o, "home", jhex32(hs_pe_home(pe)));
 	jset(o, "own", json_boolean(hs_pe_home(pe) == r->server_id));
+	{	/* who registered it (registrant-identity.md), or null */
+		uint8_t kind;
+		const char *n = authz_name(r, hs_pe_registrant(pe), &kind);
+		char who[RSP_REGISTRANT_NAME_MAX + 8];
+
+		if (n != NULL)
+			snprintf(who, sizeof(who), "%s:%s", kind ==
+			    RSP_REGISTRANT_PSK ? "psk" : "cert", n);
+		jset(o, "registrant", n != NULL ? jstr(who) : json_null());
+	}
 	jset(o, "policy", json_string(rsp_policy_name(x.policy.type)));
 	v = jarr();
 	for (i = 0; i < x.policy.nval && i < RSP_POLICY_MAX_VALUES; i++)
@@ -503,6 +513,9 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(tls_handshakes);
 	/* H10: bounds against one bad client (issue 12) */
 	C(foreign_refused);
+	C(authz_refused);
+	C(registrant_refused);
+	C(unreachable_plain);
 	C(unreachable_repeats);
 	C(idle_closed);
 	C(message_timeouts);
@@ -604,6 +617,7 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 			    p->state)));
 			jset(x, "configured", json_boolean(p->configured));
 			jset(x, "connected", json_boolean(p->connected));
+			jset(x, "tls", json_boolean(p->tls));
 			jset(x, "last_heard_ms_ago", p->id != 0 ?
 			    jint(now - p->last_heard) : json_null());
 			jset(x, "pes", jint(p->id != 0 ?

@@ -19,7 +19,7 @@ dist_man_MANS += registrar/registrard.8 monitoring/anypoolctl.8
 
 check_PROGRAMS += tests/unit/test_control
 TESTS += tests/unit/test_control
-tests_unit_test_control_SOURCES = tests/unit/test_control.c
+tests_unit_test_control_SOURCES = tests/unit/test_control.c registrar/authz.c
 tests_unit_test_control_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_control_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_unit_test_control_LDADD = registrar/libcontrol.a \

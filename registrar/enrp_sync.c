@@ -196,6 +196,7 @@ enrp_on_table_request(struct enrp *e, struct enrp_peer *p, const struct rsp_msg 
 		if (lasth != x->hoff)
 			rsp_put_handle(&w, s->snap.h + x->hoff, x->hlen);
 		hs_pe_export(pe, &rp);
+		authz_export(r, pe, &rp);	/* registrant-identity.md */
 		rsp_put_pe(&w, &rp);
 		if (w.err || w.len > MSG_BUF - 4) {
 			w.err = false;

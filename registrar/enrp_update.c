@@ -19,6 +19,7 @@ send_update(struct enrp *e, struct hs_pe *pe, uint16_t action)
 
 	h = hs_pool_handle(hs_pe_pool(pe), &hlen);
 	hs_pe_export(pe, &x);
+	authz_export(e->r, pe, &x);	/* registrant-identity.md */
 	m = enrp_msg_begin(e, &w, ENRP_HANDLE_UPDATE, 0, 0);
 	wbuf_u16(&w, action);
 	wbuf_u16(&w, 0);
@@ -70,7 +71,7 @@ enrp_merge_pe(struct enrp *e, const struct rsp_bytes *h, const struct rsp_pe *in
 {
 	struct registrar *r = e->r;
 	struct rsp_pe pe = *in;
-	struct hs_pe *old;
+	struct hs_pe *old, *hp;
 	uint64_t expires;
 	int rc;
 
@@ -88,10 +89,12 @@ enrp_merge_pe(struct enrp *e, const struct rsp_bytes *h, const struct rsp_pe *in
 		return 0;	/* not ours to invent */
 	expires = registrar_pe_expires(r, pe.life);
 	pe.home_id = home;
-	rc = hs_register(r->hs, h->p, h->len, &pe, expires, NULL, NULL);
-	if (rc == 0)
+	rc = hs_register(r->hs, h->p, h->len, &pe, expires, &hp, NULL);
+	if (rc == 0) {
+		/* Who registered it, as its home says (registrant-identity.md) */
+		hs_pe_set_registrant(hp, authz_import(r, &pe));
 		e->stats.updates_applied++;
-	else
+	} else
 		e->stats.updates_rejected++;
 	return rc;
 }

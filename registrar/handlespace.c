@@ -1014,6 +1014,18 @@ hs_pe_set_udata(struct hs_pe *pe, void *udata)
 	pe->udata = udata;
 }
 
+uint32_t
+hs_pe_registrant(const struct hs_pe *pe)
+{
+	return pe->registrant;
+}
+
+void
+hs_pe_set_registrant(struct hs_pe *pe, uint32_t token)
+{
+	pe->registrant = token;
+}
+
 void
 hs_set_limits(struct hs *hs, const struct hs_limits *lim)
 {

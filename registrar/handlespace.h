@@ -187,6 +187,13 @@ void		 hs_pe_export(const struct hs_pe *pe, struct rsp_pe *ret);
  */
 void		*hs_pe_udata(const struct hs_pe *pe);
 void		 hs_pe_set_udata(struct hs_pe *pe, void *udata);
+/*
+ * Who registered the PE (doc/spec/registrant-identity.md), as a token the
+ * registrar gives out (0: nobody authenticated); a new PE starts at 0 and
+ * re-registrations keep it.
+ */
+uint32_t	 hs_pe_registrant(const struct hs_pe *pe);
+void		 hs_pe_set_registrant(struct hs_pe *pe, uint32_t token);
 
 /*
  * Change the limits (configuration reload).  What is already registered

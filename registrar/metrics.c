@@ -204,6 +204,15 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("foreign_refused_total", "Deregistrations and "
 	    "re-registrations of PEs homed at another registrar refused: not "
 	    "from one of the PE's addresses.", s->foreign_refused);
+	COUNTER("authorization_refused_total", "Registrations refused: the "
+	    "client's identity may not register into that pool (authorize).",
+	    s->authz_refused);
+	COUNTER("registrant_refused_total", "Registrations and "
+	    "deregistrations refused: another identity registered the PE.",
+	    s->registrant_refused);
+	COUNTER("unreachable_plaintext_total", "Endpoint Unreachable reports "
+	    "ignored: not over TLS on a secured registrar.",
+	    s->unreachable_plain);
 	COUNTER("unreachable_repeats_total", "Endpoint Unreachable reports "
 	    "ignored: the same address reported the PE within "
 	    "unreachable-window.", s->unreachable_repeats);

@@ -84,6 +84,10 @@ struct parse_state {
 	struct conf_loc		 enrp_loc;	/* first "enrp {", if any */
 	bool			 enrp_seen, enrp_listen_set;
 	bool			 mgroups_set;	/* first enrp "group" drops the default */
+	/* authorize: the subject of the statement being read */
+	enum conf_authz_kind	 az_kind;
+	char			 az_subject[CONF_TLS_ID_MAX];
+	bool			 az_ok;
 	/* TLS (H11): where secured / the first tls listener were set */
 	struct conf_loc		 secured_loc, tls_listen_loc, tls_loc;
 	struct conf_loc		 enrp_tls_loc;
@@ -123,6 +127,10 @@ static void	tls_path(struct parse_state *, const YYLTYPE *, const char *,
 		    char *, const char *);
 static void	tls_done(struct parse_state *, const YYLTYPE *);
 static void	tls_check(struct parse_state *);
+static void	authz_subject(struct parse_state *, const YYLTYPE *,
+		    enum conf_authz_kind, const char *);
+static void	authz_pool(struct parse_state *, const YYLTYPE *,
+		    const char *);
 
 #define ERR(loc, ...)	conf_error_at(ps->lex, (loc), __VA_ARGS__)
 #define C		(&ps->conf)
@@ -182,6 +190,8 @@ static void	tls_check(struct parse_state *);
 %token ASSOCS_PER_SOURCE "associations-per-source" SEND_QUEUE "send-queue"
 %token SEND_QUEUE_TOTAL "send-queue-total"
 %token UNREACH_WINDOW "unreachable-window"
+/* issue 12: authorization */
+%token AUTHORIZE "authorize" POOL "pool" PSK "psk"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
 %token <num> NUMBER "number"
@@ -202,6 +212,18 @@ grammar		: %empty
 		| grammar NL
 		| grammar main NL
 		| grammar error NL		{ yyerrok; }
+		;
+
+authsubject	: NONE		{ authz_subject(ps, &@1, CONF_AUTHZ_NONE, ""); }
+		| PSK string	{ authz_subject(ps, &@2, CONF_AUTHZ_PSK, $2); }
+		| CERTIFICATE string {
+			authz_subject(ps, &@2, CONF_AUTHZ_CERT, $2);
+		}
+		| string	{ authz_subject(ps, &@1, CONF_AUTHZ_ANY, $1); }
+		;
+
+authpools	: string		{ authz_pool(ps, &@1, $1); }
+		| authpools string	{ authz_pool(ps, &@2, $2); }
 		;
 
 optnl		: %empty
@@ -302,6 +324,7 @@ main		: SERVER_ID count {
 			C->secured = $2;
 			ps->secured_loc = @1;
 		}
+		| AUTHORIZE authsubject POOL authpools
 		| TLS LBRACE tlsitems RBRACE	{ tls_done(ps, &@1); }
 		| TLS LBRACE tlsitems error RBRACE {
 			yyerrok;
@@ -698,6 +721,7 @@ static const struct keyword {
 	{ "asap",			T_ASAP },
 	{ "associations",		T_ASSOCIATIONS },
 	{ "associations-per-source",	T_ASSOCS_PER_SOURCE },
+	{ "authorize",			T_AUTHORIZE },
 	{ "burst",			T_BURST },
 	{ "ca",				T_CA },
 	{ "certificate",		T_CERTIFICATE },
@@ -735,9 +759,11 @@ static const struct keyword {
 	{ "pes",			T_PES },
 	{ "pes-per-association",	T_PES_PER_ASSOC },
 	{ "pes-per-pool",		T_PES_PER_POOL },
+	{ "pool",			T_POOL },
 	{ "pool-handle-length",		T_HANDLE_LEN },
 	{ "pools",			T_POOLS },
 	{ "port",			T_PORT },
+	{ "psk",			T_PSK },
 	{ "psk-file",			T_PSK_FILE },
 	{ "random",			T_RANDOM },
 	{ "registration-life-max",	T_LIFE_MAX },
@@ -865,6 +891,7 @@ is_statement(yysymbol_kind_t k)
 	case YYSYMBOL_SERVER_ID:
 	case YYSYMBOL_SECURED:		/* H11 */
 	case YYSYMBOL_TLS:		/* H11 */
+	case YYSYMBOL_AUTHORIZE:
 		return true;
 	default:
 		return false;
@@ -942,6 +969,12 @@ value_name(int kw)
 		return "1.2 or 1.3";
 	case T_IDENTITY:
 		return "a PSK identity";
+	case T_AUTHORIZE:
+		return "an identity pattern in quotes, psk, certificate or none";
+	case T_PSK:
+		return "a PSK identity pattern in quotes";
+	case T_POOL:
+		return "a pool handle pattern in quotes";
 	default:
 		return NULL;
 	}
@@ -1709,6 +1742,63 @@ tls_done(struct parse_state *ps, const YYLTYPE *loc)
 	    t->cert_file[0] == '\0')
 		ERR(loc, "tls: client certificates are asked for in a "
 		    "certificate handshake: give this registrar a certificate");
+}
+
+/*
+ * authorize SUBJECT pool PATTERN...: the subject is kept until the
+ * statement's pool patterns are read, one entry per pattern.
+ */
+static bool
+authz_text_ok(struct parse_state *ps, const YYLTYPE *loc, const char *what,
+    const char *s, size_t max)
+{
+	const char *p;
+
+	if (*s == '\0') {
+		ERR(loc, "authorize: empty %s", what);
+		return false;
+	}
+	if (strlen(s) > max) {
+		ERR(loc, "authorize: %s is too long (at most %zu characters)",
+		    what, max);
+		return false;
+	}
+	for (p = s; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e) {
+			ERR(loc, "authorize: %s may only contain printable "
+			    "ASCII", what);
+			return false;
+		}
+	return true;
+}
+
+static void
+authz_subject(struct parse_state *ps, const YYLTYPE *loc,
+    enum conf_authz_kind kind, const char *pattern)
+{
+	ps->az_kind = kind;
+	ps->az_ok = kind == CONF_AUTHZ_NONE || authz_text_ok(ps, loc,
+	    "identity pattern", pattern, CONF_TLS_ID_MAX - 1);
+	snprintf(ps->az_subject, sizeof(ps->az_subject), "%s", pattern);
+}
+
+static void
+authz_pool(struct parse_state *ps, const YYLTYPE *loc, const char *pattern)
+{
+	struct conf_authz *a;
+
+	if (!authz_text_ok(ps, loc, "pool handle pattern", pattern,
+	    CONF_AUTHZ_POOL_MAX - 1) || !ps->az_ok)
+		return;
+	if (C->nauthz == CONF_MAX_AUTHZ) {
+		ERR(loc, "authorize: more than %d (identity, pool) pairs",
+		    CONF_MAX_AUTHZ);
+		return;
+	}
+	a = &C->authz[C->nauthz++];
+	a->kind = ps->az_kind;
+	snprintf(a->subject, sizeof(a->subject), "%s", ps->az_subject);
+	snprintf(a->pool, sizeof(a->pool), "%s", pattern);
 }
 
 /* Across statements: tls listeners need keys; secured needs TLS. */

@@ -111,6 +111,26 @@ struct conf_tls {
 	char		 identity[CONF_TLS_ID_MAX];	/* this node's, in it */
 };
 
+/*
+ * Authorization (issue 12): "authorize SUBJECT pool PATTERN ..." gives the
+ * subject the right to register PEs into pools whose handle matches the
+ * fnmatch(3) pattern; one entry per (subject, pool pattern).  No entry:
+ * every client may register into every pool.
+ */
+#define CONF_MAX_AUTHZ		256
+#define CONF_AUTHZ_POOL_MAX	129	/* pool handle pattern: 1-128 chars */
+enum conf_authz_kind {		/* = enum tls_auth, plus "any" */
+	CONF_AUTHZ_NONE = 0,	/* "none": not authenticated (no TLS identity) */
+	CONF_AUTHZ_PSK = 1,	/* "psk PATTERN": a PSK identity */
+	CONF_AUTHZ_CERT = 2,	/* "certificate PATTERN": a certificate name */
+	CONF_AUTHZ_ANY = 3,	/* "PATTERN": either kind of identity */
+};
+struct conf_authz {
+	enum conf_authz_kind kind;
+	char		 subject[CONF_TLS_ID_MAX];	/* pattern; "" for none */
+	char		 pool[CONF_AUTHZ_POOL_MAX];	/* pattern */
+};
+
 struct registrar_config {
 	uint32_t	 server_id;		/* 0: random at start-up */
 	char		 node_name[CONF_NAME_MAX];	/* default: hostname */
@@ -169,6 +189,9 @@ struct registrar_config {
 	/* RFC 5355 §2.15: (de)registrations only over TLS (cause 0xa
 	 * otherwise), no plaintext SCTP: off */
 	bool		 secured;
+	/* Authorization (issue 12): who may register into which pools */
+	struct conf_authz authz[CONF_MAX_AUTHZ];
+	size_t		 nauthz;
 };
 
 /* Fill *c with the defaults above. */

@@ -60,6 +60,10 @@ struct reg_stats {
 	 * last one (REG_TLS_ON_PLAIN): a TLS client on a plaintext port */
 	uint64_t	 tls_handshakes;
 	uint64_t	 tls_failures[REG_TLS_FAIL_MAX];
+	/* Authorization (issue 12, authz.c) */
+	uint64_t	 authz_refused;		/* identity may not use the pool */
+	uint64_t	 registrant_refused;	/* PE registered by another */
+	uint64_t	 unreachable_plain;	/* secured on: report not over TLS */
 };
 
 /*
@@ -161,6 +165,8 @@ struct registrar {
 	/* ENRP over TLS: the registrars' PSKs, as server and as client */
 	struct tls_ctx		*tls_enrp_server, *tls_enrp_client;
 	struct log_ratelimit	 rl_tls;	/* failed handshakes */
+	/* Authorization (authz.c): registrants' names by token */
+	struct authz_names	*names;
 };
 
 /* asap_server.c */
@@ -233,6 +239,31 @@ assoc_identity(const struct assoc *as)
 {
 	return as->tls_auth != TLS_AUTH_NONE ? as->tls_id : NULL;
 }
+
+/*
+ * authz.c: who may register into which pool, and who registered each PE
+ * (doc/spec/registrant-identity.md).  A registrant's token (0: none) for
+ * a kind (RSP_REGISTRANT_*) and name, made on first use; 0 when the name is
+ * invalid or the table is full.
+ */
+uint32_t	 authz_token(struct registrar *r, uint8_t kind, const char *name,
+		    size_t len);
+/* The token of an association's TLS identity (0: none, or no room). */
+uint32_t	 authz_assoc_token(struct assoc *as);
+/* A token's name and kind, or NULL for 0 or an unknown token. */
+const char	*authz_name(const struct registrar *r, uint32_t token,
+		    uint8_t *ret_kind);
+/* "PSK identity pe-1", "certificate pe.example" or "nobody authenticated" */
+const char	*authz_describe(const struct registrar *r, uint32_t token,
+		    char *buf, size_t len);
+/* For ENRP: a PE's registrant into, and out of, a Pool Element parameter. */
+void		 authz_export(const struct registrar *r, const struct hs_pe *pe,
+		    struct rsp_pe *x);
+uint32_t	 authz_import(struct registrar *r, const struct rsp_pe *x);
+/* registrard.conf's authorize statements: may as register into handle? */
+bool		 authz_permits(const struct registrar_config *c,
+		    const struct assoc *as, const uint8_t *handle, size_t len);
+void		 authz_free(struct registrar *r);
 
 /* announce.c */
 int	announce_start(struct registrar *r);

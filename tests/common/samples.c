@@ -41,6 +41,8 @@ const struct sample samples[] = {
 	{ "enrp-init-takeover-ack", RSP_PROTO_ENRP, ENRP_INIT_TAKEOVER_ACK },
 	{ "enrp-takeover-server", RSP_PROTO_ENRP, ENRP_TAKEOVER_SERVER },
 	{ "enrp-error", RSP_PROTO_ENRP, ENRP_ERROR },
+	/* doc/spec/registrant-identity.md: who registered the PE */
+	{ "enrp-handle-update-registrant", RSP_PROTO_ENRP, ENRP_HANDLE_UPDATE },
 };
 const size_t nsamples = sizeof(samples) / sizeof(samples[0]);
 
@@ -366,6 +368,19 @@ sample_build(size_t i, struct wbuf *w)
 	case 32:
 		enrp_ids(w);
 		op_error(w, 0);
+		break;
+	case 33:
+		enrp_ids(w);
+		wbuf_u16(w, ENRP_ADD_PE);
+		wbuf_u16(w, 0);
+		rsp_put_handle(w, "Web", 3);
+		e = pe(0x00000100, 0x0a0b0c0d, single(RSP_PARAM_TCP_TRANSPORT,
+		    8080, "198.51.100.8"), policy(RSP_POLICY_ROUND_ROBIN, 0, 0),
+		    false);
+		e.registrant_kind = RSP_REGISTRANT_PSK;
+		e.registrant.p = (const uint8_t *)"pe-web-1";
+		e.registrant.len = 8;
+		rsp_put_pe(w, &e);
 		break;
 	}
 	rsp_put_msg_end(w, m);

@@ -69,18 +69,14 @@ harness_sctp(void)
 	return t != NULL && strcmp(t, "sctp") == 0;
 }
 
-/* A free loopback port, or $ANYPOOL_TEST_PORT (the live capture uses 3863). */
-static uint16_t
-free_port(void)
+uint16_t
+harness_free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sin);
-	const char *env = getenv("ANYPOOL_TEST_PORT");
 	uint16_t port = 0;
 	int fd;
 
-	if (env != NULL && atoi(env) > 0)
-		return (uint16_t)atoi(env);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
@@ -89,6 +85,17 @@ free_port(void)
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+/* A free loopback port, or $ANYPOOL_TEST_PORT (the live capture uses 3863). */
+static uint16_t
+free_port(void)
+{
+	const char *env = getenv("ANYPOOL_TEST_PORT");
+
+	if (env != NULL && atoi(env) > 0)
+		return (uint16_t)atoi(env);
+	return harness_free_port();
 }
 
 static bool

@@ -94,6 +94,9 @@ int	do_register(struct client *c, const char *pool, uint32_t id,
 int	do_resolve(struct client *c, const char *pool, uint32_t items,
 	    uint32_t *ids, size_t max, uint16_t *ret_cause);
 
+/* A TCP port of 127.0.0.1 that nothing listens on now (0: none found). */
+uint16_t harness_free_port(void);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 uint64_t mono_ms(void);
 

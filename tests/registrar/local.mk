@@ -28,6 +28,16 @@ tests_registrar_test_tls_e2e_SOURCES = tests/registrar/test_tls_e2e.c
 tests_registrar_test_tls_e2e_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
 tests_registrar_test_tls_e2e_LDADD = tests/registrar/libharness.a \
 	$(UNITLIBS) $(OPENSSL_LIBS) $(SCTP_LIBS)
+# Authorization (issue 12): who may register where, and who owns a PE,
+# at every registrar of a 3-node cluster.
+check_PROGRAMS += tests/registrar/test_authz
+TESTS += tests/registrar/test_authz
+tests_registrar_test_authz_SOURCES = tests/registrar/test_authz.c \
+	tests/registrar/tls_client.c tests/registrar/tls_client.h
+tests_registrar_test_authz_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_registrar_test_authz_LDADD = tests/registrar/libharness.a \
+	$(UNITLIBS) $(OPENSSL_LIBS) $(JANSSON_LIBS) $(SCTP_LIBS)
 TESTS += tests/registrar/tls-judge.sh
 EXTRA_DIST += tests/registrar/tls-judge.sh
 # The clients (asap-pe, asap-pu, anyprobe) over TLS against registrard.

@@ -138,4 +138,11 @@ for t in 1 2 3 4; do
 	c=$(ts -r "$T/enrp.pcap" -Y "enrp.message_type == $t" -T fields -e frame.number | wc -l)
 	[ "$c" -gt 0 ] && pass "ENRP message type $t: $c" || fail "no ENRP message of type $t"
 done
+# The PE registered over TLS: its Registrant Identity (0x8a02, inside the
+# Pool Element of the HANDLE_UPDATE) goes to the peer and tshark passes
+# over it as an unknown skip-class parameter without a mark.
+c=$(ts -r "$T/enrp.pcap" -Y 'enrp.message_type == 4 && enrp.parameter_type == 0x8a02' \
+	-T fields -e frame.number | wc -l)
+[ "$c" -gt 0 ] && pass "ENRP: Registrant Identity in $c handle updates" ||
+	fail "ENRP: no handle update carries a Registrant Identity"
 finish tls-judge

@@ -1089,6 +1089,138 @@ test_registrar_identity(void **state)
 	assert_true(w.err);
 }
 
+/*
+ * Registrant Identity (0x8a02, doc/spec/registrant-identity.md): inside a
+ * Pool Element, after the policy; kind, three zero bytes, the name.  The
+ * encoder writes it last; round trip, sweep, and every malformed value.
+ */
+static size_t
+registration_with(struct wbuf *w, uint8_t kind, const char *name)
+{
+	struct rsp_pe pe = { .id = 0x100, .life = 60000 };
+	size_t s;
+
+	pe.user.type = RSP_PARAM_TCP_TRANSPORT;
+	pe.user.port = 7000;
+	pe.user.naddr = 1;
+	pe.user.addr[0].family = AF_INET;
+	memcpy(pe.user.addr[0].a, "\x7f\x00\x00\x01", 4);
+	pe.policy.type = RSP_POLICY_ROUND_ROBIN;
+	pe.registrant_kind = kind;
+	pe.registrant.p = (const uint8_t *)name;
+	pe.registrant.len = (uint16_t)strlen(name);
+	s = rsp_put_msg_begin(w, ASAP_REGISTRATION, 0);
+	rsp_put_handle(w, "web", 3);
+	rsp_put_pe(w, &pe);
+	rsp_put_msg_end(w, s);
+	return w->len;
+}
+
+static void
+test_registrant(void **state)
+{
+	uint8_t msg[512], bad[512];
+	struct rsp_msg m;
+	struct wbuf w;
+	size_t n, at;
+	char hx[1600];
+	size_t i;
+
+	(void)state;
+	assert_string_equal(rsp_param_name(RSP_PARAM_REGISTRANT),
+	    "Registrant Identity");
+	assert_int_equal(RSP_PARAM_REGISTRANT & RSP_PARAM_ACTION_MASK,
+	    RSP_PARAM_ACTION_SKIP);
+	wbuf_init(&w, msg, sizeof(msg));
+	n = registration_with(&w, RSP_REGISTRANT_PSK, "pe-a");
+	assert_false(w.err);
+	/* The last 12 bytes: type, length 12, kind 1, 0 0 0, "pe-a". */
+	at = n - 12;
+	assert_memory_equal(msg + at, "\x8a\x02\x00\x0c\x01\x00\x00\x00pe-a",
+	    12);
+	assert_decodes(RSP_PROTO_ASAP, msg, n, &m);
+	assert_int_equal(m.pe.registrant_kind, RSP_REGISTRANT_PSK);
+	assert_int_equal(m.pe.registrant.len, 4);
+	assert_memory_equal(m.pe.registrant.p, "pe-a", 4);
+	assert_roundtrip(RSP_PROTO_ASAP, msg, n, "registrant");
+	sweep(RSP_PROTO_ASAP, msg, n, "registrant");
+	/* A certificate name with a space; 128 bytes is the most. */
+	wbuf_init(&w, bad, sizeof(bad));
+	n = registration_with(&w, RSP_REGISTRANT_CERT, "PE seven");
+	assert_decodes(RSP_PROTO_ASAP, bad, n, &m);
+	assert_int_equal(m.pe.registrant_kind, RSP_REGISTRANT_CERT);
+	memset(hx, 'x', 129);
+	hx[128] = '\0';
+	wbuf_init(&w, bad, sizeof(bad));
+	n = registration_with(&w, RSP_REGISTRANT_PSK, hx);
+	assert_false(w.err);
+	assert_decodes(RSP_PROTO_ASAP, bad, n, &m);
+	hx[128] = 'x';
+	hx[129] = '\0';
+	wbuf_init(&w, bad, sizeof(bad));
+	(void)registration_with(&w, RSP_REGISTRANT_PSK, hx);
+	assert_true(w.err);	/* the encoder refuses 129 */
+
+	/* Malformed: unknown kind, reserved bits, bad name bytes. */
+#define MUTATE(off, byte, why) do {					\
+	memcpy(bad, msg, n0);						\
+	bad[at + (off)] = (byte);					\
+	for (i = 0; i < n0; i++)					\
+		snprintf(hx + 3 * i, 4, "%02x ", bad[i]);		\
+	assert_invalid(hx, why);					\
+} while (0)
+	{
+		size_t n0;
+
+		wbuf_init(&w, msg, sizeof(msg));
+		n0 = registration_with(&w, RSP_REGISTRANT_PSK, "pe-a");
+		MUTATE(4, 3, "unknown kind");
+		MUTATE(4, 0, "unknown kind");
+		MUTATE(6, 1, "reserved bits");
+		MUTATE(9, 0x7f, "not printable");
+		MUTATE(9, 0x0a, "not printable");
+		MUTATE(3, 8, "name of 0");	/* length 8: no name */
+	}
+#undef MUTATE
+	/* Before the policy, or twice: refused. */
+	{
+		struct rsp_pe pe;
+		size_t s, t;
+
+		memset(&pe, 0, sizeof(pe));
+		wbuf_init(&w, bad, sizeof(bad));
+		s = rsp_put_msg_begin(&w, ASAP_REGISTRATION, 0);
+		rsp_put_handle(&w, "web", 3);
+		t = rsp_put_tlv_begin(&w, RSP_PARAM_POOL_ELEMENT);
+		wbuf_u32(&w, 1);
+		wbuf_u32(&w, 0);
+		wbuf_u32(&w, 1000);
+		rsp_put_registrant(&w, RSP_REGISTRANT_PSK, "pe-a", 4);
+		rsp_put_tlv_end(&w, t);
+		rsp_put_msg_end(&w, s);
+		for (i = 0; i < w.len; i++)
+			snprintf(hx + 3 * i, 4, "%02x ", bad[i]);
+		assert_invalid(hx, "before the policy");
+		wbuf_init(&w, bad, sizeof(bad));
+		n = registration_with(&w, RSP_REGISTRANT_PSK, "pe-a");
+		/* append a second one inside the PE: grow PE and message */
+		memcpy(bad + n, bad + n - 12, 12);
+		{	/* message length at 2, the PE's at 14 (after "web") */
+			uint16_t ml = (uint16_t)(get_u16(bad + 2) + 12);
+			uint16_t pl = (uint16_t)(get_u16(bad + 14) + 12);
+
+			bad[2] = (uint8_t)(ml >> 8);
+			bad[3] = (uint8_t)ml;
+			bad[14] = (uint8_t)(pl >> 8);
+			bad[15] = (uint8_t)pl;
+		}
+		for (i = 0; i < n + 12; i++)
+			snprintf(hx + 3 * i, 4, "%02x ", bad[i]);
+		assert_invalid(hx, "twice");
+		(void)pe;
+	}
+}
+
 int
 main(void)
 {
@@ -1106,6 +1238,7 @@ main(void)
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_encoder_lengths),
 		cmocka_unit_test(test_registrar_identity),
+		cmocka_unit_test(test_registrant),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

@@ -152,6 +152,7 @@ teardown(void **state)
 
 	control_stop(&f->r);
 	hs_free(f->r.hs);
+	authz_free(&f->r);
 	ev_loop_free(f->r.loop);
 	if (f->dir[0] != '\0') {
 		char cmd[128];
@@ -298,6 +299,22 @@ test_show_pes(void **state)
 	assert_string_equal(json_string_value(json_object_get(p,
 	    "transport")), "tcp");
 	assert_int_equal(json_integer_value(json_object_get(p, "port")), 7);
+	/* Nobody authenticated registered it (registrant-identity.md). */
+	assert_true(json_is_null(json_object_get(p, "registrant")));
+	json_decref(o);
+	{
+		struct hs_pe *pe = hs_lookup(f->r.hs, (const uint8_t *)"echo",
+		    4, 0x1234);
+
+		assert_non_null(pe);
+		hs_pe_set_registrant(pe, authz_token(&f->r,
+		    RSP_REGISTRANT_PSK, "pe-echo", 7));
+	}
+	o = cmd(f, "show pes echo");
+	a = json_object_get(o, "pes");
+	assert_non_null(p = find(a, "id", "0x00001234"));
+	assert_string_equal(json_string_value(json_object_get(p,
+	    "registrant")), "psk:pe-echo");
 	assert_string_equal(json_string_value(json_array_get(
 	    json_object_get(p, "addresses"), 1)), "2001:db8::10");
 	assert_int_equal(json_integer_value(json_object_get(p,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One of every ASAP (14) and ENRP (10) message, and resolutions carrying
- * the Registrar Identity extension (0x8a01), built with the rsp_put_*()
+ * the Registrar Identity extension (0x8a01), and a handle update with the
+ * Registrant Identity (0x8a02), built with the rsp_put_*()
  * API of lib/codec.h with realistic parameters, for the outside judge
  * (tests/wire/tshark-judge.sh).  Each message is printed as one line,
  * tab-separated:
@@ -526,6 +527,27 @@ gen_enrp(void)
 	    "enrp.pool_element_registration_life=18000 "
 	    "enrp.sctp_transport_port=7,40211 enrp.transport_use=1,0 "
 	    "enrp.pool_member_selection_policy_weight=5");
+
+	/* The same with its Registrant Identity (0x8a02, skip class). */
+	{
+		struct rsp_pe pr = pa;
+
+		pr.registrant_kind = RSP_REGISTRANT_PSK;
+		pr.registrant.p = (const uint8_t *)"pe-echo-1";
+		pr.registrant.len = 9;
+		wbuf_init(&w, b, sizeof(b));
+		s = enrp_begin(&w, ENRP_HANDLE_UPDATE, 0, PR1_ID, 0);
+		wbuf_u16(&w, ENRP_ADD_PE);
+		wbuf_u16(&w, 0);
+		rsp_put_handle(&w, h, strlen(h));
+		rsp_put_pe(&w, &pr);
+		rsp_put_msg_end(&w, s);
+		emit(RSP_PROTO_ENRP, &w, "HandleUpdate",
+		    "enrp.sender_servers_id=0x1b2a5d3e enrp.update_action=0 "
+		    "enrp.pool_element_pe_identifier=0x11223344 "
+		    "enrp.pool_element_registration_life=18000 "
+		    "enrp.sctp_transport_port=7,40211");
+	}
 
 	wbuf_init(&w, b, sizeof(b));
 	s = enrp_begin(&w, ENRP_LIST_REQUEST, 0, PR3_ID, PR1_ID);
