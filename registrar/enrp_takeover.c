@@ -197,8 +197,16 @@ takeover_complete(struct enrp *e, struct enrp_peer *t)
 	e->stats.takeovers++;
 	e->stats.pes_taken_over += n;
 	log_info("enrp: took over %zu PEs of dead peer %s", n, t->name);
-	if (e->r->sctp_ok)
+	/*
+	 * A secured registrar opens no plaintext association (RFC 5355
+	 * §2.15), and TLS over SCTP is not available (doc/protocol/
+	 * security.md): its PEs re-register, as over the TCP mapping.
+	 */
+	if (e->r->sctp_ok && !e->r->conf.secured)
 		home_change(e, &s);
+	else if (e->r->conf.secured && n > 0)
+		log_info("enrp: secured: no plaintext home change; the PEs "
+		    "taken over keep their entries until they re-register");
 	enrp_snap_free(&s);
 	enrp_peer_remove(t);
 }
