@@ -7,9 +7,11 @@
  * an SCTP_SNDRCV control message (what sctp_sendmsg()/sctp_recvmsg() of
  * lksctp do, without linking libsctp into the tests).
  */
+#define _GNU_SOURCE		/* nftw() */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <netinet/sctp.h>
 #include <netinet/tcp.h>
@@ -172,6 +174,38 @@ daemon_spawn(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The daemons' directories go when the test program ends (a failing
+ * daemon_clean() has copied its log to stderr, which the test's .log
+ * keeps); ANYPOOL_TEST_KEEP=1 keeps them.
+ */
+#define MAX_DIRS	64
+static char	 made_dirs[MAX_DIRS][256];
+static int	 nmade_dirs;
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void
+remove_dirs(void)
+{
+	int i;
+
+	if (getenv("ANYPOOL_TEST_KEEP") != NULL)
+		return;
+	for (i = 0; i < nmade_dirs; i++)
+		nftw(made_dirs[i], rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 daemon_start(struct daemon *d, const char *extra)
 {
@@ -181,6 +215,11 @@ daemon_start(struct daemon *d, const char *extra)
 	memset(d, 0, sizeof(*d));
 	if (mkdtemp(tmpl) == NULL)
 		return -1;
+	if (nmade_dirs == 0)
+		atexit(remove_dirs);
+	if (nmade_dirs < MAX_DIRS)
+		snprintf(made_dirs[nmade_dirs++], sizeof(made_dirs[0]), "%s",
+		    tmpl);
 	snprintf(d->dir, sizeof(d->dir), "%s", tmpl);
 	snprintf(d->conf, sizeof(d->conf), "%s/registrard.conf", d->dir);
 	snprintf(d->sock, sizeof(d->sock), "%s/registrard.sock", d->dir);
@@ -241,9 +280,22 @@ daemon_clean(const struct daemon *d, int status)
 			ok = false;
 		}
 	fclose(f);
-	if (!ok)
-		fprintf(stderr, "registrard exit status 0x%x; log %s\n", status,
-		    d->log);
+	if (!ok) {
+		/* The directory goes at exit: its log's tail to the test log. */
+		fprintf(stderr, "registrard exit status 0x%x; log %s ends:\n",
+		    status, d->log);
+		if ((f = fopen(d->log, "r")) != NULL) {
+			long n = 0;
+
+			while (fgets(line, sizeof(line), f) != NULL)
+				n++;
+			rewind(f);
+			while (fgets(line, sizeof(line), f) != NULL)
+				if (n-- <= 40)
+					fputs(line, stderr);
+			fclose(f);
+		}
+	}
 	return ok;
 }
 
