@@ -112,6 +112,54 @@ print_probe_tls(FILE *f, const struct hc_service *s)
 }
 
 void
+hconf_exec_argv(const struct hc_exec *e, char *argv[])
+{
+	const char *p = e->args;
+	size_t i;
+
+	for (i = 0; i < e->argc && i < HC_EXEC_ARGS; i++) {
+		argv[i] = (char *)p;
+		p += strlen(p) + 1;
+	}
+	argv[i] = NULL;
+}
+
+/* "check exec" / "notify exec": the words quoted, then the options. */
+static void
+print_exec(FILE *f, const char *what, const struct hc_exec *e)
+{
+	char *argv[HC_EXEC_ARGS + 1], q[2 * HC_EXEC_LEN + 3], b[24];
+	size_t i;
+
+	hconf_exec_argv(e, argv);
+	fprintf(f, "\t%s exec", what);
+	for (i = 0; argv[i] != NULL; i++)
+		fprintf(f, " %s", conf_fmt_string(q, sizeof(q), argv[i]));
+	if (e->interval_ms != 0)
+		fprintf(f, " interval %s", dur(b, sizeof(b), e->interval_ms));
+	fprintf(f, " timeout %s\n", dur(b, sizeof(b), e->timeout_ms));
+}
+
+/* "bgp announced|draining ...", when anything is set for the state. */
+static void
+print_attrs(FILE *f, const char *state, const struct frr_bgp_attrs *a)
+{
+	if (!a->med_set && a->prepend == 0 && a->communities[0] == '\0' &&
+	    a->large[0] == '\0')
+		return;
+	fprintf(f, "\tbgp %s", state);
+	if (a->med_set)
+		fprintf(f, " med %u", a->med);
+	if (a->prepend > 0)
+		fprintf(f, " prepend %u", a->prepend);
+	if (a->communities[0] != '\0' || a->large[0] != '\0')
+		fprintf(f, " community %s%s%s", a->communities,
+		    a->communities[0] != '\0' && a->large[0] != '\0' ? " " :
+		    "", a->large);
+	fputc('\n', f);
+}
+
+void
 hconf_print(FILE *f, const struct health_config *c)
 {
 	char b1[24], b2[24], b3[24], q[2 * FRR_PATH_MAX + 3];
@@ -175,6 +223,10 @@ hconf_print(FILE *f, const struct health_config *c)
 			fputc('\n', f);
 		} else
 			fprintf(f, "\tprobe off\n");
+		for (j = 0; j < s->ncheck_exec; j++)
+			print_exec(f, "check", &s->check_exec[j]);
+		if (s->notify.argc > 0)
+			print_exec(f, "notify", &s->notify);
 		fprintf(f, "\trise %u\n\tfall %u\n", s->sm.rise, s->sm.fall);
 		fprintf(f, "\tholddown %s max %s decay %s\n",
 		    dur(b1, sizeof(b1), s->sm.holddown_ms),
@@ -195,6 +247,10 @@ hconf_print(FILE *f, const struct health_config *c)
 		case HC_ROUTING_BGP:
 			fprintf(f, "\tbgp as %u route-map %s%s\n", s->bgp_asn,
 			    s->route_map, s->bgp_network ? " network" : "");
+			print_attrs(f, "announced",
+			    &s->bgp_attrs[HC_ATTR_ANNOUNCED]);
+			print_attrs(f, "draining",
+			    &s->bgp_attrs[HC_ATTR_DRAINING]);
 			break;
 		case HC_ROUTING_OSPF:
 			fprintf(f, "\tospf route-map %s metric %u "

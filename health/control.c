@@ -53,6 +53,29 @@ svc_json(const struct svc *s)
 		json_object_set_new(ck, "registrar_losses", json_integer(
 		    (json_int_t)hk_ctl_losses(s->ctl)));
 	}
+	if (s->c.ncheck_exec > 0) {
+		json_t *xa = json_array();
+
+		for (i = 0; i < s->c.ncheck_exec; i++) {
+			const struct svc_xcheck *x = &s->xc[i];
+			json_t *xo = json_object();
+
+			json_object_set_new(xo, "command", json_string(
+			    s->c.check_exec[i].args));
+			json_object_set_new(xo, "ok", json_boolean(x->ok));
+			if (!x->ok)
+				json_object_set_new(xo, "error",
+				    json_string(x->why));
+			json_object_set_new(xo, "runs", json_integer(
+			    (json_int_t)x->runs));
+			json_object_set_new(xo, "failures", json_integer(
+			    (json_int_t)x->failures));
+			json_object_set_new(xo, "last_ms", json_integer(
+			    (json_int_t)x->last_ms));
+			json_array_append_new(xa, xo);
+		}
+		json_object_set_new(ck, "exec", xa);
+	}
 	json_object_set_new(o, "checks", ck);
 	json_object_set_new(o, "ok_count", json_integer(s->sm.ok_count));
 	json_object_set_new(o, "fail_count", json_integer(s->sm.fail_count));
@@ -78,6 +101,12 @@ svc_json(const struct svc *s)
 	    s->frr_errors));
 	json_object_set_new(o, "frr_pending", json_integer((json_int_t)
 	    (s->fq != NULL ? frr_q_pending(s->fq) : 0)));
+	if (s->c.notify.argc > 0) {
+		json_object_set_new(o, "notify_runs", json_integer(
+		    (json_int_t)s->notify_runs));
+		json_object_set_new(o, "notify_failures", json_integer(
+		    (json_int_t)s->notify_failures));
+	}
 	return o;
 }
 

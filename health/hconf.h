@@ -30,6 +30,28 @@
 #define HC_LOCAL_PLIST		"ANYCAST-LOCAL"
 #define HC_LOCAL_PLIST6		"ANYCAST-LOCAL6"
 
+/*
+ * An operator's command (health/exec.c): its argv, each word NUL-ended one
+ * after the other in args (fixed size: the configuration is compared with
+ * memcmp() on reload), the interval of a check and the timeout.
+ */
+#define HC_EXEC_MAX		4	/* command checks per service */
+#define HC_EXEC_ARGS		16
+#define HC_EXEC_LEN		1024
+
+struct hc_exec {
+	char			 args[HC_EXEC_LEN];
+	size_t			 argc, len;
+	uint32_t		 interval_ms, timeout_ms;
+};
+
+/* The states the per-state BGP attributes apply to. */
+enum hc_attr_state {
+	HC_ATTR_ANNOUNCED = 0,
+	HC_ATTR_DRAINING,
+	HC_ATTR_NSTATES,
+};
+
 enum hc_routing {
 	HC_ROUTING_NONE = 0,	/* address only: FRR picks it up as configured */
 	HC_ROUTING_BGP,
@@ -69,6 +91,17 @@ struct hc_service {
 	char			 route_map[FRR_NAME_MAX];
 	uint32_t		 ospf_metric, ospf_drain_metric;
 	bool			 scope_local;	/* NO_EXPORT */
+	/*
+	 * H-healthd: operator extensions (issue 13).  Command checks, the
+	 * command run on every state change (notify.argc == 0: none), and
+	 * the BGP attributes of the announced and draining states (MED,
+	 * prepend, communities; bgp_attrs_set: some were configured).
+	 */
+	struct hc_exec		 check_exec[HC_EXEC_MAX];
+	size_t			 ncheck_exec;
+	struct hc_exec		 notify;
+	struct frr_bgp_attrs	 bgp_attrs[HC_ATTR_NSTATES];
+	bool			 bgp_attrs_set;
 };
 
 struct health_config {
@@ -92,6 +125,8 @@ void	hconf_set_port(struct sockaddr_storage *ss, uint16_t port);
 /* Parse file into *ret (only if it is entirely good); 0, or -1 after
  * printing "file:line: what" for every error to errf (NULL: stderr). */
 int	hconf_parse(const char *file, FILE *errf, struct health_config *ret);
+/* The argv of e into argv (HC_EXEC_ARGS + 1 slots, NULL-terminated). */
+void	hconf_exec_argv(const struct hc_exec *e, char *argv[]);
 /* The normalised configuration, as -n prints it. */
 void	hconf_print(FILE *f, const struct health_config *c);
 

@@ -44,6 +44,24 @@ smtimer_cb(struct ev_loop *loop, void *arg, unsigned int revents)
 	svc_step(arg, HSM_EV_TIMER);
 }
 
+/* Why the state machine moved, in the words of a log line and of
+ * ANYPOOL_REASON. */
+static const char *
+step_why(enum hsm_event ev, enum hsm_state to)
+{
+	switch (ev) {
+	case HSM_EV_CHECK_OK:	return "checks passed";
+	case HSM_EV_CHECK_FAIL:	return "checks failed";
+	case HSM_EV_LOST:	return "registrar lost";
+	case HSM_EV_TIMER:	return to == HSM_DRAINED ? "drained" :
+				    "hold-down over";
+	case HSM_EV_DRAIN:	return "drain";
+	case HSM_EV_UNDRAIN:	return "undrain";
+	case HSM_EV_STOP:	return "stopping";
+	}
+	return "?";
+}
+
 void
 svc_step(struct svc *s, enum hsm_event ev)
 {
@@ -62,14 +80,16 @@ svc_step(struct svc *s, enum hsm_event ev)
 	if (act & HSM_ACT_NORMAL_ATTRS)
 		route_attrs(s, false);
 	if (act & HSM_ACT_WITHDRAW)
-		route_withdraw(s, ev == HSM_EV_LOST ? "registrar lost" :
-		    ev == HSM_EV_STOP ? "stopping" : ev == HSM_EV_TIMER ?
-		    "drained" : "checks failed");
+		route_withdraw(s, step_why(ev, s->sm.state));
 	if (act & HSM_ACT_ANNOUNCE)
 		route_announce(s);
-	if (s->sm.state != before)
+	if (s->sm.state != before) {
 		log_debug("service %s: %s -> %s", s->c.name,
 		    hsm_state_name(before), hsm_state_name(s->sm.state));
+		/* After the route change: the command only reports it. */
+		notify_change(s, before, s->sm.state, step_why(ev,
+		    s->sm.state));
+	}
 	dl = hsm_next_deadline(&s->sm, &s->c.sm, now);
 	if (dl != 0)
 		ev_timer_add_at(hd.loop, dl, smtimer_cb, s, &s->smtimer);
@@ -112,7 +132,8 @@ check_drain_file(struct svc *s)
 static void
 round_result(struct svc *s)
 {
-	bool ok = (!s->c.probe || s->probe_ok) && registrar_ok(s);
+	bool ok = (!s->c.probe || s->probe_ok) && registrar_ok(s) &&
+	    xcheck_ok(s);
 
 	svc_step(s, ok ? HSM_EV_CHECK_OK : HSM_EV_CHECK_FAIL);
 }
@@ -228,6 +249,7 @@ svc_start(struct svc *s, const struct hc_service *c)
 	    c->interval_ms > 1000 ? c->interval_ms : 1000, ctl_event, s,
 	    &s->ctl)) != 0)
 		return rc;
+	xcheck_start(s);
 	return ev_timer_add(hd.loop, 0, round_cb, s, &s->round);
 }
 
@@ -243,6 +265,7 @@ svc_stop(struct svc *s)
 	s->probe = NULL;
 	hk_ctl_free(s->ctl);
 	s->ctl = NULL;
+	xcheck_stop(s);
 	frr_q_free(s->fq);	/* kills a vtysh still running */
 	s->fq = NULL;
 	ev_cancel(&s->round);
@@ -259,7 +282,9 @@ routing_eq(const struct hc_service *a, const struct hc_service *b)
 	    a->bgp_network == b->bgp_network &&
 	    strcmp(a->route_map, b->route_map) == 0 &&
 	    a->ospf_metric == b->ospf_metric &&
-	    a->ospf_drain_metric == b->ospf_drain_metric;
+	    a->ospf_drain_metric == b->ospf_drain_metric &&
+	    a->bgp_attrs_set == b->bgp_attrs_set &&
+	    memcmp(a->bgp_attrs, b->bgp_attrs, sizeof(a->bgp_attrs)) == 0;
 }
 
 /*
@@ -293,6 +318,7 @@ svc_update(struct svc *s, const struct hc_service *c)
 	}
 	if (old.interval_ms != c->interval_ms)
 		ev_timer_add(hd.loop, c->interval_ms, round_cb, s, &s->round);
+	xcheck_update(s, &old);
 	if (strcmp(old.drain_file, c->drain_file) != 0 && s->file_drain) {
 		/* The next round looks at the new file (if any) afresh. */
 		s->file_drain = false;
@@ -426,6 +452,8 @@ main(int argc, char **argv)
 	ev_cancel(&hd.sig_hup);
 	while (ev_run_once(hd.loop, 0) > 0)
 		;	/* deferred probe reports */
+	/* The "stopped" state-change commands: a bounded wait. */
+	notify_finish(10000);
 	for (i = 0; i < hd.nsvc; i++)
 		free(hd.svc[i]);
 	ev_loop_free(hd.loop);

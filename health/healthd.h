@@ -7,7 +7,8 @@
  * out); route.c carries out the routing actions (the address through
  * netlink, FRR through vtysh); control.c answers the control socket;
  * metrics.c renders the Prometheus exporter; reload.c applies a new
- * configuration on SIGHUP.
+ * configuration on SIGHUP; hooks.c runs the operator's command checks and
+ * state-change command (through exec.c).
  */
 #ifndef ANYPOOL_HEALTHD_H
 #define ANYPOOL_HEALTHD_H
@@ -20,6 +21,7 @@
 #include "event.h"
 #include "log.h"
 #include "health/check.h"
+#include "health/exec.h"
 #include "health/hconf.h"
 #include "health/state.h"
 #include "routing/frr.h"
@@ -49,6 +51,19 @@ struct svc {
 	bool			 announce_pending;	/* until they are in */
 	size_t			 confirm_runs, confirm_next;
 	bool			 confirm_any, confirm_failed;
+	/* H-healthd: command checks and the state-change command (hooks.c) */
+	struct svc_xcheck {
+		struct svc		*s;
+		size_t			 i;
+		struct hx_run		*run;
+		struct ev_ref		 timer;
+		bool			 ok, ran;
+		char			 why[256];
+		uint64_t		 runs, failures, last_ms;
+		struct log_ratelimit	 rl;
+	}			 xc[HC_EXEC_MAX];
+	uint64_t		 notify_runs, notify_failures;
+	bool			 bgp_attrs_managed;	/* FRR has had them */
 };
 
 struct healthd {
@@ -74,6 +89,24 @@ int	 svc_update(struct svc *s, const struct hc_service *c);
 void	 svc_stop(struct svc *s);
 /* Feed the state machine one event and carry out its actions. */
 void	 svc_step(struct svc *s, enum hsm_event ev);
+
+/*
+ * hooks.c: the operator's commands.  Command checks run on their own
+ * interval; the last result of each counts in every round.  The
+ * state-change command is queued on every state change and runs off the
+ * loop, never holding up the route change; runs of one service stay in
+ * order.
+ */
+void	 xcheck_start(struct svc *s);
+void	 xcheck_stop(struct svc *s);
+/* After svc_update(): restart the command checks that changed. */
+void	 xcheck_update(struct svc *s, const struct hc_service *old);
+bool	 xcheck_ok(const struct svc *s);
+void	 notify_change(struct svc *s, enum hsm_state from, enum hsm_state to,
+	    const char *why);
+size_t	 notify_pending(void);
+/* At exit: let queued runs finish for up to max_ms, then kill the rest. */
+void	 notify_finish(uint64_t max_ms);
 
 /* route.c: the routing actions of a service. */
 void	 route_attrs(struct svc *s, bool drain);

@@ -7,7 +7,8 @@ sbin_PROGRAMS += health/healthd
 health_healthd_SOURCES = health/healthd.c health/healthd.h \
 	health/route.c health/control.c health/metrics.c health/reload.c \
 	health/check.c health/check.h health/config.c health/parse.y \
-	health/hconf.h health/state.c health/state.h
+	health/hconf.h health/state.c health/state.h \
+	health/exec.c health/exec.h health/hooks.c
 # bison features on purpose (pure parser, locations, custom errors), as
 # registrar/config.mk.
 health_healthd_YFLAGS = -Wno-yacc
@@ -41,3 +42,22 @@ tests_unit_test_health_probe_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_health_probe_LDADD = $(UNITLIBS) $(JANSSON_LIBS) \
 	$(OPENSSL_LIBS)
+
+# health/exec.c, the runner of command checks and state-change commands,
+# with real processes on a real event loop (no root).
+check_PROGRAMS += tests/unit/test_health_exec
+TESTS += tests/unit/test_health_exec
+tests_unit_test_health_exec_SOURCES = tests/unit/test_health_exec.c \
+	health/exec.c health/exec.h
+tests_unit_test_health_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_health_exec_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_health_exec_LDADD = $(UNITLIBS)
+
+# The route-map lines of the per-state BGP attributes (routing/frr.c).
+check_PROGRAMS += tests/unit/test_health_attrs
+TESTS += tests/unit/test_health_attrs
+tests_unit_test_health_attrs_SOURCES = tests/unit/test_health_attrs.c
+tests_unit_test_health_attrs_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_health_attrs_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_health_attrs_LDADD = routing/librouting.a $(UNITLIBS) \
+	$(LIBMNL_LIBS) $(JANSSON_LIBS)

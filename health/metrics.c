@@ -55,7 +55,7 @@ metrics_render(char **ret_buf, size_t *ret_len)
 {
 	uint64_t now = ev_now(hd.loop);
 	FILE *f;
-	size_t i;
+	size_t i, n;
 
 	if ((f = open_memstream(ret_buf, ret_len)) == NULL)
 		return -errno;
@@ -90,7 +90,7 @@ metrics_render(char **ret_buf, size_t *ret_len)
 		metrics_svc(f, "last_withdraw_ms", hd.svc[i], NULL,
 		    (long long)hd.svc[i]->last_ttw_ms);
 	metrics_head(f, "checks_failed_total", "counter", "Failed checks: ASAP "
-	    "probes, registrar control connection losses.");
+	    "probes, registrar control connection losses, command checks.");
 	for (i = 0; i < hd.nsvc; i++) {
 		const struct svc *s = hd.svc[i];
 
@@ -100,7 +100,26 @@ metrics_render(char **ret_buf, size_t *ret_len)
 		if (s->ctl != NULL)
 			metrics_svc(f, "checks_failed_total", s, "registrar",
 			    (long long)hk_ctl_losses(s->ctl));
+		if (s->c.ncheck_exec > 0) {
+			uint64_t nf = 0;
+			size_t k;
+
+			for (k = 0; k < s->c.ncheck_exec; k++)
+				nf += s->xc[k].failures;
+			metrics_svc(f, "checks_failed_total", s, "exec",
+			    (long long)nf);
+		}
 	}
+	for (i = 0, n = 0; i < hd.nsvc; i++)
+		n += hd.svc[i]->c.notify.argc > 0;
+	if (n > 0)
+		metrics_head(f, "notify_failures_total", "counter",
+		    "State-change commands that failed, timed out or could "
+		    "not run.");
+	for (i = 0; i < hd.nsvc; i++)
+		if (hd.svc[i]->c.notify.argc > 0)
+			metrics_svc(f, "notify_failures_total", hd.svc[i],
+			    NULL, (long long)hd.svc[i]->notify_failures);
 	metrics_head(f, "config_reloads_total", "counter", "Configurations "
 	    "reloaded on SIGHUP.");
 	fprintf(f, "anypool_healthd_config_reloads_total %llu\n",

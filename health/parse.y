@@ -62,6 +62,11 @@ struct parse_state {
 	struct pstr		*strings;
 	uint16_t		 probe_port;
 	bool			 probe_port_set;
+	/* H-healthd: the command and BGP attributes being read */
+	struct hc_exec		*ex, ex_scratch;
+	bool			 ex_check;
+	struct frr_bgp_attrs	*ba;
+	struct conf_loc		 ba_loc;
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -83,6 +88,13 @@ static void	tls_name(struct parse_state *, const YYLTYPE *,
 static void	probe_addr(struct parse_state *, const YYLTYPE *,
 		    const char *);
 static void	service_begin(struct parse_state *, const YYLTYPE *,
+		    const char *);
+static void	exec_begin(struct parse_state *, const YYLTYPE *, bool);
+static void	exec_arg(struct parse_state *, const YYLTYPE *, const char *);
+static void	exec_end(struct parse_state *, const YYLTYPE *);
+static void	attrs_begin(struct parse_state *, const YYLTYPE *,
+		    enum hc_attr_state);
+static void	add_community(struct parse_state *, const YYLTYPE *,
 		    const char *);
 static void	service_end(struct parse_state *);
 
@@ -125,6 +137,9 @@ static void	service_end(struct parse_state *);
 %token <str> SYNCHRONIZED "synchronized" TIMEOUT "timeout" VTY_SOCKET "vty-socket"
 %token <str> CA "ca" CERTIFICATE "certificate" IDENTITY "identity" KEY "key"
 %token <str> NAME "name" PSK_FILE "psk-file" TLS "tls"
+%token <str> ANNOUNCED "announced" CHECK "check" COMMUNITY "community"
+%token <str> DRAINING "draining" EXEC "exec" MED "med" NOTIFY "notify"
+%token <str> PREPEND "prepend"
 %token <str> VTYSH "vtysh"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
@@ -151,6 +166,8 @@ keyword		: ADDRESS_LIFETIME | AS | ASAP | BGP | CONTROL | DECAY
 		| ROUTE_MAP | ROUTING | SCOPE | SERVICE | SOCKET | SYNCHRONIZED
 		| TIMEOUT | VTY_SOCKET | VTYSH
 		| CA | CERTIFICATE | IDENTITY | KEY | NAME | PSK_FILE | TLS
+		| ANNOUNCED | CHECK | COMMUNITY | DRAINING | EXEC | MED
+		| NOTIFY | PREPEND
 		;
 
 /* A name: any word (keywords too: "service registrar"), or quoted. */
@@ -332,6 +349,71 @@ svcstmt		: PREFIX value			{ add_prefix(ps, &@2, $2); }
 		| ROUTING NONE			{ S->routing = HC_ROUTING_NONE; }
 		| SCOPE LOCAL			{ S->scope_local = true; }
 		| SCOPE GLOBAL			{ S->scope_local = false; }
+		| CHECK EXEC { exec_begin(ps, &@1, true); } execargs execopts {
+			exec_end(ps, &@1);
+		}
+		| NOTIFY EXEC { exec_begin(ps, &@1, false); } execargs execopts {
+			exec_end(ps, &@1);
+		}
+		| BGP ANNOUNCED {
+			attrs_begin(ps, &@2, HC_ATTR_ANNOUNCED);
+		} bgpattrs
+		| BGP DRAINING {
+			attrs_begin(ps, &@2, HC_ATTR_DRAINING);
+		} bgpattrs
+		;
+
+/* A command: its argv, every word in quotes (no shell). */
+execargs	: STRING			{ exec_arg(ps, &@1, $1); }
+		| execargs STRING		{ exec_arg(ps, &@2, $2); }
+		;
+
+execopts	: %empty
+		| execopts INTERVAL NUMBER {
+			uint64_t v;
+
+			if (!ps->ex_check)
+				ERR(&@2, "notify exec has no interval: it runs "
+				    "on every state change");
+			else if (duration(ps, &@3, "check exec interval", $3,
+			    100, 3600000, &v))
+				ps->ex->interval_ms = (uint32_t)v;
+		}
+		| execopts TIMEOUT NUMBER {
+			uint64_t v;
+
+			if (duration(ps, &@3, ps->ex_check ? "check exec "
+			    "timeout" : "notify exec timeout", $3, 10, 600000,
+			    &v))
+				ps->ex->timeout_ms = (uint32_t)v;
+		}
+		;
+
+/* The BGP attributes of one state (announced or draining). */
+bgpattrs	: bgpattr
+		| bgpattrs bgpattr
+		;
+
+bgpattr		: MED NUMBER {
+			uint64_t v;
+
+			if (number(ps, &@2, "med", $2, 0, UINT32_MAX, &v)) {
+				ps->ba->med = (uint32_t)v;
+				ps->ba->med_set = true;
+			}
+		}
+		| PREPEND NUMBER {
+			uint64_t v;
+
+			if (number(ps, &@2, "prepend", $2, 0, FRR_PREPEND_MAX,
+			    &v))
+				ps->ba->prepend = (uint32_t)v;
+		}
+		| COMMUNITY communities
+		;
+
+communities	: value				{ add_community(ps, &@1, $1); }
+		| communities value		{ add_community(ps, &@2, $2); }
 		;
 
 probeopts	: %empty
@@ -449,16 +531,21 @@ struct keyword {
 /* Sorted by name (bsearch). */
 static const struct keyword keywords[] = {
 	{ "address-lifetime",	T_ADDRESS_LIFETIME },
+	{ "announced",		T_ANNOUNCED },
 	{ "as",			T_AS },
 	{ "asap",		T_ASAP },
 	{ "bgp",		T_BGP },
 	{ "ca",			T_CA },
 	{ "certificate",	T_CERTIFICATE },
+	{ "check",		T_CHECK },
+	{ "community",		T_COMMUNITY },
 	{ "control",		T_CONTROL },
 	{ "decay",		T_DECAY },
 	{ "drain-file",		T_DRAIN_FILE },
 	{ "drain-metric",	T_DRAIN_METRIC },
 	{ "drain-wait",		T_DRAIN_WAIT },
+	{ "draining",		T_DRAINING },
+	{ "exec",		T_EXEC },
 	{ "fall",		T_FALL },
 	{ "frr",		T_FRR },
 	{ "global",		T_GLOBAL },
@@ -470,17 +557,20 @@ static const struct keyword keywords[] = {
 	{ "listen",		T_LISTEN },
 	{ "local",		T_LOCAL },
 	{ "max",		T_MAX },
+	{ "med",		T_MED },
 	{ "metric",		T_METRIC },
 	{ "metrics",		T_METRICS },
 	{ "name",		T_NAME },
 	{ "network",		T_NETWORK },
 	{ "none",		T_NONE },
+	{ "notify",		T_NOTIFY },
 	{ "off",		T_OFF },
 	{ "on",			T_ON },
 	{ "ospf",		T_OSPF },
 	{ "pool",		T_POOL },
 	{ "port",		T_PORT },
 	{ "prefix",		T_PREFIX },
+	{ "prepend",		T_PREPEND },
 	{ "probe",		T_PROBE },
 	{ "psk-file",		T_PSK_FILE },
 	{ "refresh",		T_REFRESH },
@@ -648,6 +738,8 @@ value_name(int kw)
 		return "a route-map name";
 	case T_POOL:
 		return "a pool handle";
+	case T_COMMUNITY:
+		return "a community (AA:NN or A:B:C)";
 	case T_VTYSH:
 		return "a program";
 	default:
@@ -923,6 +1015,138 @@ probe_addr(struct parse_state *ps, const YYLTYPE *loc, const char *s)
 	S->probe = true;
 }
 
+/* "check exec" / "notify exec": where its words and options go. */
+static void
+exec_begin(struct parse_state *ps, const YYLTYPE *loc, bool check)
+{
+	ps->ex_check = check;
+	ps->ex = &ps->ex_scratch;
+	if (check && S->ncheck_exec == HC_EXEC_MAX)
+		ERR(loc, "too many check exec (at most %d)", HC_EXEC_MAX);
+	else if (check)
+		ps->ex = &S->check_exec[S->ncheck_exec];
+	else if (S->notify.argc > 0)
+		ERR(loc, "notify exec is given twice");
+	else
+		ps->ex = &S->notify;
+	memset(ps->ex, 0, sizeof(*ps->ex));
+	ps->ex->interval_ms = check ? 1000 : 0;
+	ps->ex->timeout_ms = check ? 500 : 5000;
+}
+
+static void
+exec_arg(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+{
+	struct hc_exec *e = ps->ex;
+	size_t len = strlen(s) + 1;
+
+	if (e->argc == 0 && s[0] != '/') {
+		ERR(loc, "command \"%s\" must be an absolute path (no shell "
+		    "looks it up)", s);
+		return;
+	}
+	if (e->argc == HC_EXEC_ARGS) {
+		ERR(loc, "too many arguments (at most %d words)",
+		    HC_EXEC_ARGS);
+		return;
+	}
+	if (e->len + len > sizeof(e->args)) {
+		ERR(loc, "command is too long (at most %zu characters)",
+		    sizeof(e->args) - HC_EXEC_ARGS);
+		return;
+	}
+	memcpy(e->args + e->len, s, len);
+	e->len += len;
+	e->argc++;
+}
+
+static void
+exec_end(struct parse_state *ps, const YYLTYPE *loc)
+{
+	if (ps->ex == &ps->ex_scratch || ps->ex->argc == 0)
+		return;
+	if (ps->ex_check) {
+		if (ps->ex->timeout_ms >= ps->ex->interval_ms) {
+			ERR(loc, "check exec timeout must be shorter than its "
+			    "interval");
+			return;
+		}
+		S->ncheck_exec++;
+	}
+}
+
+static void
+attrs_begin(struct parse_state *ps, const YYLTYPE *loc, enum hc_attr_state st)
+{
+	/* Repeated: later values win, communities add up. */
+	ps->ba = &S->bgp_attrs[st];
+	if (!S->bgp_attrs_set)
+		ps->ba_loc = *loc;
+	S->bgp_attrs_set = true;
+}
+
+/* Append w to the space-separated list l (FRR_COMM_MAX). */
+static bool
+comm_append(char *l, const char *w)
+{
+	size_t n = strlen(l);
+	const char *p;
+
+	for (p = l; *p != '\0'; p += strcspn(p, " "), p += *p == ' ')
+		if (strncmp(p, w, strlen(w)) == 0 &&
+		    (p[strlen(w)] == ' ' || p[strlen(w)] == '\0'))
+			return false;
+	snprintf(l + n, FRR_COMM_MAX - n, "%s%s", n > 0 ? " " : "", w);
+	return true;
+}
+
+/*
+ * A standard community AA:NN (RFC 1997; each part 0-65535) or a large one
+ * A:B:C (RFC 8092; each part 0-4294967295), up to 8 and 6 per state.  Well-known
+ * names are refused: NO_EXPORT and friends here would keep the route from
+ * every eBGP neighbor (use "scope local"), GRACEFUL_SHUTDOWN is healthd's.
+ */
+static void
+add_community(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+{
+	unsigned long long v[3];
+	char *end;
+	const char *p = s;
+	size_t n = 0, i, cnt = 0;
+	char *l;
+
+	while (n < 3) {
+		if (*p < '0' || *p > '9')
+			break;
+		errno = 0;
+		v[n] = strtoull(p, &end, 10);
+		if (errno != 0 || end == p)
+			break;
+		n++;
+		p = end;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	if (*p != '\0' || n < 2 || s[strlen(s) - 1] == ':' || (n == 2 && (v[0] > 65535 || v[1] > 65535))
+	    || (n == 3 && (v[0] > UINT32_MAX || v[1] > UINT32_MAX ||
+	    v[2] > UINT32_MAX))) {
+		ERR(loc, "community \"%s\" is neither AA:NN (0-65535 each) "
+		    "nor a large community A:B:C", s);
+		return;
+	}
+	l = n == 2 ? ps->ba->communities : ps->ba->large;
+	for (i = 0; l[i] != '\0'; i++)
+		cnt += l[i] == ' ';
+	if (l[0] != '\0' && cnt + 1 >= (n == 2 ? 8u : 6u)) {
+		ERR(loc, "too many %s (at most %d)", n == 3 ?
+		    "large communities" : "communities", n == 3 ? 6 : 8);
+		return;
+	}
+	if (!comm_append(l, s))
+		ERR(loc, "community %s is listed twice", s);
+}
+
 static void
 service_begin(struct parse_state *ps, const YYLTYPE *loc, const char *name)
 {
@@ -945,9 +1169,14 @@ service_end(struct parse_state *ps)
 	ps->in_service = false;
 	if (S->nprefix == 0)
 		ERR(loc, "service %s: no prefix", S->name);
-	if (!S->probe && S->registrar_ctl[0] == '\0')
+	if (!S->probe && S->registrar_ctl[0] == '\0' &&
+	    S->ncheck_exec == 0)
 		ERR(loc, "service %s: nothing to check: configure \"probe "
-		    "asap\" and/or \"registrar control\"", S->name);
+		    "asap\", \"registrar control\" and/or \"check exec\"",
+		    S->name);
+	if (S->bgp_attrs_set && S->routing != HC_ROUTING_BGP)
+		ERR(&ps->ba_loc, "service %s: bgp announced/draining "
+		    "attributes need \"bgp as\"", S->name);
 	if (S->probe && S->timeout_ms >= S->interval_ms)
 		ERR(loc, "service %s: probe timeout must be shorter than its "
 		    "interval", S->name);

@@ -111,9 +111,21 @@ route_attrs(struct svc *s, bool drain)
 		 * not send the route to any eBGP neighbor at all; scope local
 		 * adds it on the way out (route_scope()).
 		 */
-		attrs_queued(s, "route-map", frr_q_route_map_community(s->fq,
-		    s->c.route_map, drain ? "graceful-shutdown" : NULL,
-		    done_route_map, s));
+		if (s->c.bgp_attrs_set || s->bgp_attrs_managed) {
+			/*
+			 * The operator's MED, prepend and communities of the
+			 * state; once FRR has had some, healthd keeps
+			 * rewriting them (so removing them clears them).
+			 */
+			s->bgp_attrs_managed = true;
+			attrs_queued(s, "route-map", frr_q_route_map_bgp(
+			    s->fq, s->c.route_map, s->c.bgp_asn,
+			    &s->c.bgp_attrs[drain ? HC_ATTR_DRAINING :
+			    HC_ATTR_ANNOUNCED], drain, done_route_map, s));
+		} else
+			attrs_queued(s, "route-map", frr_q_route_map_community(
+			    s->fq, s->c.route_map, drain ?
+			    "graceful-shutdown" : NULL, done_route_map, s));
 		/*
 		 * Re-issuing the network statement applies the route-map now
 		 * instead of after bgpd's route-map delay-timer (5 s).

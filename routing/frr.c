@@ -171,6 +171,51 @@ community_lines(struct cfg_lines *c, const char *route_map,
 	return 0;
 }
 
+/* Community lists go into one vtysh line: digits, ':' and spaces. */
+static bool
+comm_ok(const char *s)
+{
+	return strlen(s) < FRR_COMM_MAX && s[strspn(s, "0123456789: ")] == '\0';
+}
+
+int
+frr_route_map_bgp_lines(const char *route_map, uint32_t asn,
+    const struct frr_bgp_attrs *a, bool gshut, char lines[][256], size_t max,
+    size_t *ret_n)
+{
+	static const struct frr_bgp_attrs none;
+	size_t n = 0, off, i;
+
+	if (a == NULL)
+		a = &none;
+	if (!name_ok(route_map) || a->prepend > FRR_PREPEND_MAX ||
+	    !comm_ok(a->communities) || !comm_ok(a->large) || max < 9)
+		return -EINVAL;
+	snprintf(lines[n++], 256, "route-map %s permit 10", route_map);
+	/* "no set" of what is not set is silent in FRR 8.4. */
+	snprintf(lines[n++], 256, "no set community");
+	if (gshut || a->communities[0] != '\0')
+		snprintf(lines[n++], 256, "set community%s%s%s",
+		    gshut ? " graceful-shutdown" : "",
+		    a->communities[0] != '\0' ? " " : "", a->communities);
+	snprintf(lines[n++], 256, "no set large-community");
+	if (a->large[0] != '\0')
+		snprintf(lines[n++], 256, "set large-community %s", a->large);
+	snprintf(lines[n++], 256, "no set metric");
+	if (a->med_set)
+		snprintf(lines[n++], 256, "set metric %" PRIu32, a->med);
+	snprintf(lines[n++], 256, "no set as-path prepend");
+	if (a->prepend > 0) {
+		off = (size_t)snprintf(lines[n], 256, "set as-path prepend");
+		for (i = 0; i < a->prepend; i++)
+			off += (size_t)snprintf(lines[n] + off, 256 - off,
+			    " %" PRIu32, asn);
+		n++;
+	}
+	*ret_n = n;
+	return 0;
+}
+
 static int
 metric_lines(struct cfg_lines *c, const char *route_map, uint32_t metric)
 {
@@ -203,11 +248,15 @@ plist_lines(struct cfg_lines *c, const char *name, const char *name6,
 	return 0;
 }
 
-/* Removing a prefix-list entry that is not there: FRR says so; success. */
+/*
+ * Removing a prefix-list entry that is not there: success.  FRR says
+ * "Can't find", or (8.4, the list itself missing) exits 1 saying nothing.
+ */
 static bool
 absent_ok(const char *out)
 {
-	return out != NULL && strstr(out, "Can't find") != NULL;
+	return out == NULL || out[strspn(out, " \r\n")] == '\0' ||
+	    strstr(out, "Can't find") != NULL;
 }
 
 static void
@@ -629,6 +678,23 @@ frr_q_route_map_community(struct frr_q *q, const char *route_map,
 	if ((rc = community_lines(&c, route_map, communities)) != 0)
 		return rc;
 	return q_config(q, c.l, c.n, false, cb, arg);
+}
+
+int
+frr_q_route_map_bgp(struct frr_q *q, const char *route_map, uint32_t asn,
+    const struct frr_bgp_attrs *a, bool gshut, frr_q_cb cb, void *arg)
+{
+	char lines[9][256];
+	const char *l[9];
+	size_t n, i;
+	int rc;
+
+	if ((rc = frr_route_map_bgp_lines(route_map, asn, a, gshut, lines, 9,
+	    &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		l[i] = lines[i];
+	return q_config(q, l, n, false, cb, arg);
 }
 
 int

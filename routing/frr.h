@@ -5,7 +5,8 @@
  * instance per network namespace), to apply configuration lines and to read
  * `show ... json` back.  On top of it, the statements healthd manages: the
  * BGP network statement of a service prefix with its route-map, the
- * route-map's communities (GRACEFUL_SHUTDOWN while draining), the
+ * route-map's attributes (GRACEFUL_SHUTDOWN while draining, and the MED,
+ * AS-path prepend and extra communities an operator sets per state), the
  * prefix-lists that make the outbound neighbor route-map add NO_EXPORT for
  * local-scope nodes, the OSPF redistribute route-map's metric, and
  * read-back of whether BGP / the RIB holds a prefix.  A struct frr_q runs
@@ -79,9 +80,43 @@ int	frr_q_bgp_network(struct frr_q *q, uint32_t asn,
 	    void *arg);
 int	frr_q_route_map_community(struct frr_q *q, const char *route_map,
 	    const char *communities, frr_q_cb cb, void *arg);
+/*
+ * BGP attributes of one state, written into the route-map entry besides
+ * GRACEFUL_SHUTDOWN: MED, AS-path prepend (the own ASN, prepend times) and
+ * extra standard ("AA:NN") and large ("A:B:C") communities, each list
+ * space-separated ("" for none).
+ */
+#define FRR_COMM_MAX	200
+#define FRR_PREPEND_MAX	10
+
+struct frr_bgp_attrs {
+	bool		 med_set;
+	uint32_t	 med;
+	uint32_t	 prepend;
+	char		 communities[FRR_COMM_MAX];
+	char		 large[FRR_COMM_MAX];
+};
+
+/*
+ * The whole route-map entry: GRACEFUL_SHUTDOWN if gshut, the communities,
+ * large communities, MED and prepend of a (NULL: none), each "no set"
+ * first so what an earlier state set is gone.  -EINVAL for a bad name, a
+ * prepend above FRR_PREPEND_MAX or a community list with anything but
+ * digits, ':' and spaces.
+ */
+int	frr_q_route_map_bgp(struct frr_q *q, const char *route_map,
+	    uint32_t asn, const struct frr_bgp_attrs *a, bool gshut,
+	    frr_q_cb cb, void *arg);
+/* The lines frr_q_route_map_bgp() sends after "configure terminal". */
+int	frr_route_map_bgp_lines(const char *route_map, uint32_t asn,
+	    const struct frr_bgp_attrs *a, bool gshut, char lines[][256],
+	    size_t max, size_t *ret_n);
 int	frr_q_route_map_metric(struct frr_q *q, const char *route_map,
 	    uint32_t metric, frr_q_cb cb, void *arg);
-/* Prefix-list entry; "Can't find" on removal is turned into success. */
+/*
+ * Prefix-list entry; removing one that is not there ("Can't find", or a
+ * silent exit 1 when the list is missing) is success.
+ */
 int	frr_q_prefix_list(struct frr_q *q, const char *name,
 	    const char *name6, const struct rt_prefix *p, bool present,
 	    frr_q_cb cb, void *arg);
