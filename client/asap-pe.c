@@ -31,6 +31,7 @@
 #include <openssl/hmac.h>
 
 #include "asap.h"
+#include "tls_cli.h"
 
 struct client {
 	struct asap_pe_session *s;
@@ -68,16 +69,6 @@ debug_line(void *arg, const char *line)
 	say("debug: %s", line);
 }
 
-enum {
-	OPT_TLS_PSK = 256,
-	OPT_TLS_IDENTITY,
-	OPT_TLS_CA,
-	OPT_TLS_NAME,
-	OPT_TLS_CERT,
-	OPT_TLS_KEY,
-	OPT_TLS_KEYLOG,
-};
-
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -86,10 +77,8 @@ usage(void)
 	    "[-w weight] [-l load]\n"
 	    "               [-L listen-addr:port] [-T tcp|sctp] "
 	    "[-i reregistration-ms] [-c cookie-secret] [-d]\n"
-	    "               [--tls-psk FILE [--tls-identity NAME] | "
-	    "--tls-ca FILE --tls-name NAME]\n"
-	    "               [--tls-cert FILE --tls-key FILE] "
-	    "[--tls-keylog FILE]\n"
+	    "               [" TLS_CLI_USAGE_AUTH "]\n"
+	    "               " TLS_CLI_USAGE_MORE "\n"
 	    "policies: rr wrr random wrandom prio lu lud plu rlu\n"
 	    "registrars: [tcp:|sctp:]host[:port]\n");
 	exit(2);
@@ -300,19 +289,7 @@ main(int argc, char **argv)
 	const char *regs = NULL, *pool = NULL, *listen_spec = "0.0.0.0";
 	uint32_t policy = ASAP_POLICY_ROUND_ROBIN, weight = 1, load = 0;
 	uint32_t interval = 30000;
-	static const struct option longopts[] = {
-		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
-		{ "tls-identity", required_argument, NULL, OPT_TLS_IDENTITY },
-		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
-		{ "tls-name", required_argument, NULL, OPT_TLS_NAME },
-		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
-		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct asap_tls_config tls;
-	bool use_tls = false;
-	char err[256];
+	struct asap_tls_config tls = { 0 };
 	struct asap_pe_config cfg;
 	struct sockaddr_storage la;
 	struct asap_ctx *ctx;
@@ -322,17 +299,9 @@ main(int argc, char **argv)
 	bool sctp = false;
 	int c, lfd, sfd, t, r;
 
-	memset(&tls, 0, sizeof(tls));
-	while ((c = getopt_long(argc, argv, "r:p:P:w:l:L:T:i:c:dh", longopts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:p:P:w:l:L:T:i:c:dh",
+	    tls_cli_longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_TLS_PSK: tls.psk_file = optarg; use_tls = true; break;
-		case OPT_TLS_IDENTITY: tls.psk_identity = optarg; break;
-		case OPT_TLS_CA: tls.ca_file = optarg; use_tls = true; break;
-		case OPT_TLS_NAME: tls.server_name = optarg; break;
-		case OPT_TLS_CERT: tls.cert_file = optarg; break;
-		case OPT_TLS_KEY: tls.key_file = optarg; break;
-		case OPT_TLS_KEYLOG: tls.keylog_file = optarg; break;
 		case 'r': regs = optarg; break;
 		case 'p': pool = optarg; break;
 		case 'P':
@@ -351,18 +320,16 @@ main(int argc, char **argv)
 		case 'i': interval = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'c': secret = optarg; break;
 		case 'd': debug = true; break;
-		default: usage();
+		default:
+			if (!tls_cli_opt(&tls, c, optarg))
+				usage();
 		}
 	}
 	if (regs == NULL || pool == NULL || argc != optind ||
 	    strlen(pool) > ASAP_POOL_HANDLE_MAX || interval == 0)
 		usage();
-	if (!use_tls && (tls.psk_identity != NULL || tls.server_name != NULL ||
-	    tls.cert_file != NULL || tls.key_file != NULL)) {
-		fprintf(stderr, "asap-pe: TLS options need --tls-psk or "
-		    "--tls-ca\n");
+	if (tls_cli_check(&tls, "asap-pe") != 0)
 		return 2;
-	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	if ((lfd = listen_on(listen_spec, sctp, &la)) < 0) {
@@ -370,15 +337,8 @@ main(int argc, char **argv)
 		    sctp ? "sctp" : "tcp", listen_spec, strerror(-lfd));
 		return 1;
 	}
-	if ((ctx = asap_ctx_new_tls(regs, NULL, use_tls ? &tls : NULL, err,
-	    sizeof(err))) == NULL) {
-		if (use_tls)
-			fprintf(stderr, "asap-pe: %s\n", err);
-		else
-			fprintf(stderr, "asap-pe: bad registrar list %s: %s\n",
-			    regs, strerror(errno));
+	if ((ctx = tls_cli_asap_ctx(&tls, regs, NULL, "asap-pe")) == NULL)
 		return 1;
-	}
 	the_ctx = ctx;
 	if (debug)
 		asap_set_debug_log(ctx, debug_line, NULL);

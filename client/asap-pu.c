@@ -4,7 +4,11 @@
  * asks the registrar for a pool's PEs and prints them (text or JSON);
  * "echo" talks to an echo pool (asap-pe) through a session with automatic
  * failover, printing each reply with the PE that answered, and every
- * failover with how long it took.
+ * failover with how long it took.  "loop" resolves every few ms for a
+ * while with a resolution deadline (asap_pu_set_deadline()), printing
+ * each failure and each change of the answering registrar, and at the end
+ * one JSON line with the failures and the latency percentiles: what a
+ * failover lab measures.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "asap.h"
+#include "tls_cli.h"
 
 #define MAX_PES		256
 
@@ -37,16 +42,6 @@ debug_line(void *arg, const char *line)
 	fprintf(stderr, "asap-pu: debug: %s\n", line);
 }
 
-enum {
-	OPT_TLS_PSK = 256,
-	OPT_TLS_IDENTITY,
-	OPT_TLS_CA,
-	OPT_TLS_NAME,
-	OPT_TLS_CERT,
-	OPT_TLS_KEY,
-	OPT_TLS_KEYLOG,
-};
-
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -55,10 +50,14 @@ usage(void)
 	    "[--json]\n"
 	    "       asap-pu -r REGISTRARS -p POOL [-d] [TLS] echo [-c count] "
 	    "[-i interval-ms] [-t reply-timeout-ms]\n"
+	    "       asap-pu -r REGISTRARS -p POOL [-d] [TLS] loop "
+	    "[-i interval-ms]\n"
+	    "               [-c count | -D duration-ms] [-T deadline-ms]\n"
+	    "               [--try-min ms] [--try-max ms] [--cache] "
+	    "[--trace FILE]\n"
 	    "registrars: [tcp:|sctp:]host[:port], comma separated\n"
-	    "TLS: --tls-psk FILE [--tls-identity NAME] | --tls-ca FILE "
-	    "--tls-name NAME\n"
-	    "     [--tls-cert FILE --tls-key FILE] [--tls-keylog FILE]\n");
+	    "TLS: " TLS_CLI_USAGE_AUTH "\n"
+	    "     " TLS_CLI_USAGE_MORE "\n");
 	exit(2);
 }
 
@@ -281,6 +280,299 @@ cmd_echo(struct asap_ctx *ctx, const char *pool, unsigned long count,
 	return es.replies == count || count == 0 ? 0 : 1;
 }
 
+/* loop: resolve every interval with a deadline ----------------------------- */
+
+struct loop_opts {
+	unsigned int	 interval_ms;
+	unsigned long	 count;		/* 0: for duration_ms */
+	unsigned long	 duration_ms;
+	struct asap_deadline dl;
+	bool		 cache;		/* let fresh cache entries answer */
+	const char	*trace;		/* one line per resolution, or NULL */
+};
+
+#define LOOP_NODES	16
+
+struct loop_state {
+	FILE		*trace;
+	uint64_t	 start_us;
+	unsigned long	 sent, done, failed, stale;
+	uint64_t	*lat_us;	/* of every answered or failed one */
+	size_t		 nlat, caplat;
+	char		 last[ASAP_NODE_NAME_MAX + 1];
+	unsigned long	 switches;
+	struct {
+		char		 node[ASAP_NODE_NAME_MAX + 1];
+		unsigned long	 n;
+	}		 by[LOOP_NODES];
+	size_t		 nby;
+};
+
+struct loop_req {
+	struct loop_state *ls;
+	uint64_t	 t0_us;
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static double
+ms_since(const struct loop_state *ls, uint64_t us)
+{
+	return (double)(us - ls->start_us) / 1000.0;
+}
+
+static void
+loop_count_node(struct loop_state *ls, const char *node)
+{
+	size_t i;
+
+	for (i = 0; i < ls->nby; i++)
+		if (strcmp(ls->by[i].node, node) == 0)
+			break;
+	if (i == ls->nby) {
+		if (ls->nby == LOOP_NODES)
+			return;
+		snprintf(ls->by[i].node, sizeof(ls->by[i].node), "%s", node);
+		ls->nby++;
+	}
+	ls->by[i].n++;
+}
+
+static void
+loop_resolved(struct asap_ctx *ctx, const struct asap_resolution *res,
+    void *arg)
+{
+	struct loop_req *q = arg;
+	struct loop_state *ls = q->ls;
+	uint64_t t = now_us(), lat = t - q->t0_us, *n;
+	const char *node;
+
+	(void)ctx;
+	ls->done++;
+	if (ls->nlat == ls->caplat) {
+		ls->caplat = ls->caplat ? ls->caplat * 2 : 1024;
+		if ((n = realloc(ls->lat_us, ls->caplat * sizeof(*n))) == NULL) {
+			ls->caplat = ls->nlat;
+			goto count;
+		}
+		ls->lat_us = n;
+	}
+	ls->lat_us[ls->nlat++] = lat;
+count:
+	if (ls->trace != NULL)
+		fprintf(ls->trace, "%.3f %.3f %s %s\n", ms_since(ls, q->t0_us),
+		    (double)lat / 1000.0, res->error != 0 || res->npe == 0 ?
+		    "failed" : res->stale ? "stale" : "ok",
+		    res->error != 0 || res->npe == 0 || res->stale ||
+		    res->registrar == NULL || !res->registrar->valid ? "-" :
+		    res->registrar->node);
+	if (res->error != 0 || res->npe == 0) {
+		ls->failed++;
+		printf("t=%.1f ms: resolution failed after %.1f ms: %s\n",
+		    ms_since(ls, t), (double)lat / 1000.0,
+		    res->error == -ENOENT ? "unknown pool handle" :
+		    strerror(res->error ? -res->error : ENOENT));
+	} else if (res->stale) {
+		/* No registrar answered in time: the cache did. */
+		ls->stale++;
+		printf("t=%.1f ms: no answer after %.1f ms, stale cache "
+		    "entry used\n", ms_since(ls, t), (double)lat / 1000.0);
+	} else {
+		node = res->registrar != NULL && res->registrar->valid ?
+		    res->registrar->node : "?";
+		loop_count_node(ls, node);
+		if (strcmp(node, ls->last) != 0) {
+			if (ls->last[0] != '\0') {
+				ls->switches++;
+				printf("t=%.1f ms: answered by %s (was %s), "
+				    "%.1f ms\n", ms_since(ls, t), node,
+				    ls->last, (double)lat / 1000.0);
+			} else {
+				printf("t=%.1f ms: answered by %s\n",
+				    ms_since(ls, t), node);
+			}
+			snprintf(ls->last, sizeof(ls->last), "%s", node);
+		}
+	}
+	fflush(stdout);
+	free(q);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile (ms) of the sorted latencies. */
+static double
+pct_ms(const struct loop_state *ls, unsigned int pct)
+{
+	size_t rank;
+
+	if (ls->nlat == 0)
+		return 0;
+	rank = (ls->nlat * pct + 99) / 100;
+	return (double)ls->lat_us[rank > 0 ? rank - 1 : 0] / 1000.0;
+}
+
+/* A node name in a JSON string (printable UTF-8 from the codec). */
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int
+cmd_loop(struct asap_ctx *ctx, const char *pool, const struct loop_opts *lo)
+{
+	struct loop_state ls;
+	struct loop_req *q;
+	uint64_t next, t, end, drain_end = 0;
+	unsigned int flags = lo->cache ? 0 : ASAP_RESOLVE_REGISTRAR_ID;
+	unsigned long answered;
+	bool draining = false;
+	size_t i;
+	int r, wait;
+
+	if ((r = asap_pu_set_deadline(ctx, &lo->dl)) < 0) {
+		fprintf(stderr, "asap-pu: deadline: %s\n", strerror(-r));
+		return 2;
+	}
+	memset(&ls, 0, sizeof(ls));
+	if (lo->trace != NULL && (ls.trace = fopen(lo->trace, "w")) == NULL) {
+		fprintf(stderr, "asap-pu: %s: %s\n", lo->trace,
+		    strerror(errno));
+		return 2;
+	}
+	ls.start_us = next = now_us();
+	end = ls.start_us + (uint64_t)lo->duration_ms * 1000;
+	for (;;) {
+		t = now_us();
+		if (!draining && (stop || (lo->count > 0 ?
+		    ls.sent >= lo->count : t >= end))) {
+			/* Every answer is due within the deadline (or T1s). */
+			draining = true;
+			drain_end = t + 1000 * ((uint64_t)(lo->dl.deadline_ms ?
+			    lo->dl.deadline_ms : 15000) + 1000);
+		}
+		if (draining && (ls.done == ls.sent || t >= drain_end))
+			break;
+		if (!draining && t >= next) {
+			if ((q = calloc(1, sizeof(*q))) == NULL)
+				break;
+			q->ls = &ls;
+			q->t0_us = t;
+			if ((r = asap_pu_resolve_ex(ctx, pool, strlen(pool),
+			    flags, loop_resolved, q)) < 0) {
+				fprintf(stderr, "asap-pu: resolve: %s\n",
+				    strerror(-r));
+				free(q);
+				break;
+			}
+			ls.sent++;
+			next += (uint64_t)lo->interval_ms * 1000;
+			if (next < t)
+				next = t;	/* fell behind: no burst */
+			continue;
+		}
+		wait = draining ? 10 : (int)((next - t + 999) / 1000);
+		r = asap_run_once(ctx, wait > 10 ? 10 : wait);
+		if (r < 0 && r != -EINTR) {
+			fprintf(stderr, "asap-pu: %s\n", strerror(-r));
+			break;
+		}
+	}
+	qsort(ls.lat_us, ls.nlat, sizeof(*ls.lat_us), cmp_u64);
+	answered = ls.done - ls.failed - ls.stale;
+	/* Unanswered at the end (only if the drain ran out) count too. */
+	ls.failed += ls.sent - ls.done;
+	printf("{\"mode\": \"loop\", \"pool\": ");
+	json_str(pool);
+	printf(", \"interval_ms\": %u, \"deadline_ms\": %u, \"sent\": %lu, "
+	    "\"answered\": %lu, \"failed\": %lu, \"stale\": %lu, "
+	    "\"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, "
+	    "\"max_ms\": %.3f, \"switches\": %lu, \"registrars\": {",
+	    lo->interval_ms, lo->dl.deadline_ms, ls.sent,
+	    answered, ls.failed,
+	    ls.stale, pct_ms(&ls, 50), pct_ms(&ls, 90), pct_ms(&ls, 99),
+	    pct_ms(&ls, 100), ls.switches);
+	for (i = 0; i < ls.nby; i++) {
+		printf("%s", i ? ", " : "");
+		json_str(ls.by[i].node);
+		printf(": %lu", ls.by[i].n);
+	}
+	printf("}}\n");
+	if (ls.trace != NULL)
+		fclose(ls.trace);
+	free(ls.lat_us);
+	return ls.failed == 0 && ls.stale == 0 ? 0 : 1;
+}
+
+/* loop's options; 0, or -1 for usage(). */
+static int
+loop_parse(int argc, char **argv, struct loop_opts *lo)
+{
+	static const struct option opts[] = {
+		{ "try-min", required_argument, NULL, 'm' },
+		{ "try-max", required_argument, NULL, 'M' },
+		{ "cache", no_argument, NULL, 'C' },
+		{ "trace", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *ep;
+	unsigned long v;
+	int c;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->interval_ms = 20;
+	lo->duration_ms = 10000;
+	lo->dl.deadline_ms = 2000;
+	while ((c = getopt_long(argc, argv, "i:c:D:T:", opts, NULL)) != -1) {
+		if (c == 'C') {
+			lo->cache = true;
+			continue;
+		}
+		if (c == 't') {
+			lo->trace = optarg;
+			continue;
+		}
+		if (c == '?' || c == ':')
+			return -1;
+		errno = 0;
+		v = strtoul(optarg, &ep, 10);
+		if (*optarg == '\0' || *ep != '\0' || errno != 0 ||
+		    v > UINT32_MAX)
+			return -1;
+		switch (c) {
+		case 'i': lo->interval_ms = (unsigned int)v; break;
+		case 'c': lo->count = v; break;
+		case 'D': lo->duration_ms = v; break;
+		case 'T': lo->dl.deadline_ms = (uint32_t)v; break;
+		case 'm': lo->dl.try_min_ms = (uint32_t)v; break;
+		case 'M': lo->dl.try_max_ms = (uint32_t)v; break;
+		default: return -1;
+		}
+	}
+	return lo->interval_ms > 0 ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -288,51 +580,30 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const struct option main_opts[] = {
-		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
-		{ "tls-identity", required_argument, NULL, OPT_TLS_IDENTITY },
-		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
-		{ "tls-name", required_argument, NULL, OPT_TLS_NAME },
-		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
-		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct asap_tls_config tls;
-	bool use_tls = false;
-	char err[256];
+	struct asap_tls_config tls = { 0 };
 	const char *regs = NULL, *pool = NULL, *cmd;
 	struct asap_config cfg;
 	struct asap_ctx *ctx;
 	unsigned long count = 10;
 	unsigned int interval = 1000, reply_timeout = 2000;
 	bool json = false;
+	struct loop_opts lo;
 	int c, ret;
 
 	memset(&cfg, 0, sizeof(cfg));
-	memset(&tls, 0, sizeof(tls));
-	while ((c = getopt_long(argc, argv, "+r:p:dh", main_opts, NULL)) !=
-	    -1) {
+	while ((c = getopt_long(argc, argv, "+r:p:dh", tls_cli_longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'r': regs = optarg; break;
 		case 'p': pool = optarg; break;
 		case 'd': debug = true; break;
-		case OPT_TLS_PSK: tls.psk_file = optarg; use_tls = true; break;
-		case OPT_TLS_IDENTITY: tls.psk_identity = optarg; break;
-		case OPT_TLS_CA: tls.ca_file = optarg; use_tls = true; break;
-		case OPT_TLS_NAME: tls.server_name = optarg; break;
-		case OPT_TLS_CERT: tls.cert_file = optarg; break;
-		case OPT_TLS_KEY: tls.key_file = optarg; break;
-		case OPT_TLS_KEYLOG: tls.keylog_file = optarg; break;
-		default: usage();
+		default:
+			if (!tls_cli_opt(&tls, c, optarg))
+				usage();
 		}
 	}
-	if (!use_tls && (tls.psk_identity != NULL || tls.server_name != NULL ||
-	    tls.cert_file != NULL || tls.key_file != NULL)) {
-		fprintf(stderr, "asap-pu: TLS options need --tls-psk or "
-		    "--tls-ca\n");
+	if (tls_cli_check(&tls, "asap-pu") != 0)
 		return 2;
-	}
 	if (regs == NULL || pool == NULL || optind >= argc ||
 	    strlen(pool) > ASAP_POOL_HANDLE_MAX)
 		usage();
@@ -352,6 +623,9 @@ main(int argc, char **argv)
 				usage();
 			}
 		}
+	} else if (strcmp(cmd, "loop") == 0) {
+		if (loop_parse(argc, argv, &lo) < 0)
+			usage();
 	} else if (strcmp(cmd, "echo") == 0) {
 		while ((c = getopt(argc, argv, "c:i:t:")) != -1) {
 			switch (c) {
@@ -366,15 +640,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if ((ctx = asap_ctx_new_tls(regs, &cfg, use_tls ? &tls : NULL, err,
-	    sizeof(err))) == NULL) {
-		if (use_tls)
-			fprintf(stderr, "asap-pu: %s\n", err);
-		else
-			fprintf(stderr, "asap-pu: bad registrar list %s: %s\n",
-			    regs, strerror(errno));
+	if ((ctx = tls_cli_asap_ctx(&tls, regs, &cfg, "asap-pu")) == NULL)
 		return 1;
-	}
 	if (debug)
 		asap_set_debug_log(ctx, debug_line, NULL);
 	signal(SIGINT, on_signal);
@@ -382,6 +649,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(cmd, "resolve") == 0)
 		ret = cmd_resolve(ctx, pool, json);
+	else if (strcmp(cmd, "loop") == 0)
+		ret = cmd_loop(ctx, pool, &lo);
 	else
 		ret = cmd_echo(ctx, pool, count, interval, reply_timeout);
 	asap_ctx_free(ctx);

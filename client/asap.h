@@ -400,6 +400,41 @@ int		 asap_pu_resolve_blocking_ex(struct asap_ctx *ctx,
 		    struct asap_pe_info *ret_pe, size_t max, size_t *ret_n,
 		    uint32_t *ret_policy, struct asap_registrar_id *ret_registrar,
 		    int timeout_ms);
+/*
+ * (libasap 0.4) A deadline for every resolution of the context, for an
+ * application that must not see a registrar fail (an anycast address
+ * moving to another PoP, one registrar of a list crashing or hanging).
+ * Within deadline_ms of asap_pu_resolve*() (and of the resolutions a
+ * session makes), a request that goes unanswered or whose connection dies
+ * is retried on a NEW connection: at once when the connection is reset or
+ * closed (RST, FIN, a write error); after a per-try timeout when the
+ * registrar stays silent.  The per-try timeout is a few smoothed round-trip
+ * times of the association (max(3 x SRTT, SRTT + 4 x RTTVAR), RFC 6298's
+ * estimator over answers and TCP connects), at least try_min_ms, at most
+ * try_max_ms and half the deadline; a connection attempt gets the same
+ * time, and a refused one is retried after 10 ms, doubling up to 50 ms.
+ * A new connection to an anycast address may reach another node once the
+ * route has moved; with a list, addresses that failed in the last 10 s are
+ * tried after the others.  The silent registrar's association is replaced
+ * by the new one (pool elements of the context then re-register there
+ * with the same identifier, as after any failed registrar); if it answers
+ * anything before the new connection is up, it stays.  At the deadline
+ * the callback gets -ETIMEDOUT, or a stale cache entry (res->stale).
+ * Only resolutions (idempotent) are retried: registrations keep RFC 5352's
+ * timers.  With TLS every retry is a new handshake (resumed when
+ * asap_tls_config.resume is set and the registrar accepts the ticket).
+ * Applies to resolutions started after the call; dl NULL or deadline_ms 0
+ * turns it off (T1-ENRPrequest x MAX-REQUEST-RETRANSMIT, the default).
+ * 0, or -EINVAL (try_min_ms > try_max_ms, reserved fields not zero).
+ */
+struct asap_deadline {
+	uint32_t	 deadline_ms;	/* whole resolution; 0: off */
+	uint32_t	 try_min_ms;	/* per-try timeout floor, 0: 100 */
+	uint32_t	 try_max_ms;	/* per-try timeout ceiling, 0: 1000 */
+	uint32_t	 reserved[5];	/* zero */
+};
+int		 asap_pu_set_deadline(struct asap_ctx *ctx,
+		    const struct asap_deadline *dl);
 /* Drop the cache entry of a pool (handle NULL: all entries). */
 void		 asap_pu_cache_purge(struct asap_ctx *ctx, const void *handle,
 		    size_t handle_len);

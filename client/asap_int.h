@@ -26,11 +26,13 @@
 #endif
 #include "codec.h"
 #include "event.h"
+#include "retry.h"
 
 #define ASAP_HUNT_PARALLEL	3	/* RFC 5352 §3.6 SH1: at most three */
 #define ASAP_HUNT_BACKOFF_MS	100	/* first retry after a failed round */
 #define ASAP_SESSION_RETRY_MS	500	/* no usable PE: retry resolution */
 #define ASAP_SESSION_RETRY_MAX_MS 5000
+#define ASAP_SUSPECT_MS		10000	/* a failed registrar goes last */
 #define ASAP_UNREACH_RING	64	/* recent Endpoint Unreachable reports */
 #define ASAP_EXCLUDE_MAX	64	/* failed PEs a session remembers */
 #define CONN_TX_MAX		(1u << 20)	/* bytes queued per connection */
@@ -118,6 +120,7 @@ bool		 conn_up(const struct conn *c);
 struct hunt_try {
 	struct conn	*c;
 	size_t		 idx;
+	uint64_t	 started;
 };
 
 struct cache_entry;
@@ -165,9 +168,21 @@ struct asap_ctx {
 	struct ev_ref	 hunt_retry;
 	uint32_t	 t5_cur;
 	uint32_t	 backoff;
+	/*
+	 * Resolution deadline (libasap 0.4, asap_pu_set_deadline()): while a
+	 * resolution with a deadline waits, the hunt is "fast": addresses
+	 * that failed within ASAP_SUSPECT_MS go last, T5 is the per-try
+	 * timeout and the back-off is retry_backoff_ms().
+	 */
+	struct retry_params dl;
+	struct retry_rtt rtt;		/* of the association to the registrar */
+	uint64_t	*reg_failed;	/* per registrar: when it failed us, 0 */
+	bool		*reg_tried;	/* per registrar: started this round */
+	uint32_t	 fast_backoff;
 
 	/* The association to the home registrar */
 	struct conn	*assoc;
+	size_t		 assoc_idx;	/* its index in reg[] */
 	uint64_t	 assoc_gen;
 	uint32_t	 home_id;	/* from keep-alives; 0 unknown */
 	uint32_t	 last_home_id;
@@ -206,6 +221,14 @@ void		 aw_del(struct asap_ctx *ctx, struct aw *w);
 void		 ctx_need_assoc(struct asap_ctx *ctx);
 /* The registrar failed us (timeouts): drop the association and hunt. */
 void		 ctx_assoc_fail(struct asap_ctx *ctx, const char *why);
+/*
+ * The registrar left a request with a deadline unanswered for a try:
+ * hunt for a new connection while keeping the association, which the
+ * first new one up replaces (unless the old one answers first).
+ */
+void		 ctx_assoc_suspect(struct asap_ctx *ctx, const char *why);
+/* The per-try timeout with remaining_ms left until a deadline. */
+uint32_t	 ctx_try_ms(const struct asap_ctx *ctx, uint64_t remaining_ms);
 /* Send a built message on the association; -ENOTCONN if none. */
 int		 ctx_send(struct asap_ctx *ctx, const struct wbuf *w);
 void		 ctx_set_home_id(struct asap_ctx *ctx, uint32_t id);
@@ -240,6 +263,9 @@ void		 pu_assoc_up(struct asap_ctx *ctx);
 void		 pu_assoc_down(struct asap_ctx *ctx);
 void		 pu_handle_msg(struct asap_ctx *ctx, const struct rsp_msg *m);
 bool		 pu_needs_assoc(const struct asap_ctx *ctx);
+/* A resolution with a deadline waits; *ret_left: ms to the earliest. */
+bool		 pu_deadline_pending(const struct asap_ctx *ctx,
+		    uint64_t *ret_left);
 void		 pu_free_all(struct asap_ctx *ctx);
 /* Remove the waiters of (cb, arg) from every pending resolution. */
 void		 pu_cancel(struct asap_ctx *ctx, asap_resolve_cb cb, void *arg);

@@ -6,6 +6,12 @@
  * (up to three connection attempts at a time, T5 doubling up to
  * RETRAN-MAX), the association to the home registrar and the dispatch of
  * what arrives on it, and small helpers (addresses, policies, debug log).
+ * While a resolution with a deadline waits (asap_pu_set_deadline()), the
+ * hunt does not wait for timeouts it can avoid: addresses that failed
+ * recently go last, a connection attempt gets the per-try timeout of
+ * retry.c instead of T5, a refused one is retried after a short back-off,
+ * and a registrar that leaves such a request unanswered is replaced by a
+ * new connection while its association stays until then.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -31,6 +37,9 @@ _Static_assert(ASAP_CAUSE_UNKNOWN_POOL_HANDLE == RSP_CAUSE_UNKNOWN_POOL_HANDLE,
     "cause");
 
 static void	hunt_round(struct asap_ctx *ctx);
+static void	hunt_t5(struct ev_loop *loop, void *arg, unsigned int revents);
+static void	hunt_retry(struct ev_loop *loop, void *arg,
+		    unsigned int revents);
 
 /* Debug log, clock, randomness ------------------------------------------- */
 
@@ -463,6 +472,35 @@ static const struct conn_ops try_ops = {
 	.closed = try_closed,
 };
 
+/* Hunting for a resolution with a deadline; *left: ms to the earliest. */
+static bool
+hunt_fast(const struct asap_ctx *ctx, uint64_t *left)
+{
+	return ctx->dl.deadline_ms > 0 && pu_deadline_pending(ctx, left);
+}
+
+uint32_t
+ctx_try_ms(const struct asap_ctx *ctx, uint64_t remaining_ms)
+{
+	return retry_try_ms(&ctx->rtt, &ctx->dl, remaining_ms);
+}
+
+static bool
+reg_suspect(const struct asap_ctx *ctx, size_t idx)
+{
+	uint64_t at = ctx->reg_failed[idx];
+
+	return at != 0 && ctx_now(ctx) - at < ASAP_SUSPECT_MS;
+}
+
+static void
+reg_mark_failed(struct asap_ctx *ctx, size_t idx)
+{
+	uint64_t now = ctx_now(ctx);
+
+	ctx->reg_failed[idx] = now != 0 ? now : 1;
+}
+
 static size_t
 tries_in_flight(const struct asap_ctx *ctx)
 {
@@ -485,6 +523,60 @@ tries_abort(struct asap_ctx *ctx)
 	}
 }
 
+/*
+ * The next address of this round: in list order from the cursor; in a
+ * fast hunt those that failed recently only after the others, one at a
+ * time when nothing else is in flight (a hung registrar's kernel still
+ * completes TCP handshakes: racing it against a live one would pick it
+ * half of the time).  SIZE_MAX: none to start now.
+ */
+static size_t
+hunt_pick(struct asap_ctx *ctx)
+{
+	size_t k, idx, later = SIZE_MAX;
+	bool fast = hunt_fast(ctx, NULL);
+
+	for (k = 0; k < ctx->nreg; k++) {
+		idx = (ctx->hunt_cursor + k) % ctx->nreg;
+		if (ctx->reg_tried[idx])
+			continue;
+		if (fast && reg_suspect(ctx, idx)) {
+			if (later == SIZE_MAX)
+				later = idx;
+			continue;
+		}
+		return idx;
+	}
+	return tries_in_flight(ctx) == 0 ? later : SIZE_MAX;
+}
+
+/* T5 for the round; in a fast hunt the per-try timeout of the latest try. */
+static void
+hunt_arm_t5(struct asap_ctx *ctx)
+{
+	if (hunt_fast(ctx, NULL))
+		ctx_timer(ctx, &ctx->t5, ctx_try_ms(ctx, UINT64_MAX), hunt_t5,
+		    ctx);
+	else
+		ctx_timer(ctx, &ctx->t5, ctx->t5_cur, hunt_t5, ctx);
+}
+
+/* Nothing in flight and nothing left to try: start over later. */
+static void
+hunt_backoff(struct asap_ctx *ctx)
+{
+	ev_cancel(&ctx->t5);
+	if (hunt_fast(ctx, NULL)) {
+		ctx->fast_backoff = retry_backoff_ms(ctx->fast_backoff);
+		ctx_timer(ctx, &ctx->hunt_retry, ctx->fast_backoff, hunt_retry,
+		    ctx);
+		return;
+	}
+	ctx_timer(ctx, &ctx->hunt_retry, ctx->backoff, hunt_retry, ctx);
+	ctx->backoff = ctx->backoff * 2 > ctx->t5_cur ? ctx->t5_cur :
+	    ctx->backoff * 2;
+}
+
 /* SH1/SH4: start one more attempt if this round has untried addresses. */
 static bool
 hunt_start_one(struct asap_ctx *ctx)
@@ -499,8 +591,10 @@ hunt_start_one(struct asap_ctx *ctx)
 				break;
 		if (i == ASAP_HUNT_PARALLEL)
 			return false;
-		idx = ctx->hunt_cursor;
-		ctx->hunt_cursor = (ctx->hunt_cursor + 1) % ctx->nreg;
+		if ((idx = hunt_pick(ctx)) == SIZE_MAX)
+			return false;
+		ctx->hunt_cursor = (idx + 1) % ctx->nreg;
+		ctx->reg_tried[idx] = true;
 		ctx->round_started++;
 		c = conn_connect(ctx, &ctx->reg[idx], ctx->reg_sctp[idx],
 		    ctx->tls, CONN_ASAP, &try_ops, ctx);
@@ -511,8 +605,12 @@ hunt_start_one(struct asap_ctx *ctx)
 		if (c != NULL) {
 			ctx->tries[i].c = c;
 			ctx->tries[i].idx = idx;
+			ctx->tries[i].started = ctx_now(ctx);
+			if (hunt_fast(ctx, NULL))
+				hunt_arm_t5(ctx);
 			return true;
 		}
+		reg_mark_failed(ctx, idx);
 	}
 	return false;
 }
@@ -521,9 +619,21 @@ static void
 hunt_t5(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	struct asap_ctx *ctx = arg;
+	size_t i;
 
 	(void)loop;
 	(void)revents;
+	if (hunt_fast(ctx, NULL)) {
+		/* No T5 doubling: the deadline bounds how often we try. */
+		for (i = 0; i < ASAP_HUNT_PARALLEL; i++)
+			if (ctx->tries[i].c != NULL)
+				reg_mark_failed(ctx, ctx->tries[i].idx);
+		tries_abort(ctx);
+		ctx_debug(ctx, "hunt: no connection within the per-try "
+		    "timeout");
+		hunt_round(ctx);
+		return;
+	}
 	/* SH5: double T5 up to RETRAN-MAX, start over with other addresses. */
 	tries_abort(ctx);
 	ctx->t5_cur = ctx->t5_cur * 2 > ctx->cfg.retran_max_ms ?
@@ -543,17 +653,18 @@ hunt_retry(struct ev_loop *loop, void *arg, unsigned int revents)
 static void
 hunt_round(struct asap_ctx *ctx)
 {
+	size_t i;
+
 	ctx->round_started = 0;
+	for (i = 0; i < ctx->nreg; i++)
+		ctx->reg_tried[i] = false;
 	while (hunt_start_one(ctx))
 		;
 	if (tries_in_flight(ctx) == 0) {
-		ev_cancel(&ctx->t5);
-		ctx_timer(ctx, &ctx->hunt_retry, ctx->backoff, hunt_retry, ctx);
-		ctx->backoff = ctx->backoff * 2 > ctx->t5_cur ? ctx->t5_cur :
-		    ctx->backoff * 2;
+		hunt_backoff(ctx);
 		return;
 	}
-	ctx_timer(ctx, &ctx->t5, ctx->t5_cur, hunt_t5, ctx);
+	hunt_arm_t5(ctx);
 }
 
 static void
@@ -585,35 +696,49 @@ try_closed(struct conn *c, int error, void *arg)
 		ctx_debug(ctx, "hunt: %s: %s", buf, strerror(-error));
 	}
 	for (i = 0; i < ASAP_HUNT_PARALLEL; i++)
-		if (ctx->tries[i].c == c)
+		if (ctx->tries[i].c == c) {
 			ctx->tries[i].c = NULL;
+			reg_mark_failed(ctx, ctx->tries[i].idx);
+		}
 	conn_free(c);
 	/* SH4: try another address; none left and none in flight: back off. */
-	if (!hunt_start_one(ctx) && tries_in_flight(ctx) == 0) {
-		ev_cancel(&ctx->t5);
-		ctx_timer(ctx, &ctx->hunt_retry, ctx->backoff, hunt_retry, ctx);
-		ctx->backoff = ctx->backoff * 2 > ctx->t5_cur ? ctx->t5_cur :
-		    ctx->backoff * 2;
-	}
+	if (!hunt_start_one(ctx) && tries_in_flight(ctx) == 0)
+		hunt_backoff(ctx);
 }
 
 static void
 try_connected(struct conn *c, void *arg)
 {
 	struct asap_ctx *ctx = arg;
+	struct conn *old = ctx->assoc;
 	size_t i;
 
 	/* SH3/SH6: the first one up becomes the home registrar. */
 	for (i = 0; i < ASAP_HUNT_PARALLEL; i++)
-		if (ctx->tries[i].c == c)
+		if (ctx->tries[i].c == c) {
 			ctx->tries[i].c = NULL;
+			ctx->assoc_idx = ctx->tries[i].idx;
+			/* A TCP handshake is one round trip (TLS: more). */
+			if (c->tls == NULL && !c->sctp)
+				retry_rtt_sample(&ctx->rtt, (uint32_t)
+				    (ctx_now(ctx) - ctx->tries[i].started));
+		}
 	tries_abort(ctx);
 	ev_cancel(&ctx->t5);
 	ev_cancel(&ctx->hunt_retry);
 	ctx->t5_cur = ctx->cfg.hunt_timeout_ms;
 	ctx->backoff = ASAP_HUNT_BACKOFF_MS;
+	ctx->fast_backoff = 0;
 	ctx->hunting = false;
 	ctx->tls_err[0] = '\0';
+	if (old != NULL) {
+		/* A re-hunt (ctx_assoc_suspect): the silent one gives way. */
+		ctx_debug(ctx, "association to %s replaced", ctx->home_addr);
+		ctx->assoc = NULL;
+		conn_free(old);
+		pe_assoc_down(ctx);
+		pu_assoc_down(ctx);
+	}
 	c->ops = &assoc_ops;
 	assoc_connected(c, ctx);
 }
@@ -658,6 +783,7 @@ assoc_closed(struct conn *c, int error, void *arg)
 	(void)c;
 	ctx_debug(ctx, "association to %s lost: %s", ctx->home_addr,
 	    error ? strerror(-error) : "closed by peer");
+	reg_mark_failed(ctx, ctx->assoc_idx);
 	assoc_lost(ctx);
 }
 
@@ -668,6 +794,22 @@ ctx_assoc_fail(struct asap_ctx *ctx, const char *why)
 		return;
 	ctx_debug(ctx, "dropping association to %s: %s", ctx->home_addr, why);
 	assoc_lost(ctx);
+}
+
+void
+ctx_assoc_suspect(struct asap_ctx *ctx, const char *why)
+{
+	if (ctx->assoc == NULL) {
+		hunt_start(ctx);
+		return;
+	}
+	reg_mark_failed(ctx, ctx->assoc_idx);
+	if (ctx->hunting)
+		return;
+	ctx_debug(ctx, "%s: %s; hunting for a new connection", ctx->home_addr,
+	    why);
+	ctx->hunting = true;
+	hunt_round(ctx);
 }
 
 void
@@ -751,6 +893,17 @@ assoc_frame(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
 		return;
 	}
 	ctx_debug(ctx, "received %s", rsp_msg_name(RSP_PROTO_ASAP, m.type));
+	/* It answers: not the registrar a re-hunt was looking past. */
+	ctx->reg_failed[ctx->assoc_idx] = 0;
+	if (ctx->hunting) {
+		ctx_debug(ctx, "%s answers again: re-hunt called off",
+		    ctx->home_addr);
+		tries_abort(ctx);
+		ev_cancel(&ctx->t5);
+		ev_cancel(&ctx->hunt_retry);
+		ctx->fast_backoff = 0;
+		ctx->hunting = false;
+	}
 	switch (m.type) {
 	case ASAP_REGISTRATION_RESPONSE:
 	case ASAP_DEREGISTRATION_RESPONSE:
@@ -780,7 +933,8 @@ add_registrars(struct asap_ctx *ctx, const char *list, char *err,
 	char *dup, *tok, *save = NULL, host[256];
 	struct addrinfo hints, *res, *ai;
 	struct sockaddr_storage *n;
-	bool *ns, sctp;
+	uint64_t *nf;
+	bool *ns, *nt, sctp;
 	uint16_t port;
 	char pbuf[8];
 	int r = 0;
@@ -832,6 +986,22 @@ add_registrars(struct asap_ctx *ctx, const char *list, char *err,
 				break;
 			}
 			ctx->reg_sctp = ns;
+			nf = realloc(ctx->reg_failed, (ctx->nreg + 1) *
+			    sizeof(*nf));
+			if (nf == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			ctx->reg_failed = nf;
+			nt = realloc(ctx->reg_tried, (ctx->nreg + 1) *
+			    sizeof(*nt));
+			if (nt == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			ctx->reg_tried = nt;
+			nf[ctx->nreg] = 0;
+			nt[ctx->nreg] = false;
 			memset(&n[ctx->nreg], 0, sizeof(*n));
 			memcpy(&n[ctx->nreg], ai->ai_addr, ai->ai_addrlen);
 			ns[ctx->nreg] = sctp;
@@ -991,6 +1161,8 @@ asap_ctx_free(struct asap_ctx *ctx)
 		close(ctx->tfd);
 	free(ctx->reg);
 	free(ctx->reg_sctp);
+	free(ctx->reg_failed);
+	free(ctx->reg_tried);
 	tls_ctx_free(ctx->tls);
 	free(ctx);
 }

@@ -8,6 +8,7 @@ include_HEADERS = client/asap.h
 client_libasap_la_SOURCES = \
 	client/asap.h client/asap_int.h \
 	client/ctx.c client/conn.c client/pe.c client/pu.c client/session.c \
+	client/retry.c client/retry.h \
 	lib/buf.c lib/buf.h lib/rserpool.h \
 	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h \
 	lib/event.c lib/event.h \
@@ -16,17 +17,26 @@ client_libasap_la_SOURCES = \
 client_libasap_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 client_libasap_la_LIBADD = $(OPENSSL_LIBS)
 # 2:0:2 - libasap 0.3 added asap_ctx_new_tls() and asap_tls_error().
-client_libasap_la_LDFLAGS = -version-info 2:0:2 -no-undefined \
+# 3:0:3 - libasap 0.4 added asap_pu_set_deadline().
+client_libasap_la_LDFLAGS = -version-info 3:0:3 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libasap.map
 EXTRA_client_libasap_la_DEPENDENCIES = $(srcdir)/client/libasap.map
 EXTRA_DIST += client/libasap.map client/SESSION.md
 
+# The TLS options of the command-line clients (asap-pe, asap-pu and
+# monitoring/anyprobe): one parser, usage text and set of messages.
+# tls_cli_asap.c is libasap's side; anyprobe, which does not link libasap,
+# takes only tls_cli.o from the archive.
+noinst_LIBRARIES += client/libtlscli.a
+client_libtlscli_a_SOURCES = client/tls_cli.c client/tls_cli_asap.c \
+	client/tls_cli.h
+
 bin_PROGRAMS += client/asap-pe client/asap-pu
 client_asap_pe_SOURCES = client/asap-pe.c
 client_asap_pe_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-client_asap_pe_LDADD = client/libasap.la $(OPENSSL_LIBS)
+client_asap_pe_LDADD = client/libtlscli.a client/libasap.la $(OPENSSL_LIBS)
 client_asap_pu_SOURCES = client/asap-pu.c
 client_asap_pu_CFLAGS = $(AM_CFLAGS)
-client_asap_pu_LDADD = client/libasap.la
+client_asap_pu_LDADD = client/libtlscli.a client/libasap.la
 
 dist_man_MANS += client/asap-pe.1 client/asap-pu.1 client/libasap.3

@@ -9,8 +9,14 @@
  * A resolution may ask the registrar who it is (the Registrar Identity
  * parameter 0x8a01 of doc/spec/registrar-identity.md); such a request always
  * goes to the registrar, since only an answer carries the identity.
+ * With a deadline (asap_pu_set_deadline(), libasap 0.4) a request has no
+ * T1 retransmissions on one association: each waiter has its own deadline,
+ * and a try (the request sent on one connection) unanswered within the
+ * per-try timeout of retry.c makes the context hunt for a new connection,
+ * on which it is sent again; a dead association resends at once.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +37,7 @@ struct ready_waiter {
 	TAILQ_ENTRY(ready_waiter) link;
 	asap_resolve_cb	 cb;
 	void		*arg;
+	uint64_t	 deadline;	/* ms; 0 none (RFC 5352 T1 rules) */
 	uint8_t		 handle[ASAP_POOL_HANDLE_MAX];	/* ready list only */
 	size_t		 hlen;
 };
@@ -43,9 +50,18 @@ struct resolve_req {
 	unsigned int	 retrans;
 	bool		 sent;		/* on the current association */
 	bool		 want_id;	/* ask for the Registrar Identity */
-	struct ev_ref	 t1;
+	struct ev_ref	 t1;		/* T1, or with a deadline the next of
+					   try_due and the earliest deadline */
 	struct asap_ctx	*ctx;
+	/* With a deadline (libasap 0.4) */
+	bool		 dl;
+	uint64_t	 sent_at;	/* the current try */
+	uint64_t	 try_due;	/* 0: no try waiting for an answer */
+	uint64_t	 sent_gen;	/* assoc_gen of the current try */
+	unsigned int	 sends;		/* on that association (Karn) */
 };
+
+static void	req_dl_arm(struct resolve_req *rq);
 
 static bool
 same(const uint8_t *h, size_t hl, const void *p, size_t len)
@@ -189,8 +205,18 @@ req_send(struct resolve_req *rq)
 	rsp_put_msg_end(&w, m);
 	if (ctx_send(ctx, &w) == 0) {
 		rq->sent = true;
+		if (rq->sent_gen != ctx->assoc_gen) {
+			rq->sent_gen = ctx->assoc_gen;
+			rq->sends = 0;
+		}
+		rq->sends++;
+		rq->sent_at = ctx_now(ctx);
 		ctx_debug(ctx, "sent HANDLE_RESOLUTION (items %u)",
 		    ctx->cfg.resolve_items);
+		if (rq->dl) {
+			rq->try_due = 0;	/* req_dl_arm() sets it */
+			req_dl_arm(rq);
+		}
 	}
 }
 
@@ -218,26 +244,22 @@ entry_result(const struct cache_entry *e, bool stale, struct asap_resolution *r)
 }
 
 /*
- * Finish a request: a copy of the entry survives callbacks purging it.  id:
- * the registrar's identity if its answer carried one, else NULL.
+ * Answer the waiters wl of pool (h, hlen): a copy of the entry survives
+ * callbacks purging it.  id: the registrar's identity if its answer
+ * carried one, else NULL.
  */
 static void
-req_finish(struct resolve_req *rq, int error, uint16_t cause,
+result_deliver(struct asap_ctx *ctx, const uint8_t *h, size_t hlen,
+    struct waiter_list *wl, int error, uint16_t cause,
     const struct asap_registrar_id *id)
 {
-	struct asap_ctx *ctx = rq->ctx;
-	struct waiter_list wl;
 	struct asap_resolution res;
 	struct cache_entry *e, copy;
 
-	ev_cancel(&rq->t1);
-	TAILQ_REMOVE(&ctx->reqs, rq, link);
-	TAILQ_INIT(&wl);
-	TAILQ_CONCAT(&wl, &rq->waiters, link);
 	memset(&res, 0, sizeof(res));
 	res.error = error;
 	res.cause = cause;
-	e = pu_cache_find(ctx, rq->handle, rq->hlen);
+	e = pu_cache_find(ctx, h, hlen);
 	copy.pe = NULL;
 	if (e != NULL && e->npe > 0 && (error == 0 || error == -ETIMEDOUT)) {
 		copy = *e;
@@ -249,9 +271,27 @@ req_finish(struct resolve_req *rq, int error, uint16_t cause,
 		}
 	}
 	res.registrar = id;
-	free(rq);
-	deliver(ctx, &wl, &res);
+	deliver(ctx, wl, &res);
 	free(copy.pe);
+}
+
+/* Finish a request: every waiter gets the result. */
+static void
+req_finish(struct resolve_req *rq, int error, uint16_t cause,
+    const struct asap_registrar_id *id)
+{
+	struct asap_ctx *ctx = rq->ctx;
+	struct waiter_list wl;
+	uint8_t h[ASAP_POOL_HANDLE_MAX];
+	size_t hlen = rq->hlen;
+
+	ev_cancel(&rq->t1);
+	TAILQ_REMOVE(&ctx->reqs, rq, link);
+	TAILQ_INIT(&wl);
+	TAILQ_CONCAT(&wl, &rq->waiters, link);
+	memcpy(h, rq->handle, hlen);
+	free(rq);
+	result_deliver(ctx, h, hlen, &wl, error, cause, id);
 }
 
 static void
@@ -275,6 +315,124 @@ req_t1(struct ev_loop *loop, void *arg, unsigned int revents)
 	rq->retrans++;
 	req_send(rq);
 	ctx_timer(ctx, &rq->t1, ctx->cfg.request_timeout_ms, req_t1, rq);
+}
+
+/* Deadline requests ------------------------------------------------------- */
+
+static uint64_t
+req_first_deadline(const struct resolve_req *rq)
+{
+	const struct ready_waiter *w;
+	uint64_t first = UINT64_MAX;
+
+	TAILQ_FOREACH(w, &rq->waiters, link)
+		if (w->deadline != 0 && w->deadline < first)
+			first = w->deadline;
+	return first;
+}
+
+static void	req_dl_timer(struct ev_loop *loop, void *arg,
+		    unsigned int revents);
+
+/* Arm the timer for the next of the try's end and the first deadline. */
+static void
+req_dl_arm(struct resolve_req *rq)
+{
+	struct asap_ctx *ctx = rq->ctx;
+	uint64_t now = ctx_now(ctx), first = req_first_deadline(rq), when;
+
+	if (rq->sent && rq->try_due == 0 && first > now)
+		rq->try_due = rq->sent_at + ctx_try_ms(ctx, first - now);
+	when = first;
+	if (rq->try_due != 0 && rq->try_due < when)
+		when = rq->try_due;
+	if (when == UINT64_MAX) {
+		ev_cancel(&rq->t1);
+		return;
+	}
+	ctx_timer(ctx, &rq->t1, when > now ? when - now : 0, req_dl_timer, rq);
+}
+
+static void
+req_dl_timer(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct resolve_req *rq = arg;
+	struct asap_ctx *ctx = rq->ctx;
+	struct ready_waiter *w, *n;
+	struct waiter_list late;
+	uint8_t h[ASAP_POOL_HANDLE_MAX];
+	size_t hlen = rq->hlen;
+	uint64_t now = ctx_now(ctx);
+	char why[64];
+
+	(void)loop;
+	(void)revents;
+	TAILQ_INIT(&late);
+	TAILQ_FOREACH_SAFE(w, &rq->waiters, link, n)
+		if (w->deadline != 0 && now >= w->deadline) {
+			TAILQ_REMOVE(&rq->waiters, w, link);
+			TAILQ_INSERT_TAIL(&late, w, link);
+		}
+	memcpy(h, rq->handle, hlen);
+	if (TAILQ_EMPTY(&rq->waiters)) {
+		ctx_debug(ctx, "handle resolution: deadline passed");
+		ev_cancel(&rq->t1);
+		TAILQ_REMOVE(&ctx->reqs, rq, link);
+		free(rq);
+		rq = NULL;
+	} else if (rq->try_due != 0 && now >= rq->try_due) {
+		/* The registrar is silent: the next try on a new connection. */
+		snprintf(why, sizeof(why), "no answer within %llu ms",
+		    (unsigned long long)(now - rq->sent_at));
+		rq->try_due = 0;
+		ctx_assoc_suspect(ctx, why);
+	}
+	if (rq != NULL)
+		req_dl_arm(rq);
+	/* Last: the callbacks may start resolutions of their own. */
+	if (!TAILQ_EMPTY(&late))
+		result_deliver(ctx, h, hlen, &late, -ETIMEDOUT, 0, NULL);
+}
+
+bool
+pu_deadline_pending(const struct asap_ctx *ctx, uint64_t *ret_left)
+{
+	const struct resolve_req *rq;
+	uint64_t first = UINT64_MAX, d, now = ctx_now(ctx);
+
+	TAILQ_FOREACH(rq, &ctx->reqs, link)
+		if (rq->dl && (d = req_first_deadline(rq)) < first)
+			first = d;
+	if (first == UINT64_MAX)
+		return false;
+	if (ret_left != NULL)
+		*ret_left = first > now ? first - now : 0;
+	return true;
+}
+
+int
+asap_pu_set_deadline(struct asap_ctx *ctx, const struct asap_deadline *d)
+{
+	struct retry_params p = { 0, RETRY_TRY_MIN_MS, RETRY_TRY_MAX_MS };
+	size_t i;
+
+	if (ctx == NULL)
+		return -EINVAL;
+	if (d != NULL) {
+		for (i = 0; i < sizeof(d->reserved) / sizeof(d->reserved[0]);
+		    i++)
+			if (d->reserved[i] != 0)
+				return -EINVAL;
+		p.deadline_ms = d->deadline_ms;
+		if (d->try_min_ms != 0)
+			p.try_min_ms = d->try_min_ms;
+		if (d->try_max_ms != 0)
+			p.try_max_ms = d->try_max_ms;
+		if (p.try_min_ms > p.try_max_ms)
+			return -EINVAL;
+	}
+	ctx->dl = p;
+	return 0;
 }
 
 static void
@@ -317,6 +475,15 @@ asap_pu_resolve_ex(struct asap_ctx *ctx, const void *handle, size_t hlen,
 	TAILQ_FOREACH(rq, &ctx->reqs, link)
 		if (same(rq->handle, rq->hlen, handle, hlen))
 			break;
+	if (rq != NULL && rq->dl) {
+		/* Joining a request with deadlines: one of its own. */
+		w->deadline = ctx_now(ctx) + (ctx->dl.deadline_ms > 0 ?
+		    ctx->dl.deadline_ms : (uint64_t)ctx->cfg.request_timeout_ms *
+		    (ctx->cfg.max_request_retransmit + 1));
+		TAILQ_INSERT_TAIL(&rq->waiters, w, link);
+		req_dl_arm(rq);
+		return 0;
+	}
 	if (rq == NULL) {
 		if ((rq = calloc(1, sizeof(*rq))) == NULL) {
 			free(w);
@@ -328,6 +495,14 @@ asap_pu_resolve_ex(struct asap_ctx *ctx, const void *handle, size_t hlen,
 		rq->want_id = want_id;
 		TAILQ_INIT(&rq->waiters);
 		TAILQ_INSERT_TAIL(&ctx->reqs, rq, link);
+		if (ctx->dl.deadline_ms > 0) {
+			rq->dl = true;
+			w->deadline = ctx_now(ctx) + ctx->dl.deadline_ms;
+			TAILQ_INSERT_TAIL(&rq->waiters, w, link);
+			req_dl_arm(rq);
+			req_send(rq);
+			return 0;
+		}
 		/* NR4: T1 runs from now, a hunt included. */
 		ctx_timer(ctx, &rq->t1, ctx->cfg.request_timeout_ms, req_t1, rq);
 		req_send(rq);
@@ -406,6 +581,10 @@ req_answer(struct resolve_req *rq, const struct rsp_msg *m)
 	size_t n = 0;
 	uint16_t cause;
 
+	/* Karn: only a try sent once on this association measures it. */
+	if (rq->sent && rq->sent_gen == ctx->assoc_gen && rq->sends == 1)
+		retry_rtt_sample(&ctx->rtt, (uint32_t)(ctx_now(ctx) -
+		    rq->sent_at));
 	/* The codec checked it: UTF-8 without NUL, at most 64 bytes. */
 	if (m->has_regid && m->regid_answer) {
 		memset(&idbuf, 0, sizeof(idbuf));
@@ -559,8 +738,10 @@ pu_assoc_down(struct asap_ctx *ctx)
 {
 	struct resolve_req *rq;
 
-	TAILQ_FOREACH(rq, &ctx->reqs, link)
+	TAILQ_FOREACH(rq, &ctx->reqs, link) {
 		rq->sent = false;
+		rq->try_due = 0;
+	}
 }
 
 bool

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "tls.h"
+#include "tls_cli.h"
 
 #define DEFAULT_INTERVAL_MS	1000
 #define DEFAULT_TIMEOUT_MS	500
@@ -102,20 +103,9 @@ static const char *const usage_text =
     "usage: anyprobe [-v] -r ADDRESS[:PORT] -p POOL [-n VANTAGE] "
     "[-i INTERVAL_MS]\n"
     "                [-t TIMEOUT_MS] [-c COUNT] [-o FILE] [-m ADDRESS:PORT]\n"
-    "                [--tls-psk FILE [--tls-identity NAME] | --tls-ca FILE "
-    "--tls-name NAME]\n"
-    "                [--tls-cert FILE --tls-key FILE] [--tls-keylog FILE]\n"
+    "                [" TLS_CLI_USAGE_AUTH "]\n"
+    "                " TLS_CLI_USAGE_MORE "\n"
     "       anyprobe matrix [--json] FILE...\n";
-
-enum {
-	OPT_TLS_PSK = 256,
-	OPT_TLS_IDENTITY,
-	OPT_TLS_CA,
-	OPT_TLS_NAME,
-	OPT_TLS_CERT,
-	OPT_TLS_KEY,
-	OPT_TLS_KEYLOG,
-};
 
 static noreturn void
 usage(void)
@@ -525,17 +515,8 @@ on_signal(struct ev_loop *loop, void *arg, unsigned int revents)
 static int
 run_probe(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "tls-psk", required_argument, NULL, OPT_TLS_PSK },
-		{ "tls-identity", required_argument, NULL, OPT_TLS_IDENTITY },
-		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
-		{ "tls-name", required_argument, NULL, OPT_TLS_NAME },
-		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
-		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct tls_config tc = { .role = TLS_CLIENT, .allow_tls12 = true };
+	struct asap_tls_config tcli = { 0 };
+	struct tls_config tc;
 	char terr[256];
 	static struct prober p;
 	struct sockaddr_storage mss;
@@ -550,30 +531,9 @@ run_probe(int argc, char **argv)
 	p.interval_ms = DEFAULT_INTERVAL_MS;
 	p.timeout_ms = DEFAULT_TIMEOUT_MS;
 	p.rl_out = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
-	while ((ch = getopt_long(argc, argv, "c:hi:m:n:o:p:r:t:v", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hi:m:n:o:p:r:t:v",
+	    tls_cli_longopts, NULL)) != -1) {
 		switch (ch) {
-		case OPT_TLS_PSK:
-			tc.psk_file = optarg;
-			break;
-		case OPT_TLS_IDENTITY:
-			tc.psk_identity = optarg;
-			break;
-		case OPT_TLS_CA:
-			tc.ca_file = optarg;
-			break;
-		case OPT_TLS_NAME:
-			tc.server_name = optarg;
-			break;
-		case OPT_TLS_CERT:
-			tc.cert_file = optarg;
-			break;
-		case OPT_TLS_KEY:
-			tc.key_file = optarg;
-			break;
-		case OPT_TLS_KEYLOG:
-			tc.keylog_file = optarg;
-			break;
 		case 'c':
 			if (parse_u32(optarg, 1, UINT32_MAX, &u) == -1)
 				goto bad_value;
@@ -608,32 +568,21 @@ run_probe(int argc, char **argv)
 			verbose++;
 			break;
 		default:
-			usage();
+			if (!tls_cli_opt(&tcli, ch, optarg))
+				usage();
 		}
 	}
 	if (optind != argc || target == NULL || pool == NULL)
 		usage();
 	log_init("anyprobe", 1, verbose);
-	if (tc.psk_file != NULL || tc.ca_file != NULL) {
-		if (tc.psk_file == NULL && tc.server_name == NULL) {
-			fprintf(stderr, "anyprobe: --tls-ca needs --tls-name, "
-			    "the name the registrar's certificate carries\n");
-			return 2;
-		}
-		if ((tc.cert_file == NULL) != (tc.key_file == NULL)) {
-			fprintf(stderr, "anyprobe: --tls-cert and --tls-key "
-			    "go together\n");
-			return 2;
-		}
+	if (tls_cli_check_all(&tcli, "anyprobe") != 0)
+		return 2;
+	if (tls_cli_on(&tcli)) {
+		tls_cli_config(&tcli, &tc);
 		if (tls_ctx_new(&tc, &p.tls, terr, sizeof(terr)) != 0) {
 			fprintf(stderr, "anyprobe: TLS: %s\n", terr);
 			return 1;
 		}
-	} else if (tc.psk_identity != NULL || tc.server_name != NULL ||
-	    tc.cert_file != NULL || tc.key_file != NULL) {
-		fprintf(stderr, "anyprobe: TLS options need --tls-psk or "
-		    "--tls-ca\n");
-		return 2;
 	}
 	if (parse_hostport(target, p.tls != NULL ? ASAP_TLS_PORT : ASAP_PORT,
 	    &p.target, &p.target_len) == -1) {

@@ -12,7 +12,9 @@ dist_man_MANS += monitoring/anypool-decode.1
 # anyprobe: anycast probe (which registrar answers, RTT) and catchment matrix.
 bin_PROGRAMS += monitoring/anyprobe
 monitoring_anyprobe_SOURCES = monitoring/anyprobe.c
+monitoring_anyprobe_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 monitoring_anyprobe_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-monitoring_anyprobe_LDADD = lib/libanypool.a $(MHD_LIBS) $(JANSSON_LIBS) \
-	$(OPENSSL_LIBS)
+# client/libtlscli.a: the --tls-* options, shared with asap-pe and asap-pu.
+monitoring_anyprobe_LDADD = client/libtlscli.a lib/libanypool.a $(MHD_LIBS) \
+	$(JANSSON_LIBS) $(OPENSSL_LIBS)
 dist_man_MANS += monitoring/anyprobe.1

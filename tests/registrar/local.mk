@@ -43,3 +43,13 @@ EXTRA_DIST += tests/registrar/tls-judge.sh
 # The clients (asap-pe, asap-pu, anyprobe) over TLS against registrard.
 TESTS += tests/registrar/tls-clients.sh
 EXTRA_DIST += tests/registrar/tls-clients.sh
+# libasap with a resolution deadline: 0 failed resolutions while its
+# registrar crashes or hangs, behind one "anycast" address or in a list
+# (issue 13).
+check_PROGRAMS += tests/registrar/test_pu_failover
+TESTS += tests/registrar/test_pu_failover
+tests_registrar_test_pu_failover_SOURCES = tests/registrar/test_pu_failover.c
+tests_registrar_test_pu_failover_CFLAGS = $(UNITCFLAGS) -pthread \
+	-I$(top_srcdir)/client
+tests_registrar_test_pu_failover_LDADD = tests/registrar/libharness.a \
+	client/libasap.la $(UNITLIBS) -lpthread

@@ -15,3 +15,11 @@ tests_unit_test_asap_tls_SOURCES = tests/unit/test_asap_tls.c \
 tests_unit_test_asap_tls_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS) \
 	-I$(top_srcdir)/client
 tests_unit_test_asap_tls_LDADD = client/libasap.la $(UNITLIBS) $(OPENSSL_LIBS)
+
+# libasap's resolution deadline arithmetic (client/retry.c), pure.
+check_PROGRAMS += tests/unit/test_asap_retry
+TESTS += tests/unit/test_asap_retry
+tests_unit_test_asap_retry_SOURCES = tests/unit/test_asap_retry.c \
+	client/retry.c client/retry.h
+tests_unit_test_asap_retry_CFLAGS = $(UNITCFLAGS) -I$(top_srcdir)/client
+tests_unit_test_asap_retry_LDADD = $(UNITLIBS)
