@@ -166,26 +166,6 @@ add_subnets(struct enrp *e, const struct ifaddrs *ifa, unsigned int ifindex)
 	}
 }
 
-/* The interface that holds our ENRP address, 0 if none. */
-static unsigned int
-local_ifindex(const struct enrp *e, const struct ifaddrs *ifa)
-{
-	const struct ifaddrs *i;
-	struct sockaddr_storage ss;
-
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
-		    e->local.ss_family)
-			continue;
-		memset(&ss, 0, sizeof(ss));
-		memcpy(&ss, i->ifa_addr, e->local.ss_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-		if (addr_same_ip(&ss, &e->local))
-			return if_nametoindex(i->ifa_name);
-	}
-	return 0;
-}
-
 /*
  * At start: the default of "allow from" with multicast on (the subnets of
  * the ENRP interface and of the groups' interfaces; kept in case a reload
@@ -203,7 +183,7 @@ enrp_admit_start(struct enrp *e)
 	e->rl_refuse = (struct log_ratelimit)LOG_RATELIMIT_INIT(10, 2000);
 	e->nsubnet = 0;
 	if (k->multicast && getifaddrs(&ifa) == 0) {
-		if ((idx = local_ifindex(e, ifa)) != 0)
+		if ((idx = enrp_local_ifindex(e, ifa)) != 0)
 			add_subnets(e, ifa, idx);
 		for (i = 0; i < k->nmgroup; i++)
 			if (k->mgroup[i].ifname[0] != '\0' &&

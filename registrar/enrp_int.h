@@ -272,6 +272,8 @@ void	enrp_peer_audit_end(struct enrp_peer *);
 /* enrp_update.c: HANDLE_UPDATE */
 int	enrp_merge_pe(struct enrp *, const struct rsp_bytes *,
 	    const struct rsp_pe *, uint32_t, bool);
+void	enrp_on_pe_report(struct enrp *, struct enrp_peer *,
+	    const struct rsp_msg *);
 void	enrp_on_update(struct enrp *, struct enrp_conn *, struct enrp_peer *,
 	    const struct rsp_msg *);
 
@@ -304,6 +306,10 @@ bool	enrp_admit_sender(struct enrp *, const struct enrp_conn *,
 	    const struct enrp_peer *, const struct rsp_msg *);
 
 /* enrp_mcast.c: multicast discovery */
+struct ifaddrs;
+/* The interface in ifa (getifaddrs()) that holds our ENRP address, 0 if
+ * none. */
+unsigned int enrp_local_ifindex(const struct enrp *, const struct ifaddrs *);
 void	enrp_mcast_start(struct enrp *);
 void	enrp_mcast_stop(struct enrp *);
 void	enrp_mcast_send(struct enrp *);

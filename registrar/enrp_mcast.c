@@ -197,25 +197,36 @@ mcast_read(struct ev_loop *loop, void *arg, unsigned int revents)
 }
 
 /* The interface that holds our ENRP address: where the groups are joined. */
-static unsigned int
-local_ifindex(const struct enrp *e)
+unsigned int
+enrp_local_ifindex(const struct enrp *e, const struct ifaddrs *ifa)
 {
-	struct ifaddrs *ifa, *i;
+	const struct ifaddrs *i;
 	struct sockaddr_storage ss;
-	unsigned int idx = 0;
+	unsigned int idx;
 
-	if (getifaddrs(&ifa) == -1)
-		return 0;
-	for (i = ifa; i != NULL && idx == 0; i = i->ifa_next) {
+	for (i = ifa; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family !=
 		    e->local.ss_family)
 			continue;
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, i->ifa_addr, e->local.ss_family == AF_INET ?
 		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
-		if (addr_same_ip(&ss, &e->local))
-			idx = if_nametoindex(i->ifa_name);
+		if (addr_same_ip(&ss, &e->local) &&
+		    (idx = if_nametoindex(i->ifa_name)) != 0)
+			return idx;
 	}
+	return 0;
+}
+
+static unsigned int
+local_ifindex(const struct enrp *e)
+{
+	struct ifaddrs *ifa;
+	unsigned int idx;
+
+	if (getifaddrs(&ifa) == -1)
+		return 0;
+	idx = enrp_local_ifindex(e, ifa);
 	freeifaddrs(ifa);
 	return idx;
 }

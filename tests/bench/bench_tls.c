@@ -23,16 +23,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "tls.h"
+#include "tls_fixture.h"
 
 #define MSG	100
-#define NAME	"registrar.example"
 
-static char dir[64];
 static double secs = 1.0;
 
 static void
@@ -51,106 +46,18 @@ now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *
-path(const char *name)
-{
-	static char buf[16][128];
-	static int i;
-
-	i = (i + 1) % 16;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-/* --- keys and certificates --------------------------------------------- */
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value)) == NULL ||
-	    !X509_add_ext(x, ext, -1)) {
-		fprintf(stderr, "bench_tls: extension %s\n", value);
-		exit(1);
-	}
-	X509_EXTENSION_free(ext);
-}
-
-static X509 *
-new_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey)
-{
-	X509 *x = X509_new();
-	X509_NAME *n;
-
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), issuer ? 2 : 1);
-	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_set_pubkey(x, key);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	if (issuer == NULL)
-		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-	else
-		add_ext(x, issuer, NID_subject_alt_name, "DNS:" NAME);
-	X509_sign(x, issuer ? ikey : key, EVP_sha256());
-	return x;
-}
-
-static void
-write_pem(const char *name, X509 *x, EVP_PKEY *k)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	if (fp == NULL)
-		die(name);
-	if (x != NULL)
-		PEM_write_X509(fp, x);
-	else
-		PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL);
-	fclose(fp);
-	chmod(path(name), 0600);
-}
-
+/* The CA, the server certificate and the PSK, made with tls_fixture.c. */
 static void
 make_files(void)
 {
-	EVP_PKEY *cakey = EVP_EC_gen("P-256"), *key = EVP_EC_gen("P-256");
-	X509 *ca = new_cert("bench CA", cakey, NULL, NULL);
-	X509 *x = new_cert(NAME, key, ca, cakey);
-	FILE *fp;
+	EVP_PKEY *cakey;
+	X509 *ca = fx_make_ca("ca.pem", "bench CA", &cakey);
 
-	write_pem("ca.pem", ca, NULL);
-	write_pem("server.pem", x, NULL);
-	write_pem("server.key", NULL, key);
-	if ((fp = fopen(path("psk"), "w")) == NULL)
-		die("psk");
-	fprintf(fp, "pe-1 00112233445566778899aabbccddeeff"
-	    "00112233445566778899aabbccddeeff\n");
-	fclose(fp);
-	chmod(path("psk"), 0600);
+	fx_make_leaf("server", FX_NAME, "DNS:" FX_NAME, ca, cakey, -3600,
+	    86400);
+	fx_write_file("psk", "pe-1 " FX_KEY_A "\n", 0600);
 	X509_free(ca);
-	X509_free(x);
 	EVP_PKEY_free(cakey);
-	EVP_PKEY_free(key);
-}
-
-static void
-remove_files(void)
-{
-	static const char *const names[] = {
-		"ca.pem", "server.pem", "server.key", "psk",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(path(names[i]));
-	rmdir(dir);
 }
 
 static struct tls_ctx *
@@ -439,7 +346,7 @@ main(int argc, char *argv[])
 {
 	struct tls_config scfg = { .role = TLS_SERVER };
 	struct tls_config pcfg = { .role = TLS_CLIENT };
-	struct tls_config ccfg = { .role = TLS_CLIENT, .server_name = NAME };
+	struct tls_config ccfg = { .role = TLS_CLIENT, .server_name = FX_NAME };
 	struct tls_ctx *sc, *pe, *pe_r, *pu, *pu_r;
 	double plain, r, res;
 
@@ -448,22 +355,21 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof(dir), "/tmp/bench_tls.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fx_dir_make("bench_tls") != 0)
 		die("mkdtemp");
 	make_files();
-	scfg.psk_file = path("psk");
-	scfg.cert_file = path("server.pem");
-	scfg.key_file = path("server.key");
-	pcfg.psk_file = path("psk");
-	ccfg.ca_file = path("ca.pem");
+	scfg.psk_file = fx_path("psk");
+	scfg.cert_file = fx_path("server.pem");
+	scfg.key_file = fx_path("server.key");
+	pcfg.psk_file = fx_path("psk");
+	ccfg.ca_file = fx_path("ca.pem");
 	sc = ctx(&scfg);
 	pe = ctx(&pcfg);
 	pu = ctx(&ccfg);
 	pcfg.resume = ccfg.resume = true;
 	pe_r = ctx(&pcfg);
 	pu_r = ctx(&ccfg);
-	remove_files();
+	fx_dir_remove();
 
 	printf("%-44s %12s %8s\n", "loopback TCP, TLS 1.3, 100-byte messages",
 	    "per second", "x plain");

@@ -3,9 +3,16 @@
  * Three registrards that form one ENRP cluster, for the ENRP tests; see
  * cluster.h.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "cluster.h"
 
@@ -148,4 +155,84 @@ summary_int(int i, const char *key)
 
 	json_decref(j);
 	return v;
+}
+
+uint32_t
+home_of(int i, uint32_t id)
+{
+	json_t *j = query(i, "show pes"), *p;
+	uint32_t home = 0;
+	size_t k;
+
+	if (j == NULL)
+		return 0;
+	json_array_foreach(json_object_get(j, "pes"), k, p)
+		if (hex32(json_object_get(p, "id")) == id)
+			home = hex32(json_object_get(p, "home"));
+	json_decref(j);
+	return home;
+}
+
+void
+kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < NREG; i++)
+		daemon_stop(&reg[i], SIGKILL);	/* no-op once stopped */
+}
+
+/* ---- by hand ------------------------------------------------------------ */
+
+int
+tcp_connect_from(const char *src, const char *dst, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(port) };
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	int fd, on = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	inet_pton(AF_INET, dst, &sin.sin_addr);
+	if (src != NULL && (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0)) {
+		close(fd);
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return fd;
+}
+
+bool
+peer_closed(int fd)
+{
+	char b[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+		if (n == 0)
+			return true;
+		if (n < 0)
+			return errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR;
+	}
+}
+
+size_t
+enrp_msg_begin(struct wbuf *w, uint8_t *buf, size_t cap, uint8_t type,
+    uint8_t flags, uint32_t sender)
+{
+	size_t m;
+
+	wbuf_init(w, buf, cap);
+	m = rsp_put_msg_begin(w, type, flags);
+	wbuf_u32(w, sender);	/* sending server's id */
+	wbuf_u32(w, 0);		/* receiving server's id: unknown */
+	return m;
 }

@@ -38,82 +38,10 @@
 
 static int		 failures;
 
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok   ");					\
-	} else {							\
-		printf("FAIL ");					\
-		failures++;						\
-	}								\
-	printf(__VA_ARGS__);						\
-	printf("\n");							\
-	fflush(stdout);							\
-} while (0)
-
-static void
-cleanup(void)
-{
-	int i;
-
-	for (i = 0; i < NREG; i++)
-		daemon_stop(&reg[i], SIGKILL);
-}
-
-static int
-connect_from(const char *src, const char *dst)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons(ENRP_PORT) };
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	int fd, on = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	inet_pton(AF_INET, dst, &sin.sin_addr);
-	inet_pton(AF_INET, src, &from.sin_addr);
-	if (bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
-	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	return fd;
-}
-
-/* Has the other side closed fd?  Reads and drops what came. */
-static bool
-closed(int fd)
-{
-	char b[4096];
-	ssize_t n;
-
-	for (;;) {
-		n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
-		if (n == 0)
-			return true;
-		if (n < 0)
-			return errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR;
-	}
-}
-
 static bool
 closed_cond(void *arg)
 {
-	return closed(*(int *)arg);
-}
-
-static size_t
-msg_begin(struct wbuf *w, uint8_t *buf, size_t cap, uint8_t type,
-    uint32_t sender)
-{
-	size_t m;
-
-	wbuf_init(w, buf, cap);
-	m = rsp_put_msg_begin(w, type, 0);
-	wbuf_u32(w, sender);
-	wbuf_u32(w, 0);
-	return m;
+	return peer_closed(*(int *)arg);
 }
 
 static void
@@ -191,22 +119,6 @@ has_peer_at(int i, const char *a)
 	return found;
 }
 
-static uint32_t
-home_of(int i, uint32_t id)
-{
-	json_t *j = query(i, "show pes"), *p;
-	uint32_t home = 0;
-	size_t k;
-
-	if (j == NULL)
-		return 0;
-	json_array_foreach(json_object_get(j, "pes"), k, p)
-		if (hex32(json_object_get(p, "id")) == id)
-			home = hex32(json_object_get(p, "home"));
-	json_decref(j);
-	return home;
-}
-
 static bool
 victim_everywhere(void *arg)
 {
@@ -237,7 +149,7 @@ open_is(void *arg)
 	int i, n = 0;
 
 	for (i = 0; i < NCAP; i++)
-		if (o->fds[i] >= 0 && !closed(o->fds[i]))
+		if (o->fds[i] >= 0 && !peer_closed(o->fds[i]))
 			n++;
 	return n == o->want;
 }
@@ -265,7 +177,7 @@ main(void)
 		printf("SKIP: the raw ENRP client speaks the TCP mapping\n");
 		return 77;
 	}
-	atexit(cleanup);
+	atexit(kill_all);
 	for (i = 0; i < NREG; i++)
 		addr[i] = addrs[i];
 	/*
@@ -299,7 +211,7 @@ main(void)
 	}
 
 	/* Outside the prefix: closed at once, counted. */
-	fd = connect_from(NET "9", addr[0]);
+	fd = tcp_connect_from(NET "9", addr[0], ENRP_PORT);
 	CHECK(fd < 0 || wait_until(closed_cond, &fd, 2000), "A closes a "
 	    "connection from %s9 (outside %s) at once", NET, ALLOW);
 	if (fd >= 0)
@@ -308,7 +220,7 @@ main(void)
 	    "(%llu)", (unsigned long long)refused(0, "not_allowed"));
 
 	/* Inside the prefix, naming A's server id: nothing changes at B. */
-	fd = connect_from(NET "5", addr[1]);
+	fd = tcp_connect_from(NET "5", addr[1], ENRP_PORT);
 	CHECK(fd >= 0, "B accepts a connection from %s5 (inside %s)", NET,
 	    ALLOW);
 	memset(&p, 0, sizeof(p));
@@ -321,7 +233,8 @@ main(void)
 	p.user.naddr = 1;
 	rsp_addr_parse(&p.user.addr[0], "127.0.0.1");
 	p.policy.type = RSP_POLICY_ROUND_ROBIN;
-	m = msg_begin(&w, buf, sizeof(buf), ENRP_HANDLE_UPDATE, server_id(0));
+	m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_HANDLE_UPDATE, 0,
+	    server_id(0));
 	wbuf_u16(&w, ENRP_DEL_PE);
 	wbuf_u16(&w, 0);
 	rsp_put_handle(&w, POOL, strlen(POOL));
@@ -340,12 +253,13 @@ main(void)
 	si.transport.port = ENRP_PORT;
 	si.transport.naddr = 1;
 	rsp_addr_parse(&si.transport.addr[0], NET "5");
-	m = msg_begin(&w, buf, sizeof(buf), ENRP_PRESENCE, EVIL_ID);
+	m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_PRESENCE, 0, EVIL_ID);
 	rsp_put_checksum(&w, 0);
 	rsp_put_server_info(&w, &si);
 	rsp_put_msg_end(&w, m);
 	send_msg(fd, &w);
-	m = msg_begin(&w, buf, sizeof(buf), ENRP_LIST_RESPONSE, EVIL_ID);
+	m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_LIST_RESPONSE, 0,
+	    EVIL_ID);
 	for (n = 0; n < 2; n++) {
 		si.id = 0x0bad1000u + (uint32_t)n;
 		rsp_addr_parse(&si.transport.addr[0], n == 0 ? NET "7" :
@@ -356,7 +270,8 @@ main(void)
 	before = refused(1, "unsolicited_list");
 	send_msg(fd, &w);
 	/* ... and claims A's PEs although A is alive. */
-	m = msg_begin(&w, buf, sizeof(buf), ENRP_TAKEOVER_SERVER, EVIL_ID);
+	m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_TAKEOVER_SERVER, 0,
+	    EVIL_ID);
 	wbuf_u32(&w, server_id(0));
 	rsp_put_msg_end(&w, m);
 	send_msg(fd, &w);
@@ -372,7 +287,7 @@ main(void)
 	/* Ten connections from one allowed address: four stay open. */
 	before = refused(0, "source_cap");
 	for (i = 0; i < NCAP; i++)
-		fds[i] = connect_from(NET "6", addr[0]);
+		fds[i] = tcp_connect_from(NET "6", addr[0], ENRP_PORT);
 	CHECK(wait_until(open_is, &(struct open_count){ fds, 4 }, 3000),
 	    "A keeps 4 of %d connections from %s6 open", NCAP, NET);
 	CHECK(refused(0, "source_cap") - before == NCAP - 4, "A counts %llu "

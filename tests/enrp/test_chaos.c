@@ -45,15 +45,6 @@ static uint64_t stat_reg, stat_rereg_batches, stat_dereg, stat_res_ok,
     stat_res_fail, stat_kills, stat_restarts, stat_moves;
 static int failures;
 
-#define CHECK(cond, ...) do {						\
-	printf((cond) ? "ok   " : "FAIL ");				\
-	if (!(cond))							\
-		failures++;						\
-	printf(__VA_ARGS__);						\
-	printf("\n");							\
-	fflush(stdout);							\
-} while (0)
-
 static uint32_t
 pe_id(int c, int s)
 {

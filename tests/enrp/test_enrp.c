@@ -34,18 +34,6 @@
 
 static int		 failures;
 
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok   ");					\
-	} else {							\
-		printf("FAIL ");					\
-		failures++;						\
-	}								\
-	printf(__VA_ARGS__);						\
-	printf("\n");							\
-	fflush(stdout);							\
-} while (0)
-
 struct vis {
 	struct client	*c;
 	uint32_t	 id;
@@ -136,24 +124,6 @@ peers_stat(int i, const char *key)
 }
 
 /* ---- raw ENRP client for the bad-input matrix ----------------------------- */
-
-static int
-enrp_connect(const char *a)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons(ENRP_PORT) };
-	int fd, on = 1;
-
-	inet_pton(AF_INET, a, &sin.sin_addr);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	return fd;
-}
 
 /*
  * (Causes: as for ASAP, a cause that should carry the offending parameter
@@ -272,7 +242,7 @@ bad_input_matrix(void)
 #undef CASE
 
 	for (i = 0; i < n; i++) {
-		if ((fd = enrp_connect(addr[1])) < 0) {
+		if ((fd = tcp_connect_from(NULL, addr[1], ENRP_PORT)) < 0) {
 			CHECK(false, "bad input: connect to B's ENRP port");
 			return;
 		}
@@ -446,15 +416,6 @@ bench(const char *out)
 	return 0;
 }
 
-static void
-cleanup(void)
-{
-	int i;
-
-	for (i = 0; i < NREG; i++)
-		daemon_stop(&reg[i], SIGKILL);	/* no-op once stopped */
-}
-
 int
 main(void)
 {
@@ -470,7 +431,7 @@ main(void)
 	    "\ttakeover-expiry 2s\n";
 
 	signal(SIGPIPE, SIG_IGN);
-	atexit(cleanup);
+	atexit(kill_all);
 	if (harness_sctp()) {
 		printf("SKIP: ENRP runs over the TCP mapping only\n");
 		return 77;

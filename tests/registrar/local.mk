@@ -24,7 +24,11 @@ tests_registrar_test_identity_LDADD = tests/registrar/libharness.a $(UNITLIBS)
 # counted, secured mode, SIGHUP key reload; lib/tls.c is the client.
 check_PROGRAMS += tests/registrar/test_tls_e2e
 TESTS += tests/registrar/test_tls_e2e
-tests_registrar_test_tls_e2e_SOURCES = tests/registrar/test_tls_e2e.c
+tests_registrar_test_tls_e2e_SOURCES = tests/registrar/test_tls_e2e.c \
+	tests/registrar/tls_client.c tests/registrar/tls_client.h \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
+tests_registrar_test_tls_e2e_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/tests/unit
 tests_registrar_test_tls_e2e_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
 tests_registrar_test_tls_e2e_LDADD = tests/registrar/libharness.a \
 	$(UNITLIBS) $(OPENSSL_LIBS) $(SCTP_LIBS)

@@ -32,125 +32,12 @@
 
 #include <cmocka.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "harness.h"
 #include "tls.h"
+#include "tls_fixture.h"
+#include "tls_client.h"
 
-#define NAME	"registrar.example"
-#define DAY	(24 * 3600L)
-#define KEY_A	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-#define KEY_B	"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 #define KEY_D	"d00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeed"
-
-static char dir[64];
-
-/* --- keys and certificates ------------------------------------------- */
-
-static const char *
-path(const char *name)
-{
-	static char buf[8][128];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-write_file(const char *name, const char *text)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path(name), 0600), 0);
-}
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	assert_non_null(ext);
-	assert_true(X509_add_ext(x, ext, -1));
-	X509_EXTENSION_free(ext);
-}
-
-/* cn/san valid from nb to na seconds from now, signed by issuer (NULL:
- * self-signed CA). */
-static X509 *
-new_cert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
-    EVP_PKEY *ikey, long nb, long na)
-{
-	static long serial = 1;
-	X509 *x = X509_new();
-	X509_NAME *n;
-
-	assert_non_null(x);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_gmtime_adj(X509_getm_notBefore(x), nb);
-	X509_gmtime_adj(X509_getm_notAfter(x), na);
-	X509_set_pubkey(x, key);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	if (issuer == NULL) {
-		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-		add_ext(x, x, NID_subject_key_identifier, "hash");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "CA:FALSE");
-		add_ext(x, issuer, NID_authority_key_identifier, "keyid");
-	}
-	if (san != NULL)
-		add_ext(x, issuer ? issuer : x, NID_subject_alt_name, san);
-	assert_true(X509_sign(x, issuer ? ikey : key, EVP_sha256()) > 0);
-	return x;
-}
-
-static void
-write_pem(const char *name, X509 *x, EVP_PKEY *k)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	assert_non_null(fp);
-	if (x != NULL)
-		assert_true(PEM_write_X509(fp, x));
-	else
-		assert_true(PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL,
-		    NULL));
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path(name), 0600), 0);
-}
-
-static void
-make_leaf(const char *name, const char *cn, X509 *ca, EVP_PKEY *cakey,
-    long nb, long na)
-{
-	char f[64], san[80];
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x;
-
-	assert_non_null(k);
-	snprintf(san, sizeof(san), "DNS:%s", cn);
-	x = new_cert(cn, san, k, ca, cakey, nb, na);
-	snprintf(f, sizeof(f), "%s.pem", name);
-	write_pem(f, x, NULL);
-	snprintf(f, sizeof(f), "%s.key", name);
-	write_pem(f, NULL, k);
-	X509_free(x);
-	EVP_PKEY_free(k);
-}
 
 static int
 group_setup(void **state)
@@ -162,44 +49,26 @@ group_setup(void **state)
 	signal(SIGPIPE, SIG_IGN);
 	if (harness_sctp())
 		return 0;	/* skipped: TLS runs over TCP only */
-	snprintf(dir, sizeof(dir), "/tmp/test_tls_e2e.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fx_dir_make("test_tls_e2e") != 0)
 		return -1;
-	cakey = EVP_EC_gen("P-256");
-	ca = new_cert("anypool test CA", NULL, cakey, NULL, NULL, -DAY,
-	    365 * DAY);
-	write_pem("ca.pem", ca, NULL);
-	make_leaf("server", NAME, ca, cakey, -DAY, 30 * DAY);
-	make_leaf("expired", NAME, ca, cakey, -30 * DAY, -DAY);
-	make_leaf("pe7", "pe-7.example", ca, cakey, -DAY, 30 * DAY);
+	ca = fx_make_ca("ca.pem", "anypool test CA", &cakey);
+	fx_make_leaf("server", FX_NAME, "DNS:" FX_NAME, ca, cakey, -FX_DAY,
+	    30 * FX_DAY);
+	fx_make_leaf("expired", FX_NAME, "DNS:" FX_NAME, ca, cakey,
+	    -30 * FX_DAY, -FX_DAY);
+	fx_make_leaf("pe7", "pe-7.example", "DNS:pe-7.example", ca, cakey,
+	    -FX_DAY, 30 * FX_DAY);
 	X509_free(ca);
 	EVP_PKEY_free(cakey);
-	write_file("server.psk", "pe-1 " KEY_A "\npe-2 " KEY_B "\n");
-	write_file("pe1.psk", "pe-1 " KEY_A "\n");
-	write_file("pe1-wrong.psk", "pe-1 " KEY_B "\n");
-	write_file("pe9.psk", "pe-9 " KEY_A "\n");
-	write_file("pe1-new.psk", "pe-1 " KEY_D "\n");
-	write_file("enrp.psk", "reg-a " KEY_B "\nreg-b " KEY_D "\n");
+	fx_write_file("server.psk", "pe-1 " FX_KEY_A "\npe-2 " FX_KEY_B "\n",
+	    0600);
+	fx_write_file("pe1.psk", "pe-1 " FX_KEY_A "\n", 0600);
+	fx_write_file("pe1-wrong.psk", "pe-1 " FX_KEY_B "\n", 0600);
+	fx_write_file("pe9.psk", "pe-9 " FX_KEY_A "\n", 0600);
+	fx_write_file("pe1-new.psk", "pe-1 " KEY_D "\n", 0600);
+	fx_write_file("enrp.psk", "reg-a " FX_KEY_B "\nreg-b " KEY_D "\n",
+	    0600);
 	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	static const char *const names[] = {
-		"ca.pem", "server.pem", "server.key", "expired.pem",
-		"expired.key", "pe7.pem", "pe7.key", "server.psk", "pe1.psk",
-		"pe1-wrong.psk", "pe9.psk", "pe1-new.psk", "reload.psk",
-		"enrp.psk",
-	};
-	size_t i;
-
-	(void)state;
-	if (dir[0] == '\0')
-		return 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(path(names[i]));
-	return rmdir(dir) == 0 ? 0 : -1;
 }
 
 /* --- the daemon --------------------------------------------------------- */
@@ -208,23 +77,6 @@ struct reg {
 	struct daemon	 d;
 	uint16_t	 tls_port;
 };
-
-static uint16_t
-free_tcp_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	uint16_t port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
 
 /*
  * registrard with its plaintext port (harness) and a TLS port: free, or
@@ -238,7 +90,7 @@ reg_start(struct reg *r, const char *cert, const char *psk,
 	char conf[2048];
 
 	r->tls_port = env != NULL && atoi(env) > 0 ? (uint16_t)atoi(env) :
-	    free_tcp_port();
+	    harness_free_port();
 	assert_int_not_equal(r->tls_port, 0);
 	snprintf(conf, sizeof(conf),
 	    "listen on 127.0.0.1 port %u transport tcp tls\n"
@@ -246,8 +98,8 @@ reg_start(struct reg *r, const char *cert, const char *psk,
 	    "\tpsk-file \"%s\"\n"
 	    "\tcertificate \"%s.pem\" key \"%s.key\"\n"
 	    "\tca \"%s\"\n"
-	    "}\n%s", r->tls_port, path(psk), path(cert), path(cert),
-	    path("ca.pem"), extra != NULL ? extra : "");
+	    "}\n%s", r->tls_port, fx_path(psk), fx_path(cert), fx_path(cert),
+	    fx_path("ca.pem"), extra != NULL ? extra : "");
 	assert_int_equal(daemon_start(&r->d, conf), 0);
 }
 
@@ -312,211 +164,18 @@ log_has(struct reg *r, const char *a, const char *b)
 	return found;
 }
 
-/* --- a TLS client on lib/tls.c ------------------------------------------ */
-
-struct tc {
-	int		 fd;
-	struct tls_ctx	*ctx;
-	struct tls_conn	*t;
-	enum tls_fail	 fail;
-	uint8_t		 in[70000];
-	size_t		 inlen;
-	uint8_t		 msg[70000];
-};
-
-static bool
-tc_wait(struct tc *c, int want, uint64_t end)
-{
-	struct pollfd pfd = { .fd = c->fd };
-	int left = (int)((int64_t)end - (int64_t)mono_ms());
-
-	if (left <= 0)
-		return false;
-	pfd.events = want == TLS_WANT_WRITE ? POLLOUT : POLLIN;
-	return poll(&pfd, 1, left) > 0;
-}
-
-/*
- * A TCP connection to dst:port (from src, unless NULL) and a handshake:
- * 0, or -1 with c->fail.
- */
-static int
-tc_open_at(struct tc *c, const char *dst, const char *src, uint16_t port,
-    const struct tls_config *cfg)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	uint64_t end = mono_ms() + 5000;
-	const char *text;
-	char err[256];
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	c->fail = TLS_FAIL_NONE;
-	sin.sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, dst, &sin.sin_addr), 1);
-	if (tls_ctx_new(cfg, &c->ctx, err, sizeof(err)) != 0)
-		fail_msg("client context: %s", err);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd >= 0);
-	if (src != NULL) {
-		assert_int_equal(inet_pton(AF_INET, src, &from.sin_addr), 1);
-		assert_int_equal(bind(c->fd, (struct sockaddr *)&from,
-		    sizeof(from)), 0);
-	}
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&sin,
-	    sizeof(sin)), 0);
-	assert_int_equal(fcntl(c->fd, F_SETFL, O_NONBLOCK), 0);
-	assert_int_equal(tls_conn_new(c->ctx, c->fd, &c->t), 0);
-	for (;;) {
-		rc = tls_handshake(c->t);
-		if (rc == 0)
-			return 0;
-		if (rc < 0 || !tc_wait(c, rc, end)) {
-			c->fail = rc < 0 ? tls_conn_fail(c->t, &text) :
-			    TLS_FAIL_OTHER;
-			return -1;
-		}
-	}
-}
-
-static int
-tc_open(struct tc *c, uint16_t port, const struct tls_config *cfg)
-{
-	return tc_open_at(c, "127.0.0.1", NULL, port, cfg);
-}
-
-static void
-tc_close(struct tc *c)
-{
-	if (c->t != NULL) {
-		tls_shutdown(c->t);
-		tls_conn_free(c->t);
-	}
-	tls_ctx_free(c->ctx);
-	if (c->fd >= 0)
-		close(c->fd);
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-}
-
-static int
-tc_send(struct tc *c, const uint8_t *p, size_t len)
-{
-	uint64_t end = mono_ms() + 5000;
-	size_t n;
-	int rc;
-
-	while (len > 0) {
-		rc = tls_write(c->t, p, len, &n);
-		if (rc == 0) {
-			p += n;
-			len -= n;
-		} else if (rc < 0 || !tc_wait(c, rc, end)) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The next message of type (keep-alives answered): 1, 0 timeout, -1. */
-static int
-tc_expect(struct tc *c, uint8_t type, struct rsp_msg *m)
-{
-	uint64_t end = mono_ms() + 5000;
-	struct rsp_err err;
-	uint8_t ack[256];
-	char h[300];
-	size_t n;
-	long f;
-	int rc;
-
-	for (;;) {
-		while ((f = rsp_frame(c->in, c->inlen)) > 0) {
-			memcpy(c->msg, c->in, (size_t)f);
-			memmove(c->in, c->in + f, c->inlen - (size_t)f);
-			c->inlen -= (size_t)f;
-			if (rsp_decode(RSP_PROTO_ASAP, c->msg, (size_t)f,
-			    &(struct rsp_decode_opts){ .pool_handle_max =
-			    UINT16_MAX }, m, &err) != 0)
-				return -1;
-			if (m->type == type)
-				return 1;
-			if (m->type == ASAP_ENDPOINT_KEEP_ALIVE &&
-			    m->has_pe_id) {
-				snprintf(h, sizeof(h), "%.*s",
-				    (int)m->handle.len,
-				    (const char *)m->handle.p);
-				if (tc_send(c, ack, build_ka_ack(ack,
-				    sizeof(ack), h, m->pe_id)) != 0)
-					return -1;
-			}
-		}
-		if (f < 0)
-			return -1;
-		rc = tls_read(c->t, c->in + c->inlen, sizeof(c->in) - c->inlen,
-		    &n);
-		if (rc == 0 && n == 0)
-			return -1;
-		if (rc == 0)
-			c->inlen += n;
-		else if (rc < 0)
-			return -1;
-		else if (!tc_wait(c, rc, end))
-			return 0;
-	}
-}
-
-/* Register over TLS: 0 accepted, 1 rejected (cause), -1 no answer. */
-static int
-tc_register(struct tc *c, const char *pool, uint32_t id, uint16_t *cause)
-{
-	uint8_t buf[512];
-	struct rsp_msg m;
-
-	if (tc_send(c, buf, build_registration(buf, sizeof(buf), pool, id, 1,
-	    0, 0, 7000, 60000)) != 0 ||
-	    tc_expect(c, ASAP_REGISTRATION_RESPONSE, &m) != 1)
-		return -1;
-	if (cause != NULL)
-		*cause = m.has_error && m.error.ncause > 0 ?
-		    m.error.cause[0].code : 0xffff;
-	return (m.flags & ASAP_FLAG_REJECT) ? 1 : 0;
-}
-
-/* Resolve over TLS: the number of PEs, -1 no answer, -2 error answer. */
-static int
-tc_resolve(struct tc *c, const char *pool, uint32_t *ids, size_t max)
-{
-	uint8_t buf[512];
-	struct rsp_iter it;
-	struct rsp_msg m;
-	struct rsp_pe pe;
-	size_t n = 0;
-
-	if (tc_send(c, buf, build_resolution(buf, sizeof(buf), pool, 3)) != 0 ||
-	    tc_expect(c, ASAP_HANDLE_RESOLUTION_RESPONSE, &m) != 1)
-		return -1;
-	if (m.has_error)
-		return -2;
-	rsp_iter_init(&it, &m);
-	while (rsp_iter_pe(&it, NULL, &pe) && n < max)
-		ids[n++] = pe.id;
-	return (int)n;
-}
-
 static struct tls_config
 psk_client(const char *file)
 {
 	return (struct tls_config){ .role = TLS_CLIENT,
-	    .psk_file = path(file) };
+	    .psk_file = fx_path(file) };
 }
 
 static struct tls_config
 cert_client(const char *expect)
 {
 	return (struct tls_config){ .role = TLS_CLIENT,
-	    .ca_file = path("ca.pem"), .server_name = expect };
+	    .ca_file = fx_path("ca.pem"), .server_name = expect };
 }
 
 /* A plaintext PE registered on the plain port, resolvable throughout. */
@@ -575,7 +234,7 @@ test_psk_and_cert_ok(void **state)
 	assert_true(ctl_has(&r, "show associations", "\"identity\":\"pe-1\""));
 	assert_true(ctl_has(&r, "show associations", "\"tls\":true"));
 
-	cfg = cert_client(NAME);
+	cfg = cert_client(FX_NAME);
 	assert_int_equal(tc_open(&pu, r.tls_port, &cfg), 0);
 	assert_int_equal(tc_resolve(&pu, "tls", ids, 4), 1);
 	assert_int_equal(ids[0], 7);
@@ -597,9 +256,9 @@ test_client_certificate(void **state)
 	(void)state;
 	SKIP_SCTP();
 	reg_start(&r, "server", "server.psk", NULL);
-	cfg = cert_client(NAME);
-	cfg.cert_file = path("pe7.pem");
-	cfg.key_file = path("pe7.key");
+	cfg = cert_client(FX_NAME);
+	cfg.cert_file = fx_path("pe7.pem");
+	cfg.key_file = fx_path("pe7.key");
 	assert_int_equal(tc_open(&pe, r.tls_port, &cfg), 0);
 	assert_int_equal(tc_register(&pe, "certs", 8, &cause), 0);
 	assert_true(ctl_has(&r, "show associations",
@@ -686,7 +345,7 @@ test_expired_server_cert(void **state)
 	SKIP_SCTP();
 	reg_start(&r, "expired", "server.psk", NULL);
 	bystander_start(&r, &b);
-	cfg = cert_client(NAME);
+	cfg = cert_client(FX_NAME);
 	assert_int_equal(tc_open(&c, r.tls_port, &cfg), -1);
 	assert_int_equal(c.fail, TLS_FAIL_CERT_EXPIRED);
 	tc_close(&c);
@@ -747,13 +406,13 @@ test_reload(void **state)
 
 	(void)state;
 	SKIP_SCTP();
-	write_file("reload.psk", "pe-1 " KEY_A "\n");
+	fx_write_file("reload.psk", "pe-1 " FX_KEY_A "\n", 0600);
 	reg_start(&r, "server", "reload.psk", NULL);
 	cfg = psk_client("pe1.psk");
 	assert_int_equal(tc_open(&old, r.tls_port, &cfg), 0);
 	assert_int_equal(tc_register(&old, "reload", 1, &cause), 0);
 
-	write_file("reload.psk", "pe-1 " KEY_D "\n");
+	fx_write_file("reload.psk", "pe-1 " KEY_D "\n", 0600);
 	assert_int_equal(kill(r.d.pid, SIGHUP), 0);
 	assert_true(wait_until(reloaded, &r, 5000));
 
@@ -807,7 +466,7 @@ test_enrp_tls(void **state)
 	struct tc pe, rogue;
 	/* tls-judge.sh captures fixed ENRP ports: "A,B". */
 	const char *env = getenv("ANYPOOL_TEST_ENRP_PORTS");
-	uint16_t pa = free_tcp_port(), pb = free_tcp_port(), cause;
+	uint16_t pa = harness_free_port(), pb = harness_free_port(), cause;
 	struct resolve_wait w = { &pu, 0x77 };
 	char ea[512], eb[512];
 	uint8_t buf[512];
@@ -821,10 +480,10 @@ test_enrp_tls(void **state)
 	assert_int_not_equal(pa, pb);
 	snprintf(ea, sizeof(ea), "enrp {\n\tlisten on 127.0.0.21 port %u\n"
 	    "\tpeer 127.0.0.22 port %u\n\ttls on\n\tpsk-file \"%s\"\n"
-	    "\tidentity reg-a\n}\n", pa, pb, path("enrp.psk"));
+	    "\tidentity reg-a\n}\n", pa, pb, fx_path("enrp.psk"));
 	snprintf(eb, sizeof(eb), "enrp {\n\tlisten on 127.0.0.22 port %u "
 	    "transport tcp tls\n\tpeer 127.0.0.21 port %u\n\tpsk-file "
-	    "\"%s\"\n\tidentity reg-b\n}\n", pb, pa, path("enrp.psk"));
+	    "\"%s\"\n\tidentity reg-b\n}\n", pb, pa, fx_path("enrp.psk"));
 	reg_start(&a, "server", "server.psk", ea);
 	/* B on ASAP ports of its own even where tls-judge.sh fixes A's. */
 	{
@@ -909,6 +568,6 @@ main(void)
 
 	if (getenv("ANYPOOL_TLS_JUDGE") != NULL)
 		return cmocka_run_group_tests(judged, group_setup,
-		    group_teardown);
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+		    fx_group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);
 }

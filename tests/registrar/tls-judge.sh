@@ -14,22 +14,9 @@ set -eu
 . "$(dirname "$0")/../wire/lib.sh"
 need_tshark
 need_root "capturing on lo"
-command -v dumpcap >/dev/null || error "dumpcap missing (tshark package)"
 setup_tmp
-NS=anypool-tls-$$
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-dpid=
-test_atexit() {
-	[ -n "$dpid" ] && kill "$dpid" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-}
-ip netns exec "$NS" dumpcap -q -i lo \
-	-f 'tcp port 3864 or tcp port 9911 or tcp port 9912' -w "$T/tls.pcapng" \
-	2>"$T/dumpcap.log" &
-dpid=$!
-wait_until 10000 grep -q 'File:' "$T/dumpcap.log" ||
-	{ cat "$T/dumpcap.log"; error "dumpcap did not start"; }
+capture_start tls 'tcp port 3864 or tcp port 9911 or tcp port 9912' \
+	"$T/tls.pcapng"
 if SSLKEYLOGFILE=$T/keys ANYPOOL_TLS_JUDGE=1 ANYPOOL_TEST_PORT=3863 \
     ANYPOOL_TEST_TLS_PORT=3864 ANYPOOL_TEST_ENRP_PORTS=9911,9912 \
     ip netns exec "$NS" "$B/tests/registrar/test_tls_e2e" >"$T/e2e.log" 2>&1
@@ -41,8 +28,7 @@ fi
 # dumpcap lags behind the test: wait for the last test's ENRP records.
 wait_until 10000 sh -c "tshark -n -r '$T/tls.pcapng' -Y 'tcp.port == 9912 && tcp.len > 0' 2>/dev/null | grep -q ." ||
 	fail "the ENRP sessions are not in the capture"
-kill -INT $dpid; wait $dpid 2>/dev/null || true
-dpid=
+capture_stop
 
 [ -s "$T/keys" ] && pass "key log written ($(wc -l <"$T/keys") lines)" ||
 	fail "no key log"
@@ -97,16 +83,7 @@ t2p -T 3863,40000 "$T/msgs.txt" "$T/msgs.pcap"
 frames=$(ts -r "$T/msgs.pcap" -Y asap -T fields -e frame.number | wc -l)
 [ "$frames" -eq "$n" ] && pass "tshark decodes $frames ASAP messages" ||
 	fail "tshark decodes $frames ASAP messages of $n"
-bad=$(ts -r "$T/msgs.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' \
-	-T fields -e frame.number | head -5)
-if [ -z "$bad" ]; then
-	pass "no malformed or expert-warning marks"
-else
-	fail "tshark marks frames $(echo $bad)"
-	for f in $(echo "$bad" | head -2); do
-		ts -r "$T/msgs.pcap" -Y "frame.number == $f" -V -O asap | tail -25
-	done
-fi
+judge_marks "$T/msgs.pcap" asap
 # Registration, its response, resolution and its response went over TLS.
 for t in 1 3 5 6; do
 	c=$(ts -r "$T/msgs.pcap" -Y "asap.message_type == $t" -T fields -e frame.number | wc -l)
@@ -123,16 +100,7 @@ t2p -S 9901,9901,12 "$T/enrp.txt" "$T/enrp.pcap"
 frames=$(ts -r "$T/enrp.pcap" -Y enrp -T fields -e frame.number | wc -l)
 [ "$frames" -eq "$ne" ] && pass "tshark decodes $frames ENRP messages" ||
 	fail "tshark decodes $frames ENRP messages of $ne"
-bad=$(ts -r "$T/enrp.pcap" -Y '_ws.malformed || _ws.expert.severity >= 6291456' \
-	-T fields -e frame.number | head -5)
-if [ -z "$bad" ]; then
-	pass "ENRP: no malformed or expert-warning marks"
-else
-	fail "ENRP: tshark marks frames $(echo $bad)"
-	for f in $(echo "$bad" | head -2); do
-		ts -r "$T/enrp.pcap" -Y "frame.number == $f" -V -O enrp | tail -25
-	done
-fi
+judge_marks "$T/enrp.pcap" enrp ENRP
 # Presence, handle table request/response, handle update went over TLS.
 for t in 1 2 3 4; do
 	c=$(ts -r "$T/enrp.pcap" -Y "enrp.message_type == $t" -T fields -e frame.number | wc -l)

@@ -47,18 +47,6 @@ static int		 failures;
 static int		 net;		/* 127.0.net.x for this case */
 static char		 enrp_addr[NREG][32];
 
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok   ");					\
-	} else {							\
-		printf("FAIL ");					\
-		failures++;						\
-	}								\
-	printf(__VA_ARGS__);						\
-	printf("\n");							\
-	fflush(stdout);							\
-} while (0)
-
 static const char *
 host(int h)
 {
@@ -72,31 +60,10 @@ host(int h)
 
 /* ---- sockets ------------------------------------------------------------ */
 
-static int
-tcp_connect_from(const char *src, const char *dst, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons(port) };
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	int fd, on = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	inet_pton(AF_INET, dst, &sin.sin_addr);
-	if (src != NULL && (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
-	    bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0)) {
-		close(fd);
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	return fd;
-}
-
-/* The same without waiting: a full backlog leaves it pending (fd kept). */
+/*
+ * tcp_connect_from() without waiting: a full backlog leaves it pending
+ * (fd kept).
+ */
 static int
 tcp_connect_nb(const char *src, const char *dst, uint16_t port)
 {
@@ -137,23 +104,6 @@ tcp_listen_at(const char *a, uint16_t port)
 		return -1;
 	}
 	return fd;
-}
-
-/* Has the other side closed (or reset) fd?  Reads and drops what came. */
-static bool
-peer_closed(int fd)
-{
-	char b[4096];
-	ssize_t n;
-
-	for (;;) {
-		n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
-		if (n == 0)
-			return true;
-		if (n < 0)
-			return errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR;
-	}
 }
 
 /* ---- raw ENRP ----------------------------------------------------------- */
@@ -201,19 +151,6 @@ raw_recv(struct raw *r, struct rsp_msg *m, int timeout_ms)
 	}
 }
 
-static size_t
-enrp_begin(struct wbuf *w, uint8_t *buf, size_t cap, uint8_t type,
-    uint8_t flags)
-{
-	size_t m;
-
-	wbuf_init(w, buf, cap);
-	m = rsp_put_msg_begin(w, type, flags);
-	wbuf_u32(w, EVIL_ID);
-	wbuf_u32(w, 0);
-	return m;
-}
-
 static void
 pe_at(struct rsp_pe *pe, uint32_t id, const char *a, uint16_t port,
     int32_t life, uint32_t home)
@@ -242,7 +179,8 @@ send_update(int fd, uint16_t action, const struct rsp_pe *pe)
 {
 	uint8_t buf[1024];
 	struct wbuf w;
-	size_t m = enrp_begin(&w, buf, sizeof(buf), ENRP_HANDLE_UPDATE, 0);
+	size_t m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_HANDLE_UPDATE,
+	    0, EVIL_ID);
 
 	wbuf_u16(&w, action);
 	wbuf_u16(&w, 0);
@@ -257,7 +195,7 @@ send_simple(int fd, uint8_t type, uint8_t flags)
 {
 	uint8_t buf[64];
 	struct wbuf w;
-	size_t m = enrp_begin(&w, buf, sizeof(buf), type, flags);
+	size_t m = enrp_msg_begin(&w, buf, sizeof(buf), type, flags, EVIL_ID);
 
 	rsp_put_msg_end(&w, m);
 	return send_all(fd, buf, w.len);
@@ -270,8 +208,8 @@ send_presence(int fd, const char *self)
 	struct rsp_server_info si = { .id = EVIL_ID };
 	uint8_t buf[256];
 	struct wbuf w;
-	size_t m = enrp_begin(&w, buf, sizeof(buf), ENRP_PRESENCE,
-	    ENRP_FLAG_REPLY_REQUIRED);
+	size_t m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_PRESENCE,
+	    ENRP_FLAG_REPLY_REQUIRED, EVIL_ID);
 
 	rsp_put_checksum(&w, 0);
 	/* Server Information carries an SCTP transport even over TCP. */
@@ -425,15 +363,6 @@ struct scene {
 	struct client	 pu[NREG];	/* a pool user at each registrar */
 };
 
-static void
-cleanup(void)
-{
-	int i;
-
-	for (i = 0; i < NREG; i++)
-		daemon_stop(&reg[i], SIGKILL);
-}
-
 /* Three registrars, victim at `home`, bystander at C, users everywhere. */
 static int
 cluster_up(struct scene *s, int home)
@@ -449,7 +378,7 @@ cluster_up(struct scene *s, int home)
 		    i + 1);
 		addr[i] = enrp_addr[i];
 	}
-	atexit(cleanup);
+	atexit(kill_all);
 	if (start_all(timers) != 0 || !wait_until(all_synchronized, NULL,
 	    10000) || !wait_until(checksums_equal, NULL, 10000)) {
 		printf("FAIL: cannot start a synchronized cluster of 3\n");
@@ -717,7 +646,8 @@ enrp_stranger_list(void)
 	for (i = 0; i < NREG; i++) {
 		if ((r = stranger(i)) == NULL)
 			continue;
-		m = enrp_begin(&w, buf, sizeof(buf), ENRP_LIST_RESPONSE, 0);
+		m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_LIST_RESPONSE, 0,
+		    EVIL_ID);
 		for (n = 0; n < 8; n++) {
 			memset(&si, 0, sizeof(si));
 			si.id = 0x0bad1000u + (uint32_t)n;
@@ -807,23 +737,6 @@ enrp_stranger_slots(void)
 	return 0;
 }
 
-/* The home registrar i records for PE id, or 0. */
-static uint32_t
-home_of(int i, uint32_t id)
-{
-	json_t *j = query(i, "show pes"), *p;
-	uint32_t home = 0;
-	size_t k;
-
-	if (j == NULL)
-		return 0;
-	json_array_foreach(json_object_get(j, "pes"), k, p)
-		if (hex32(json_object_get(p, "id")) == id)
-			home = hex32(json_object_get(p, "home"));
-	json_decref(j);
-	return home;
-}
-
 /*
  * Found while writing these: TAKEOVER_SERVER from a stranger, naming a live
  * registrar, hands that registrar's PEs to the stranger at every peer and
@@ -846,7 +759,8 @@ enrp_stranger_takeover(void)
 	for (i = 1; i < NREG; i++) {
 		if ((r = stranger(i)) == NULL)
 			continue;
-		m = enrp_begin(&w, buf, sizeof(buf), ENRP_TAKEOVER_SERVER, 0);
+		m = enrp_msg_begin(&w, buf, sizeof(buf), ENRP_TAKEOVER_SERVER,
+		    0, EVIL_ID);
 		wbuf_u32(&w, a_id);
 		rsp_put_msg_end(&w, m);
 		send_all(r->fd, buf, w.len);
@@ -1557,7 +1471,7 @@ on_alarm(int sig)
 
 	(void)sig;
 	(void)!write(1, m, sizeof(m) - 1);
-	cleanup();
+	kill_all();
 	solo_cleanup();
 	_exit(1);
 }

@@ -98,16 +98,7 @@ reg_answer(struct fx *fx)
 		} else {
 			rsp_put_policy(&w, &(struct rsp_policy){
 			    .type = RSP_POLICY_ROUND_ROBIN });
-			memset(&pe, 0, sizeof(pe));
-			pe.id = 0x1234;
-			pe.life = 30000;
-			pe.user.type = RSP_PARAM_TCP_TRANSPORT;
-			pe.user.port = 7000;
-			pe.user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
-			pe.user.naddr = 1;
-			pe.user.addr[0].family = AF_INET;
-			memcpy(pe.user.addr[0].a, "\x7f\x00\x00\x01", 4);
-			pe.policy.type = RSP_POLICY_ROUND_ROBIN;
+			fx_pe_make(&pe);
 			rsp_put_pe(&w, &pe);
 		}
 		if (fx->asked_identity)
@@ -663,21 +654,6 @@ test_tls_sctp_refused(void **state)
 	assert_int_equal(fx->calls, 0);
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return fx_pki_make();
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	fx_pki_remove();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -715,5 +691,6 @@ main(void)
 		    teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fx_group_setup,
+	    fx_group_teardown);
 }

@@ -477,22 +477,6 @@ test_default_port(void **state)
 		fail_msg("debug log:\n%s", t->log);
 }
 
-static int
-group_setup(void **state)
-{
-	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	return fx_pki_make();
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	fx_pki_remove();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -507,5 +491,6 @@ main(void)
 		T(test_default_port),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fx_group_setup,
+	    fx_group_teardown);
 }

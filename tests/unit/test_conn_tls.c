@@ -25,13 +25,10 @@
 
 #include "conn.h"
 #include "tls.h"
+#include "tls_fixture.h"
 
 #define PPID	11
 #define MAXMSG	65535
-#define KEY_A	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-#define KEY_B	"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
-
-static char dir[64];
 
 struct rec {
 	struct cn	 cn;
@@ -94,61 +91,24 @@ struct fx {
 	struct tls_ctx	*sctx, *cctx;
 };
 
-static const char *
-path(const char *name)
-{
-	static char buf[4][128];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-write_file(const char *name, const char *text)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path(name), 0600), 0);
-}
-
 static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_conn_tls.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fx_dir_make("test_conn_tls") != 0)
 		return -1;
-	write_file("server.psk", "pe-1 " KEY_A "\n");
-	write_file("good.psk", "pe-1 " KEY_A "\n");
-	write_file("wrong.psk", "pe-1 " KEY_B "\n");
+	fx_write_file("server.psk", "pe-1 " FX_KEY_A "\n", 0600);
+	fx_write_file("good.psk", "pe-1 " FX_KEY_A "\n", 0600);
+	fx_write_file("wrong.psk", "pe-1 " FX_KEY_B "\n", 0600);
 	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	unlink(path("server.psk"));
-	unlink(path("good.psk"));
-	unlink(path("wrong.psk"));
-	return rmdir(dir) == 0 ? 0 : -1;
 }
 
 static struct tls_ctx *
 ctx(enum tls_role role, const char *psk)
 {
-	struct tls_config cfg = { .role = role, .psk_file = path(psk) };
-	struct tls_ctx *c;
-	char err[256];
+	struct tls_config cfg = { .role = role, .psk_file = fx_path(psk) };
 
-	if (tls_ctx_new(&cfg, &c, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	return c;
+	return fx_ctx_new(&cfg);
 }
 
 static int
@@ -327,5 +287,5 @@ main(void)
 		    teardown),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);
 }

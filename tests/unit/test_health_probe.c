@@ -180,18 +180,8 @@ teardown(void **state)
 static int
 group_setup(void **state)
 {
-	(void)state;
-	signal(SIGPIPE, SIG_IGN);
 	log_init("test_health_probe", 1, 0);
-	return fx_pki_make();
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	fx_pki_remove();
-	return 0;
+	return fx_group_setup(state);
 }
 
 int
@@ -205,5 +195,5 @@ main(void)
 		T(test_plain_stays_plain),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);
 }

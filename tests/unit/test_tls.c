@@ -32,139 +32,11 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "tls.h"
+#include "tls_fixture.h"
 
-#define NAME	"registrar.example"
-#define DAY	(24 * 3600L)
-
-static char dir[64];
-
-/* --- files ------------------------------------------------------------ */
-
-static const char *
-path(const char *name)
-{
-	static char buf[8][128];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-write_file(const char *name, const char *text, mode_t mode)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path(name), mode), 0);
-}
-
-static EVP_PKEY *
-new_key(void)
-{
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-
-	assert_non_null(k);
-	return k;
-}
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	assert_non_null(ext);
-	assert_true(X509_add_ext(x, ext, -1));
-	X509_EXTENSION_free(ext);
-}
-
-/*
- * A certificate for cn (and san, "DNS:..."), valid from nb to na seconds
- * from now, signed by issuer/ikey (NULL: self-signed, a CA).
- */
-static X509 *
-new_cert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
-    EVP_PKEY *ikey, long nb, long na)
-{
-	static long serial = 1;
-	X509 *x = X509_new();
-	X509_NAME *n;
-
-	assert_non_null(x);
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_gmtime_adj(X509_getm_notBefore(x), nb);
-	X509_gmtime_adj(X509_getm_notAfter(x), na);
-	X509_set_pubkey(x, key);
-	n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-	if (issuer == NULL) {
-		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
-		add_ext(x, x, NID_subject_key_identifier, "hash");
-	} else {
-		add_ext(x, issuer, NID_basic_constraints, "CA:FALSE");
-		add_ext(x, issuer, NID_authority_key_identifier, "keyid");
-	}
-	if (san != NULL)
-		add_ext(x, issuer ? issuer : x, NID_subject_alt_name, san);
-	assert_true(X509_sign(x, issuer ? ikey : key, EVP_sha256()) > 0);
-	return x;
-}
-
-static void
-write_cert(const char *name, X509 *x)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	assert_non_null(fp);
-	assert_true(PEM_write_X509(fp, x));
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
-write_key(const char *name, EVP_PKEY *k, mode_t mode)
-{
-	FILE *fp = fopen(path(name), "w");
-
-	assert_non_null(fp);
-	assert_true(PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL));
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(path(name), mode), 0);
-}
-
-/* Server certificate name.pem + name.key for cn/san, issued by ca. */
-static void
-make_leaf(const char *name, const char *cn, const char *san, X509 *ca,
-    EVP_PKEY *cakey, long nb, long na)
-{
-	char f[64];
-	EVP_PKEY *k = new_key();
-	X509 *x = new_cert(cn, san, k, ca, cakey, nb, na);
-
-	snprintf(f, sizeof(f), "%s.pem", name);
-	write_cert(f, x);
-	snprintf(f, sizeof(f), "%s.key", name);
-	write_key(f, k, 0600);
-	X509_free(x);
-	EVP_PKEY_free(k);
-}
-
-#define KEY_A	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-#define KEY_B	"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 #define KEY_C	"0123456789abcdef0123456789abcdef"
 
 static int
@@ -174,85 +46,47 @@ group_setup(void **state)
 	X509 *ca, *other;
 
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof(dir), "/tmp/test_tls.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fx_dir_make("test_tls") != 0)
 		return -1;
-	cakey = new_key();
-	ca = new_cert("anypool test CA", NULL, cakey, NULL, NULL, -DAY,
-	    365 * DAY);
-	write_cert("ca.pem", ca);
-	otherkey = new_key();
-	other = new_cert("some other CA", NULL, otherkey, NULL, NULL, -DAY,
-	    365 * DAY);
-	write_cert("other-ca.pem", other);
+	ca = fx_make_ca("ca.pem", "anypool test CA", &cakey);
+	other = fx_make_ca("other-ca.pem", "some other CA", &otherkey);
 
-	make_leaf("server", NAME, "DNS:" NAME, ca, cakey, -DAY, 30 * DAY);
-	make_leaf("expired", NAME, "DNS:" NAME, ca, cakey, -30 * DAY, -DAY);
-	make_leaf("rogue", NAME, "DNS:" NAME, other, otherkey, -DAY,
-	    30 * DAY);
-	make_leaf("partial", "reg*.example", "DNS:reg*.example", ca, cakey,
-	    -DAY, 30 * DAY);
-	make_leaf("wild", "*.pool.example", "DNS:*.pool.example", ca, cakey,
-	    -DAY, 30 * DAY);
-	make_leaf("ip", "anycast", "IP:192.0.2.1", ca, cakey, -DAY, 30 * DAY);
-	make_leaf("client", "pe-7", "DNS:pe-7.example", ca, cakey, -DAY,
-	    30 * DAY);
+	fx_make_leaf("server", FX_NAME, "DNS:" FX_NAME, ca, cakey, -FX_DAY,
+	    30 * FX_DAY);
+	fx_make_leaf("expired", FX_NAME, "DNS:" FX_NAME, ca, cakey,
+	    -30 * FX_DAY, -FX_DAY);
+	fx_make_leaf("rogue", FX_NAME, "DNS:" FX_NAME, other, otherkey,
+	    -FX_DAY, 30 * FX_DAY);
+	fx_make_leaf("partial", "reg*.example", "DNS:reg*.example", ca, cakey,
+	    -FX_DAY, 30 * FX_DAY);
+	fx_make_leaf("wild", "*.pool.example", "DNS:*.pool.example", ca, cakey,
+	    -FX_DAY, 30 * FX_DAY);
+	fx_make_leaf("ip", "anycast", "IP:192.0.2.1", ca, cakey, -FX_DAY,
+	    30 * FX_DAY);
+	fx_make_leaf("client", "pe-7", "DNS:pe-7.example", ca, cakey, -FX_DAY,
+	    30 * FX_DAY);
 	X509_free(ca);
 	X509_free(other);
 	EVP_PKEY_free(cakey);
 	EVP_PKEY_free(otherkey);
 
-	write_file("server.psk", "# registrar keys\n\npe-1 " KEY_A "\n"
-	    "pe-2\t" KEY_B "   # the second PE\n" "enrp-2 " KEY_C "\n", 0600);
-	write_file("pe2.psk", "pe-2 " KEY_B "\n", 0600);
-	write_file("pe2-wrong.psk", "pe-2 " KEY_A "\n", 0600);
-	write_file("pe9.psk", "pe-9 " KEY_A "\n", 0600);
-	write_file("open.psk", "pe-2 " KEY_B "\n", 0644);
-	write_file("open.key", "not even a key\n", 0644);
-	write_file("short.psk", "pe-1 00112233\n", 0600);
-	write_file("odd.psk", "pe-1 " KEY_C "0\n", 0600);
-	write_file("dup.psk", "pe-1 " KEY_C "\npe-1 " KEY_A "\n", 0600);
-	write_file("junk.psk", "pe-1 " KEY_C " extra\n", 0600);
-	write_file("empty.psk", "# nothing\n", 0600);
+	fx_write_file("server.psk", "# registrar keys\n\npe-1 " FX_KEY_A "\n"
+	    "pe-2\t" FX_KEY_B "   # the second PE\n" "enrp-2 " KEY_C "\n",
+	    0600);
+	fx_write_file("pe2.psk", "pe-2 " FX_KEY_B "\n", 0600);
+	fx_write_file("pe2-wrong.psk", "pe-2 " FX_KEY_A "\n", 0600);
+	fx_write_file("pe9.psk", "pe-9 " FX_KEY_A "\n", 0600);
+	fx_write_file("open.psk", "pe-2 " FX_KEY_B "\n", 0644);
+	fx_write_file("open.key", "not even a key\n", 0644);
+	fx_write_file("short.psk", "pe-1 00112233\n", 0600);
+	fx_write_file("odd.psk", "pe-1 " KEY_C "0\n", 0600);
+	fx_write_file("dup.psk", "pe-1 " KEY_C "\npe-1 " FX_KEY_A "\n", 0600);
+	fx_write_file("junk.psk", "pe-1 " KEY_C " extra\n", 0600);
+	fx_write_file("empty.psk", "# nothing\n", 0600);
 	return 0;
 }
 
-static int
-group_teardown(void **state)
-{
-	static const char *const names[] = {
-		"ca.pem", "other-ca.pem", "server.pem", "server.key",
-		"expired.pem", "expired.key", "rogue.pem", "rogue.key",
-		"partial.pem", "partial.key", "wild.pem", "wild.key",
-		"client.pem", "client.key", "ip.pem", "ip.key", "server.psk", "pe2.psk",
-		"pe2-wrong.psk", "pe9.psk", "open.psk", "open.key",
-		"short.psk", "odd.psk", "dup.psk", "junk.psk", "empty.psk",
-		"keylog", "keylog-env",
-	};
-	size_t i;
-
-	if (getenv("TEST_TLS_KEEP") != NULL) {	/* for debugging */
-		print_message("kept %s\n", dir);
-		return 0;
-	}
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(path(names[i]));
-	return rmdir(dir) == 0 ? 0 : -1;
-}
-
 /* --- driving handshakes ----------------------------------------------- */
-
-static struct tls_ctx *
-ctx_ok(const struct tls_config *cfg)
-{
-	struct tls_ctx *ctx = NULL;
-	char err[256];
-	int r = tls_ctx_new(cfg, &ctx, err, sizeof(err));
-
-	if (r != 0)
-		fail_msg("tls_ctx_new: %d %s", r, err);
-	return ctx;
-}
 
 struct hs {
 	int		 fd[2];		/* client, server */
@@ -361,18 +195,19 @@ static struct tls_ctx *
 psk_server(void)
 {
 	struct tls_config cfg = {
-		.role = TLS_SERVER, .psk_file = path("server.psk"),
+		.role = TLS_SERVER, .psk_file = fx_path("server.psk"),
 	};
 
-	return ctx_ok(&cfg);
+	return fx_ctx_new(&cfg);
 }
 
 static struct tls_ctx *
 psk_client(const char *file)
 {
-	struct tls_config cfg = { .role = TLS_CLIENT, .psk_file = path(file) };
+	struct tls_config cfg = { .role = TLS_CLIENT,
+	    .psk_file = fx_path(file) };
 
-	return ctx_ok(&cfg);
+	return fx_ctx_new(&cfg);
 }
 
 static void
@@ -400,10 +235,11 @@ static void
 test_psk_unknown_identity(void **state)
 {
 	struct tls_config mixed = {
-		.role = TLS_SERVER, .psk_file = path("server.psk"),
-		.cert_file = path("server.pem"), .key_file = path("server.key"),
+		.role = TLS_SERVER, .psk_file = fx_path("server.psk"),
+		.cert_file = fx_path("server.pem"),
+		.key_file = fx_path("server.key"),
 	};
-	struct tls_ctx *sctx[2] = { psk_server(), ctx_ok(&mixed) };
+	struct tls_ctx *sctx[2] = { psk_server(), fx_ctx_new(&mixed) };
 	struct tls_ctx *cctx = psk_client("pe9.psk");
 	struct hs h;
 	int i;
@@ -462,32 +298,32 @@ test_key_files_refused(void **state)
 	struct tls_config cfg = { .role = TLS_SERVER };
 	char want[200];
 
-	cfg.psk_file = path("open.psk");
+	cfg.psk_file = fx_path("open.psk");
 	snprintf(want, sizeof(want), "%s: readable by others (mode 0644); "
-	    "chmod 600", path("open.psk"));
+	    "chmod 600", fx_path("open.psk"));
 	ctx_refused(&cfg, -EACCES, want);
-	cfg.psk_file = path("missing.psk");
+	cfg.psk_file = fx_path("missing.psk");
 	ctx_refused(&cfg, -ENOENT, "No such file");
-	cfg.psk_file = path("short.psk");
+	cfg.psk_file = fx_path("short.psk");
 	ctx_refused(&cfg, -EINVAL, "short.psk:1: key of 4 bytes");
-	cfg.psk_file = path("odd.psk");
+	cfg.psk_file = fx_path("odd.psk");
 	ctx_refused(&cfg, -EINVAL, "odd.psk:1: key has an odd number");
-	cfg.psk_file = path("dup.psk");
+	cfg.psk_file = fx_path("dup.psk");
 	ctx_refused(&cfg, -EINVAL, "dup.psk:2: identity \"pe-1\" listed twice");
-	cfg.psk_file = path("junk.psk");
+	cfg.psk_file = fx_path("junk.psk");
 	ctx_refused(&cfg, -EINVAL, "junk.psk:1: expected");
-	cfg.psk_file = path("empty.psk");
+	cfg.psk_file = fx_path("empty.psk");
 	ctx_refused(&cfg, -EINVAL, "empty.psk: no keys");
 	/* The private key of a certificate is a secret as well. */
 	cfg.psk_file = NULL;
-	cfg.cert_file = path("server.pem");
-	cfg.key_file = path("open.key");
+	cfg.cert_file = fx_path("server.pem");
+	cfg.key_file = fx_path("open.key");
 	ctx_refused(&cfg, -EACCES, "open.key: readable by others");
-	cfg.key_file = path("client.key");
+	cfg.key_file = fx_path("client.key");
 	ctx_refused(&cfg, -EINVAL, "does not match the certificate");
 	/* A client with several keys must say which is its own. */
 	cfg = (struct tls_config){ .role = TLS_CLIENT,
-	    .psk_file = path("server.psk") };
+	    .psk_file = fx_path("server.psk") };
 	ctx_refused(&cfg, -EINVAL, "3 keys; say which identity");
 	cfg.psk_identity = "pe-3";
 	ctx_refused(&cfg, -EINVAL, "no key for identity \"pe-3\"");
@@ -502,29 +338,30 @@ cert_server(const char *name, enum tls_client_cert cc)
 {
 	char pem[32], key[32];
 	struct tls_config cfg = {
-		.role = TLS_SERVER, .client_cert = cc, .ca_file = path("ca.pem"),
+		.role = TLS_SERVER, .client_cert = cc,
+		.ca_file = fx_path("ca.pem"),
 	};
 
 	snprintf(pem, sizeof(pem), "%s.pem", name);
 	snprintf(key, sizeof(key), "%s.key", name);
-	cfg.cert_file = path(pem);
-	cfg.key_file = path(key);
-	return ctx_ok(&cfg);
+	cfg.cert_file = fx_path(pem);
+	cfg.key_file = fx_path(key);
+	return fx_ctx_new(&cfg);
 }
 
 static struct tls_ctx *
 cert_client(const char *expect, bool with_cert)
 {
 	struct tls_config cfg = {
-		.role = TLS_CLIENT, .ca_file = path("ca.pem"),
+		.role = TLS_CLIENT, .ca_file = fx_path("ca.pem"),
 		.server_name = expect,
 	};
 
 	if (with_cert) {
-		cfg.cert_file = path("client.pem");
-		cfg.key_file = path("client.key");
+		cfg.cert_file = fx_path("client.pem");
+		cfg.key_file = fx_path("client.key");
 	}
-	return ctx_ok(&cfg);
+	return fx_ctx_new(&cfg);
 }
 
 /* One handshake of a fresh client expecting name against server. */
@@ -558,10 +395,10 @@ cert_case(const char *server, const char *expect, int want_c,
 static void
 test_cert_ok(void **state)
 {
-	cert_case("server", NAME, 0, TLS_FAIL_NONE, NULL, TLS_FAIL_NONE,
-	    NAME);
+	cert_case("server", FX_NAME, 0, TLS_FAIL_NONE, NULL, TLS_FAIL_NONE,
+	    FX_NAME);
 	cert_case("server", "REGISTRAR.Example", 0, TLS_FAIL_NONE, NULL,
-	    TLS_FAIL_NONE, NAME);
+	    TLS_FAIL_NONE, FX_NAME);
 	/* A wildcard as the whole left-most label covers one label. */
 	cert_case("wild", "registrar.pool.example", 0, TLS_FAIL_NONE, NULL,
 	    TLS_FAIL_NONE, "*.pool.example");
@@ -576,7 +413,7 @@ test_cert_wrong_name(void **state)
 	cert_case("server", "other.example", -EPROTO, TLS_FAIL_CERT_NAME,
 	    "not for \"other.example\"", TLS_FAIL_CERT_INVALID, NULL);
 	/* RFC 6125 §6.4.3: no partial wildcards ("reg*"). */
-	cert_case("partial", NAME, -EPROTO, TLS_FAIL_CERT_NAME,
+	cert_case("partial", FX_NAME, -EPROTO, TLS_FAIL_CERT_NAME,
 	    "hostname mismatch", TLS_FAIL_CERT_INVALID, NULL);
 	/* One label only: "*.pool.example" is not for "a.b.pool.example". */
 	cert_case("wild", "a.b.pool.example", -EPROTO, TLS_FAIL_CERT_NAME,
@@ -591,14 +428,14 @@ test_cert_wrong_name(void **state)
 static void
 test_cert_expired(void **state)
 {
-	cert_case("expired", NAME, -EPROTO, TLS_FAIL_CERT_EXPIRED,
+	cert_case("expired", FX_NAME, -EPROTO, TLS_FAIL_CERT_EXPIRED,
 	    "certificate has expired", TLS_FAIL_CERT_EXPIRED, NULL);
 }
 
 static void
 test_cert_unknown_ca(void **state)
 {
-	cert_case("rogue", NAME, -EPROTO, TLS_FAIL_CERT_UNKNOWN_CA,
+	cert_case("rogue", FX_NAME, -EPROTO, TLS_FAIL_CERT_UNKNOWN_CA,
 	    "unable to get local issuer certificate", TLS_FAIL_CERT_UNKNOWN_CA,
 	    NULL);
 }
@@ -607,8 +444,8 @@ static void
 test_client_cert(void **state)
 {
 	struct tls_ctx *sctx = cert_server("server", TLS_CLIENT_CERT_REQUIRE);
-	struct tls_ctx *pe = cert_client(NAME, true);
-	struct tls_ctx *pu = cert_client(NAME, false);
+	struct tls_ctx *pe = cert_client(FX_NAME, true);
+	struct tls_ctx *pu = cert_client(FX_NAME, false);
 	struct hs h;
 
 	hs_open(&h, pe, sctx);
@@ -644,14 +481,15 @@ static void
 test_mixed_server(void **state)
 {
 	struct tls_config cfg = {
-		.role = TLS_SERVER, .psk_file = path("server.psk"),
-		.cert_file = path("server.pem"), .key_file = path("server.key"),
-		.ca_file = path("ca.pem"),
+		.role = TLS_SERVER, .psk_file = fx_path("server.psk"),
+		.cert_file = fx_path("server.pem"),
+		.key_file = fx_path("server.key"),
+		.ca_file = fx_path("ca.pem"),
 		.client_cert = TLS_CLIENT_CERT_OPTIONAL,
 	};
-	struct tls_ctx *sctx = ctx_ok(&cfg), *pe = psk_client("pe2.psk");
-	struct tls_ctx *pu = cert_client(NAME, false);
-	struct tls_ctx *pe7 = cert_client(NAME, true);
+	struct tls_ctx *sctx = fx_ctx_new(&cfg), *pe = psk_client("pe2.psk");
+	struct tls_ctx *pu = cert_client(FX_NAME, false);
+	struct tls_ctx *pe7 = cert_client(FX_NAME, true);
 	struct hs h;
 
 	hs_open(&h, pe, sctx);
@@ -721,7 +559,7 @@ test_plaintext_on_tls_port(void **state)
 static void
 test_tls_on_plain_port(void **state)
 {
-	struct tls_ctx *cctx = cert_client(NAME, false);
+	struct tls_ctx *cctx = cert_client(FX_NAME, false);
 	struct hs h;
 	uint8_t buf[4096];
 	ssize_t n;
@@ -751,9 +589,9 @@ static void
 test_reload(void **state)
 {
 	struct tls_config cfg = {
-		.role = TLS_SERVER, .psk_file = path("server.psk"),
+		.role = TLS_SERVER, .psk_file = fx_path("server.psk"),
 	};
-	struct tls_ctx *sctx = ctx_ok(&cfg), *old = psk_client("pe2.psk");
+	struct tls_ctx *sctx = fx_ctx_new(&cfg), *old = psk_client("pe2.psk");
 	struct tls_ctx *neu;
 	struct hs h, h2;
 	char err[256];
@@ -763,7 +601,7 @@ test_reload(void **state)
 	assert_int_equal(h.rs, 0);
 
 	/* pe-2's key changes: a failed reload keeps the running context. */
-	write_file("server.psk", "pe-2 " KEY_A "\n", 0644);
+	fx_write_file("server.psk", "pe-2 " FX_KEY_A "\n", 0644);
 	assert_int_equal(tls_ctx_reload(&sctx, &cfg, err, sizeof(err)),
 	    -EACCES);
 	assert_non_null(strstr(err, "chmod 600"));
@@ -772,7 +610,7 @@ test_reload(void **state)
 	assert_int_equal(h2.rs, 0);
 	hs_close(&h2);
 
-	assert_int_equal(chmod(path("server.psk"), 0600), 0);
+	assert_int_equal(chmod(fx_path("server.psk"), 0600), 0);
 	assert_int_equal(tls_ctx_reload(&sctx, &cfg, err, sizeof(err)), 0);
 	/* The established session still works, both ways. */
 	xfer(h.c, h.s, "HANDLE_UPDATE");
@@ -793,8 +631,9 @@ test_reload(void **state)
 	tls_ctx_free(neu);
 	tls_ctx_free(old);
 	tls_ctx_free(sctx);
-	write_file("server.psk", "# registrar keys\n\npe-1 " KEY_A "\n"
-	    "pe-2\t" KEY_B "   # the second PE\n" "enrp-2 " KEY_C "\n", 0600);
+	fx_write_file("server.psk", "# registrar keys\n\npe-1 " FX_KEY_A "\n"
+	    "pe-2\t" FX_KEY_B "   # the second PE\n" "enrp-2 " KEY_C "\n",
+	    0600);
 }
 
 /* Make one connection on cctx, read the ticket, report resumption. */
@@ -824,15 +663,16 @@ static void
 test_resumption(void **state)
 {
 	struct tls_config pc = {
-		.role = TLS_CLIENT, .psk_file = path("pe2.psk"), .resume = true,
+		.role = TLS_CLIENT, .psk_file = fx_path("pe2.psk"),
+		.resume = true,
 	};
 	struct tls_config cc = {
-		.role = TLS_CLIENT, .ca_file = path("ca.pem"),
-		.server_name = NAME, .resume = true,
+		.role = TLS_CLIENT, .ca_file = fx_path("ca.pem"),
+		.server_name = FX_NAME, .resume = true,
 	};
-	struct tls_ctx *sp = psk_server(), *cp = ctx_ok(&pc);
+	struct tls_ctx *sp = psk_server(), *cp = fx_ctx_new(&pc);
 	struct tls_ctx *sc = cert_server("server", TLS_CLIENT_CERT_NONE);
-	struct tls_ctx *ccert = ctx_ok(&cc);
+	struct tls_ctx *ccert = fx_ctx_new(&cc);
 
 	assert_false(connect_once(cp, sp, "pe-2"));
 	/* The PSK identity survives resumption (carried in the ticket). */
@@ -849,9 +689,9 @@ test_resumption(void **state)
 	tls_ctx_free(sc);
 	tls_ctx_free(ccert);
 	sc = cert_server("server", TLS_CLIENT_CERT_REQUIRE);
-	cc.cert_file = path("client.pem");
-	cc.key_file = path("client.key");
-	ccert = ctx_ok(&cc);
+	cc.cert_file = fx_path("client.pem");
+	cc.key_file = fx_path("client.key");
+	ccert = fx_ctx_new(&cc);
 	assert_false(connect_once(ccert, sc, "pe-7.example"));
 	assert_true(connect_once(ccert, sc, "pe-7.example"));
 	tls_ctx_free(sp);
@@ -881,15 +721,15 @@ static void
 test_keylog(void **state)
 {
 	struct tls_config scfg = {
-		.role = TLS_SERVER, .psk_file = path("server.psk"),
-		.keylog_file = path("keylog"),
+		.role = TLS_SERVER, .psk_file = fx_path("server.psk"),
+		.keylog_file = fx_path("keylog"),
 	};
-	struct tls_ctx *sctx = ctx_ok(&scfg), *cctx, *sctx2;
+	struct tls_ctx *sctx = fx_ctx_new(&scfg), *cctx, *sctx2;
 	struct stat st;
 	struct hs h;
 
 	/* The client takes its file from the environment. */
-	assert_int_equal(setenv("SSLKEYLOGFILE", path("keylog-env"), 1), 0);
+	assert_int_equal(setenv("SSLKEYLOGFILE", fx_path("keylog-env"), 1), 0);
 	cctx = psk_client("pe2.psk");
 	assert_int_equal(unsetenv("SSLKEYLOGFILE"), 0);
 	sctx2 = psk_server();	/* no key log */
@@ -902,14 +742,14 @@ test_keylog(void **state)
 	assert_int_equal(h.rs, 0);
 	hs_close(&h);
 	/* Server: one connection; client: two. */
-	assert_int_equal(count_lines(path("keylog"),
+	assert_int_equal(count_lines(fx_path("keylog"),
 	    "CLIENT_HANDSHAKE_TRAFFIC_SECRET "), 1);
-	assert_int_equal(count_lines(path("keylog"),
+	assert_int_equal(count_lines(fx_path("keylog"),
 	    "SERVER_TRAFFIC_SECRET_0 "), 1);
-	assert_int_equal(count_lines(path("keylog"), "EXPORTER_SECRET "), 1);
-	assert_int_equal(count_lines(path("keylog-env"),
+	assert_int_equal(count_lines(fx_path("keylog"), "EXPORTER_SECRET "), 1);
+	assert_int_equal(count_lines(fx_path("keylog-env"),
 	    "CLIENT_TRAFFIC_SECRET_0 "), 2);
-	assert_int_equal(stat(path("keylog"), &st), 0);
+	assert_int_equal(stat(fx_path("keylog"), &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);
 	tls_ctx_free(cctx);
 	tls_ctx_free(sctx);
@@ -965,7 +805,8 @@ test_pending(void **state)
 static void
 test_psk_missing(void **state)
 {
-	struct tls_ctx *sctx = psk_server(), *cctx = cert_client(NAME, false);
+	struct tls_ctx *sctx = psk_server();
+	struct tls_ctx *cctx = cert_client(FX_NAME, false);
 	struct hs h;
 
 	hs_open(&h, cctx, sctx);
@@ -987,8 +828,8 @@ static void
 test_version(void **state)
 {
 	struct tls_config cfg = {
-		.role = TLS_SERVER, .cert_file = path("server.pem"),
-		.key_file = path("server.key"),
+		.role = TLS_SERVER, .cert_file = fx_path("server.pem"),
+		.key_file = fx_path("server.key"),
 	};
 	struct tls_ctx *sctx[2];
 	SSL_CTX *old = SSL_CTX_new(TLS_client_method());
@@ -996,9 +837,9 @@ test_version(void **state)
 	struct hs h;
 	int i, k, r;
 
-	sctx[0] = ctx_ok(&cfg);
+	sctx[0] = fx_ctx_new(&cfg);
 	cfg.allow_tls12 = true;
-	sctx[1] = ctx_ok(&cfg);
+	sctx[1] = fx_ctx_new(&cfg);
 	assert_non_null(old);
 	assert_true(SSL_CTX_set_max_proto_version(old, TLS1_2_VERSION));
 	for (k = 0; k < 2; k++) {
@@ -1065,5 +906,5 @@ main(void)
 		cmocka_unit_test(test_fail_names),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);
 }

@@ -3,7 +3,8 @@
 # made at test time; and the handshake/throughput benchmark (built, not run).
 check_PROGRAMS += tests/unit/test_tls
 TESTS += tests/unit/test_tls
-tests_unit_test_tls_SOURCES = tests/unit/test_tls.c
+tests_unit_test_tls_SOURCES = tests/unit/test_tls.c \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
 tests_unit_test_tls_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_tls_LDADD = $(UNITLIBS) $(OPENSSL_LIBS)
 
@@ -11,14 +12,19 @@ tests_unit_test_tls_LDADD = $(UNITLIBS) $(OPENSSL_LIBS)
 # beside plaintext): built with everything, run by hand or by the lead for
 # BENCHMARKS.md (tests/bench/bench_tls [seconds per row]); not in make check.
 noinst_PROGRAMS += tests/bench/bench_tls
-tests_bench_bench_tls_SOURCES = tests/bench/bench_tls.c
-tests_bench_bench_tls_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
-tests_bench_bench_tls_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
+# Its keys and certificates come from tests/unit/tls_fixture.c (cmocka's
+# assertions: a failure to make them ends the run with the reason).
+tests_bench_bench_tls_SOURCES = tests/bench/bench_tls.c \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
+tests_bench_bench_tls_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
+tests_bench_bench_tls_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_bench_tls_LDADD = lib/libanypool.a $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 
 # TLS on the connection layer (lib/conn.c): handshake, queued messages,
 # failures as close reasons, TLS on a plaintext connection.
 check_PROGRAMS += tests/unit/test_conn_tls
 TESTS += tests/unit/test_conn_tls
-tests_unit_test_conn_tls_SOURCES = tests/unit/test_conn_tls.c
+tests_unit_test_conn_tls_SOURCES = tests/unit/test_conn_tls.c \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
 tests_unit_test_conn_tls_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_conn_tls_LDADD = $(UNITLIBS) $(OPENSSL_LIBS) $(SCTP_LIBS)

@@ -5,9 +5,11 @@
  * or TLS, that the tests step from their own loops.
  */
 #define _GNU_SOURCE	/* accept4 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,8 +32,6 @@
 #include "rserpool.h"
 #include "tls_fixture.h"
 
-#define DAY	(24 * 3600L)
-
 static char dir[64];
 
 const char *
@@ -45,8 +45,37 @@ fx_path(const char *name)
 	return buf[i];
 }
 
-static void
-write_file(const char *name, const char *text, mode_t mode)
+int
+fx_dir_make(const char *prefix)
+{
+	snprintf(dir, sizeof(dir), "/tmp/%s.XXXXXX", prefix);
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+int
+fx_dir_remove(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (dir[0] == '\0')
+		return 0;
+	if (getenv("TEST_TLS_KEEP") != NULL) {	/* for debugging */
+		fprintf(stderr, "kept %s\n", dir);
+		return 0;
+	}
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 &&
+			    strcmp(de->d_name, "..") != 0)
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	return rmdir(dir) == 0 ? 0 : -1;
+}
+
+void
+fx_write_file(const char *name, const char *text, mode_t mode)
 {
 	FILE *fp = fopen(fx_path(name), "w");
 
@@ -54,6 +83,15 @@ write_file(const char *name, const char *text, mode_t mode)
 	fputs(text, fp);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(chmod(fx_path(name), mode), 0);
+}
+
+EVP_PKEY *
+fx_key_new(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+
+	assert_non_null(k);
+	return k;
 }
 
 static void
@@ -69,10 +107,9 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	X509_EXTENSION_free(ext);
 }
 
-/* A certificate for cn/san signed by issuer/ikey (NULL: a self-signed CA). */
-static X509 *
-new_cert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
-    EVP_PKEY *ikey)
+X509 *
+fx_cert_new(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
+    EVP_PKEY *ikey, long not_before, long not_after)
 {
 	static long serial = 1;
 	X509 *x = X509_new();
@@ -81,8 +118,8 @@ new_cert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
 	assert_non_null(x);
 	X509_set_version(x, 2);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-	X509_gmtime_adj(X509_getm_notBefore(x), -DAY);
-	X509_gmtime_adj(X509_getm_notAfter(x), 30 * DAY);
+	X509_gmtime_adj(X509_getm_notBefore(x), not_before);
+	X509_gmtime_adj(X509_getm_notAfter(x), not_after);
 	X509_set_pubkey(x, key);
 	n = X509_get_subject_name(x);
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
@@ -102,8 +139,8 @@ new_cert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
 	return x;
 }
 
-static void
-write_cert(const char *name, X509 *x)
+void
+fx_write_cert(const char *name, X509 *x)
 {
 	FILE *fp = fopen(fx_path(name), "w");
 
@@ -112,25 +149,41 @@ write_cert(const char *name, X509 *x)
 	assert_int_equal(fclose(fp), 0);
 }
 
-static void
-make_leaf(const char *name, const char *cn, const char *san, X509 *ca,
-    EVP_PKEY *cakey)
+void
+fx_write_key(const char *name, EVP_PKEY *k, mode_t mode)
 {
-	char f[64];
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x;
-	FILE *fp;
+	FILE *fp = fopen(fx_path(name), "w");
 
-	assert_non_null(k);
-	x = new_cert(cn, san, k, ca, cakey);
-	snprintf(f, sizeof(f), "%s.pem", name);
-	write_cert(f, x);
-	snprintf(f, sizeof(f), "%s.key", name);
-	fp = fopen(fx_path(f), "w");
 	assert_non_null(fp);
 	assert_true(PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL));
 	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(fx_path(f), 0600), 0);
+	assert_int_equal(chmod(fx_path(name), mode), 0);
+}
+
+X509 *
+fx_make_ca(const char *file, const char *cn, EVP_PKEY **ret_key)
+{
+	EVP_PKEY *k = fx_key_new();
+	X509 *ca = fx_cert_new(cn, NULL, k, NULL, NULL, -FX_DAY,
+	    365 * FX_DAY);
+
+	fx_write_cert(file, ca);
+	*ret_key = k;
+	return ca;
+}
+
+void
+fx_make_leaf(const char *name, const char *cn, const char *san, X509 *ca,
+    EVP_PKEY *cakey, long not_before, long not_after)
+{
+	char f[64];
+	EVP_PKEY *k = fx_key_new();
+	X509 *x = fx_cert_new(cn, san, k, ca, cakey, not_before, not_after);
+
+	snprintf(f, sizeof(f), "%s.pem", name);
+	fx_write_cert(f, x);
+	snprintf(f, sizeof(f), "%s.key", name);
+	fx_write_key(f, k, 0600);
 	X509_free(x);
 	EVP_PKEY_free(k);
 }
@@ -147,22 +200,23 @@ fx_pki_make(void)
 	EVP_PKEY *cakey;
 	X509 *ca;
 
-	snprintf(dir, sizeof(dir), "/tmp/test_tls_client.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fx_dir_make("test_tls_client") != 0)
 		return -1;
-	cakey = EVP_EC_gen("P-256");
-	assert_non_null(cakey);
-	ca = new_cert("anypool test CA", NULL, cakey, NULL, NULL);
-	write_cert("ca.pem", ca);
-	make_leaf("server", FX_NAME, "DNS:" FX_NAME, ca, cakey);
-	make_leaf("client", "pe-7", "DNS:pe-7.example", ca, cakey);
+	cakey = fx_key_new();
+	ca = fx_cert_new("anypool test CA", NULL, cakey, NULL, NULL, -FX_DAY,
+	    30 * FX_DAY);
+	fx_write_cert("ca.pem", ca);
+	fx_make_leaf("server", FX_NAME, "DNS:" FX_NAME, ca, cakey, -FX_DAY,
+	    30 * FX_DAY);
+	fx_make_leaf("client", "pe-7", "DNS:pe-7.example", ca, cakey, -FX_DAY,
+	    30 * FX_DAY);
 	X509_free(ca);
 	EVP_PKEY_free(cakey);
-	write_file("server.psk", "pe-1 " FX_KEY_A "\n", 0600);
-	write_file("server-b.psk", "pe-1 " FX_KEY_B "\n", 0600);
-	write_file("pe1.psk", "pe-1 " FX_KEY_A "\n", 0600);
-	write_file("pe1-wrong.psk", "pe-1 " FX_KEY_B "\n", 0600);
-	write_file("open.psk", "pe-1 " FX_KEY_A "\n", 0644);
+	fx_write_file("server.psk", "pe-1 " FX_KEY_A "\n", 0600);
+	fx_write_file("server-b.psk", "pe-1 " FX_KEY_B "\n", 0600);
+	fx_write_file("pe1.psk", "pe-1 " FX_KEY_A "\n", 0600);
+	fx_write_file("pe1-wrong.psk", "pe-1 " FX_KEY_B "\n", 0600);
+	fx_write_file("open.psk", "pe-1 " FX_KEY_A "\n", 0644);
 	return 0;
 }
 
@@ -176,6 +230,47 @@ fx_pki_remove(void)
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		unlink(fx_path(files[i]));
 	rmdir(dir);
+}
+
+int
+fx_group_setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	return fx_pki_make();
+}
+
+int
+fx_group_teardown(void **state)
+{
+	(void)state;
+	return fx_dir_remove();
+}
+
+struct tls_ctx *
+fx_ctx_new(const struct tls_config *cfg)
+{
+	struct tls_ctx *ctx = NULL;
+	char err[256];
+	int r = tls_ctx_new(cfg, &ctx, err, sizeof(err));
+
+	if (r != 0)
+		fail_msg("tls_ctx_new: %d %s", r, err);
+	return ctx;
+}
+
+void
+fx_pe_make(struct rsp_pe *pe)
+{
+	memset(pe, 0, sizeof(*pe));
+	pe->id = 0x1234;
+	pe->life = 30000;
+	pe->user.type = RSP_PARAM_TCP_TRANSPORT;
+	pe->user.port = 7000;
+	pe->user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
+	pe->user.naddr = 1;
+	rsp_addr_v4(&pe->user.addr[0], INADDR_LOOPBACK);
+	pe->policy.type = RSP_POLICY_ROUND_ROBIN;
 }
 
 struct tls_ctx *
@@ -303,15 +398,7 @@ answer(struct fx_reg *r, size_t i, const struct rsp_msg *m)
 	wbuf_init(&w, buf, sizeof(buf));
 	if (m->type == ASAP_HANDLE_RESOLUTION) {
 		r->resolutions++;
-		memset(&pe, 0, sizeof(pe));
-		pe.id = 0x1234;
-		pe.life = 30000;
-		pe.user.type = RSP_PARAM_TCP_TRANSPORT;
-		pe.user.port = 7000;
-		pe.user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
-		pe.user.naddr = 1;
-		rsp_addr_v4(&pe.user.addr[0], INADDR_LOOPBACK);
-		pe.policy.type = RSP_POLICY_ROUND_ROBIN;
+		fx_pe_make(&pe);
 		s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
 		rsp_put_handle(&w, m->handle.p, m->handle.len);
 		rsp_put_policy(&w, &(struct rsp_policy){
