@@ -576,7 +576,7 @@ enum slot {
 	S_HANDLE, S_PE, S_PE_ID, S_HROPT, S_POLICY, S_ERROR, S_COOKIE,
 	S_CHECKSUM, S_SERVER_INFO,
 	S_PE_LIST, S_TRANSPORT_LIST, S_SERVER_INFO_LIST, S_POOL_ENTRIES,
-	S_REGID,
+	S_REGID, S_ADDR,
 };
 #define REQ	0x10	/* required */
 #define ANYPOS	0x20	/* may stand anywhere among the message's parameters */
@@ -628,6 +628,9 @@ static const struct schema enrp_schema[ENRP_MSG_MAX + 1] = {
 	[ENRP_TAKEOVER_SERVER] = { F_TARGET_ID, { S_END } },
 	[ENRP_ERROR] = { F_NONE, { S_ERROR | REQ } },
 };
+/* doc/spec/unreachable-report.md */
+static const struct schema enrp_pe_report_schema =
+    { F_NONE, { S_HANDLE | REQ, S_PE_ID | REQ, S_ADDR | REQ } };
 
 static const char *
 slot_name(int s)
@@ -647,6 +650,7 @@ slot_name(int s)
 	case S_SERVER_INFO_LIST:	return "Server Information";
 	case S_POOL_ENTRIES:		return "pool entry";
 	case S_REGID:			return "Registrar Identity";
+	case S_ADDR:			return "IP Address";
 	default:			return "parameter";
 	}
 }
@@ -672,6 +676,8 @@ slot_takes(int s, uint16_t type)
 	case S_POOL_ENTRIES:	return type == RSP_PARAM_POOL_HANDLE ||
 				    type == RSP_PARAM_POOL_ELEMENT;
 	case S_REGID:		return type == RSP_PARAM_REGISTRAR_ID;
+	case S_ADDR:		return type == RSP_PARAM_IPV4_ADDR ||
+				    type == RSP_PARAM_IPV6_ADDR;
 	default:		return false;
 	}
 }
@@ -777,6 +783,9 @@ dec_slot(struct dctx *c, int s, const struct tlv *t, bool *pool_open)
 		return 0;
 	case S_REGID:
 		return dec_regid(c, t, m);
+	case S_ADDR:
+		m->has_addr = true;
+		return dec_addr(c, t, &m->addr);
 	default:
 		return bad_value(c, t, "internal: bad slot");
 	}
@@ -919,6 +928,8 @@ rsp_decode(enum rsp_proto proto, const uint8_t *p, size_t len,
 		sc = &asap_schema[type];
 	else if (proto == RSP_PROTO_ENRP && type >= 1 && type <= ENRP_MSG_MAX)
 		sc = &enrp_schema[type];
+	else if (proto == RSP_PROTO_ENRP && type == ENRP_PE_REPORT)
+		sc = &enrp_pe_report_schema;
 	if (sc == NULL) {
 		/* RFC 5354 §4: the top two bits say whether to report. */
 		fail(&c, RSP_CAUSE_UNRECOGNIZED_MSG, p, p, mlen,
@@ -1132,6 +1143,8 @@ rsp_encode(struct wbuf *w, const struct rsp_msg *m)
 		rsp_put_pe(w, &m->pe);
 	if (m->has_pe_id)
 		rsp_put_pe_id(w, m->pe_id);
+	if (m->has_addr)
+		rsp_put_addr(w, &m->addr);
 	if (m->has_hropt)
 		rsp_put_hropt(w, m->hropt_items);
 	if (m->has_policy)

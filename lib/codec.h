@@ -102,6 +102,8 @@ struct rsp_msg {
 	uint32_t	 receiver_id;	/* ENRP: every message */
 	uint32_t	 target_id;	/* ENRP INIT_TAKEOVER, _ACK, TAKEOVER_SERVER */
 	uint16_t	 update_action;	/* ENRP HANDLE_UPDATE: ENRP_ADD_PE/DEL_PE */
+	bool		 has_addr;	/* ENRP_PE_REPORT: who reported it */
+	struct rsp_addr	 addr;
 
 	bool		 has_handle;
 	struct rsp_bytes handle;	/* Pool Handle */

@@ -42,6 +42,8 @@ rsp_msg_name(enum rsp_proto proto, uint8_t type)
 		return asap_names[type];
 	if (proto == RSP_PROTO_ENRP && type >= 1 && type <= ENRP_MSG_MAX)
 		return enrp_names[type];
+	if (proto == RSP_PROTO_ENRP && type == ENRP_PE_REPORT)
+		return "PE Report";
 	return "Unknown";
 }
 

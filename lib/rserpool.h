@@ -59,6 +59,13 @@ enum rsp_proto {
 #define ENRP_TAKEOVER_SERVER			0x09
 #define ENRP_ERROR				0x0a
 #define ENRP_MSG_MAX				0x0a
+/*
+ * anypool extension (doc/spec/unreachable-report.md): a PE reported
+ * unreachable at a registrar that is not its home, passed to the home.
+ * Top bits 10 (RFC 5354 §4): a receiver that does not know it drops it
+ * silently.
+ */
+#define ENRP_PE_REPORT				0x8a
 
 /* ENRP message flags */
 #define ENRP_FLAG_REPLY_REQUIRED	0x01	/* PRESENCE R (rsplib, Wireshark) */

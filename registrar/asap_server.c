@@ -292,6 +292,19 @@ ka_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 	send_keepalive(r, rp, false);
 }
 
+int
+registrar_pe_probe(struct reg_pe *rp)
+{
+	struct registrar *r = rp->r;
+
+	if (rp->ka_waiting || rp->as == NULL)
+		return -1;
+	rp->ka_waiting = true;
+	ka_schedule(rp, r->conf.keepalive_timeout);
+	send_keepalive(r, rp, false);
+	return 0;
+}
+
 static void
 reg_pe_free(struct reg_pe *rp)
 {
@@ -302,8 +315,8 @@ reg_pe_free(struct reg_pe *rp)
 		LIST_REMOVE(rp, as_entry);
 		rp->as->npes--;
 	}
+	unreach_free_pe(rp->r, rp);
 	hs_pe_set_udata(rp->pe, NULL);
-	free(rp->reports);
 	free(rp);
 }
 
@@ -321,7 +334,7 @@ printable_handle(char *buf, size_t len, const uint8_t *h, size_t hlen)
 	return buf;
 }
 
-static const char *
+const char *
 pe_name(const struct hs_pe *pe, char *buf, size_t len)
 {
 	const uint8_t *h;
@@ -490,7 +503,7 @@ addr_is(const struct sockaddr_storage *ss, const struct rsp_addr *a)
 }
 
 /* ss's IP address as 16 bytes (IPv4 first, zeros after) and its family. */
-static void
+void
 source_key(const struct sockaddr_storage *ss, uint8_t *addr, uint8_t *family)
 {
 	memset(addr, 0, 16);
@@ -690,8 +703,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		LIST_INSERT_HEAD(&as->pes, rp, as_entry);
 		as->npes++;
 	}
-	rp->bad_reports = 0;
-	rp->report_gen++;
+	(void)unreach_alive(r, rp);	/* it registers: it is alive */
 	if (!rp->ka_waiting)
 		ka_schedule(rp, ka_jitter(r));
 	expiry_arm(r);
@@ -786,7 +798,7 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 	struct hs_pool *pool;
 	struct rsp_pe pe;
 	struct wbuf w;
-	size_t n, cnt, i, s, before;
+	size_t n, cnt, i, s, before, extra, put;
 	int nval;
 
 	r->stats.resolutions++;
@@ -795,11 +807,13 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 		n = m->hropt_items;
 	if (n > r->conf.resolution_items_max)
 		n = r->conf.resolution_items_max;
-	if (npes_cap < n) {
+	/* PEs reported unreachable are skipped: ask for that many more. */
+	extra = unreach_extra(r);
+	if (npes_cap < n + extra) {
 		free(pes);
-		if ((pes = calloc(n, sizeof(*pes))) == NULL)
+		if ((pes = calloc(n + extra, sizeof(*pes))) == NULL)
 			fatal("%s", __func__);
-		npes_cap = n;
+		npes_cap = n + extra;
 	}
 	wbuf_init(&w, txbuf, sizeof(txbuf));
 	/* Room for our Registrar Identity at the end, if asked for. */
@@ -817,14 +831,17 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 		e.cause[0].code = RSP_CAUSE_UNKNOWN_POOL_HANDLE;
 		rsp_put_op_error(&w, &e);
 	} else {
-		cnt = hs_pool_resolve(r->hs, pool, n, pes);
+		cnt = hs_pool_resolve(r->hs, pool, n + extra, pes);
 		/* Overall policy: always, as RSPLIB does (MUST unless RR). */
 		memset(&pol, 0, sizeof(pol));
 		pol.type = hs_pool_policy(pool);
 		nval = rsp_policy_nval(pol.type);
 		pol.nval = (uint8_t)(nval > 0 ? nval : 0);
 		rsp_put_policy(&w, &pol);
-		for (i = 0; i < cnt; i++) {
+		for (i = put = 0; i < cnt && put < n; i++) {
+			if (hs_pe_hidden(pes[i]))
+				continue;	/* unreachable.c */
+			put++;
 			hs_pe_export(pes[i], &pe);
 			pe.has_asap = false;	/* not for pool users */
 			before = w.len;
@@ -864,56 +881,12 @@ on_keepalive_ack(struct assoc *as, const struct rsp_msg *m)
 		    "unknown PE 0x%08x", as->name, m->pe_id);
 		return;
 	}
-	/* RFC 5355 §2.13: it answers, so the reports so far are void. */
-	rp->report_gen++;
-	rp->bad_reports = 0;
+	/* Reports void; a PE reported unreachable is shown again. */
+	unreach_answered(r, rp);
 	if (rp->ka_waiting) {
 		rp->ka_waiting = false;
 		ka_schedule(rp, ka_jitter(r));
 	}
-}
-
-/*
- * Note a report about rp from ss at now: -1 if this address already
- * reported it within the window (it counts once), else the number of
- * distinct addresses that reported it within the window since it last
- * answered a keep-alive.
- */
-static int
-report_note(struct registrar *r, struct reg_pe *rp,
-    const struct sockaddr_storage *ss, uint64_t now)
-{
-	uint32_t want = r->conf.max_bad_pe_reports + 1, i, pick = 0;
-	uint64_t win = r->conf.unreachable_window;
-	struct reg_report key = { 0 };
-	struct reg_report *x;
-	int n = 0;
-
-	source_key(ss, key.addr, &key.family);
-	if (rp->nreports_max != want) {
-		free(rp->reports);
-		if ((rp->reports = calloc(want, sizeof(*rp->reports))) == NULL)
-			fatal("%s", __func__);
-		rp->nreports_max = want;
-	}
-	for (i = 0; i < want; i++) {
-		x = &rp->reports[i];
-		if (x->at != 0 && x->at + win > now && x->family ==
-		    key.family && memcmp(x->addr, key.addr, 16) == 0)
-			return -1;
-		/* The slot to reuse: empty, else the oldest. */
-		if (x->at < rp->reports[pick].at)
-			pick = i;
-	}
-	key.at = now != 0 ? now : 1;
-	key.gen = rp->report_gen;
-	rp->reports[pick] = key;
-	for (i = 0; i < want; i++) {
-		x = &rp->reports[i];
-		if (x->at != 0 && x->at + win > now && x->gen == rp->report_gen)
-			n++;
-	}
-	return n;
 }
 
 static void
@@ -921,9 +894,6 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 {
 	struct registrar *r = as->r;
 	struct hs_pe *pe;
-	struct reg_pe *rp;
-	char n[160];
-	int rc;
 
 	r->stats.unreachable_reports++;
 	/* RFC 5355 §2.15: a secured registrar takes no word from strangers. */
@@ -934,43 +904,8 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 		return;
 	}
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
-	if (pe == NULL)
-		return;
-	rp = hs_pe_udata(pe);
-	if (rp == NULL) {
-		/*
-		 * A PE another registrar owns: its owner probes it.  Until
-		 * ENRP carries these reports, count them nowhere.
-		 */
-		return;
-	}
-	/*
-	 * RFC 5352 §3.5 with RFC 5355 §2.13: beyond MAX-BAD-PE-REPORT
-	 * distinct reporters within unreachable-window (since it last
-	 * answered a keep-alive) the PE goes; a reporter counts once per
-	 * window, and its repeats are dropped (no keep-alive flood either).
-	 */
-	if ((rc = report_note(r, rp, &as->peer, now_ms(r))) < 0) {
-		r->stats.unreachable_repeats++;
-		log_rl_debug(&as->rl, now_ms(r), "%s: PE %s reported "
-		    "unreachable again (counted once per %u ms)", as->name,
-		    pe_name(pe, n, sizeof(n)), r->conf.unreachable_window);
-		return;
-	}
-	if ((rp->bad_reports = (uint32_t)rc) > r->conf.max_bad_pe_reports) {
-		r->stats.unreachable_removals++;
-		registrar_pe_remove(r, pe, "reported unreachable too often");
-		return;
-	}
-	log_rl_info(&as->rl, now_ms(r), "%s: PE %s reported unreachable "
-	    "(%u of %u)", as->name, pe_name(pe, n, sizeof(n)), rp->bad_reports,
-	    r->conf.max_bad_pe_reports);
-	/* ... and gets a keep-alive at once; its timeout removes it. */
-	if (!rp->ka_waiting && rp->as != NULL) {
-		rp->ka_waiting = true;
-		ka_schedule(rp, r->conf.keepalive_timeout);
-		send_keepalive(r, rp, false);
-	}
+	if (pe != NULL)
+		unreach_report(r, pe, &as->peer, as->name, false);
 }
 
 static void
@@ -1236,6 +1171,7 @@ sweep_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 			break;
 		}
 	}
+	unreach_sweep(r, now);
 	if (ev_timer_add(r->loop, SWEEP_MS, sweep_fire, r, &r->sweep) != 0)
 		fatal("%s: timer", __func__);
 }
@@ -1681,6 +1617,7 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 	registrar_tune(conf, false, &r->tune);
 	r->announce_fd4 = r->announce_fd6 = -1;
 	TAILQ_INIT(&r->assocs);
+	TAILQ_INIT(&r->suspects);
 	r->rl_peer = (struct log_ratelimit)LOG_RATELIMIT_INIT(50, 1000);
 	r->rl_announce = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
 	r->server_id = conf->server_id;
@@ -1746,6 +1683,7 @@ registrar_shutdown(struct registrar *r)
 		assoc_close(as, "registrar shutting down");
 	reg_tls_free(r);	/* H11 */
 	authz_free(r);
+	unreach_shutdown(r);
 	ev_cancel(&r->sweep);
 	ev_cancel(&r->budget_ev);
 	free(r->sources);

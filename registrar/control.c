@@ -516,6 +516,10 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(authz_refused);
 	C(registrant_refused);
 	C(unreachable_plain);
+	C(reports_forwarded);
+	C(reports_from_peers);
+	C(report_probes);
+	C(report_verified);
 	C(unreachable_repeats);
 	C(idle_closed);
 	C(message_timeouts);

@@ -122,7 +122,7 @@ enrp_handle_message(struct enrp_conn *c, const uint8_t *buf, size_t len)
 			    err.data.len);
 		return;
 	}
-	e->stats.rx_msgs[m.type]++;
+	e->stats.rx_msgs[m.type <= ENRP_MSG_MAX ? m.type : 0]++;
 	if (m.sender_id == 0 || m.sender_id == e->r->server_id) {
 		e->stats.rx_errors++;
 		log_rl_warnx(&c->rl, now_ms(e), "enrp %s: %s with sender id "
@@ -198,6 +198,9 @@ enrp_handle_message(struct enrp_conn *c, const uint8_t *buf, size_t len)
 		break;
 	case ENRP_TAKEOVER_SERVER:
 		enrp_on_takeover_server(e, p, &m);
+		break;
+	case ENRP_PE_REPORT:
+		enrp_on_pe_report(e, p, &m);
 		break;
 	default:
 		break;

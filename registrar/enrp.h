@@ -72,6 +72,7 @@ struct enrp_peer_view {
 	enum enrp_peer_state	 state;
 	bool			 configured;
 	bool			 connected;	/* our connection to it is up */
+	bool			 tls;		/* ... and runs TLS (issue 12) */
 	uint64_t		 last_heard;	/* ev_now() time */
 	bool			 has_checksum;
 	uint16_t		 checksum;	/* last one it announced */
@@ -112,6 +113,13 @@ void	enrp_pe_removing(struct registrar *r, struct hs_pe *pe);
  * home and every other peer drop it too.  Call before removing it.
  */
 void	enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe);
+/*
+ * A pool user at `reporter' reported pe, homed at a peer, unreachable
+ * here: pass it to the home (ENRP_PE_REPORT, doc/spec/unreachable-
+ * report.md).  0 sent, -1 the home is not a connected peer.
+ */
+int	enrp_pe_report(struct registrar *r, struct hs_pe *pe,
+	    const struct sockaddr_storage *reporter);
 
 /* The reason as the control socket and the metrics label name it. */
 static inline const char *

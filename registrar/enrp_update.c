@@ -5,7 +5,9 @@
  * applying the peers' announcements and table entries to the handlespace
  * (merge rules of §3.3.1 and §3.2.3).
  */
+#include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "enrp_int.h"
 
@@ -59,6 +61,72 @@ enrp_pe_deregistered(struct registrar *r, struct hs_pe *pe)
 		send_update(r->enrp, pe, ENRP_DEL_PE);
 }
 
+int
+enrp_pe_report(struct registrar *r, struct hs_pe *pe,
+    const struct sockaddr_storage *reporter)
+{
+	struct enrp *e = r->enrp;
+	struct enrp_peer *p;
+	struct rsp_addr a = { 0 };
+	const uint8_t *h;
+	struct wbuf w;
+	size_t m, hlen;
+
+	if (e == NULL || (p = enrp_peer_find(e, hs_pe_home(pe))) == NULL)
+		return -1;
+	if (reporter->ss_family == AF_INET) {
+		a.family = AF_INET;
+		memcpy(a.a, &((const struct sockaddr_in *)reporter)->sin_addr,
+		    4);
+	} else if (reporter->ss_family == AF_INET6) {
+		a.family = AF_INET6;
+		memcpy(a.a, &((const struct sockaddr_in6 *)reporter)->sin6_addr,
+		    16);
+	} else {
+		return -1;
+	}
+	h = hs_pool_handle(hs_pe_pool(pe), &hlen);
+	m = enrp_msg_begin(e, &w, ENRP_PE_REPORT, 0, p->id);
+	rsp_put_handle(&w, h, hlen);
+	rsp_put_pe_id(&w, hs_pe_id(pe));
+	rsp_put_addr(&w, &a);
+	rsp_put_msg_end(&w, m);
+	enrp_peer_send(e, p, &w);
+	return 0;
+}
+
+/*
+ * A peer passes on a report about a PE it takes to be ours: counted here
+ * with the pool user's address, as if the report had come here.
+ */
+void
+enrp_on_pe_report(struct enrp *e, struct enrp_peer *p, const struct rsp_msg *m)
+{
+	struct registrar *r = e->r;
+	struct sockaddr_storage ss;
+	struct hs_pe *pe;
+	char from[160];
+
+	r->stats.reports_from_peers++;
+	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
+	if (pe == NULL || !m->has_addr)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (m->addr.family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, m->addr.a, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, m->addr.a, 16);
+	}
+	snprintf(from, sizeof(from), "enrp %s (for a pool user)", p->name);
+	unreach_report(r, pe, &ss, from, true);
+}
+
 /*
  * Add or update a PE owned by `home` (RFC 5353 §3.3.1, §3.2.3 merge rules).
  * A PE registered here over an association that a peer now announces moved
@@ -93,6 +161,9 @@ enrp_merge_pe(struct enrp *e, const struct rsp_bytes *h, const struct rsp_pe *in
 	if (rc == 0) {
 		/* Who registered it, as its home says (registrant-identity.md) */
 		hs_pe_set_registrant(hp, authz_import(r, &pe));
+		/* Announced by its home: no longer suspect here (unreachable.c) */
+		hs_pe_set_hidden(hp, false);
+		unreach_cleared(r, h->p, h->len, pe.id);
 		e->stats.updates_applied++;
 	} else
 		e->stats.updates_rejected++;

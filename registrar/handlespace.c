@@ -1014,6 +1014,18 @@ hs_pe_set_udata(struct hs_pe *pe, void *udata)
 	pe->udata = udata;
 }
 
+bool
+hs_pe_hidden(const struct hs_pe *pe)
+{
+	return pe->hidden != 0;
+}
+
+void
+hs_pe_set_hidden(struct hs_pe *pe, bool hidden)
+{
+	pe->hidden = hidden;
+}
+
 uint32_t
 hs_pe_registrant(const struct hs_pe *pe)
 {

@@ -193,6 +193,13 @@ void		 hs_pe_set_udata(struct hs_pe *pe, void *udata);
  * re-registrations keep it.
  */
 uint32_t	 hs_pe_registrant(const struct hs_pe *pe);
+/*
+ * A mark the registrar sets on a PE reported unreachable until it knows
+ * better (registrar/unreachable.c); the handlespace only keeps it, and
+ * resolution still returns such PEs (the caller skips them).
+ */
+bool		 hs_pe_hidden(const struct hs_pe *pe);
+void		 hs_pe_set_hidden(struct hs_pe *pe, bool hidden);
 void		 hs_pe_set_registrant(struct hs_pe *pe, uint32_t token);
 
 /*

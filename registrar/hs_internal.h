@@ -66,6 +66,7 @@ struct hs_pe {
 	uint8_t		 unaddr, anaddr;
 	uint8_t		 has_asap;
 	uint8_t		 in_tree;
+	uint8_t		 hidden;	/* reported unreachable: not handed out */
 	uint32_t	 registrant;	/* the registrar's token, 0: none */
 };
 

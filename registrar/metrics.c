@@ -213,6 +213,17 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("unreachable_plaintext_total", "Endpoint Unreachable reports "
 	    "ignored: not over TLS on a secured registrar.",
 	    s->unreachable_plain);
+	COUNTER("unreachable_forwarded_total", "Endpoint Unreachable reports "
+	    "about PEs of other registrars passed to their home over ENRP.",
+	    s->reports_forwarded);
+	COUNTER("unreachable_from_peers_total", "Endpoint Unreachable reports "
+	    "passed here by ENRP peers (this registrar being the PE's home).",
+	    s->reports_from_peers);
+	COUNTER("unreachable_probes_total", "Keep-alives sent at once because "
+	    "a PE was reported unreachable.", s->report_probes);
+	COUNTER("unreachable_verified_total", "PEs reported unreachable that "
+	    "answered the keep-alive (shown and announced again).",
+	    s->report_verified);
 	COUNTER("unreachable_repeats_total", "Endpoint Unreachable reports "
 	    "ignored: the same address reported the PE within "
 	    "unreachable-window.", s->unreachable_repeats);

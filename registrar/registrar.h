@@ -64,6 +64,11 @@ struct reg_stats {
 	uint64_t	 authz_refused;		/* identity may not use the pool */
 	uint64_t	 registrant_refused;	/* PE registered by another */
 	uint64_t	 unreachable_plain;	/* secured on: report not over TLS */
+	/* Reports made at any registrar (issue 13, unreachable.c) */
+	uint64_t	 reports_forwarded;	/* to the PE's home over ENRP */
+	uint64_t	 reports_from_peers;	/* forwarded here by a peer */
+	uint64_t	 report_probes;		/* early keep-alives they caused */
+	uint64_t	 report_verified;	/* ... that the PE answered */
 };
 
 /*
@@ -74,7 +79,28 @@ struct reg_report {
 	uint8_t		 addr[16];
 	uint8_t		 family;
 	uint64_t	 at;		/* ms */
-	uint32_t	 gen;		/* reg_pe.report_gen when it came */
+	uint32_t	 gen;		/* reg_reports.gen when it came */
+};
+
+/* The reports about one PE: up to max-bad-pe-reports + 1 reporters. */
+struct reg_reports {
+	struct reg_report	*v;		/* nmax slots, or NULL */
+	uint32_t		 nmax;
+	uint32_t		 gen;		/* +1 when the PE answered */
+};
+
+/*
+ * A PE of another registrar reported unreachable here: hidden from the
+ * answers until its home's verdict or `hide_until', its reports kept for
+ * unreachable-window (unreachable.c).
+ */
+struct reg_suspect {
+	TAILQ_ENTRY(reg_suspect) entry;
+	uint64_t		 hide_until, keep_until;	/* ms */
+	struct reg_reports	 rep;
+	uint32_t		 id;
+	uint16_t		 hlen;
+	uint8_t			 handle[];
 };
 
 /* Registrar state of a PE registered here (hs_pe udata). */
@@ -86,9 +112,9 @@ struct reg_pe {
 	struct ev_ref		 ka;		/* next keep-alive, or its timeout */
 	bool			 ka_waiting;	/* a keep-alive is unanswered */
 	uint32_t		 bad_reports;	/* distinct reporters counting now */
-	struct reg_report	*reports;	/* nreports_max slots, or NULL */
-	uint32_t		 nreports_max;
-	uint32_t		 report_gen;	/* +1 per answered keep-alive */
+	struct reg_reports	 rep;		/* who reported it (unreachable.c) */
+	bool			 verify;	/* a report asked for a keep-alive */
+	uint64_t		 probed_at;	/* ms, the last such keep-alive */
 };
 
 /* The associations of one source address (associations-per-source). */
@@ -167,6 +193,10 @@ struct registrar {
 	struct log_ratelimit	 rl_tls;	/* failed handshakes */
 	/* Authorization (authz.c): registrants' names by token */
 	struct authz_names	*names;
+	/* Unreachable reports (unreachable.c) */
+	TAILQ_HEAD(, reg_suspect) suspects;	/* oldest first */
+	uint32_t		 nsuspects;
+	uint32_t		 nverify;	/* reg_pe with verify set */
 };
 
 /* asap_server.c */
@@ -195,6 +225,38 @@ void	registrar_tune(const struct registrar_config *c, bool sctp_rto,
  * registration-life expiry timer after PEs were added.
  */
 void	registrar_pe_release(struct registrar *r, struct hs_pe *pe);
+/*
+ * asap_server.c for unreachable.c: send a PE registered here a keep-alive
+ * now unless one is unanswered (0), or -1 when it cannot.
+ */
+int	registrar_pe_probe(struct reg_pe *rp);
+/* "pool/0x00000001" for log lines; the address key of a source. */
+const char *pe_name(const struct hs_pe *pe, char *buf, size_t len);
+void	source_key(const struct sockaddr_storage *ss, uint8_t *addr,
+	    uint8_t *family);
+
+/*
+ * unreachable.c: ENDPOINT_UNREACHABLE made at any registrar (RFC 5352
+ * §3.5, RFC 5355 §2.13; doc/spec/unreachable-report.md).  A report about
+ * pe by `reporter' (a pool user's address), received here (peer NULL) or
+ * forwarded by an ENRP peer.
+ */
+void	unreach_report(struct registrar *r, struct hs_pe *pe,
+	    const struct sockaddr_storage *reporter, const char *from,
+	    bool peer);
+/* The PE answered a keep-alive: reports void, shown again, announced. */
+void	unreach_answered(struct registrar *r, struct reg_pe *rp);
+/* The same without the announcement (it re-registered); true if hidden. */
+bool	unreach_alive(struct registrar *r, struct reg_pe *rp);
+/* Its home announced the PE again (ENRP ADD_PE): no longer suspect. */
+void	unreach_cleared(struct registrar *r, const uint8_t *handle,
+	    size_t hlen, uint32_t id);
+/* 1 s sweep: end hiding that outlived its hold. */
+void	unreach_sweep(struct registrar *r, uint64_t now);
+/* How many more PEs a resolution asks for, to skip the hidden ones. */
+uint32_t unreach_extra(const struct registrar *r);
+void	unreach_free_pe(struct registrar *r, struct reg_pe *rp);
+void	unreach_shutdown(struct registrar *r);
 void	registrar_expiry_arm(struct registrar *r);
 /* When a registration life (RSP_LIFE_INFINITE, else in life-units) given
  * now ends, capped by life-max: HS_NEVER for an infinite one. */

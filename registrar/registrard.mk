@@ -7,7 +7,7 @@ registrar_registrard_SOURCES = \
 	registrar/enrp_sync.c registrar/enrp_update.c registrar/enrp_takeover.c \
 	registrar/enrp_mcast.c registrar/enrp_admit.c registrar/enrp_fsm.c \
 	registrar/enrp_fsm.h \
-	registrar/reg_tls.c registrar/authz.c \
+	registrar/reg_tls.c registrar/authz.c registrar/unreachable.c \
 	registrar/enrp.h registrar/enrp_int.h \
 	registrar/registrar.h registrar/regconf.h registrar/control.h
 registrar_registrard_LDADD = registrar/libcontrol.a registrar/libregconf.a \

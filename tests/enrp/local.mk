@@ -29,3 +29,14 @@ tests_enrp_test_admit_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
 	-I$(srcdir)/tests/registrar
 tests_enrp_test_admit_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
 	$(JANSSON_LIBS)
+
+# Unreachable reports made at any registrar (issue 13): hidden at once,
+# passed to the PE's home, one verdict for the cluster.
+check_PROGRAMS += tests/enrp/test_unreach
+TESTS += tests/enrp/test_unreach
+tests_enrp_test_unreach_SOURCES = tests/enrp/test_unreach.c tests/enrp/cluster.c \
+	tests/enrp/cluster.h
+tests_enrp_test_unreach_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
+	-I$(srcdir)/tests/registrar
+tests_enrp_test_unreach_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
+	$(JANSSON_LIBS)

@@ -1221,6 +1221,61 @@ test_registrant(void **state)
 	}
 }
 
+/*
+ * PE Report (ENRP 0x8a, doc/spec/unreachable-report.md): the example of
+ * the spec byte for byte, round trip, sweep; all three parameters needed.
+ */
+static void
+test_pe_report(void **state)
+{
+	uint8_t want[64], msg[64];
+	struct rsp_addr a = { .family = AF_INET, .a = { 198, 51, 100, 7 } };
+	struct rsp_msg m;
+	struct rsp_err err;
+	struct wbuf w;
+	size_t n, s;
+
+	(void)state;
+	assert_string_equal(rsp_msg_name(RSP_PROTO_ENRP, ENRP_PE_REPORT),
+	    "PE Report");
+	n = hex("8a 00 00 28 2c 4f 7a 91 1b 2a 5d 3e"
+	    "00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 11 22 33 44 00 01 00 08 c6 33 64 07", want);
+	wbuf_init(&w, msg, sizeof(msg));
+	s = rsp_put_msg_begin(&w, ENRP_PE_REPORT, 0);
+	wbuf_u32(&w, 0x2c4f7a91);
+	wbuf_u32(&w, 0x1b2a5d3e);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_pe_id(&w, 0x11223344);
+	rsp_put_addr(&w, &a);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_int_equal(w.len, n);
+	assert_memory_equal(msg, want, n);
+	assert_decodes(RSP_PROTO_ENRP, want, n, &m);
+	assert_int_equal(m.type, ENRP_PE_REPORT);
+	assert_int_equal(m.sender_id, 0x2c4f7a91);
+	assert_int_equal(m.receiver_id, 0x1b2a5d3e);
+	assert_true(m.has_pe_id && m.pe_id == 0x11223344);
+	assert_true(m.has_addr && m.addr.family == AF_INET);
+	assert_memory_equal(m.addr.a, a.a, 4);
+	assert_roundtrip(RSP_PROTO_ENRP, want, n, "PE Report");
+	sweep(RSP_PROTO_ENRP, want, n, "PE Report");
+	/* Without the address: refused, and reported (not silent). */
+	memcpy(msg, want, n - 8);
+	msg[3] = 0x20;
+	assert_int_equal(rsp_decode(RSP_PROTO_ENRP, msg, n - 8, NULL, &m,
+	    &err), -1);
+	assert_false(err.silent);
+	/* Another unknown type with the same top bits: dropped silently. */
+	memcpy(msg, want, n);
+	msg[0] = 0x8b;
+	assert_int_equal(rsp_decode(RSP_PROTO_ENRP, msg, n, NULL, &m, &err),
+	    -1);
+	assert_int_equal(err.cause, RSP_CAUSE_UNRECOGNIZED_MSG);
+	assert_true(err.silent);
+}
+
 int
 main(void)
 {
@@ -1239,6 +1294,7 @@ main(void)
 		cmocka_unit_test(test_encoder_lengths),
 		cmocka_unit_test(test_registrar_identity),
 		cmocka_unit_test(test_registrant),
+		cmocka_unit_test(test_pe_report),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

@@ -2,7 +2,8 @@
 /*
  * One of every ASAP (14) and ENRP (10) message, and resolutions carrying
  * the Registrar Identity extension (0x8a01), and a handle update with the
- * Registrant Identity (0x8a02), built with the rsp_put_*()
+ * Registrant Identity (0x8a02) and a PE Report (ENRP type 0x8a), built
+ * with the rsp_put_*()
  * API of lib/codec.h with realistic parameters, for the outside judge
  * (tests/wire/tshark-judge.sh).  Each message is printed as one line,
  * tab-separated:
@@ -547,6 +548,25 @@ gen_enrp(void)
 		    "enrp.pool_element_pe_identifier=0x11223344 "
 		    "enrp.pool_element_registration_life=18000 "
 		    "enrp.sctp_transport_port=7,40211");
+	}
+
+	/*
+	 * The PE Report (0x8a, doc/spec/unreachable-report.md): a pool user
+	 * at 198.51.100.7 reported PE 0x11223344 to PR2, which tells its
+	 * home PR1.  tshark does not know the type and passes over it.
+	 */
+	{
+		struct rsp_addr ra = { .family = AF_INET,
+		    .a = { 198, 51, 100, 7 } };
+
+		wbuf_init(&w, b, sizeof(b));
+		s = enrp_begin(&w, ENRP_PE_REPORT, 0, PR2_ID, PR1_ID);
+		rsp_put_handle(&w, h, strlen(h));
+		rsp_put_pe_id(&w, 0x11223344);
+		rsp_put_addr(&w, &ra);
+		rsp_put_msg_end(&w, s);
+		emit(RSP_PROTO_ENRP, &w, "PeReport",
+		    "enrp.message_length=40");
 	}
 
 	wbuf_init(&w, b, sizeof(b));
