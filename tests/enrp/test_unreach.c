@@ -89,17 +89,6 @@ gone_everywhere(void *arg)
 	return true;
 }
 
-static uint64_t
-stat_of(int i, const char *name)
-{
-	json_t *j = query(i, "show stats");
-	uint64_t v = (uint64_t)json_integer_value(json_object_get(
-	    json_object_get(j, "stats"), name));
-
-	json_decref(j);
-	return v;
-}
-
 /* A pool user at address src reports PE id unreachable at registrar i. */
 static void
 report_at(int i, const char *src, uint32_t id)
@@ -173,19 +162,19 @@ main(void)
 	s = (struct seen){ 1, PE_ID, &pe, true };
 	CHECK(wait_until(seen_cond, &s, 5000), "A asks the PE, it answers, "
 	    "and B hands it out again");
-	CHECK(stat_of(1, "reports_forwarded") == 1 &&
-	    stat_of(0, "reports_from_peers") == 1 &&
-	    stat_of(0, "report_verified") == 1, "B passed the report to A, "
+	CHECK(stat_int(1, "reports_forwarded") == 1 &&
+	    stat_int(0, "reports_from_peers") == 1 &&
+	    stat_int(0, "report_verified") == 1, "B passed the report to A, "
 	    "which verified the PE (forwarded %llu, from peers %llu, "
-	    "verified %llu)", (unsigned long long)stat_of(1,
-	    "reports_forwarded"), (unsigned long long)stat_of(0,
-	    "reports_from_peers"), (unsigned long long)stat_of(0,
+	    "verified %llu)", (unsigned long long)stat_int(1,
+	    "reports_forwarded"), (unsigned long long)stat_int(0,
+	    "reports_from_peers"), (unsigned long long)stat_int(0,
 	    "report_verified"));
 	/* The same pool user again, through C: one reporter per window. */
 	report_at(2, NET "101", PE_ID);
 	CHECK(!handed_out(2, PE_ID), "C hides it on the same user's report");
 	s = (struct seen){ 0, PE_ID, &pe, true };
-	CHECK(wait_until(seen_cond, &s, 2000) && stat_of(0,
+	CHECK(wait_until(seen_cond, &s, 2000) && stat_int(0,
 	    "unreachable_repeats") >= 1, "A counts the user once: a repeat, "
 	    "no new verdict, the PE stays at A");
 	s = (struct seen){ 2, PE_ID, &pe, true };

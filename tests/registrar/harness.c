@@ -299,6 +299,22 @@ daemon_clean(const struct daemon *d, int status)
 	return ok;
 }
 
+bool
+daemon_log_has(const struct daemon *d, const char *a, const char *b)
+{
+	char line[2048];
+	bool found = false;
+	FILE *f = fopen(d->log, "r");
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, a) != NULL &&
+		    (b == NULL || strstr(line, b) != NULL);
+	fclose(f);
+	return found;
+}
+
 int
 client_connect(struct client *c, uint16_t port)
 {

@@ -33,6 +33,8 @@ int	daemon_restart(struct daemon *d);
 int	daemon_stop(struct daemon *d, int sig);
 /* After a SIGTERM stop: exited 0 and its log has no sanitizer report. */
 bool	daemon_clean(const struct daemon *d, int status);
+/* Does the daemon's log have a line with a (and b, unless NULL)? */
+bool	daemon_log_has(const struct daemon *d, const char *a, const char *b);
 /* Is the process still alive? */
 bool	daemon_alive(struct daemon *d);
 

@@ -37,7 +37,12 @@ tests_registrar_test_tls_e2e_LDADD = tests/registrar/libharness.a \
 check_PROGRAMS += tests/registrar/test_authz
 TESTS += tests/registrar/test_authz
 tests_registrar_test_authz_SOURCES = tests/registrar/test_authz.c \
-	tests/registrar/tls_client.c tests/registrar/tls_client.h
+	tests/registrar/tls_client.c tests/registrar/tls_client.h \
+	tests/enrp/cluster.c tests/enrp/cluster.h \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
+tests_registrar_test_authz_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/tests/unit -I$(top_srcdir)/tests/enrp \
+	-I$(top_srcdir)/tests/registrar
 tests_registrar_test_authz_CFLAGS = $(UNITCFLAGS) $(OPENSSL_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_registrar_test_authz_LDADD = tests/registrar/libharness.a \

@@ -31,53 +31,19 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "cluster.h"
 #include "tls_client.h"
+#include "tls_fixture.h"
 
-#define NREG	3
 #define KEY_A	"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define KEY_B	"ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
 #define KEY_R	"5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"
 #define VICTIM	0x100u
 
-static char dir[64];
-static struct daemon reg[NREG];
 static uint16_t tls_port[NREG];
 static const char *enrp_addr[NREG] = {
 	"127.0.0.41", "127.0.0.42", "127.0.0.43"
 };
-
-static const char *
-path(const char *name)
-{
-	static char buf[4][160];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
-
-static void
-write_key_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path(name), "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(path(name), 0600), 0);
-}
-
-static json_t *
-query(int i, const char *cmd)
-{
-	static char out[1 << 18];
-	json_error_t je;
-
-	if (control_query(&reg[i], cmd, out, sizeof(out)) != 0)
-		return NULL;
-	return json_loads(out, 0, &je);
-}
 
 /* The victim PE at registrar i: its registrant ("psk:pe-a"), or NULL. */
 static bool
@@ -127,36 +93,11 @@ victim_nowhere(void *arg)
 	return true;
 }
 
-static uint64_t
-stat_of(int i, const char *name)
-{
-	json_t *j = query(i, "show stats");
-	uint64_t v = (uint64_t)json_integer_value(json_object_get(
-	    json_object_get(j, "stats"), name));
-
-	json_decref(j);
-	return v;
-}
-
-static bool
-log_has(int i, const char *needle)
-{
-	char line[2048];
-	bool found = false;
-	FILE *f = fopen(reg[i].log, "r");
-
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, needle) != NULL;
-	fclose(f);
-	return found;
-}
-
 static struct tls_config
 psk(const char *file)
 {
-	return (struct tls_config){ .role = TLS_CLIENT, .psk_file = path(file) };
+	return (struct tls_config){ .role = TLS_CLIENT,
+	    .psk_file = fx_path(file) };
 }
 
 /* Resolve the web pool over plaintext at registrar i: the victim there? */
@@ -180,21 +121,20 @@ resolves_victim(int i)
 static int
 group_setup(void **state)
 {
-	char tmpl[] = "/tmp/anypool-authz-XXXXXX", conf[2048];
+	char conf[2048];
 	int i, j, o;
 
 	(void)state;
 	if (harness_sctp())
 		return 0;
-	if (mkdtemp(tmpl) == NULL)
+	if (fx_dir_make("anypool-authz") != 0)
 		return -1;
-	snprintf(dir, sizeof(dir), "%s", tmpl);
 	/* PEs' keys; the registrars' keys in a file of their own. */
-	write_key_file("pe.psk", "pe-a " KEY_A "\npe-b " KEY_B "\n");
-	write_key_file("pe-a.psk", "pe-a " KEY_A "\n");
-	write_key_file("pe-b.psk", "pe-b " KEY_B "\n");
-	write_key_file("enrp.psk", "reg-0 " KEY_R "\nreg-1 " KEY_R
-	    "\nreg-2 " KEY_R "\n");
+	fx_write_file("pe.psk", "pe-a " KEY_A "\npe-b " KEY_B "\n", 0600);
+	fx_write_file("pe-a.psk", "pe-a " KEY_A "\n", 0600);
+	fx_write_file("pe-b.psk", "pe-b " KEY_B "\n", 0600);
+	fx_write_file("enrp.psk", "reg-0 " KEY_R "\nreg-1 " KEY_R
+	    "\nreg-2 " KEY_R "\n", 0600);
 	for (i = 0; i < NREG; i++)
 		tls_port[i] = harness_free_port();
 	for (i = 0; i < NREG; i++) {
@@ -206,8 +146,8 @@ group_setup(void **state)
 		    "authorize none pool \"open*\"\n"
 		    "enrp {\n\tlisten on %s port 9931\n\ttls on\n"
 		    "\tpsk-file \"%s\"\n\tidentity \"reg-%d\"\n",
-		    tls_port[i], path("pe.psk"), enrp_addr[i],
-		    path("enrp.psk"), i);
+		    tls_port[i], fx_path("pe.psk"), enrp_addr[i],
+		    fx_path("enrp.psk"), i);
 		for (j = 0; j < NREG; j++)
 			if (j != i)
 				o += snprintf(conf + o, sizeof(conf) - (size_t)o,
@@ -232,12 +172,7 @@ group_teardown(void **state)
 		st = daemon_stop(&reg[i], SIGTERM);
 		clean = daemon_clean(&reg[i], st) && clean;
 	}
-	unlink(path("pe.psk"));
-	unlink(path("pe-a.psk"));
-	unlink(path("pe-b.psk"));
-	unlink(path("enrp.psk"));
-	rmdir(dir);
-	return clean ? 0 : -1;
+	return fx_dir_remove() == 0 && clean ? 0 : -1;
 }
 
 #define SKIP_SCTP()	do { if (harness_sctp()) skip(); } while (0)
@@ -264,9 +199,9 @@ test_authorization(void **state)
 	assert_int_equal(tc_register(&a, "db", VICTIM + 1, &cause), 1);
 	assert_int_equal(cause, RSP_CAUSE_SECURITY);
 	assert_int_equal(tc_resolve(&a, "db", (uint32_t[4]){ 0 }, 4), -2);
-	assert_true(log_has(0, "into pool \"db\" refused: PSK identity pe-a "
-	    "may not register there (authorize)"));
-	assert_int_equal(stat_of(0, "authz_refused"), 1);
+	assert_true(daemon_log_has(&reg[0], "into pool \"db\" refused: PSK "
+	    "identity pe-a may not register there (authorize)", NULL));
+	assert_int_equal(stat_int(0, "authz_refused"), 1);
 
 	/* pe-b may use "web", but the victim is pe-a's: at every registrar. */
 	for (i = 0; i < NREG; i++) {
@@ -279,8 +214,9 @@ test_authorization(void **state)
 		assert_int_equal(tc_register(&b, "web", 0x200u + (uint32_t)i,
 		    &cause), 0);
 		tc_close(&b);
-		assert_true(log_has(i, "it belongs to PSK identity pe-a"));
-		assert_int_equal(stat_of(i, "registrant_refused"), 2);
+		assert_true(daemon_log_has(&reg[i], "it belongs to PSK identity "
+		    "pe-a", NULL));
+		assert_int_equal(stat_int(i, "registrant_refused"), 2);
 	}
 	/*
 	 * A plaintext client from the PE's own address (all of this runs on

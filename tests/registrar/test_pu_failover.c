@@ -258,23 +258,6 @@ struct pop {
 	bool		 stopped;
 };
 
-static uint16_t
-free_tcp_port(void)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	uint16_t port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &sl) == 0)
-		port = ntohs(sin.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* psk: NULL, or a PSK file: the pool user then speaks TLS to tls_port. */
 static int
 pop_start(struct pop *p, uint32_t id, const char *name, const char *psk)
@@ -283,7 +266,7 @@ pop_start(struct pop *p, uint32_t id, const char *name, const char *psk)
 	uint16_t cause;
 
 	if (psk != NULL) {
-		p->tls_port = free_tcp_port();
+		p->tls_port = harness_free_port();
 		snprintf(tls, sizeof(tls), "listen on 127.0.0.1 port %u "
 		    "transport tcp tls\ntls {\n\tpsk-file \"%s\"\n}\n",
 		    p->tls_port, psk);

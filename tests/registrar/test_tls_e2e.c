@@ -151,17 +151,7 @@ expect_failures(struct reg *r, const char *reason, int n)
 static bool
 log_has(struct reg *r, const char *a, const char *b)
 {
-	char line[1024];
-	bool found = false;
-	FILE *f = fopen(r->d.log, "r");
-
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, a) != NULL &&
-		    (b == NULL || strstr(line, b) != NULL);
-	fclose(f);
-	return found;
+	return daemon_log_has(&r->d, a, b);
 }
 
 static struct tls_config
