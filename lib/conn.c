@@ -268,9 +268,21 @@ cn_tls_rd(void *arg, uint8_t *buf, size_t len)
 	size_t n = 0;
 	int rc;
 
+	/*
+	 * The session reads ahead all the socket has: once it holds nothing
+	 * more, another read() would only say EAGAIN (a system call per
+	 * request that plaintext does not make); epoll, level-triggered,
+	 * reports what arrives next.
+	 */
+	if (c->tls_drained) {
+		c->tls_drained = false;
+		errno = EAGAIN;
+		return -1;
+	}
 	rc = tls_read(c->tls, buf, len, &n);
 	switch (rc) {
 	case 0:
+		c->tls_drained = n > 0 && tls_pending(c->tls) == 0;
 		return (long)n;		/* 0: close_notify */
 	case TLS_WANT_READ:
 		errno = EAGAIN;
@@ -473,6 +485,7 @@ cn_tls_io(struct cn *c, unsigned int revents)
 		return;
 	if (!rd)
 		return;
+	c->tls_drained = false;
 	end = rsp_stream_read_with(&c->rx, c->max_msg, cn_tls_rd, c,
 	    cn_message, c);
 	cn_read_end(c, end, errno);

@@ -156,6 +156,8 @@ struct cn {
 	uint64_t		 msg_start;	/* ms: a partial message began; 0 none */
 	struct cn_budget	*budget;	/* NULL: queue not counted */
 	size_t			 budgeted;	/* bytes of tx counted in *budget */
+	/* TLS: the last read left nothing in the session: stop reading */
+	bool			 tls_drained;
 };
 
 /*

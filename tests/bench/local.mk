@@ -7,4 +7,11 @@ tests_bench_bench_handlespace_SOURCES = tests/bench/bench_handlespace.c
 tests_bench_bench_handlespace_LDADD = registrar/libhandlespace.a \
 	lib/libanypool.a
 EXTRA_DIST += tests/bench/run-bench
+# The ASAP load generator against a running registrard (plaintext and TLS;
+# lib/tls.c as the client); tests/bench/run-asap-bench drives it.
+EXTRA_PROGRAMS += tests/bench/asap_load
+tests_bench_asap_load_SOURCES = tests/bench/asap_load.c
+tests_bench_asap_load_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
+EXTRA_DIST += tests/bench/run-asap-bench
 CLEANFILES += $(EXTRA_PROGRAMS)
