@@ -50,6 +50,7 @@ enrp_peer_next(const struct enrp *e, const void **cursor,
 	ret->state = p->fsm.state;
 	ret->configured = p->configured;
 	ret->connected = p->out != NULL && p->out->connected;
+	ret->tls = ret->connected && cn_tls_up(&p->out->cn);
 	ret->last_heard = p->fsm.last_heard;
 	ret->has_checksum = p->has_checksum;
 	ret->checksum = p->checksum;

@@ -17,8 +17,9 @@ ANYPOOL_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc bison flex
 ANYPOOL_NETNS_PACKAGES="frr iproute2 procps jq systemd python3"
 
 # The multi-PoP lab (deploy/lab, deploy/render, tests/lab): the inventory
-# renderer (Python 3.11 tomllib) and the timeline picture.
-ANYPOOL_LAB_PACKAGES="python3 gnuplot-nox"
+# renderer (Python 3.11 tomllib), openssl(1) for the lab's CA, certificates
+# and keys (render's [security] generate), and the timeline picture.
+ANYPOOL_LAB_PACKAGES="python3 openssl gnuplot-nox"
 
 deps_missing() {
 	local p out=""

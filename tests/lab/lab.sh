@@ -24,6 +24,14 @@
 #    from every client: once all three are listed, every answer lists at
 #    least one, and all three are listed again within 15 s of the failure
 #    and of the heal;
+#  - secured (the inventory's [security], issue 12): every demo PE is
+#    registered over TLS with its own PSK identity (the registrar's control
+#    socket says so), before the failure and at its new home after it; the
+#    registrars' ENRP connections all run TLS, again after the heal; a
+#    plaintext registration through the anycast address is rejected with
+#    cause 0xa; pool users resolve through the anycast address checking
+#    the registrar's certificate for the service name, and refuse one
+#    checked for another name; deploy/lab's one-line summary says secured;
 #  - down leaves no namespace, no process and no run directory;
 #  - with LAB_CRASH_FIRST (lab-ospf.sh): up over a lab that crashed half
 #    way clears its processes and comes up all the same.
@@ -33,7 +41,7 @@ SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=../lib/common.sh
 . "$SRC/tests/lib/common.sh"
 need_root "network namespaces"
-for p in ip vtysh jq python3 /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/lib/frr/ospfd; do
+for p in ip vtysh jq python3 openssl /usr/lib/frr/zebra /usr/lib/frr/bgpd /usr/lib/frr/ospfd; do
 	command -v "$p" >/dev/null || [ -x "$p" ] ||
 		error "$p missing (tests/run-all installs \$ANYPOOL_NETNS_PACKAGES \$ANYPOOL_LAB_PACKAGES)"
 done
@@ -123,6 +131,28 @@ for c in ca cb cc; do
 done
 t_pes=$(now_ms)
 
+# Secured (issue 12): what a user would check on the control sockets and
+# from a client network.
+all_listed() { local c; for c in ca cb cc; do [ "$(last_probe $c | jq -r .pes)" = 3 ] || return 1; done; }
+check "the lab inventory runs secured (it has [security])" secured
+if secured; then
+	name=$(J .security.service_name)
+	check "every demo PE registered over TLS with its PSK identity (control socket)" \
+	    wait_until 15000 all_pes_secured
+	for c in ca cb cc; do echo "# $c's PE: $(pe_assoc $c)"; done
+	check "ENRP: every registrar's connections to its 2 peers run TLS" wait_until 15000 enrp_all_tls
+	for n in a b c; do echo "# $n: ENRP connections over TLS/up: $(enrp_tls $n | tr ' ' /)"; done
+	out=$(plain_refused ca); rc=$?
+	check "a plaintext registration through the anycast address is refused (${out:-no answer})" [ $rc -eq 0 ]
+	for c in ca cb cc; do
+		check "a pool user in $c resolves over TLS, the certificate checked for $name" pu_resolves $c
+	done
+	check "... and refuses a registrar certificate checked for another name" eval '! pu_resolves ca other.anypool.test'
+	line=$(secured_line)
+	echo "# $line"
+	check "deploy/lab says the lab is secured" eval '[ "${line#secured: }" != "$line" ]'
+fi
+
 # Fail a, nearest to ca: the first answer from another registrar.
 lab_fail a registrar >/dev/null
 t_fail=$(last_event fail)	# right after the kill
@@ -133,8 +163,11 @@ echo "# kill -9 registrard at a -> first probe from ca answered by $(last_probe 
 check "... within 3 s (${ms:--} ms; target 1 s)" [ "${ms:-99999}" -le 3000 ]
 check "ca now reaches b, the next-nearest" wait_until 5000 eval '[ "$(last_probe ca | jq -r .node)" = b ]'
 check "ra's RIB leads to b" eval '[ "$(rib_pop ra)" = b ]'
-check "all 3 PEs resolvable again from every client within 15 s" wait_until 15000 eval '
-    for c in ca cb cc; do [ "$(last_probe $c | jq -r .pes)" = 3 ] || exit 1; done'
+check "all 3 PEs resolvable again from every client within 15 s" wait_until 15000 all_listed
+if secured; then
+	check "ca's PE re-registered over TLS with its identity at its new home" \
+	    wait_until 15000 eval 'pe_secured ca && [ "$(pe_assoc ca | jq -r .node)" != a ]'
+fi
 check "cb and cc keep their registrars" eval '[ "$(last_probe cb | jq -r .node)$(last_probe cc | jq -r .node)" = bc ]'
 
 # Heal: back to a only after rise + hold-down (2 x 500 ms + 1 s, doubled
@@ -157,8 +190,12 @@ h2=$("$CTL" -s "$RUN/a/healthd.sock" --json show services 2>/dev/null |
 check "... not before healthd's hold-down (${ms:--} ms >= $holddown - 50)" \
     [ "${ms:-0}" -ge $((holddown - 50)) -a "$holddown" -ge 1000 ]
 check "every client agrees with the RIB after the heal" wait_until 5000 all_agree
-check "all 3 PEs resolvable from every client after the heal" wait_until 15000 eval '
-    for c in ca cb cc; do [ "$(last_probe $c | jq -r .pes)" = 3 ] || exit 1; done'
+check "all 3 PEs resolvable from every client after the heal" wait_until 15000 all_listed
+if secured; then
+	check "after the heal: ENRP among the 3 registrars all over TLS again" wait_until 15000 enrp_all_tls
+	check "after the heal: every demo PE registered over TLS with its identity" \
+	    wait_until 15000 all_pes_secured
+fi
 t_end=$(now_ms)
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; SAMPLER=
 

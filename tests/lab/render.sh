@@ -8,7 +8,13 @@
 # anycast listeners, ENRP on the unicast address with the other nodes as
 # peers, routing, run-time paths from --run-dir/--frr-dir).  --json gives
 # the normalised inventory.  Bad inventories fail with exit 1 and a
-# "FILE: node NAME: what" message naming the problem.
+# "FILE: node NAME: what" message naming the problem.  Security (issue
+# 12): the lab inventories get a lab CA, a certificate per registrar that
+# openssl verifies for the service name, ENRP and PE key files that differ,
+# all secrets mode 600 and kept on a re-render; the configurations run
+# secured (TLS listeners, secured on, ENRP over TLS, probes checking the
+# certificate); the production example invents no key and lists the
+# operator's files.
 set -u
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -23,6 +29,7 @@ test_init render
 accepted() {	# accepted DIR: every rendered file in DIR is accepted
 	local d f ok=0
 	for d in "$1"/*/; do
+		[ -f "$d/frr.conf" ] || continue	# tls/: keys
 		if [ -f "$d/registrard.conf" ]; then
 			"$B/registrar/registrard" -n -f "$d/registrard.conf" >/dev/null || { echo "  rejected: $d/registrard.conf"; ok=1; }
 			"$B/health/healthd" -n -f "$d/healthd.conf" >/dev/null || { echo "  rejected: $d/healthd.conf"; ok=1; }
@@ -68,7 +75,7 @@ check "lab: --run-dir pattern gives the control sockets" eval \
 check "lab: --frr-dir pattern gives healthd's vty socket" \
     grep -q 'frr vty-socket "/run/x/a/frr"' "$L/a/healthd.conf"
 check "lab: healthd's ASAP probe asks on the anycast address (issue 6)" \
-    grep -q 'probe asap 198.51.100.53 port 3863 ' "$L/a/healthd.conf"
+    grep -q 'probe asap 198.51.100.53 port 3864 ' "$L/a/healthd.conf"
 check "lab: healthd announces over BGP as the node's AS" grep -q 'bgp as 65101 ' "$L/a/healthd.conf"
 check "lab: BGP neighbour derived from the link (ra, 65001)" \
     grep -q 'neighbor 10.0.1.2 remote-as 65001' "$L/a/frr.conf"
@@ -95,6 +102,80 @@ check "example: a local node lists its prefixes in ANYCAST-LOCAL(6)" eval \
     "grep -q 'ip prefix-list ANYCAST-LOCAL seq 5 permit 198.51.100.53/32' '$T/prod/lon1/frr.conf' &&
      grep -q 'ipv6 prefix-list ANYCAST-LOCAL6 seq 5 permit 2001:db8:53::/128' '$T/prod/lon1/frr.conf' &&
      ! grep -q 'prefix-list ANYCAST-LOCAL seq' '$T/prod/fra1/frr.conf'"
+
+# Security (issue 12): the lab's keys and what the configurations say.
+command -v openssl >/dev/null || error "openssl missing (\$ANYPOOL_LAB_PACKAGES)"
+K=$L/tls
+NAME=$(jq -r '.security.service_name' "$J")
+check "lab: --json names the service ($NAME)" [ "$NAME" = registrar.lab.anypool.test ]
+mode() { stat -c %a "$1"; }
+secrets_600() {
+	local f ok=0
+	for f in "$K/ca.key" "$K"/registrar-*.key "$K/enrp.keys" "$K/pe.keys" "$K"/clients/*.psk; do
+		[ -f "$f" ] && [ "$(mode "$f")" = 600 ] || { echo "  $f: mode $(mode "$f" 2>/dev/null)"; ok=1; }
+	done
+	[ "$(mode "$K")" = 700 ] || { echo "  $K: mode $(mode "$K")"; ok=1; }
+	return $ok
+}
+check "lab: every key file is mode 600 (the key folder 700)" secrets_600
+for n in a b c; do
+	check "lab: $n's certificate verifies against the lab CA for $NAME" \
+	    openssl verify -CAfile "$K/ca.pem" -verify_hostname "$NAME" "$K/registrar-$n.pem"
+done
+check "lab: ... and not for another name" eval \
+    "! openssl verify -CAfile '$K/ca.pem' -verify_hostname other.anypool.test '$K/registrar-a.pem' >/dev/null 2>&1"
+check "lab: the certificate's key is the node's key" eval \
+    "[ \"\$(openssl x509 -in '$K/registrar-a.pem' -noout -pubkey)\" = \"\$(openssl pkey -in '$K/registrar-a.key' -pubout)\" ]"
+keys_of() { grep -v '^#' "$1" | awk '{ print $2 }' | sort; }
+idents_of() { grep -v '^#' "$1" | awk '{ print $1 }' | sort | tr '\n' ' '; }
+check "lab: ENRP keys: one per registrar (a b c)" [ "$(idents_of "$K/enrp.keys")" = "a b c " ]
+check "lab: PE keys: one per client network's PE" [ "$(idents_of "$K/pe.keys")" = "pe-ca pe-cb pe-cc " ]
+check "lab: the ENRP and PE key files differ and share no key" eval \
+    "! cmp -s '$K/enrp.keys' '$K/pe.keys' && [ -z \"\$(comm -12 <(keys_of '$K/enrp.keys') <(keys_of '$K/pe.keys'))\" ]"
+check "lab: a client's PSK file holds its PE's key" eval \
+    "[ \"\$(grep -v '^#' '$K/clients/ca.psk')\" = \"\$(grep '^pe-ca ' '$K/pe.keys')\" ]"
+check "lab: the CA's private key is in no configuration" eval "! grep -q ca.key '$L'/*/*.conf"
+check "lab: registrard secured, TLS on the anycast address, certificate and PE keys" eval \
+    "grep -qx 'secured on' '$L/a/registrard.conf' &&
+     grep -q 'listen on 198.51.100.53 port 3864 transport tcp tls' '$L/a/registrard.conf' &&
+     grep -q 'psk-file \"$K/pe.keys\"' '$L/a/registrard.conf' &&
+     grep -q 'certificate \"$K/registrar-a.pem\" key \"$K/registrar-a.key\"' '$L/a/registrard.conf'"
+check "lab: ENRP over TLS with the registrars' key file and the node's identity" eval \
+    "sed -n '/^enrp {/,/^}/p' '$L/a/registrard.conf' | grep -q '^	tls on' &&
+     sed -n '/^enrp {/,/^}/p' '$L/a/registrard.conf' | grep -q 'psk-file \"$K/enrp.keys\"' &&
+     sed -n '/^enrp {/,/^}/p' '$L/a/registrard.conf' | grep -q 'identity \"a\"'"
+check "lab: registrard -n keeps it: secured, TLS 1.3, ENRP tls on" eval \
+    "'$B/registrar/registrard' -n -f '$L/a/registrard.conf' | grep -qx 'secured on' &&
+     '$B/registrar/registrard' -n -f '$L/a/registrard.conf' | grep -q 'min-version 1.3' &&
+     '$B/registrar/registrard' -n -f '$L/a/registrard.conf' | grep -q '^	tls on'"
+check "lab: healthd's probe checks the certificate against the CA for $NAME" \
+    grep -q "probe asap 198.51.100.53 port 3864 .* tls ca \"$K/ca.pem\" name \"$NAME\"" "$L/a/healthd.conf"
+check "lab: --json with OUTDIR gives the clients' key files" \
+    eval "python3 '$RENDER' --lab --json '$SRC/deploy/inventory/lab.toml' '$L' |
+          jq -e '.security.clients.ca == {identity: \"pe-ca\", psk_file: \"$K/clients/ca.psk\"}' >/dev/null"
+sums() { (cd "$K" && md5sum ca.key ca.pem registrar-* enrp.keys pe.keys clients/*); }
+before=$(sums)
+check "lab: a re-render succeeds" python3 "$RENDER" --lab --run-dir "/run/x/%n" \
+    --frr-dir "/run/x/%n/frr" "$SRC/deploy/inventory/lab.toml" "$L"
+check "lab: ... and keeps every key and certificate" [ "$(sums)" = "$before" ]
+rm "$K/registrar-b.pem"
+sed -i '/^pe-cb /d' "$K/pe.keys"
+python3 "$RENDER" --lab "$SRC/deploy/inventory/lab.toml" "$L" 2>/dev/null
+check "lab: a lost certificate is issued again for the same key" eval \
+    "openssl verify -CAfile '$K/ca.pem' -verify_hostname '$NAME' '$K/registrar-b.pem' >/dev/null &&
+     [ \"\$(openssl x509 -in '$K/registrar-b.pem' -noout -pubkey)\" = \"\$(openssl pkey -in '$K/registrar-b.key' -pubout)\" ]"
+check "lab: a lost PE key is made again, the others kept" eval \
+    "grep -q '^pe-cb ' '$K/pe.keys' && [ \"\$(grep '^pe-ca ' '$K/pe.keys')\" = \"\$(grep -v '^#' '$K/clients/ca.psk')\" ] &&
+     [ \"\$(grep -v '^#' '$K/clients/cb.psk')\" = \"\$(grep '^pe-cb ' '$K/pe.keys')\" ] && [ \"\$(mode '$K/pe.keys')\" = 600 ]"
+check "lab-ospf: secured too" grep -qx 'secured on' "$T/lab-ospf/a/registrard.conf"
+check "example: no key made for a production inventory" eval "[ ! -e '$T/prod/tls' ] && ! ls '$T'/prod/*/*.key >/dev/null 2>&1"
+check "example: the operator's files, by path, in the configurations" eval \
+    "grep -q 'certificate \"/etc/anypool/tls/registrar-fra1.pem\" key \"/etc/anypool/tls/registrar-fra1.key\"' '$T/prod/fra1/registrard.conf' &&
+     grep -q 'psk-file \"/etc/anypool/tls/enrp.keys\"' '$T/prod/fra1/registrard.conf' &&
+     grep -q 'tls ca \"/etc/anypool/tls/ca.pem\" name \"registrar.anypool.example.net\"' '$T/prod/fra1/healthd.conf'"
+check "example: each node's tls-files lists what the operator must install" eval \
+    "grep -q '^/etc/anypool/tls/registrar-ams1.key' '$T/prod/ams1/tls-files' &&
+     grep -q 'identity \"fra1\"' '$T/prod/fra1/tls-files'"
 
 # Bad inventories: exit 1 and the expected message, at the right FILE:LINE.
 BASE='[service]
@@ -186,5 +267,24 @@ unicast = [\"10.0.0.1\"]
 asn = 1
 bgp-neighbors = [{ address = \"10.0.0.3\", remote-as = 2 }]' >'$T/m.toml';
      [ \$(python3 '$RENDER' '$T/m.toml' '$T/z' 2>&1 | wc -l) -ge 3 ]"
+
+bad "security without service-name" 'bad.toml:9: security: "service-name" is required' \
+    '[security]
+secured = true'
+bad "security: a lab CA for a production inventory" 'bad.toml:11: security: generate = true makes a lab CA' \
+    '[security]
+service-name = "r.example.net"
+generate = true'
+bad "security: a relative key-dir" 'bad.toml:11: security: key-dir '"'"'keys'"'"' must be an absolute path' \
+    '[security]
+service-name = "r.example.net"
+key-dir = "keys"'
+bad "security: not a DNS name" 'bad.toml:10: security: service-name '"'"'not a name'"'"' is not a DNS name' \
+    '[security]
+service-name = "not a name"'
+bad "security: a PE identity that is a registrar's" 'node a: enrp-identity '"'"'a'"'"' is also in security.pe-identities' \
+    '[security]
+service-name = "r.example.net"
+pe-identities = ["a"]'
 
 finish render
