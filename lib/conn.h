@@ -46,6 +46,8 @@ struct cn_tune {
 	bool		 sctp_nodelay;
 	uint32_t	 rto_initial, rto_min, rto_max;	/* ms: SCTP_RTOINFO */
 	uint32_t	 hb_interval;		/* ms: SCTP_PEER_ADDR_PARAMS */
+	/* Both: SO_SNDBUF in bytes (the kernel doubles it); 0: autotuned */
+	uint32_t	 sndbuf;
 };
 
 /*

@@ -31,6 +31,7 @@ cn_tune_fd(int fd, enum cn_transport tr, const struct cn_tune *t)
 	socklen_t sl;
 	int on = 1;
 
+	opt_int(fd, SOL_SOCKET, SO_SNDBUF, t->sndbuf);	/* 0: autotuned */
 	if (tr == CN_TCP) {
 		if (t->tcp_nodelay)
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,

@@ -1360,6 +1360,15 @@ registrar_tune(const struct registrar_config *c, bool sctp_rto,
 	t->keepalive_cnt = 3;
 	t->user_timeout = c->keepalive_interval + c->keepalive_timeout;
 	t->sctp_nodelay = true;
+	/*
+	 * A bounded kernel send buffer (issue 12): autotuned, it grows to
+	 * megabytes, and a client that sends requests but never reads made
+	 * the registrar compute that many answers before send-queue (the
+	 * part we count) closed it - seconds of CPU other clients waited
+	 * for.  Registrar messages are small; 64 KiB (128 in the kernel's
+	 * count) is many answers in flight.
+	 */
+	t->sndbuf = 64 * 1024;
 	if (!sctp_rto)
 		return;
 	/*
