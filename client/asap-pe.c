@@ -77,6 +77,7 @@ usage(void)
 	    "[-w weight] [-l load]\n"
 	    "               [-L listen-addr:port] [-T tcp|sctp] "
 	    "[-i reregistration-ms] [-c cookie-secret] [-d]\n"
+	    "               [-U auto|always|never]\n"
 	    "               [" TLS_CLI_USAGE_AUTH "]\n"
 	    "               " TLS_CLI_USAGE_MORE "\n"
 	    "policies: rr wrr random wrandom prio lu lud plu rlu\n"
@@ -297,9 +298,9 @@ main(int argc, char **argv)
 	sigset_t mask;
 	char buf[80];
 	bool sctp = false;
-	int c, lfd, sfd, t, r;
+	int c, lfd, sfd, t, r, unicast = ASAP_UNICAST_AUTO;
 
-	while ((c = getopt_long(argc, argv, "r:p:P:w:l:L:T:i:c:dh",
+	while ((c = getopt_long(argc, argv, "r:p:P:w:l:L:T:i:c:dhU:",
 	    tls_cli_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': regs = optarg; break;
@@ -320,6 +321,16 @@ main(int argc, char **argv)
 		case 'i': interval = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'c': secret = optarg; break;
 		case 'd': debug = true; break;
+		case 'U':	/* where the association lives (libasap 0.5) */
+			if (strcmp(optarg, "auto") == 0)
+				unicast = ASAP_UNICAST_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				unicast = ASAP_UNICAST_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				unicast = ASAP_UNICAST_NEVER;
+			else
+				usage();
+			break;
 		default:
 			if (!tls_cli_opt(&tls, c, optarg))
 				usage();
@@ -342,6 +353,7 @@ main(int argc, char **argv)
 	the_ctx = ctx;
 	if (debug)
 		asap_set_debug_log(ctx, debug_line, NULL);
+	(void)asap_set_unicast(ctx, unicast);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.handle = pool;

@@ -46,7 +46,9 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: asap-pu -r REGISTRARS -p POOL [-d] [TLS] resolve [-n N] "
+	    "usage: asap-pu -r REGISTRARS -p POOL [-d] [-U auto|always|never] "
+	    "[TLS]\n"
+	    "               resolve [-n N] "
 	    "[--json]\n"
 	    "       asap-pu -r REGISTRARS -p POOL [-d] [TLS] echo [-c count] "
 	    "[-i interval-ms] [-t reply-timeout-ms]\n"
@@ -588,15 +590,25 @@ main(int argc, char **argv)
 	unsigned int interval = 1000, reply_timeout = 2000;
 	bool json = false;
 	struct loop_opts lo;
-	int c, ret;
+	int c, ret, unicast = ASAP_UNICAST_AUTO;
 
 	memset(&cfg, 0, sizeof(cfg));
-	while ((c = getopt_long(argc, argv, "+r:p:dh", tls_cli_longopts,
+	while ((c = getopt_long(argc, argv, "+r:p:dhU:", tls_cli_longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'r': regs = optarg; break;
 		case 'p': pool = optarg; break;
 		case 'd': debug = true; break;
+		case 'U':	/* where the association lives (libasap 0.5) */
+			if (strcmp(optarg, "auto") == 0)
+				unicast = ASAP_UNICAST_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				unicast = ASAP_UNICAST_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				unicast = ASAP_UNICAST_NEVER;
+			else
+				usage();
+			break;
 		default:
 			if (!tls_cli_opt(&tls, c, optarg))
 				usage();
@@ -644,6 +656,7 @@ main(int argc, char **argv)
 		return 1;
 	if (debug)
 		asap_set_debug_log(ctx, debug_line, NULL);
+	(void)asap_set_unicast(ctx, unicast);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

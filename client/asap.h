@@ -278,6 +278,32 @@ void		 asap_break(struct asap_ctx *ctx);
 int		 asap_home(const struct asap_ctx *ctx, uint32_t *ret_id,
 		    char *addr_buf, size_t addr_len);
 
+/*
+ * (libasap 0.5) Long-lived associations off the anycast address (issue 13,
+ * doc/spec/registrar-unicast.md).  A registrar list usually names one
+ * anycast address, where any route change sends the packets of an
+ * established association to another node, which resets it.  So a context
+ * that keeps its association for long asks the registrar it reached for
+ * its unicast address (the Registrar Unicast parameter 0x8a03, in the
+ * registration or resolution it sends anyway), opens a new association
+ * there (same TLS settings: the certificate is still verified against the
+ * configured server name), re-registers its PEs over it with the same
+ * identifiers and then closes the first one.  It goes back to the server
+ * hunt over the configured list only when the unicast registrar fails
+ * (association lost, T2/T3 or resolution timeouts).  A registrar that does
+ * not know the parameter, or knows no unicast address, or a move that does
+ * not connect, leaves the association where it is.  PEs see one
+ * ASAP_PE_HOME_CHANGED (the address changes, the server identifier not).
+ *   ASAP_UNICAST_AUTO    the default: a context with a PE or a session moves
+ *   ASAP_UNICAST_ALWAYS  a context that only resolves moves too
+ *   ASAP_UNICAST_NEVER   never ask, never move (the behaviour before 0.5)
+ * Applies from the next registration or resolution sent.  0, or -EINVAL.
+ */
+#define ASAP_UNICAST_AUTO	0
+#define ASAP_UNICAST_NEVER	1
+#define ASAP_UNICAST_ALWAYS	2
+int		 asap_set_unicast(struct asap_ctx *ctx, int mode);
+
 /* Pool element ------------------------------------------------------------ */
 
 enum asap_pe_event {

@@ -107,6 +107,12 @@ struct conn	*conn_connect(struct asap_ctx *ctx,
 		    const struct sockaddr_storage *sa, bool sctp,
 		    struct tls_ctx *tls, enum conn_framing f,
 		    const struct conn_ops *ops, void *arg);
+/* The same from a local address (its port ignored; NULL: the kernel's). */
+struct conn	*conn_connect_from(struct asap_ctx *ctx,
+		    const struct sockaddr_storage *sa,
+		    const struct sockaddr_storage *local, bool sctp,
+		    struct tls_ctx *tls, enum conn_framing f,
+		    const struct conn_ops *ops, void *arg);
 /* The failed handshake's "class: details" line, or NULL. */
 const char	*conn_tls_fail(const struct conn *c);
 struct conn	*conn_adopt(struct asap_ctx *ctx, int fd, enum conn_framing f,
@@ -203,6 +209,24 @@ struct asap_ctx {
 	struct ev_ref	 ready_t;
 	struct unreach_rec unreach[ASAP_UNREACH_RING];
 	size_t		 unreach_next;
+
+	/*
+	 * Long-lived associations off the anycast address (libasap 0.5,
+	 * doc/spec/registrar-unicast.md): the association's registrar told
+	 * its unicast addresses; uni_try connects there, and the association
+	 * it replaces stays open ("retiring") until the PEs re-registered.
+	 */
+	int		 uni_mode;	/* ASAP_UNICAST_* */
+	bool		 assoc_uni;	/* assoc is to a learned unicast address */
+	struct sockaddr_storage uni[RSP_MAX_ADDRS];
+	size_t		 nuni, uni_next;
+	bool		 uni_sctp;
+	struct conn	*uni_try;
+	struct conn	*retiring;
+	struct ev_ref	 uni_t;		/* uni_try's connect timeout */
+	struct ev_ref	 retire_t;	/* the retiring one's last moment */
+	uint64_t	 uni_done_gen;	/* assoc_gen that asked and was answered */
+	struct sockaddr_storage uni_src; /* the association's local address */
 };
 
 /* ctx.c */
@@ -232,6 +256,8 @@ uint32_t	 ctx_try_ms(const struct asap_ctx *ctx, uint64_t remaining_ms);
 /* Send a built message on the association; -ENOTCONN if none. */
 int		 ctx_send(struct asap_ctx *ctx, const struct wbuf *w);
 void		 ctx_set_home_id(struct asap_ctx *ctx, uint32_t id);
+/* Put the Registrar Unicast request into a registration (pe) or resolution. */
+bool		 ctx_want_unicast(const struct asap_ctx *ctx, bool pe);
 void		 ctx_free_zombies(struct asap_ctx *ctx);
 #define CTX_CALLBACK(ctx, call) do {				\
 	(ctx)->cb_depth++;					\
@@ -254,6 +280,8 @@ void		 pe_tls_failed(struct asap_ctx *ctx, int error);
 void		 pe_handle_msg(struct asap_ctx *ctx, const struct rsp_msg *m);
 void		 pe_home_changed(struct asap_ctx *ctx);
 bool		 pe_needs_assoc(const struct asap_ctx *ctx);
+/* A PE waits to be (re-)registered on the association (or for one). */
+bool		 pe_pending(const struct asap_ctx *ctx);
 void		 pe_free_all(struct asap_ctx *ctx);
 void		 pe_free_now(struct asap_pe *pe);
 const uint8_t	*pe_handle(const struct asap_pe *pe, size_t *ret_len);

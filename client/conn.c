@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "asap_int.h"
+#include "addr.h"
 #include "conn.h"
 #include "tls.h"
 
@@ -95,6 +96,15 @@ conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
     bool sctp, struct tls_ctx *tls, enum conn_framing f,
     const struct conn_ops *ops, void *arg)
 {
+	return conn_connect_from(ctx, sa, NULL, sctp, tls, f, ops, arg);
+}
+
+struct conn *
+conn_connect_from(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
+    const struct sockaddr_storage *local, bool sctp, struct tls_ctx *tls,
+    enum conn_framing f, const struct conn_ops *ops, void *arg)
+{
+	struct sockaddr_storage src;
 	struct conn *c;
 	socklen_t sl;
 	int fd, r;
@@ -116,6 +126,13 @@ conn_connect(struct asap_ctx *ctx, const struct sockaddr_storage *sa,
 	if (fd == -1)
 		goto out_free;
 	conn_tune(fd, sctp);
+	/* From that local address (any port), if of the same family. */
+	if (local != NULL && local->ss_family == sa->ss_family) {
+		src = *local;
+		addr_set_port(&src, 0);
+		if (bind(fd, (const struct sockaddr *)&src, sl) == -1)
+			goto out_close;
+	}
 	if (tls != NULL && (r = tls_conn_new(tls, fd, &c->tls)) < 0) {
 		errno = -r;
 		goto out_close;

@@ -12,6 +12,10 @@
  * retry.c instead of T5, a refused one is retried after a short back-off,
  * and a registrar that leaves such a request unanswered is replaced by a
  * new connection while its association stays until then.
+ * Long-lived associations leave the anycast address (libasap 0.5,
+ * doc/spec/registrar-unicast.md): the registrar found by the hunt names
+ * its unicast address, the association moves there, and the hunt over the
+ * configured list starts again only when that registrar fails.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -37,6 +41,10 @@ _Static_assert(ASAP_CAUSE_UNKNOWN_POOL_HANDLE == RSP_CAUSE_UNKNOWN_POOL_HANDLE,
     "cause");
 
 static void	hunt_round(struct asap_ctx *ctx);
+static void	uni_abort(struct asap_ctx *ctx);
+static void	uni_answer(struct asap_ctx *ctx, struct conn *c,
+		    const struct rsp_msg *m);
+static void	uni_retire_check(struct asap_ctx *ctx);
 static void	hunt_t5(struct ev_loop *loop, void *arg, unsigned int revents);
 static void	hunt_retry(struct ev_loop *loop, void *arg,
 		    unsigned int revents);
@@ -498,6 +506,8 @@ reg_mark_failed(struct asap_ctx *ctx, size_t idx)
 {
 	uint64_t now = ctx_now(ctx);
 
+	if (idx >= ctx->nreg)
+		return;		/* a learned unicast address (SIZE_MAX) */
 	ctx->reg_failed[idx] = now != 0 ? now : 1;
 }
 
@@ -731,6 +741,8 @@ try_connected(struct conn *c, void *arg)
 	ctx->fast_backoff = 0;
 	ctx->hunting = false;
 	ctx->tls_err[0] = '\0';
+	uni_abort(ctx);
+	ctx->assoc_uni = false;
 	if (old != NULL) {
 		/* A re-hunt (ctx_assoc_suspect): the silent one gives way. */
 		ctx_debug(ctx, "association to %s replaced", ctx->home_addr);
@@ -765,6 +777,9 @@ assoc_connected(struct conn *c, void *arg)
 static void
 assoc_lost(struct asap_ctx *ctx)
 {
+	/* Back to the hunt over the configured list (the anycast address). */
+	uni_abort(ctx);
+	ctx->assoc_uni = false;
 	conn_free(ctx->assoc);
 	ctx->assoc = NULL;
 	ctx->home_id = 0;
@@ -894,7 +909,8 @@ assoc_frame(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
 	}
 	ctx_debug(ctx, "received %s", rsp_msg_name(RSP_PROTO_ASAP, m.type));
 	/* It answers: not the registrar a re-hunt was looking past. */
-	ctx->reg_failed[ctx->assoc_idx] = 0;
+	if (ctx->assoc_idx < ctx->nreg)
+		ctx->reg_failed[ctx->assoc_idx] = 0;
 	if (ctx->hunting) {
 		ctx_debug(ctx, "%s answers again: re-hunt called off",
 		    ctx->home_addr);
@@ -917,6 +933,266 @@ assoc_frame(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
 		/* ERROR, SERVER_ANNOUNCE and the rest: nothing to do. */
 		break;
 	}
+	if (m.has_reguni && m.reguni_answer && c == ctx->assoc)
+		uni_answer(ctx, c, &m);
+	uni_retire_check(ctx);
+}
+
+/* Long-lived associations off the anycast address (libasap 0.5) ---------- */
+
+/*
+ * doc/spec/registrar-unicast.md, issue 13: the registrar reached through
+ * the configured list tells its unicast addresses; a new association is
+ * opened there (one address after the other, T5 each), becomes the
+ * association once up (the PEs re-register over it with their
+ * identifiers, pending requests go there), and the old one closes once no
+ * PE waits for its re-registration any more (at the latest after
+ * MAX-REG-ATTEMPT x T2).  If no address connects the association stays
+ * where it is and the context does not ask again until its next one.
+ */
+static void	uni_connected(struct conn *c, void *arg);
+static void	uni_try_closed(struct conn *c, int error, void *arg);
+static void	retire_closed(struct conn *c, int error, void *arg);
+static void	uni_frame_ignore(struct conn *c, uint8_t kind,
+		    const uint8_t *p, size_t len, void *arg);
+
+static const struct conn_ops uni_ops = {
+	.connected = uni_connected,
+	.frame = uni_frame_ignore,
+	.closed = uni_try_closed,
+};
+
+static const struct conn_ops retire_ops = {
+	.connected = uni_connected,	/* never: it is up */
+	.frame = uni_frame_ignore,
+	.closed = retire_closed,
+};
+
+int
+asap_set_unicast(struct asap_ctx *ctx, int mode)
+{
+	if (ctx == NULL || (mode != ASAP_UNICAST_AUTO &&
+	    mode != ASAP_UNICAST_NEVER && mode != ASAP_UNICAST_ALWAYS))
+		return -EINVAL;
+	ctx->uni_mode = mode;
+	return 0;
+}
+
+bool
+ctx_want_unicast(const struct asap_ctx *ctx, bool pe)
+{
+	if (ctx->uni_mode == ASAP_UNICAST_NEVER || ctx->assoc_uni ||
+	    ctx->uni_try != NULL || ctx->uni_done_gen == ctx->assoc_gen)
+		return false;
+	/* Only the long-lived: PEs, sessions (or the caller says so). */
+	return pe || ctx->uni_mode == ASAP_UNICAST_ALWAYS ||
+	    !TAILQ_EMPTY(&ctx->sessions) || !TAILQ_EMPTY(&ctx->pes);
+}
+
+static void
+uni_frame_ignore(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
+    void *arg)
+{
+	(void)c;
+	(void)kind;
+	(void)p;
+	(void)len;
+	(void)arg;
+}
+
+static void
+uni_abort(struct asap_ctx *ctx)
+{
+	ev_cancel(&ctx->uni_t);
+	ev_cancel(&ctx->retire_t);
+	conn_free(ctx->uni_try);
+	ctx->uni_try = NULL;
+	conn_free(ctx->retiring);
+	ctx->retiring = NULL;
+}
+
+static void
+retire_now(struct asap_ctx *ctx, const char *why)
+{
+	char buf[80];
+
+	if (ctx->retiring == NULL)
+		return;
+	ctx_debug(ctx, "closing the association to %s: %s",
+	    asap_sockaddr_str(&ctx->retiring->peer, buf, sizeof(buf)), why);
+	ev_cancel(&ctx->retire_t);
+	conn_free(ctx->retiring);
+	ctx->retiring = NULL;
+}
+
+static void
+retire_timeout(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	(void)loop;
+	(void)revents;
+	retire_now(arg, "re-registration not confirmed in time");
+}
+
+static void
+uni_retire_check(struct asap_ctx *ctx)
+{
+	if (ctx->retiring != NULL && conn_up(ctx->assoc) && !pe_pending(ctx))
+		retire_now(ctx, "moved to the unicast address");
+}
+
+static void
+retire_closed(struct conn *c, int error, void *arg)
+{
+	struct asap_ctx *ctx = arg;
+
+	(void)error;
+	if (ctx->retiring == c) {
+		ev_cancel(&ctx->retire_t);
+		ctx->retiring = NULL;
+	}
+	conn_free(c);
+}
+
+static void	uni_timeout(struct ev_loop *loop, void *arg,
+		    unsigned int revents);
+
+/* Connect to the next learned address; false when none is left. */
+static bool
+uni_start_one(struct asap_ctx *ctx)
+{
+	char buf[80];
+	struct conn *c;
+
+	while (ctx->uni_next < ctx->nuni) {
+		const struct sockaddr_storage *ss = &ctx->uni[ctx->uni_next++];
+
+		/* From the same address: the registrar sees the same host
+		 * (RFC 5352 §3.2's check of a PE identifier's owner). */
+		c = conn_connect_from(ctx, ss, ctx->uni_src.ss_family != 0 ?
+		    &ctx->uni_src : NULL, ctx->uni_sctp, ctx->tls, CONN_ASAP,
+		    &uni_ops, ctx);
+		ctx_debug(ctx, "unicast: connecting to %s%s%s",
+		    ctx->uni_sctp ? "sctp:" : "",
+		    asap_sockaddr_str(ss, buf, sizeof(buf)),
+		    c != NULL ? "" : " failed at once");
+		if (c != NULL) {
+			ctx->uni_try = c;
+			ctx_timer(ctx, &ctx->uni_t, ctx->cfg.hunt_timeout_ms,
+			    uni_timeout, ctx);
+			return true;
+		}
+	}
+	ctx_debug(ctx, "unicast: no address connected; staying on %s",
+	    ctx->home_addr);
+	return false;
+}
+
+static void
+uni_timeout(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct asap_ctx *ctx = arg;
+
+	(void)loop;
+	(void)revents;
+	conn_free(ctx->uni_try);
+	ctx->uni_try = NULL;
+	(void)uni_start_one(ctx);
+}
+
+static void
+uni_try_closed(struct conn *c, int error, void *arg)
+{
+	struct asap_ctx *ctx = arg;
+	const char *why = conn_tls_fail(c);
+	char buf[80];
+
+	ctx_debug(ctx, "unicast: %s: %s", asap_sockaddr_str(&c->peer, buf,
+	    sizeof(buf)), why != NULL ? why : strerror(-error));
+	if (ctx->uni_try == c) {
+		ctx->uni_try = NULL;
+		ev_cancel(&ctx->uni_t);
+	}
+	conn_free(c);
+	(void)uni_start_one(ctx);
+}
+
+/* The unicast association is up: it becomes the association. */
+static void
+uni_connected(struct conn *c, void *arg)
+{
+	struct asap_ctx *ctx = arg;
+	struct conn *old = ctx->assoc;
+
+	ev_cancel(&ctx->uni_t);
+	ctx->uni_try = NULL;
+	if (!conn_up(old)) {
+		/* Cannot happen (the association's loss aborts the move). */
+		conn_free(c);
+		return;
+	}
+	ctx_debug(ctx, "moving the association from %s to the unicast "
+	    "address", ctx->home_addr);
+	old->ops = &retire_ops;
+	ctx->retiring = old;
+	ctx->assoc = NULL;
+	pe_assoc_down(ctx);
+	pu_assoc_down(ctx);
+	ctx->assoc_uni = true;
+	ctx->assoc_idx = SIZE_MAX;
+	c->ops = &assoc_ops;
+	assoc_connected(c, ctx);
+	ctx_timer(ctx, &ctx->retire_t,
+	    (uint64_t)ctx->cfg.registration_timeout_ms *
+	    ctx->cfg.max_reg_attempt, retire_timeout, ctx);
+	uni_retire_check(ctx);
+}
+
+/* A Registrar Unicast answer on the association c. */
+static void
+uni_answer(struct asap_ctx *ctx, struct conn *c, const struct rsp_msg *m)
+{
+	struct rsp_transport tr;
+	struct rsp_iter it;
+	unsigned int i;
+	bool sctp = false;
+
+	if (ctx->uni_mode == ASAP_UNICAST_NEVER || ctx->assoc_uni ||
+	    ctx->uni_try != NULL || ctx->uni_done_gen == ctx->assoc_gen)
+		return;
+	ctx->uni_done_gen = ctx->assoc_gen;	/* one answer per assoc. */
+	ctx->nuni = ctx->uni_next = 0;
+	rsp_iter_init_reguni(&it, m);
+	while (rsp_iter_transport(&it, &tr) == 1) {
+		if (tr.type == RSP_PARAM_SCTP_TRANSPORT && ctx->tls != NULL)
+			continue;	/* no TLS over SCTP here */
+		if (ctx->nuni > 0 && sctp !=
+		    (tr.type == RSP_PARAM_SCTP_TRANSPORT))
+			continue;	/* one kind: the first's */
+		sctp = tr.type == RSP_PARAM_SCTP_TRANSPORT;
+		for (i = 0; i < tr.naddr && ctx->nuni < RSP_MAX_ADDRS; i++) {
+			sockaddr_from_rsp(&tr.addr[i], tr.port,
+			    &ctx->uni[ctx->nuni]);
+			if (addr_same(&ctx->uni[ctx->nuni], &c->peer)) {
+				/* Reached on a unicast address already. */
+				ctx_debug(ctx, "unicast: %s is the "
+				    "registrar's own address", ctx->home_addr);
+				ctx->assoc_uni = true;
+				ctx->nuni = 0;
+				return;
+			}
+			ctx->nuni++;
+		}
+	}
+	ctx->uni_sctp = sctp;
+	{
+		socklen_t sl = sizeof(ctx->uni_src);
+
+		memset(&ctx->uni_src, 0, sizeof(ctx->uni_src));
+		if (getsockname(c->w.fd, (struct sockaddr *)&ctx->uni_src,
+		    &sl) == -1)
+			memset(&ctx->uni_src, 0, sizeof(ctx->uni_src));
+	}
+	(void)uni_start_one(ctx);
 }
 
 /* Context life cycle -------------------------------------------------------- */
@@ -1150,6 +1426,7 @@ asap_ctx_free(struct asap_ctx *ctx)
 	ctx->cb_depth = 0;
 	ctx_free_zombies(ctx);
 	tries_abort(ctx);
+	uni_abort(ctx);
 	conn_free(ctx->assoc);
 	ctx->assoc = NULL;
 	ev_cancel(&ctx->t5);

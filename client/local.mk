@@ -18,7 +18,8 @@ client_libasap_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 client_libasap_la_LIBADD = $(OPENSSL_LIBS)
 # 2:0:2 - libasap 0.3 added asap_ctx_new_tls() and asap_tls_error().
 # 3:0:3 - libasap 0.4 added asap_pu_set_deadline().
-client_libasap_la_LDFLAGS = -version-info 3:0:3 -no-undefined \
+# 4:0:4 - libasap 0.5 added asap_set_unicast().
+client_libasap_la_LDFLAGS = -version-info 4:0:4 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libasap.map
 EXTRA_client_libasap_la_DEPENDENCIES = $(srcdir)/client/libasap.map
 EXTRA_DIST += client/libasap.map client/SESSION.md

@@ -182,6 +182,9 @@ pe_send_registration(struct asap_pe *pe)
 	m = rsp_put_msg_begin(&w, ASAP_REGISTRATION, 0);
 	rsp_put_handle(&w, pe->handle, pe->hlen);
 	rsp_put_pe(&w, &pe->last);
+	/* doc/spec/registrar-unicast.md: "where else can I reach you?" */
+	if (ctx_want_unicast(ctx, true))
+		rsp_put_reguni_request(&w);
 	rsp_put_msg_end(&w, m);
 	ctx_debug(ctx, "pe %08x: sending REGISTRATION (life %d ms)", pe->id,
 	    pe->last.life);
@@ -293,6 +296,18 @@ pe_needs_assoc(const struct asap_ctx *ctx)
 
 	TAILQ_FOREACH(pe, &ctx->pes, link)
 		if (pe->state != PE_REJECTED && pe->state != PE_DEREGISTERED)
+			return true;
+	return false;
+}
+
+bool
+pe_pending(const struct asap_ctx *ctx)
+{
+	const struct asap_pe *pe;
+
+	TAILQ_FOREACH(pe, &ctx->pes, link)
+		if (pe->state == PE_WAIT_ASSOC || pe->state == PE_REG_SENT ||
+		    pe->state == PE_DEREG_SENT)
 			return true;
 	return false;
 }

@@ -202,6 +202,8 @@ req_send(struct resolve_req *rq)
 	rsp_put_hropt(&w, ctx->cfg.resolve_items);
 	if (rq->want_id)
 		rsp_put_regid_request(&w);
+	if (ctx_want_unicast(ctx, false))
+		rsp_put_reguni_request(&w);
 	rsp_put_msg_end(&w, m);
 	if (ctx_send(ctx, &w) == 0) {
 		rq->sent = true;

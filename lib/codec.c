@@ -387,6 +387,50 @@ dec_regid(struct dctx *c, const struct tlv *t, struct rsp_msg *m)
 }
 
 /*
+ * Registrar Unicast (doc/spec/registrar-unicast.md): an empty value asks; an
+ * answer is 1 to RSP_REGUNI_MAX TCP or SCTP transports with a port and at
+ * least one address each.  Skip-class parameters among them are passed over.
+ */
+static int
+dec_reguni(struct dctx *c, const struct tlv *t, struct rsp_msg *m)
+{
+	struct rbuf v = t->val;
+	struct rsp_transport tr;
+	struct tlv p;
+	int rc;
+
+	if (m->has_reguni)
+		return bad_value(c, t, "more than one in a message");
+	m->has_reguni = true;
+	if (rbuf_left(&v) == 0)
+		return 0;
+	while (rbuf_left(&v) > 0) {
+		if ((rc = tlv_next_known(c, &v, &p)) == -1)
+			return -1;
+		if (rc == 1)
+			break;
+		if (p.type != RSP_PARAM_TCP_TRANSPORT &&
+		    p.type != RSP_PARAM_SCTP_TRANSPORT)
+			return bad_value(c, t, "holds a parameter that is not "
+			    "a TCP or SCTP transport");
+		if (dec_transport(c, &p, &tr) == -1)
+			return -1;
+		if (tr.port == 0)
+			return bad_value(c, t, "transport with port 0");
+		if (m->reguni_n == RSP_REGUNI_MAX)
+			return bad_value(c, t, "more than 4 transports");
+		m->reguni_n++;
+	}
+	if (m->reguni_n == 0)
+		return bad_value(c, t, "no transport (want none at all, or "
+		    "TCP or SCTP transports)");
+	m->reguni_answer = true;
+	m->reguni.p = rbuf_cur(&t->val);
+	m->reguni.len = (uint16_t)rbuf_left(&t->val);
+	return 0;
+}
+
+/*
  * doc/spec/registrant-identity.md: kind (1 PSK identity, 2 certificate
  * name), three zero bytes, 1 to 128 bytes of printable ASCII (0x20-0x7e).
  */
@@ -576,31 +620,35 @@ enum slot {
 	S_HANDLE, S_PE, S_PE_ID, S_HROPT, S_POLICY, S_ERROR, S_COOKIE,
 	S_CHECKSUM, S_SERVER_INFO,
 	S_PE_LIST, S_TRANSPORT_LIST, S_SERVER_INFO_LIST, S_POOL_ENTRIES,
-	S_REGID, S_ADDR,
+	S_REGID, S_ADDR, S_REGUNI,
 };
-#define REQ	0x10	/* required */
-#define ANYPOS	0x20	/* may stand anywhere among the message's parameters */
-#define SLOT(x)	((x) & 0x0f)
+#define REQ	0x40	/* required */
+#define ANYPOS	0x80	/* may stand anywhere among the message's parameters */
+#define SLOT(x)	((x) & 0x3f)
+#define NSLOTS	6
 
 /* Fixed fields after the header (and, for ENRP, after the two server ids). */
 enum fixed { F_NONE, F_SERVER_ID, F_UPDATE_ACTION, F_TARGET_ID };
 
 struct schema {
 	uint8_t		 fixed;
-	uint8_t		 slots[5];
+	uint8_t		 slots[NSLOTS];
 };
 
 static const struct schema asap_schema[ASAP_MSG_MAX + 1] = {
-	[ASAP_REGISTRATION] = { F_NONE, { S_HANDLE | REQ, S_PE | REQ } },
+	[ASAP_REGISTRATION] = { F_NONE, { S_HANDLE | REQ, S_PE | REQ,
+	    S_REGUNI | ANYPOS } },
 	[ASAP_DEREGISTRATION] = { F_NONE, { S_HANDLE | REQ, S_PE_ID | REQ } },
-	[ASAP_REGISTRATION_RESPONSE] =
-	    { F_NONE, { S_HANDLE | REQ, S_PE_ID | REQ, S_ERROR } },
+	[ASAP_REGISTRATION_RESPONSE] = { F_NONE, { S_HANDLE | REQ,
+	    S_PE_ID | REQ, S_ERROR, S_REGUNI | ANYPOS } },
 	[ASAP_DEREGISTRATION_RESPONSE] =
 	    { F_NONE, { S_HANDLE | REQ, S_PE_ID | REQ, S_ERROR } },
 	[ASAP_HANDLE_RESOLUTION] =
-	    { F_NONE, { S_HANDLE | REQ, S_HROPT, S_REGID | ANYPOS } },
+	    { F_NONE, { S_HANDLE | REQ, S_HROPT, S_REGID | ANYPOS,
+	    S_REGUNI | ANYPOS } },
 	[ASAP_HANDLE_RESOLUTION_RESPONSE] = { F_NONE, { S_HANDLE | REQ,
-	    S_POLICY, S_PE_LIST, S_ERROR, S_REGID | ANYPOS } },
+	    S_POLICY, S_PE_LIST, S_ERROR, S_REGID | ANYPOS,
+	    S_REGUNI | ANYPOS } },
 	/* rsplib adds a PE Identifier (doc/protocol/asap.md §2.1). */
 	[ASAP_ENDPOINT_KEEP_ALIVE] =
 	    { F_SERVER_ID, { S_HANDLE | REQ, S_PE_ID } },
@@ -651,6 +699,7 @@ slot_name(int s)
 	case S_POOL_ENTRIES:		return "pool entry";
 	case S_REGID:			return "Registrar Identity";
 	case S_ADDR:			return "IP Address";
+	case S_REGUNI:			return "Registrar Unicast";
 	default:			return "parameter";
 	}
 }
@@ -678,6 +727,7 @@ slot_takes(int s, uint16_t type)
 	case S_REGID:		return type == RSP_PARAM_REGISTRAR_ID;
 	case S_ADDR:		return type == RSP_PARAM_IPV4_ADDR ||
 				    type == RSP_PARAM_IPV6_ADDR;
+	case S_REGUNI:		return type == RSP_PARAM_REGISTRAR_UNICAST;
 	default:		return false;
 	}
 }
@@ -786,6 +836,8 @@ dec_slot(struct dctx *c, int s, const struct tlv *t, bool *pool_open)
 	case S_ADDR:
 		m->has_addr = true;
 		return dec_addr(c, t, &m->addr);
+	case S_REGUNI:
+		return dec_reguni(c, t, m);
 	default:
 		return bad_value(c, t, "internal: bad slot");
 	}
@@ -795,7 +847,8 @@ dec_slot(struct dctx *c, int s, const struct tlv *t, bool *pool_open)
 static bool
 param_anypos(uint16_t type)
 {
-	return type == RSP_PARAM_REGISTRAR_ID;
+	return type == RSP_PARAM_REGISTRAR_ID ||
+	    type == RSP_PARAM_REGISTRAR_UNICAST;
 }
 
 /*
@@ -807,7 +860,7 @@ dec_anypos(struct dctx *c, const struct schema *sc, const struct tlv *t)
 {
 	int j;
 
-	for (j = 0; j < 5 && sc->slots[j] != S_END; j++)
+	for (j = 0; j < NSLOTS && sc->slots[j] != S_END; j++)
 		if ((sc->slots[j] & ANYPOS) &&
 		    slot_takes(SLOT(sc->slots[j]), t->type))
 			return dec_slot(c, SLOT(sc->slots[j]), t, NULL);
@@ -835,11 +888,11 @@ dec_params(struct dctx *c, struct rbuf *b, const struct schema *sc)
 				return -1;
 			continue;
 		}
-		for (j = i; j < 5 && sc->slots[j] != S_END; j++)
+		for (j = i; j < NSLOTS && sc->slots[j] != S_END; j++)
 			if (!(sc->slots[j] & ANYPOS) &&
 			    slot_takes(SLOT(sc->slots[j]), t.type))
 				break;
-		if (j == 5 || sc->slots[j] == S_END)
+		if (j == NSLOTS || sc->slots[j] == S_END)
 			return fail(c, RSP_CAUSE_INVALID_VALUES, t.start,
 			    t.start, t.len, "%s: unexpected %s",
 			    rsp_msg_name(m->proto, m->type),
@@ -858,7 +911,7 @@ dec_params(struct dctx *c, struct rbuf *b, const struct schema *sc)
 		return fail(c, RSP_CAUSE_INVALID_VALUES, NULL, NULL, 0,
 		    "%s: pool entry without a Pool Element",
 		    rsp_msg_name(m->proto, m->type));
-	for (; i < 5 && sc->slots[i] != S_END; i++)
+	for (; i < NSLOTS && sc->slots[i] != S_END; i++)
 		if ((sc->slots[i] & REQ) && i != filled)
 			goto missing;
 	return 0;
@@ -1049,6 +1102,16 @@ rsp_iter_pe(struct rsp_iter *it, struct rsp_bytes *ret_handle,
 	return 1;
 }
 
+void
+rsp_iter_init_reguni(struct rsp_iter *it, const struct rsp_msg *m)
+{
+	memset(it, 0, sizeof(*it));
+	rbuf_init(&it->b, m->reguni.p, m->reguni.p != NULL ? m->reguni.len :
+	    0);
+	it->proto = m->proto;
+	it->type = m->type;
+}
+
 int
 rsp_iter_transport(struct rsp_iter *it, struct rsp_transport *ret)
 {
@@ -1159,6 +1222,18 @@ rsp_encode(struct wbuf *w, const struct rsp_msg *m)
 		    m->regid_node.len);
 	else if (m->has_regid)
 		rsp_put_regid_request(w);
+	if (m->has_reguni && m->reguni_answer) {
+		struct rsp_transport tr[RSP_REGUNI_MAX];
+		struct rsp_iter it;
+		size_t n = 0;
+
+		rsp_iter_init_reguni(&it, m);
+		while (n < RSP_REGUNI_MAX && rsp_iter_transport(&it, &tr[n]))
+			n++;
+		rsp_put_reguni(w, tr, n);
+	} else if (m->has_reguni) {
+		rsp_put_reguni_request(w);
+	}
 	rsp_put_msg_end(w, start);
 	return w->err ? -1 : 0;
 }

@@ -117,6 +117,10 @@ struct rsp_msg {
 	bool		 regid_answer;	/* with a value: a registrar's answer */
 	uint32_t	 regid_server_id;
 	struct rsp_bytes regid_node;	/* UTF-8, no NUL, <= RSP_REGID_NODE_MAX */
+	bool		 has_reguni;	/* Registrar Unicast (0x8a03) */
+	bool		 reguni_answer;	/* with transports: a registrar's answer */
+	uint8_t		 reguni_n;	/* transports in it (rsp_iter_init_reguni) */
+	struct rsp_bytes reguni;	/* its value: the transport TLVs */
 	bool		 has_policy;
 	struct rsp_policy policy;	/* overall policy of a resolution answer */
 	bool		 has_checksum;
@@ -186,6 +190,8 @@ int	rsp_iter_pe(struct rsp_iter *it, struct rsp_bytes *ret_handle,
 	    struct rsp_pe *ret_pe);
 int	rsp_iter_transport(struct rsp_iter *it, struct rsp_transport *ret);
 int	rsp_iter_server_info(struct rsp_iter *it, struct rsp_server_info *ret);
+/* Walk the transports of a Registrar Unicast answer with rsp_iter_transport(). */
+void	rsp_iter_init_reguni(struct rsp_iter *it, const struct rsp_msg *m);
 
 /* Parameter decoders, usable on their own (value = whole TLV). */
 int	rsp_decode_pe(const uint8_t *tlv, size_t len, struct rsp_pe *ret,
@@ -219,6 +225,13 @@ void	rsp_put_registrant(struct wbuf *w, uint8_t kind, const void *name,
 	    size_t len);
 void	rsp_put_regid(struct wbuf *w, uint32_t server_id, const void *node,
 	    size_t node_len);
+/*
+ * Registrar Unicast (doc/spec/registrar-unicast.md): empty (a request), or
+ * the answer: n (1..RSP_REGUNI_MAX, else the wbuf's error) TCP or SCTP
+ * transports, each with a port and at least one address.
+ */
+void	rsp_put_reguni_request(struct wbuf *w);
+void	rsp_put_reguni(struct wbuf *w, const struct rsp_transport *t, size_t n);
 
 /* Re-encode a decoded message (skip-class unknown parameters are dropped). */
 int	rsp_encode(struct wbuf *w, const struct rsp_msg *m);

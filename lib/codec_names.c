@@ -70,6 +70,7 @@ rsp_param_name(uint16_t type)
 	case RSP_PARAM_HANDLE_RESOLUTION_OPT:	return "Handle Resolution Option";
 	case RSP_PARAM_REGISTRAR_ID:		return "Registrar Identity";
 	case RSP_PARAM_REGISTRANT:		return "Registrant Identity";
+	case RSP_PARAM_REGISTRAR_UNICAST:	return "Registrar Unicast";
 	default:				return "Unknown Parameter";
 	}
 }

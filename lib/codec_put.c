@@ -127,6 +127,35 @@ rsp_put_regid(struct wbuf *w, uint32_t server_id, const void *node,
 	rsp_put_tlv_end(w, t);
 }
 
+void
+rsp_put_reguni_request(struct wbuf *w)
+{
+	put_bytes_tlv(w, RSP_PARAM_REGISTRAR_UNICAST, NULL, 0);
+}
+
+/* doc/spec/registrar-unicast.md: one to four TCP or SCTP transports. */
+void
+rsp_put_reguni(struct wbuf *w, const struct rsp_transport *tr, size_t n)
+{
+	size_t t, i;
+
+	if (n == 0 || n > RSP_REGUNI_MAX) {
+		w->err = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if ((tr[i].type != RSP_PARAM_TCP_TRANSPORT &&
+		    tr[i].type != RSP_PARAM_SCTP_TRANSPORT) ||
+		    tr[i].port == 0 || tr[i].naddr == 0) {
+			w->err = true;
+			return;
+		}
+	t = rsp_put_tlv_begin(w, RSP_PARAM_REGISTRAR_UNICAST);
+	for (i = 0; i < n; i++)
+		rsp_put_transport(w, &tr[i]);
+	rsp_put_tlv_end(w, t);
+}
+
 /* doc/spec/registrant-identity.md: kind, three zero bytes, the name. */
 void
 rsp_put_registrant(struct wbuf *w, uint8_t kind, const void *name,

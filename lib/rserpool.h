@@ -121,6 +121,15 @@ enum rsp_proto {
 #define RSP_REGISTRANT_NAME_MAX		128	/* printable ASCII, no NUL */
 #define RSP_REGISTRANT_PSK		1	/* a TLS PSK identity */
 #define RSP_REGISTRANT_CERT		2	/* a certificate name */
+/*
+ * anypool extension (doc/spec/registrar-unicast.md): empty in a Registration
+ * or a Handle Resolution it asks "which unicast address of yours may I use";
+ * the registrar answers with the TCP or SCTP transports of its own unicast
+ * address(es), to which a client moves its long-lived association off the
+ * anycast address (BCP §4.1).  Skip class.
+ */
+#define RSP_PARAM_REGISTRAR_UNICAST	0x8a03
+#define RSP_REGUNI_MAX			4	/* transports in one answer */
 
 /* Unknown parameter actions, RFC 5354 §3: top two bits of the type */
 #define RSP_PARAM_ACTION_MASK		0xc000

@@ -195,9 +195,53 @@ send_unrecognized(struct assoc *as, const struct rsp_msg *m)
 	send_wbuf(as, &w);
 }
 
+/*
+ * doc/spec/registrar-unicast.md (issue 13 item 3): this node's unicast
+ * addresses as transports of the association's kind (SCTP for SCTP, TCP
+ * for the TCP mapping, TLS or not), each on its configured port or the
+ * one the client came to; nothing when none is configured.
+ */
+static void
+reguni_put(struct assoc *as, struct wbuf *w)
+{
+	const struct registrar_config *c = &as->r->conf;
+	struct rsp_transport tr[RSP_REGUNI_MAX];
+	struct rsp_transport *t;
+	size_t n = 0, i, k;
+	uint16_t port;
+
+	memset(tr, 0, sizeof(tr));
+	for (i = 0; i < c->nunicast; i++) {
+		const struct sockaddr_storage *ss = &c->unicast[i].ss;
+
+		if ((port = addr_port(ss)) == 0)
+			port = addr_port(&as->local);
+		for (k = 0; k < n && tr[k].port != port; k++)
+			;
+		if (k == n && n == RSP_REGUNI_MAX)
+			continue;
+		t = &tr[k];
+		if (k == n++) {
+			t->type = as->transport == ASSOC_SCTP ?
+			    RSP_PARAM_SCTP_TRANSPORT : RSP_PARAM_TCP_TRANSPORT;
+			t->port = port;
+		}
+		t->addr[t->naddr].family = ss->ss_family;
+		if (ss->ss_family == AF_INET6)
+			memcpy(t->addr[t->naddr].a, &((const struct
+			    sockaddr_in6 *)(const void *)ss)->sin6_addr, 16);
+		else
+			memcpy(t->addr[t->naddr].a, &((const struct
+			    sockaddr_in *)(const void *)ss)->sin_addr, 4);
+		t->naddr++;
+	}
+	if (n > 0)
+		rsp_put_reguni(w, tr, n);
+}
+
 static void
 send_reg_response(struct assoc *as, const struct rsp_bytes *h, uint32_t id,
-    const struct rsp_op_error *e)
+    const struct rsp_op_error *e, bool reguni)
 {
 	struct wbuf w;
 	size_t m;
@@ -209,6 +253,8 @@ send_reg_response(struct assoc *as, const struct rsp_bytes *h, uint32_t id,
 	rsp_put_pe_id(&w, id);
 	if (e != NULL)
 		rsp_put_op_error(&w, e);
+	if (reguni)
+		reguni_put(as, &w);
 	rsp_put_msg_end(&w, m);
 	send_wbuf(as, &w);
 }
@@ -661,7 +707,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		foreign_refused(as, old, "re-registration");
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		r->stats.registration_rejects++;
-		send_reg_response(as, &m->handle, pe.id, &e);
+		send_reg_response(as, &m->handle, pe.id, &e, false);
 		return;
 	}
 	if ((rp == NULL || rp->as != as) &&
@@ -682,7 +728,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		log_rl_warnx(&as->rl, now_ms(r), "%s: registration of %.*s/0x%08x "
 		    "rejected: %s", as->name, (int)m->handle.len,
 		    (const char *)m->handle.p, pe.id, hs_strerror(rc));
-		send_reg_response(as, &m->handle, pe.id, &e);
+		send_reg_response(as, &m->handle, pe.id, &e, false);
 		return;
 	}
 	if (rp == NULL) {
@@ -699,6 +745,12 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 			LIST_REMOVE(rp, as_entry);
 			rp->as->npes--;
 		}
+		/*
+		 * A keep-alive still waiting went to the association the PE
+		 * left (it moved to our unicast address, issue 13): its
+		 * registration here answers it.
+		 */
+		rp->ka_waiting = false;
 		rp->as = as;
 		LIST_INSERT_HEAD(&as->pes, rp, as_entry);
 		as->npes++;
@@ -718,14 +770,15 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		    pe_name(hp, n, sizeof(n)), as->name);
 	}
 	enrp_pe_registered(r, hp);	/* ENRP: ADD_PE to the peers */
-	send_reg_response(as, &m->handle, pe.id, NULL);
+	/* Only an accepted PE keeps an association worth moving. */
+	send_reg_response(as, &m->handle, pe.id, NULL, m->has_reguni);
 	return;
 
 reject:
 	r->stats.registration_rejects++;
 	log_rl_warnx(&as->rl, now_ms(r), "%s: registration of PE 0x%08x "
 	    "rejected: %s", as->name, pe.id, rsp_cause_name(e.cause[0].code));
-	send_reg_response(as, &m->handle, pe.id, &e);
+	send_reg_response(as, &m->handle, pe.id, &e, false);
 }
 
 static void
@@ -820,6 +873,9 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 	if (m->has_regid)
 		w.cap = RSP_MSG_MAX_LEN - (RSP_TLV_HDR_LEN + 4 +
 		    RSP_REGID_NODE_MAX);
+	/* ... and for the Registrar Unicast answer (8 addresses: < 256). */
+	if (m->has_reguni)
+		w.cap = (m->has_regid ? w.cap : RSP_MSG_MAX_LEN) - 256;
 	/* RFC 5352 §2.2.6: subscriptions (S) are not offered: A stays 0. */
 	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
 	rsp_put_handle(&w, m->handle.p, m->handle.len);
@@ -863,6 +919,11 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 		rsp_put_regid(&w, r->server_id, r->conf.node_name,
 		    strnlen(r->conf.node_name, RSP_REGID_NODE_MAX));
 		r->stats.identity_answers++;
+	}
+	/* doc/spec/registrar-unicast.md: likewise only when asked. */
+	if (m->has_reguni) {
+		w.cap = sizeof(txbuf);
+		reguni_put(as, &w);
 	}
 	rsp_put_msg_end(&w, s);
 	send_wbuf(as, &w);
@@ -957,7 +1018,7 @@ handle_message(struct assoc *as, const uint8_t *p, size_t len)
 			e.cause[0].info.p = m.handle.p - RSP_TLV_HDR_LEN;
 			e.cause[0].info.len = m.handle.len + RSP_TLV_HDR_LEN;
 			r->stats.registration_rejects++;
-			send_reg_response(as, &m.handle, m.pe.id, &e);
+			send_reg_response(as, &m.handle, m.pe.id, &e, false);
 		} else {
 			/* The Pool Handle parameter is the offending TLV. */
 			send_error(as, RSP_CAUSE_INVALID_VALUES, m.handle.p - 4,

@@ -232,6 +232,20 @@ config_print(FILE *f, const struct registrar_config *c)
 		    fmt_transports(c->listen[i].transports),
 		    c->listen[i].tls ? " tls" : "");
 
+	/* issue 13 item 3: where clients move their associations */
+	if (c->nunicast == 0)
+		fprintf(f, "# unicast-address: none (clients stay on the "
+		    "address they reached)\n");
+	for (i = 0; i < c->nunicast; i++) {
+		char *sp;
+
+		fmt_sa(addr, sizeof(addr), &c->unicast[i].ss);
+		/* port 0: the port the client came to (no "port" word) */
+		if ((sp = strstr(addr, " port 0")) != NULL && sp[7] == '\0')
+			*sp = '\0';
+		fprintf(f, "unicast-address %s\n", addr);
+	}
+
 	fprintf(f, "\nasap {\n");
 	fprintf(f, "\tkeepalive-interval %s\n",
 	    conf_fmt_duration(d, sizeof(d), c->keepalive_interval));

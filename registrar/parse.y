@@ -92,6 +92,7 @@ struct parse_state {
 	struct conf_loc		 secured_loc, tls_listen_loc, tls_loc;
 	struct conf_loc		 enrp_tls_loc;
 	struct setting		 sendq, sendq_total;	/* H10 */
+	struct conf_loc		 unicast_loc[CONF_MAX_UNICAST];	/* issue 13 */
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -131,6 +132,10 @@ static void	authz_subject(struct parse_state *, const YYLTYPE *,
 		    enum conf_authz_kind, const char *);
 static void	authz_pool(struct parse_state *, const YYLTYPE *,
 		    const char *);
+static void	unicast_add(struct parse_state *, const YYLTYPE *,
+		    struct paddr *, long);
+static void	unicast_check(struct parse_state *);
+static void	fmt_unicast(char *, size_t, const struct sockaddr_storage *);
 
 #define ERR(loc, ...)	conf_error_at(ps->lex, (loc), __VA_ARGS__)
 #define C		(&ps->conf)
@@ -192,6 +197,8 @@ static void	authz_pool(struct parse_state *, const YYLTYPE *,
 %token UNREACH_WINDOW "unreachable-window"
 /* issue 12: authorization */
 %token AUTHORIZE "authorize" POOL "pool" PSK "psk"
+/* issue 13 item 3: long-lived associations off the anycast address */
+%token UNICAST_ADDR "unicast-address"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
 %token <num> NUMBER "number"
@@ -325,6 +332,10 @@ main		: SERVER_ID count {
 			ps->secured_loc = @1;
 		}
 		| AUTHORIZE authsubject POOL authpools
+		| UNICAST_ADDR address portopt {
+			if ($2.ok && $3 != 0)
+				unicast_add(ps, &@2, &$2, $3);
+		}
 		| TLS LBRACE tlsitems RBRACE	{ tls_done(ps, &@1); }
 		| TLS LBRACE tlsitems error RBRACE {
 			yyerrok;
@@ -783,6 +794,7 @@ static const struct keyword {
 	{ "tcp",			T_TCP },
 	{ "tls",			T_TLS },
 	{ "transport",			T_TRANSPORT },
+	{ "unicast-address",		T_UNICAST_ADDR },
 	{ "unreachable-window",		T_UNREACH_WINDOW },
 };
 
@@ -892,6 +904,7 @@ is_statement(yysymbol_kind_t k)
 	case YYSYMBOL_SECURED:		/* H11 */
 	case YYSYMBOL_TLS:		/* H11 */
 	case YYSYMBOL_AUTHORIZE:
+	case YYSYMBOL_UNICAST_ADDR:
 		return true;
 	default:
 		return false;
@@ -944,6 +957,7 @@ value_name(int kw)
 	switch (kw) {
 	case T_ON:		/* listen on */
 	case T_LISTEN:		/* metrics listen */
+	case T_UNICAST_ADDR:
 	case T_GROUP:
 	case T_PEER:
 		return "an IP address";
@@ -1344,6 +1358,113 @@ add_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 	l->tls = o.tls;
 }
 
+/*
+ * unicast-address ADDR [port N] (issue 13 item 3): an address of this node
+ * that is not the anycast one, told to clients that ask
+ * (doc/spec/registrar-unicast.md).  Port 0 in the configuration: the port
+ * of the association the client asked on.
+ */
+static void
+unicast_add(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
+    long port)
+{
+	const struct sockaddr_in *sin = (const void *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const void *)&a->ss;
+	char what[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	if (a->ss.ss_family == AF_INET ?
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY) ||
+	    IN_MULTICAST(ntohl(sin->sin_addr.s_addr)) :
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ||
+	    IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr)) {
+		ERR(loc, "unicast-address must be one address of this node, "
+		    "not a wildcard or multicast address");
+		return;
+	}
+	set_port(&a->ss, port > 0 ? (uint16_t)port : 0);
+	for (i = 0; i < C->nunicast; i++)
+		if (same_addr(&C->unicast[i].ss, &a->ss)) {
+			fmt_unicast(what, sizeof(what), &a->ss);
+			ERR(loc, "unicast-address %s: already configured at "
+			    "line %d", what, ps->unicast_loc[i].line);
+			return;
+		}
+	if (C->nunicast == CONF_MAX_UNICAST) {
+		ERR(loc, "too many unicast addresses (at most %d)",
+		    CONF_MAX_UNICAST);
+		return;
+	}
+	ps->unicast_loc[C->nunicast] = *loc;
+	C->unicast[C->nunicast].ss = a->ss;
+	C->unicast[C->nunicast].sslen = a->len;
+	C->nunicast++;
+}
+
+/* "ADDR" or "ADDR port N" as the statement was written. */
+static void
+fmt_unicast(char *buf, size_t len, const struct sockaddr_storage *ss)
+{
+	char *sp;
+
+	fmt_addr(buf, len, ss);
+	if ((sp = strstr(buf, " port 0")) != NULL && sp[7] == '\0')
+		*sp = '\0';
+}
+
+/* A listener that serves addr (its port, or any port when it is 0). */
+static bool
+unicast_served(const struct registrar_config *c,
+    const struct sockaddr_storage *u)
+{
+	const struct sockaddr_in *u4 = (const void *)u;
+	const struct sockaddr_in6 *u6 = (const void *)u;
+	uint16_t port = u->ss_family == AF_INET ? ntohs(u4->sin_port) :
+	    ntohs(u6->sin6_port);
+	size_t i;
+
+	if (c->nlisten == 0)	/* the default: every address, port 3863 */
+		return port == 0 || port == 3863;
+	for (i = 0; i < c->nlisten; i++) {
+		const struct sockaddr_in *l4 = (const void *)&c->listen[i].ss;
+		const struct sockaddr_in6 *l6 = (const void *)&c->listen[i].ss;
+
+		if (c->listen[i].ss.ss_family != u->ss_family)
+			continue;
+		if (u->ss_family == AF_INET) {
+			if (port != 0 && l4->sin_port != u4->sin_port)
+				continue;
+			if (l4->sin_addr.s_addr == htonl(INADDR_ANY) ||
+			    l4->sin_addr.s_addr == u4->sin_addr.s_addr)
+				return true;
+		} else {
+			if (port != 0 && l6->sin6_port != u6->sin6_port)
+				continue;
+			if (IN6_IS_ADDR_UNSPECIFIED(&l6->sin6_addr) ||
+			    memcmp(&l6->sin6_addr, &u6->sin6_addr, 16) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Each unicast address must be one registrard listens on. */
+static void
+unicast_check(struct parse_state *ps)
+{
+	char what[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	for (i = 0; i < C->nunicast; i++) {
+		if (unicast_served(C, &C->unicast[i].ss))
+			continue;
+		fmt_unicast(what, sizeof(what), &C->unicast[i].ss);
+		ERR(&ps->unicast_loc[i], "unicast-address %s: no listen "
+		    "statement serves it (clients told to move there would "
+		    "find nobody)", what);
+	}
+}
+
 static void
 add_group(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
     long port)
@@ -1685,6 +1806,7 @@ config_parse(const char *file, struct registrar_config *ret)
 	check_order(ps, &ps->sendq, "send-queue", C->send_queue,
 	    &ps->sendq_total, "send-queue-total", C->send_queue_total, false);
 	tls_check(ps);
+	unicast_check(ps);
 	if (rc != 0 && conf_lex_errors(ps->lex) == 0)
 		conf_error(ps->lex, "cannot parse the configuration");
 	if (conf_lex_errors(ps->lex) == 0) {

@@ -131,6 +131,17 @@ struct conf_authz {
 	char		 pool[CONF_AUTHZ_POOL_MAX];	/* pattern */
 };
 
+/*
+ * Long-lived associations off the anycast address (issue 13 item 3,
+ * doc/spec/registrar-unicast.md): "unicast-address ADDR [port N]", this
+ * node's own addresses that clients move their associations to.
+ */
+#define CONF_MAX_UNICAST	8
+struct conf_unicast {
+	struct sockaddr_storage	 ss;	/* port 0: the association's own */
+	socklen_t		 sslen;
+};
+
 struct registrar_config {
 	uint32_t	 server_id;		/* 0: random at start-up */
 	char		 node_name[CONF_NAME_MAX];	/* default: hostname */
@@ -192,6 +203,9 @@ struct registrar_config {
 	/* Authorization (issue 12): who may register into which pools */
 	struct conf_authz authz[CONF_MAX_AUTHZ];
 	size_t		 nauthz;
+	/* issue 13 item 3: told to clients that ask; none by default */
+	struct conf_unicast unicast[CONF_MAX_UNICAST];
+	size_t		 nunicast;
 };
 
 /* Fill *c with the defaults above. */

@@ -57,8 +57,23 @@ EXTRA_DIST += tests/registrar/tls-clients.sh
 # (issue 13).
 check_PROGRAMS += tests/registrar/test_pu_failover
 TESTS += tests/registrar/test_pu_failover
-tests_registrar_test_pu_failover_SOURCES = tests/registrar/test_pu_failover.c
+tests_registrar_test_pu_failover_SOURCES = tests/registrar/test_pu_failover.c \
+	tests/registrar/relay.c tests/registrar/relay.h
 tests_registrar_test_pu_failover_CFLAGS = $(UNITCFLAGS) -pthread \
 	-I$(top_srcdir)/client
 tests_registrar_test_pu_failover_LDADD = tests/registrar/libharness.a \
 	client/libasap.la $(UNITLIBS) -lpthread
+# Long-lived associations off the anycast address (issue 13 item 3): a PE
+# moves to its registrar's unicast address, survives the "anycast route"
+# moving, and falls back to the anycast hunt when its registrar dies.
+check_PROGRAMS += tests/registrar/test_unicast
+TESTS += tests/registrar/test_unicast
+tests_registrar_test_unicast_SOURCES = tests/registrar/test_unicast.c \
+	tests/registrar/relay.c tests/registrar/relay.h \
+	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
+tests_registrar_test_unicast_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/tests/unit
+tests_registrar_test_unicast_CFLAGS = $(UNITCFLAGS) -pthread \
+	-I$(top_srcdir)/client $(OPENSSL_CFLAGS)
+tests_registrar_test_unicast_LDADD = tests/registrar/libharness.a \
+	client/libasap.la $(UNITLIBS) $(OPENSSL_LIBS) $(SCTP_LIBS) -lpthread

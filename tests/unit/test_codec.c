@@ -1276,6 +1276,195 @@ test_pe_report(void **state)
 	assert_true(err.silent);
 }
 
+/*
+ * Registrar Unicast (0x8a03, doc/spec/registrar-unicast.md): the request in
+ * a registration and a resolution, the answer in their responses, byte for
+ * byte as the spec shows it; round trips; every truncation and corrupted
+ * length; skipped in other messages; the malformed values.
+ */
+static void
+test_registrar_unicast(void **state)
+{
+	uint8_t want[256];
+	struct rsp_transport tr[RSP_REGUNI_MAX + 1];
+	struct rsp_pe pe = { .id = 0x01020304, .life = 90000 };
+	struct rsp_msg m;
+	struct rsp_iter it;
+	struct rsp_transport got;
+	struct wbuf w;
+	size_t n, s, i;
+
+	(void)state;
+	assert_string_equal(rsp_param_name(RSP_PARAM_REGISTRAR_UNICAST),
+	    "Registrar Unicast");
+	assert_int_equal(RSP_PARAM_REGISTRAR_UNICAST & RSP_PARAM_ACTION_MASK,
+	    RSP_PARAM_ACTION_SKIP);
+
+	/* Request in a registration, after the Pool Element. */
+	pe.user.type = RSP_PARAM_TCP_TRANSPORT;
+	pe.user.port = 7000;
+	pe.user.naddr = 1;
+	rsp_addr_v4(&pe.user.addr[0], 0x7f000001);
+	pe.policy.type = RSP_POLICY_ROUND_ROBIN;
+	wbuf_init(&w, buf, sizeof(buf));
+	s = rsp_put_msg_begin(&w, ASAP_REGISTRATION, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_pe(&w, &pe);
+	rsp_put_reguni_request(&w);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_memory_equal(buf + w.len - 4, "\x8a\x03\x00\x04", 4);
+	assert_decodes(RSP_PROTO_ASAP, buf, w.len, &m);
+	assert_true(m.has_reguni && !m.reguni_answer && m.has_pe);
+	assert_roundtrip(RSP_PROTO_ASAP, buf, w.len, "unicast request");
+	sweep(RSP_PROTO_ASAP, buf, w.len, "unicast request");
+	/* ... anywhere: before the Pool Handle too. */
+	memcpy(want, buf, w.len);
+	n = w.len;
+	memmove(want + 8, want + 4, n - 8);
+	memcpy(want + 4, "\x8a\x03\x00\x04", 4);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_true(m.has_reguni && m.has_handle && m.has_pe);
+
+	/* Answer: the spec's example, TCP port 3864 at 10.0.1.1. */
+	n = hex("03 00 00 2c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 14 00 05 00 10 0f 18 00 00 00 01 00 08 0a 00 01 01",
+	    want);
+	memset(tr, 0, sizeof(tr));
+	tr[0].type = RSP_PARAM_TCP_TRANSPORT;
+	tr[0].port = 3864;
+	tr[0].naddr = 1;
+	rsp_addr_v4(&tr[0].addr[0], 0x0a000101);
+	wbuf_init(&w, buf, sizeof(buf));
+	s = rsp_put_msg_begin(&w, ASAP_REGISTRATION_RESPONSE, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_pe_id(&w, 0x01020304);
+	rsp_put_reguni(&w, tr, 1);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_int_equal(w.len, n);
+	assert_memory_equal(buf, want, n);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_true(m.has_reguni && m.reguni_answer);
+	assert_int_equal(m.reguni_n, 1);
+	rsp_iter_init_reguni(&it, &m);
+	assert_int_equal(rsp_iter_transport(&it, &got), 1);
+	assert_int_equal(got.type, RSP_PARAM_TCP_TRANSPORT);
+	assert_int_equal(got.port, 3864);
+	assert_int_equal(got.naddr, 1);
+	assert_memory_equal(got.addr[0].a, "\x0a\x00\x01\x01", 4);
+	assert_int_equal(rsp_iter_transport(&it, &got), 0);
+	assert_roundtrip(RSP_PROTO_ASAP, want, n, "unicast answer");
+	sweep(RSP_PROTO_ASAP, want, n, "unicast answer");
+
+	/* In a resolution answer with an identity, four transports (v4+v6,
+	 * SCTP), and an unknown skip-class parameter among them. */
+	for (i = 1; i < RSP_REGUNI_MAX; i++) {
+		tr[i] = tr[0];
+		tr[i].port = (uint16_t)(3863 + i);
+	}
+	tr[1].type = RSP_PARAM_SCTP_TRANSPORT;
+	tr[2].naddr = 2;
+	tr[2].addr[1].family = AF_INET6;
+	tr[2].addr[1].a[15] = 1;
+	wbuf_init(&w, buf, sizeof(buf));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_policy(&w, &(struct rsp_policy){
+	    .type = RSP_POLICY_ROUND_ROBIN });
+	rsp_put_regid(&w, 9, "b", 1);
+	rsp_put_reguni(&w, tr, RSP_REGUNI_MAX);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_decodes(RSP_PROTO_ASAP, buf, w.len, &m);
+	assert_true(m.has_regid && m.regid_answer && m.reguni_answer);
+	assert_int_equal(m.reguni_n, RSP_REGUNI_MAX);
+	rsp_iter_init_reguni(&it, &m);
+	for (i = 0; i < RSP_REGUNI_MAX; i++) {
+		assert_int_equal(rsp_iter_transport(&it, &got), 1);
+		assert_int_equal(got.type, tr[i].type);
+		assert_int_equal(got.port, tr[i].port);
+		assert_int_equal(got.naddr, tr[i].naddr);
+	}
+	assert_roundtrip(RSP_PROTO_ASAP, buf, w.len, "unicast x4");
+	sweep(RSP_PROTO_ASAP, buf, w.len, "unicast x4");
+	n = hex("03 00 00 34 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 1c 80 77 00 05 01 00 00 00"
+	    "00 05 00 10 0f 18 00 00 00 01 00 08 0a 00 01 01", want);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_int_equal(m.reguni_n, 1);
+	rsp_iter_init_reguni(&it, &m);
+	assert_int_equal(rsp_iter_transport(&it, &got), 1);
+	assert_int_equal(got.port, 3864);
+
+	/* Other messages skip it and drop it on re-encode. */
+	n = hex("08 00 00 1c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04 8a 03 00 04", want);
+	assert_decodes(RSP_PROTO_ASAP, want, n, &m);
+	assert_false(m.has_reguni);
+	wbuf_init(&w, buf, sizeof(buf));
+	assert_int_equal(rsp_encode(&w, &m), 0);
+	assert_int_equal(w.len, 24);
+
+	/* Malformed: twice, not a TCP/SCTP transport, port 0, no address,
+	 * bad address, five transports, only skipped parameters. */
+	assert_invalid("03 00 00 20 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04 8a 03 00 04 8a 03 00 04",
+	    "more than one");
+	assert_invalid("03 00 00 2c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 14 00 06 00 10 0f 18 00 00 00 01 00 08 0a 00 01 01",
+	    "not a TCP or SCTP");
+	assert_invalid("03 00 00 24 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 0c 00 01 00 08 0a 00 01 01", "not a TCP or SCTP");
+	assert_invalid("03 00 00 2c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 14 00 05 00 10 00 00 00 00 00 01 00 08 0a 00 01 01",
+	    "port 0");
+	assert_invalid("03 00 00 24 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 0c 00 05 00 08 0f 18 00 00", "no address");
+	assert_invalid("03 00 00 2c 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 14 00 05 00 10 0f 18 00 00 00 01 00 07 0a 00 01 00",
+	    "wrong address length");
+	assert_invalid("03 00 00 24 00 09 00 0c 45 63 68 6f 50 6f 6f 6c"
+	    "00 0e 00 08 01 02 03 04"
+	    "8a 03 00 0c 80 77 00 05 01 00 00 00", "no transport");
+	wbuf_init(&w, want, sizeof(want));
+	s = rsp_put_msg_begin(&w, ASAP_REGISTRATION_RESPONSE, 0);
+	rsp_put_handle(&w, "EchoPool", 8);
+	rsp_put_pe_id(&w, 1);
+	n = rsp_put_tlv_begin(&w, RSP_PARAM_REGISTRAR_UNICAST);
+	for (i = 0; i <= RSP_REGUNI_MAX; i++)
+		rsp_put_transport(&w, &tr[0]);
+	rsp_put_tlv_end(&w, n);
+	rsp_put_msg_end(&w, s);
+	assert_false(w.err);
+	assert_int_equal(rsp_decode(RSP_PROTO_ASAP, want, w.len, NULL, &m,
+	    NULL), -1);
+
+	/* The encoder refuses what the decoder would. */
+	wbuf_init(&w, buf, sizeof(buf));
+	rsp_put_reguni(&w, tr, RSP_REGUNI_MAX + 1);
+	assert_true(w.err);
+	wbuf_init(&w, buf, sizeof(buf));
+	rsp_put_reguni(&w, tr, 0);
+	assert_true(w.err);
+	tr[0].port = 0;
+	wbuf_init(&w, buf, sizeof(buf));
+	rsp_put_reguni(&w, tr, 1);
+	assert_true(w.err);
+	tr[0].port = 1;
+	tr[0].type = RSP_PARAM_UDP_TRANSPORT;
+	wbuf_init(&w, buf, sizeof(buf));
+	rsp_put_reguni(&w, tr, 1);
+	assert_true(w.err);
+}
+
 int
 main(void)
 {
@@ -1295,6 +1484,7 @@ main(void)
 		cmocka_unit_test(test_registrar_identity),
 		cmocka_unit_test(test_registrant),
 		cmocka_unit_test(test_pe_report),
+		cmocka_unit_test(test_registrar_unicast),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

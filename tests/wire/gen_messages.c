@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One of every ASAP (14) and ENRP (10) message, and resolutions carrying
- * the Registrar Identity extension (0x8a01), and a handle update with the
+ * the Registrar Identity extension (0x8a01), registrations and resolutions
+ * with the Registrar Unicast extension (0x8a03), and a handle update with the
  * Registrant Identity (0x8a02) and a PE Report (ENRP type 0x8a), built
  * with the rsp_put_*()
  * API of lib/codec.h with realistic parameters, for the outside judge
@@ -343,6 +344,51 @@ gen_asap(void)
 	    "asap.cause_code=0x0009 "
 	    "asap.parameter_type=0x0009,0x000c,0x8a01 "
 	    "asap.parameter_value=1b2a5d3e706f702d61");
+
+	/*
+	 * The Registrar Unicast (0x8a03, doc/spec/registrar-unicast.md): a
+	 * request in a registration and a resolution, the answer (TCP port
+	 * 3864 at 10.0.1.1 and 2001:db8:1::1) in a registration response.
+	 * Unknown to Wireshark: a clean unknown parameter.
+	 */
+	wbuf_init(&w, b, sizeof(b));
+	s = rsp_put_msg_begin(&w, ASAP_REGISTRATION, 0);
+	rsp_put_handle(&w, h, strlen(h));
+	rsp_put_pe(&w, &pa);
+	rsp_put_reguni_request(&w);
+	rsp_put_msg_end(&w, s);
+	emit(RSP_PROTO_ASAP, &w, "Registration",
+	    "asap.pool_handle_pool_handle=4563686f506f6f6c "
+	    "asap.pool_element_pe_identifier=0x11223344 "
+	    "asap.sctp_transport_port=7");
+
+	wbuf_init(&w, b, sizeof(b));
+	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION, 0);
+	rsp_put_handle(&w, h, strlen(h));
+	rsp_put_hropt(&w, 5);
+	rsp_put_regid_request(&w);
+	rsp_put_reguni_request(&w);
+	rsp_put_msg_end(&w, s);
+	emit(RSP_PROTO_ASAP, &w, "HandleResolution",
+	    "asap.pool_handle_pool_handle=4563686f506f6f6c "
+	    "asap.parameter_type=0x0009,0x803f,0x8a01,0x8a03 "
+	    "asap.parameter_length=12,8,4,4 asap.hropt_items=5");
+
+	transport(&t, RSP_PARAM_TCP_TRANSPORT, 3864, 0, "10.0.1.1",
+	    "2001:db8:1::1");
+	wbuf_init(&w, b, sizeof(b));
+	s = rsp_put_msg_begin(&w, ASAP_REGISTRATION_RESPONSE, 0);
+	rsp_put_handle(&w, h, strlen(h));
+	rsp_put_pe_id(&w, PE_A_ID);
+	rsp_put_reguni(&w, &t, 1);
+	rsp_put_msg_end(&w, s);
+	emit(RSP_PROTO_ASAP, &w, "RegistrationResponse",
+	    "asap.pool_handle_pool_handle=4563686f506f6f6c "
+	    "asap.pe_identifier=0x11223344 "
+	    "asap.parameter_type=0x0009,0x000e,0x8a03 "
+	    "asap.parameter_length=12,8,40 "
+	    "asap.parameter_value=000500240f180000000100080a000101"
+	    "0002001420010db8000100000000000000000001");
 
 	wbuf_init(&w, b, sizeof(b));
 	s = rsp_put_msg_begin(&w, ASAP_ENDPOINT_KEEP_ALIVE, ASAP_FLAG_HOME);
