@@ -188,6 +188,16 @@ hconf_print(FILE *f, const struct health_config *c)
 		    sin6->sin6_port));
 	} else
 		fprintf(f, "metrics off\n");
+	/* H-hcover: each cover with its services, resolved. */
+	for (i = 0; i < c->ncover; i++) {
+		fprintf(f, "cover %s route-map %s services",
+		    rt_prefix_str(&c->cover[i].prefix, a, sizeof(a)),
+		    c->cover[i].route_map);
+		for (j = 0; j < c->cover[i].nsvc; j++)
+			fprintf(f, " %s", conf_fmt_string(q, sizeof(q),
+			    c->cover[i].svc[j]));
+		fputc('\n', f);
+	}
 	for (i = 0; i < c->nsvc; i++) {
 		s = &c->svc[i];
 		fprintf(f, "\nservice %s {\n", conf_fmt_string(q, sizeof(q),

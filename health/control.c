@@ -110,6 +110,31 @@ svc_json(const struct svc *s)
 	return o;
 }
 
+/* H-hcover: a covering prefix, its state and services. */
+static json_t *
+cover_json(const struct cover *cv)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	json_t *o = json_object(), *sv = json_array();
+	size_t i;
+
+	for (i = 0; i < cv->c.nsvc; i++)
+		json_array_append_new(sv, json_string(cv->c.svc[i]));
+	json_object_set_new(o, "prefix", json_string(rt_prefix_str(
+	    &cv->c.prefix, a, sizeof(a))));
+	json_object_set_new(o, "state", json_string(cover_state_name(
+	    cv->state)));
+	json_object_set_new(o, "since_s", json_integer((json_int_t)
+	    ((ev_now(hd.loop) - cv->since) / 1000)));
+	json_object_set_new(o, "services", sv);
+	json_object_set_new(o, "route_map", json_string(cv->c.route_map));
+	json_object_set_new(o, "changes", json_integer((json_int_t)
+	    cv->changes));
+	json_object_set_new(o, "frr_errors", json_integer((json_int_t)
+	    cv->frr_errors));
+	return o;
+}
+
 static json_t *
 error_json(const char *msg)
 {
@@ -182,6 +207,13 @@ ctl_command(const char *request)
 		for (i = 0; i < hd.nsvc; i++)
 			json_array_append_new(a, svc_json(hd.svc[i]));
 		json_object_set_new(o, "services", a);
+		if (hd.ncover > 0) {
+			a = json_array();
+			for (i = 0; i < hd.ncover; i++)
+				json_array_append_new(a, cover_json(
+				    hd.cover[i]));
+			json_object_set_new(o, "covers", a);
+		}
 		return o;
 	}
 	if (argc == 2 && strcmp(argv[0], "show") == 0 &&

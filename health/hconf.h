@@ -102,6 +102,28 @@ struct hc_service {
 	struct hc_exec		 notify;
 	struct frr_bgp_attrs	 bgp_attrs[HC_ATTR_NSTATES];
 	bool			 bgp_attrs_set;
+	/* H-hcover: "scope" was written (else a covered service is local) */
+	bool			 scope_set;
+};
+
+/*
+ * H-hcover: a covering prefix (issue 13, BCP §4.4.2), the /24 or /48 that
+ * carries the services across the Internet, where their /32 and /128 are
+ * filtered.  Announced (BGP network statement with route-map, through a
+ * blackhole route healthd adds) while at least one of its services is
+ * announced or draining; its services: the ones named, or every service
+ * with a prefix inside.
+ */
+#define HC_MAX_COVERS		8
+#define HC_COVER_RMAP		"ANYCAST-COVER"
+
+struct hc_cover {
+	struct rt_prefix	 prefix;
+	char			 route_map[FRR_NAME_MAX];
+	uint32_t		 bgp_asn;	/* its services' */
+	bool			 listed;	/* "services" given */
+	char			 svc[HC_MAX_SERVICES][HC_NAME_MAX];
+	size_t			 nsvc;
 };
 
 struct health_config {
@@ -114,6 +136,8 @@ struct health_config {
 	socklen_t		 metrics_sslen;
 	struct hc_service	 svc[HC_MAX_SERVICES];
 	size_t			 nsvc;
+	struct hc_cover		 cover[HC_MAX_COVERS];	/* H-hcover */
+	size_t			 ncover;
 };
 
 void	hconf_defaults(struct health_config *c);

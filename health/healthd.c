@@ -89,6 +89,7 @@ svc_step(struct svc *s, enum hsm_event ev)
 		/* After the route change: the command only reports it. */
 		notify_change(s, before, s->sm.state, step_why(ev,
 		    s->sm.state));
+		cover_sync();
 	}
 	dl = hsm_next_deadline(&s->sm, &s->c.sm, now);
 	if (dl != 0)
@@ -441,10 +442,12 @@ main(int argc, char **argv)
 		hd.nsvc++;
 	}
 	log_info("started: %zu service(s)", hd.nsvc);
+	cover_start_all();
 	(void)sd_notify_msg("READY=1");
 	ev_run(hd.loop);
 	for (i = 0; i < hd.nsvc; i++)
 		svc_stop(hd.svc[i]);
+	cover_stop_all();
 	control_close();
 	metrics_stop();
 	ev_cancel(&hd.sig_term);

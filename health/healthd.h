@@ -8,7 +8,8 @@
  * netlink, FRR through vtysh); control.c answers the control socket;
  * metrics.c renders the Prometheus exporter; reload.c applies a new
  * configuration on SIGHUP; hooks.c runs the operator's command checks and
- * state-change command (through exec.c).
+ * state-change command (through exec.c); cover.c announces the covering
+ * prefixes while a service inside is up.
  */
 #ifndef ANYPOOL_HEALTHD_H
 #define ANYPOOL_HEALTHD_H
@@ -66,6 +67,24 @@ struct svc {
 	bool			 bgp_attrs_managed;	/* FRR has had them */
 };
 
+/* H-hcover: a covering prefix at run time (cover.c). */
+enum cover_state {
+	COVER_WITHDRAWN = 0,
+	COVER_ANNOUNCED,	/* a service of it is announced */
+	COVER_DRAINING,		/* its services that are up all drain */
+};
+
+struct cover {
+	struct hc_cover		 c;
+	enum cover_state	 state;
+	uint64_t		 since, changes;
+	bool			 routed;	/* the blackhole route is in */
+	bool			 drain_attrs;	/* FRR has GRACEFUL_SHUTDOWN */
+	unsigned int		 inflight;	/* its vtysh runs out */
+	uint64_t		 frr_errors;
+	struct frr_q		*fq;
+};
+
 struct healthd {
 	struct ev_loop		*loop;
 	struct health_config	 conf;
@@ -78,6 +97,8 @@ struct healthd {
 	const char		*file;
 	uint64_t		 reloads, reload_failures;
 	uint64_t		 last_reload;	/* ev_now() of the last one */
+	struct cover		*cover[HC_MAX_COVERS];	/* H-hcover */
+	size_t			 ncover;
 };
 
 extern struct healthd	 hd;
@@ -107,6 +128,16 @@ void	 notify_change(struct svc *s, enum hsm_state from, enum hsm_state to,
 size_t	 notify_pending(void);
 /* At exit: let queued runs finish for up to max_ms, then kill the rest. */
 void	 notify_finish(uint64_t max_ms);
+
+/*
+ * cover.c: the covering prefixes.  cover_sync() after every state change
+ * of a service; cover_reload() after the services on SIGHUP.
+ */
+void	 cover_start_all(void);
+void	 cover_stop_all(void);
+void	 cover_sync(void);
+void	 cover_reload(const struct health_config *nc);
+const char *cover_state_name(enum cover_state st);
 
 /* route.c: the routing actions of a service. */
 void	 route_attrs(struct svc *s, bool drain);

@@ -8,7 +8,7 @@ health_healthd_SOURCES = health/healthd.c health/healthd.h \
 	health/route.c health/control.c health/metrics.c health/reload.c \
 	health/check.c health/check.h health/config.c health/parse.y \
 	health/hconf.h health/state.c health/state.h \
-	health/exec.c health/exec.h health/hooks.c
+	health/exec.c health/exec.h health/hooks.c health/cover.c
 # bison features on purpose (pure parser, locations, custom errors), as
 # registrar/config.mk.
 health_healthd_YFLAGS = -Wno-yacc
@@ -60,4 +60,13 @@ tests_unit_test_health_attrs_SOURCES = tests/unit/test_health_attrs.c
 tests_unit_test_health_attrs_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 tests_unit_test_health_attrs_CFLAGS = $(UNITCFLAGS)
 tests_unit_test_health_attrs_LDADD = routing/librouting.a $(UNITLIBS) \
+	$(LIBMNL_LIBS) $(JANSSON_LIBS)
+
+# The prefix arithmetic of the covering prefixes (routing/netlink.c).
+check_PROGRAMS += tests/unit/test_health_cover
+TESTS += tests/unit/test_health_cover
+tests_unit_test_health_cover_SOURCES = tests/unit/test_health_cover.c
+tests_unit_test_health_cover_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
+tests_unit_test_health_cover_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_health_cover_LDADD = routing/librouting.a $(UNITLIBS) \
 	$(LIBMNL_LIBS) $(JANSSON_LIBS)

@@ -120,6 +120,17 @@ metrics_render(char **ret_buf, size_t *ret_len)
 		if (hd.svc[i]->c.notify.argc > 0)
 			metrics_svc(f, "notify_failures_total", hd.svc[i],
 			    NULL, (long long)hd.svc[i]->notify_failures);
+	/* H-hcover: the covering prefixes. */
+	if (hd.ncover > 0)
+		metrics_head(f, "cover_state", "gauge", "Covering prefix: 0 "
+		    "withdrawn, 1 announced, 2 draining.");
+	for (i = 0; i < hd.ncover; i++) {
+		char a[INET6_ADDRSTRLEN + 8];
+
+		fprintf(f, "anypool_healthd_cover_state{prefix=\"%s\"} %d\n",
+		    rt_prefix_str(&hd.cover[i]->c.prefix, a, sizeof(a)),
+		    (int)hd.cover[i]->state);
+	}
 	metrics_head(f, "config_reloads_total", "counter", "Configurations "
 	    "reloaded on SIGHUP.");
 	fprintf(f, "anypool_healthd_config_reloads_total %llu\n",

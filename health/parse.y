@@ -67,6 +67,10 @@ struct parse_state {
 	bool			 ex_check;
 	struct frr_bgp_attrs	*ba;
 	struct conf_loc		 ba_loc;
+	/* H-hcover: the cover being read, where each was written */
+	struct hc_cover		*cv, cv_scratch;
+	struct conf_loc		 cover_loc[HC_MAX_COVERS];
+	struct conf_loc		 cover_svc_loc[HC_MAX_COVERS][HC_MAX_SERVICES];
 };
 
 static int	yylex(YYSTYPE *, YYLTYPE *, struct parse_state *);
@@ -97,6 +101,13 @@ static void	attrs_begin(struct parse_state *, const YYLTYPE *,
 static void	add_community(struct parse_state *, const YYLTYPE *,
 		    const char *);
 static void	service_end(struct parse_state *);
+static void	cover_begin(struct parse_state *, const YYLTYPE *,
+		    const YYLTYPE *, const char *);
+static void	cover_route_map(struct parse_state *, const YYLTYPE *,
+		    const char *);
+static void	cover_service(struct parse_state *, const YYLTYPE *,
+		    const char *);
+static void	covers_resolve(struct parse_state *);
 
 #define ERR(loc, ...)	conf_error_at(ps->lex, (loc), __VA_ARGS__)
 #define C		(ps->c)
@@ -140,6 +151,7 @@ static void	service_end(struct parse_state *);
 %token <str> ANNOUNCED "announced" CHECK "check" COMMUNITY "community"
 %token <str> DRAINING "draining" EXEC "exec" MED "med" NOTIFY "notify"
 %token <str> PREPEND "prepend"
+%token <str> COVER "cover" SERVICES "services"
 %token <str> VTYSH "vtysh"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
@@ -167,7 +179,7 @@ keyword		: ADDRESS_LIFETIME | AS | ASAP | BGP | CONTROL | DECAY
 		| TIMEOUT | VTY_SOCKET | VTYSH
 		| CA | CERTIFICATE | IDENTITY | KEY | NAME | PSK_FILE | TLS
 		| ANNOUNCED | CHECK | COMMUNITY | DRAINING | EXEC | MED
-		| NOTIFY | PREPEND
+		| NOTIFY | PREPEND | COVER | SERVICES
 		;
 
 /* A name: any word (keywords too: "service registrar"), or quoted. */
@@ -196,6 +208,8 @@ main		: CONTROL SOCKET STRING {
 		}
 		| FRR frropts
 		| METRICS OFF			{ C->metrics = false; }
+		| COVER value { cover_begin(ps, &@1, &@2, $2); } coverrm
+		  coversvcs
 		| METRICS LISTEN value portopt {
 			uint16_t port = $<num>4.v;
 
@@ -205,6 +219,19 @@ main		: CONTROL SOCKET STRING {
 			else if (port != 0)
 				C->metrics = true;
 		}
+		;
+
+/* H-hcover: "cover PREFIX [route-map NAME] [services NAME ...]" */
+coverrm		: %empty
+		| ROUTE_MAP name		{ cover_route_map(ps, &@2, $2); }
+		;
+
+coversvcs	: %empty
+		| SERVICES covernames
+		;
+
+covernames	: name				{ cover_service(ps, &@1, $1); }
+		| covernames name		{ cover_service(ps, &@2, $2); }
 		;
 
 portopt		: %empty		{ $<num>$.v = HC_METRICS_PORT; }
@@ -347,8 +374,13 @@ svcstmt		: PREFIX value			{ add_prefix(ps, &@2, $2); }
 			    "ANYCAST-OSPF");
 		} ospfopts
 		| ROUTING NONE			{ S->routing = HC_ROUTING_NONE; }
-		| SCOPE LOCAL			{ S->scope_local = true; }
-		| SCOPE GLOBAL			{ S->scope_local = false; }
+		| SCOPE LOCAL {
+			S->scope_local = S->scope_set = true;
+		}
+		| SCOPE GLOBAL {
+			S->scope_local = false;
+			S->scope_set = true;
+		}
 		| CHECK EXEC { exec_begin(ps, &@1, true); } execargs execopts {
 			exec_end(ps, &@1);
 		}
@@ -540,6 +572,7 @@ static const struct keyword keywords[] = {
 	{ "check",		T_CHECK },
 	{ "community",		T_COMMUNITY },
 	{ "control",		T_CONTROL },
+	{ "cover",		T_COVER },
 	{ "decay",		T_DECAY },
 	{ "drain-file",		T_DRAIN_FILE },
 	{ "drain-metric",	T_DRAIN_METRIC },
@@ -581,6 +614,7 @@ static const struct keyword keywords[] = {
 	{ "routing",		T_ROUTING },
 	{ "scope",		T_SCOPE },
 	{ "service",		T_SERVICE },
+	{ "services",		T_SERVICES },
 	{ "socket",		T_SOCKET },
 	{ "synchronized",	T_SYNCHRONIZED },
 	{ "timeout",		T_TIMEOUT },
@@ -718,7 +752,10 @@ value_name(int kw)
 	case T_PREFIX:
 		return "a host prefix (A.B.C.D/32 or X:X::X/128)";
 	case T_SERVICE:
+	case T_SERVICES:
 		return "a service name";
+	case T_COVER:
+		return "a covering prefix (A.B.C.D/LEN or X:X::/LEN)";
 	case T_SOCKET:
 	case T_CONTROL:
 	case T_VTY_SOCKET:
@@ -969,7 +1006,8 @@ add_prefix(struct parse_state *ps, const YYLTYPE *loc, const char *s)
 
 /* Route-map names go into one vtysh argv word: letters and a few marks. */
 static void
-route_map(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+rmap_name(struct parse_state *ps, const YYLTYPE *loc, const char *s,
+    char *buf, size_t len)
 {
 	const char *p;
 
@@ -982,7 +1020,13 @@ route_map(struct parse_state *ps, const YYLTYPE *loc, const char *s)
 		    "digits, \"-\", \"_\" and \".\"", s);
 		return;
 	}
-	copy(ps, loc, "route-map name", s, S->route_map, sizeof(S->route_map));
+	copy(ps, loc, "route-map name", s, buf, len);
+}
+
+static void
+route_map(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+{
+	rmap_name(ps, loc, s, S->route_map, sizeof(S->route_map));
 }
 
 /* The registrar's certificate name: a DNS name or an IP address. */
@@ -1191,6 +1235,175 @@ service_end(struct parse_state *ps)
 	C->svc[C->nsvc++] = *S;
 }
 
+/*
+ * H-hcover: "cover PREFIX": a network prefix (host bits zero) shorter than
+ * a host prefix.  Its services are resolved once the whole file is read
+ * (covers_resolve()), so a cover may come before its services.
+ */
+static void
+cover_begin(struct parse_state *ps, const YYLTYPE *loc, const YYLTYPE *ploc,
+    const char *s)
+{
+	struct rt_prefix p;
+	int rc;
+
+	ps->cv = &ps->cv_scratch;
+	memset(ps->cv, 0, sizeof(*ps->cv));
+	if ((rc = rt_net_parse(s, &p)) != 0) {
+		if (rc == -EDOM)
+			ERR(ploc, "cover %s: host bits are set (the prefix "
+			    "would start lower)", s);
+		else
+			ERR(ploc, "\"%s\" is not a covering prefix: "
+			    "A.B.C.D/LEN or X:X::/LEN", s);
+		return;
+	}
+	if (p.len == (p.family == AF_INET ? 32 : 128)) {
+		ERR(ploc, "cover %s is a host prefix: a cover is the shorter "
+		    "prefix (a /24, a /48) that carries the host prefixes "
+		    "across the Internet", s);
+		return;
+	}
+	if (C->ncover == HC_MAX_COVERS) {
+		ERR(loc, "too many covers (at most %d)", HC_MAX_COVERS);
+		return;
+	}
+	ps->cover_loc[C->ncover] = *loc;
+	ps->cv = &C->cover[C->ncover++];
+	memset(ps->cv, 0, sizeof(*ps->cv));
+	ps->cv->prefix = p;
+	snprintf(ps->cv->route_map, sizeof(ps->cv->route_map), "%s",
+	    HC_COVER_RMAP);
+}
+
+static void
+cover_route_map(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+{
+	rmap_name(ps, loc, s, ps->cv->route_map, sizeof(ps->cv->route_map));
+}
+
+static void
+cover_service(struct parse_state *ps, const YYLTYPE *loc, const char *s)
+{
+	struct hc_cover *cv = ps->cv;
+	size_t k, i;
+
+	cv->listed = true;
+	if (cv == &ps->cv_scratch)
+		return;
+	k = (size_t)(cv - C->cover);
+	for (i = 0; i < cv->nsvc; i++)
+		if (strcmp(cv->svc[i], s) == 0) {
+			ERR(loc, "service %s is listed twice", s);
+			return;
+		}
+	if (cv->nsvc == HC_MAX_SERVICES) {
+		ERR(loc, "too many services (at most %d)", HC_MAX_SERVICES);
+		return;
+	}
+	if (!copy(ps, loc, "service name", s, cv->svc[cv->nsvc],
+	    sizeof(cv->svc[cv->nsvc])))
+		return;
+	ps->cover_svc_loc[k][cv->nsvc++] = *loc;
+}
+
+static const struct hc_service *
+svc_named(const struct health_config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsvc; i++)
+		if (strcmp(c->svc[i].name, name) == 0)
+			return &c->svc[i];
+	return NULL;
+}
+
+static bool
+svc_inside(const struct hc_service *s, const struct rt_prefix *net)
+{
+	size_t i;
+
+	for (i = 0; i < s->nprefix; i++)
+		if (rt_prefix_within(&s->prefix[i], net))
+			return true;
+	return false;
+}
+
+/*
+ * After the whole file: each cover's services (the listed ones must exist
+ * and have a prefix inside it; without a list, every service with a prefix
+ * inside), one BGP AS for all of them, no overlapping covers.  A covered
+ * service without an explicit "scope" becomes local: its host routes get
+ * NO_EXPORT, the cover goes beyond.
+ */
+static void
+covers_resolve(struct parse_state *ps)
+{
+	char a[INET6_ADDRSTRLEN + 8], b[INET6_ADDRSTRLEN + 8];
+	struct hc_cover *cv;
+	const struct hc_service *s;
+	size_t k, i, j;
+
+	for (k = 0; k < C->ncover; k++) {
+		cv = &C->cover[k];
+		rt_prefix_str(&cv->prefix, a, sizeof(a));
+		for (j = 0; j < k; j++)
+			if (rt_prefix_within(&cv->prefix, &C->cover[j].prefix) ||
+			    rt_prefix_within(&C->cover[j].prefix, &cv->prefix))
+				ERR(&ps->cover_loc[k], "cover %s overlaps "
+				    "cover %s (line %d)", a, rt_prefix_str(
+				    &C->cover[j].prefix, b, sizeof(b)),
+				    ps->cover_loc[j].line);
+		if (cv->listed) {
+			for (i = 0; i < cv->nsvc; i++) {
+				if ((s = svc_named(C, cv->svc[i])) == NULL)
+					ERR(&ps->cover_svc_loc[k][i], "cover "
+					    "%s: no service %s", a, cv->svc[i]);
+				else if (!svc_inside(s, &cv->prefix))
+					ERR(&ps->cover_svc_loc[k][i], "cover "
+					    "%s: service %s has no prefix "
+					    "inside it", a, cv->svc[i]);
+			}
+		} else {
+			for (i = 0; i < C->nsvc; i++)
+				if (svc_inside(&C->svc[i], &cv->prefix))
+					snprintf(cv->svc[cv->nsvc++],
+					    sizeof(cv->svc[0]), "%s",
+					    C->svc[i].name);
+			if (cv->nsvc == 0)
+				ERR(&ps->cover_loc[k], "cover %s covers no "
+				    "service: none has a prefix inside it",
+				    a);
+		}
+		for (i = 0; i < cv->nsvc; i++) {
+			if ((s = svc_named(C, cv->svc[i])) == NULL)
+				continue;
+			if (s->routing != HC_ROUTING_BGP) {
+				ERR(&ps->cover_loc[k], "cover %s: service %s "
+				    "is not announced over BGP (\"bgp as\"), "
+				    "and the cover is a BGP route", a,
+				    s->name);
+				continue;
+			}
+			if (cv->bgp_asn == 0)
+				cv->bgp_asn = s->bgp_asn;
+			else if (cv->bgp_asn != s->bgp_asn)
+				ERR(&ps->cover_loc[k], "cover %s: its services "
+				    "are in different BGP AS (%u and %u)", a,
+				    cv->bgp_asn, s->bgp_asn);
+		}
+	}
+	if (conf_lex_errors(ps->lex) != 0)
+		return;
+	for (k = 0; k < C->ncover; k++)
+		for (i = 0; i < C->cover[k].nsvc; i++)
+			for (j = 0; j < C->nsvc; j++)
+				if (strcmp(C->svc[j].name,
+				    C->cover[k].svc[i]) == 0 &&
+				    !C->svc[j].scope_set)
+					C->svc[j].scope_local = true;
+}
+
 int
 hconf_parse(const char *file, FILE *errf, struct health_config *ret)
 {
@@ -1213,6 +1426,8 @@ hconf_parse(const char *file, FILE *errf, struct health_config *ret)
 	if (conf_lex_errors(ps->lex) == 0 && ps->c->nsvc == 0)
 		conf_error_at(ps->lex, &ps->last_loc, "no service is "
 		    "configured");
+	if (ps->c->nsvc > 0)
+		covers_resolve(ps);
 	if (conf_lex_errors(ps->lex) == 0) {
 		*ret = *ps->c;
 		error = 0;

@@ -151,6 +151,7 @@ reload_config(void)
 	}
 	memcpy(hd.svc, keep, sizeof(keep));
 	hd.nsvc = nkeep;
+	cover_reload(nc);
 	hd.conf = *nc;
 	free(nc);
 	hd.reloads++;

@@ -5,7 +5,9 @@
  * RTM_DELADDR, an RTM_GETADDR dump to read one address back, and the AnyIP
  * local route (RTM_NEWROUTE/DELROUTE of type local in table local, with our
  * own protocol number and a metric that never collides with the route the
- * kernel adds for an address).  "Exists" on add and "not found" on delete
+ * kernel adds for an address), and the blackhole route of a covering
+ * prefix (RTN_BLACKHOLE in the main table, same protocol number).
+ * "Exists" on add and "not found" on delete
  * are success (relayd's pfe_route.c rule).  Each request waits for its ACK
  * with a receive timeout, so a call never blocks for long.
  */
@@ -65,6 +67,62 @@ rt_prefix_parse(const char *s, struct rt_prefix *ret)
 	}
 	*ret = p;
 	return 0;
+}
+
+/*
+ * Parse a network prefix "192.0.2.0/24" or "2001:db8:53::/48": the length
+ * is required (1-32, 1-128) and the host bits must be zero.
+ */
+int
+rt_net_parse(const char *s, struct rt_prefix *ret)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	struct rt_prefix p;
+	unsigned long len;
+	unsigned int max, i;
+	uint8_t *b;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	memset(&p, 0, sizeof(p));
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strchr(buf, '/')) == NULL)
+		return -EINVAL;
+	*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, &p.addr.v4) == 1)
+		p.family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, &p.addr.v6) == 1)
+		p.family = AF_INET6;
+	else
+		return -EINVAL;
+	max = p.family == AF_INET ? 32 : 128;
+	errno = 0;
+	len = strtoul(slash, &end, 10);
+	if (*slash == '\0' || *end != '\0' || errno != 0 || len < 1 ||
+	    len > max)
+		return -EINVAL;
+	p.len = (uint8_t)len;
+	b = (uint8_t *)&p.addr;
+	for (i = p.len; i < max; i++)
+		if (b[i / 8] & (0x80 >> (i % 8)))
+			return -EDOM;	/* host bits set */
+	*ret = p;
+	return 0;
+}
+
+bool
+rt_prefix_within(const struct rt_prefix *p, const struct rt_prefix *net)
+{
+	const uint8_t *a = (const uint8_t *)&p->addr,
+	    *n = (const uint8_t *)&net->addr;
+	unsigned int i;
+
+	if (p->family != net->family || p->len < net->len)
+		return false;
+	for (i = 0; i < net->len; i++)
+		if ((a[i / 8] ^ n[i / 8]) & (0x80 >> (i % 8)))
+			return false;
+	return true;
 }
 
 char *
@@ -349,5 +407,52 @@ nl_local_route_del(struct nl *nl, unsigned int ifindex,
 
 	rc = nl_talk(nl, put_local_route(nl, buf, RTM_DELROUTE, NLM_F_ACK,
 	    ifindex, p), NULL, NULL);
+	return rc == -ESRCH || rc == -ENOENT ? 0 : rc;
+}
+
+/*
+ * The blackhole route of a covering prefix in the main table, with our
+ * protocol number: zebra sees it as a kernel route, so bgpd's network
+ * statement for the prefix (with "bgp network import-check") is announced
+ * while it exists.
+ */
+static struct nlmsghdr *
+put_blackhole(struct nl *nl, char *buf, uint16_t type, uint16_t flags,
+    const struct rt_prefix *p)
+{
+	struct nlmsghdr *nlh = nl_start(nl, buf, type, flags);
+	struct rtmsg *rtm;
+
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)p->family;
+	rtm->rtm_dst_len = p->len;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = NL_RTPROT_ANYPOOL;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_BLACKHOLE;
+	mnl_attr_put(nlh, RTA_DST, addr_len(p), &p->addr);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, NL_ROUTE_METRIC);
+	return nlh;
+}
+
+int
+nl_blackhole_add(struct nl *nl, const struct rt_prefix *p)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int rc;
+
+	rc = nl_talk(nl, put_blackhole(nl, buf, RTM_NEWROUTE,
+	    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, p), NULL, NULL);
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int
+nl_blackhole_del(struct nl *nl, const struct rt_prefix *p)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int rc;
+
+	rc = nl_talk(nl, put_blackhole(nl, buf, RTM_DELROUTE, NLM_F_ACK, p),
+	    NULL, NULL);
 	return rc == -ESRCH || rc == -ENOENT ? 0 : rc;
 }

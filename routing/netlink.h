@@ -8,7 +8,10 @@
  * same address in the kernel's local table lets the daemon reach a
  * registrar bound (IP_FREEBIND) to the anycast address before the address
  * exists, without anything being announced: routing daemons ignore the
- * local table.  Every change is idempotent: adding what exists refreshes
+ * local table.  A covering prefix (a /24, a /48 around the service
+ * addresses) is a blackhole route in the main table that zebra reads as a
+ * kernel route, so bgpd's network statement for it follows it.  Every
+ * change is idempotent: adding what exists refreshes
  * it, deleting what is absent succeeds.  All calls block on one netlink
  * round trip and return 0 or -errno.
  */
@@ -20,7 +23,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-/* A host prefix: the service address and its length (32 or 128 only). */
+/* A host prefix: the service address and its length (32 or 128; a
+ * covering prefix, rt_net_parse(), any length). */
 struct rt_prefix {
 	int		 family;	/* AF_INET or AF_INET6 */
 	union {
@@ -32,6 +36,14 @@ struct rt_prefix {
 
 /* Parse "198.51.100.53/32" or "2001:db8::53/128" (no length: host). 0/-EINVAL. */
 int	rt_prefix_parse(const char *s, struct rt_prefix *ret);
+/*
+ * A network prefix (a covering prefix, issue 13): "192.0.2.0/24",
+ * "2001:db8:53::/48", length required; 0, -EINVAL, or -EDOM when host
+ * bits are set.
+ */
+int	rt_net_parse(const char *s, struct rt_prefix *ret);
+/* Does p lie inside net (same family, at least as long, same leading bits)? */
+bool	 rt_prefix_within(const struct rt_prefix *p, const struct rt_prefix *net);
 /* "A/len" into buf (INET6_ADDRSTRLEN + 4 bytes are enough); returns buf. */
 char	*rt_prefix_str(const struct rt_prefix *p, char *buf, size_t len);
 bool	 rt_prefix_eq(const struct rt_prefix *a, const struct rt_prefix *b);
@@ -71,5 +83,12 @@ int	nl_local_route_add(struct nl *nl, unsigned int ifindex,
 	    const struct rt_prefix *p);
 int	nl_local_route_del(struct nl *nl, unsigned int ifindex,
 	    const struct rt_prefix *p);
+
+/*
+ * The blackhole route "blackhole P proto 250" of a covering prefix in the
+ * main table; idempotent.
+ */
+int	nl_blackhole_add(struct nl *nl, const struct rt_prefix *p);
+int	nl_blackhole_del(struct nl *nl, const struct rt_prefix *p);
 
 #endif
