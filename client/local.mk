@@ -23,6 +23,10 @@ client_libasap_la_LDFLAGS = -version-info 4:0:4 -no-undefined \
 	-Wl,--version-script=$(srcdir)/client/libasap.map
 EXTRA_client_libasap_la_DEPENDENCIES = $(srcdir)/client/libasap.map
 EXTRA_DIST += client/libasap.map client/SESSION.md
+# pkg-config file (configure writes it from client/libasap.pc.in).
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = client/libasap.pc
+EXTRA_DIST += client/libasap.pc.in
 
 # The TLS options of the command-line clients (asap-pe, asap-pu and
 # monitoring/anyprobe): one parser, usage text and set of messages.
