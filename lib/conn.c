@@ -573,6 +573,19 @@ cn_deadline(const struct cn *c, uint64_t now, uint64_t idle_ms,
 	return CN_DEADLINE_NONE;
 }
 
+void
+cn_trim(struct cn *c, uint64_t now, uint64_t idle_ms)
+{
+	if (c->fd < 0 || c->connecting || now < c->last_msg + idle_ms)
+		return;
+	if (c->rx.len == 0 && c->rx.buf != NULL)
+		rsp_stream_free(&c->rx);
+	if (c->tx.len == 0 && c->tx.buf != NULL)
+		rsp_outq_free(&c->tx);
+	if (c->tls != NULL)
+		(void)tls_release_buffers(c->tls);
+}
+
 static void
 cn_budget_sync(struct cn *c)
 {

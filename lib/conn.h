@@ -231,6 +231,14 @@ enum cn_deadline {
 };
 enum cn_deadline cn_deadline(const struct cn *c, uint64_t now,
 	    uint64_t idle_ms, uint64_t msg_ms);
+/*
+ * Memory of idle connections: once c has received no message for idle_ms,
+ * free its empty receive and send buffers and its TLS session's buffers
+ * (each allocated again when next needed), so that the many idle
+ * associations of a registrar cost little while busy ones keep theirs.
+ * Call it from a periodic sweep.
+ */
+void	cn_trim(struct cn *c, uint64_t now, uint64_t idle_ms);
 
 /*
  * One budget for the send queues of many connections (cn_set_budget):

@@ -52,6 +52,7 @@ struct tls_ctx {
 	bool		 server_name_ip;
 	bool		 resume;
 	SSL_SESSION	*last;			/* client: last ticket */
+	bool		 idle_release;		/* tls_release_buffers() frees */
 	int		 keylog_fd;
 	BIO_METHOD	*bio;			/* socket BIO without SIGPIPE */
 };
@@ -687,6 +688,24 @@ is_ip_literal(const char *name)
 	return true;
 }
 
+/* SSL_free_buffers() checks that nothing is pending: 3.0.14, 3.1.6, 3.2.2,
+ * 3.3.1 and later (CVE-2024-4741). */
+static bool
+free_buffers_safe(void)
+{
+	unsigned long v = OpenSSL_version_num() >> 4;	/* 0xMNN00PP */
+
+	if (v >= 0x3040000)
+		return true;
+	if (v >= 0x3030000)
+		return v >= 0x3030001;
+	if (v >= 0x3020000)
+		return v >= 0x3020002;
+	if (v >= 0x3010000)
+		return v >= 0x3010006;
+	return v >= 0x300000e;
+}
+
 static int
 ctx_build(struct tls_ctx *ctx, const struct tls_config *cfg, char *err,
     size_t errlen)
@@ -710,14 +729,27 @@ ctx_build(struct tls_ctx *ctx, const struct tls_config *cfg, char *err,
 	    SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	/*
 	 * The server picks the suite before it looks at PSKs, and uses a PSK
-	 * only with a suite of its hash: SHA-256 suites first.
+	 * only with a suite of its hash: SHA-256 suites first.  AES-128-GCM
+	 * before ChaCha20-Poly1305: with OpenSSL 3.0 on AES-NI hardware a
+	 * small record costs less CPU (a request and its answer measured on
+	 * the benchmark machine: 13.1 against 15.3 microseconds for both ends).
 	 */
 	if (!SSL_CTX_set_ciphersuites(ctx->ssl, "TLS_AES_128_GCM_SHA256:"
 	    "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"))
 		return errssl(err, errlen, "TLS", "cannot set cipher suites");
-	/* Idle associations are the common case: no buffers while idle. */
+	/*
+	 * Idle associations are the common case and must not hold the
+	 * session's buffers (about 34 KB): busy ones keep them (freeing and
+	 * allocating them around every record is a tenth of a small record's
+	 * cost), the owner releases those of idle ones
+	 * (tls_release_buffers()).  An OpenSSL whose SSL_free_buffers() may
+	 * free a buffer still in use (CVE-2024-4741) releases them after
+	 * every record instead.
+	 */
+	ctx->idle_release = free_buffers_safe();
 	SSL_CTX_set_mode(ctx->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    (ctx->idle_release ? 0 : SSL_MODE_RELEASE_BUFFERS));
 	/*
 	 * Read what the socket has in one read(), not a record header and
 	 * then its body in two: a request costs as many system calls as in
@@ -1283,6 +1315,16 @@ tls_pending(const struct tls_conn *c)
 		return (size_t)n;
 	/* A whole record read but not yet decrypted counts as well. */
 	return SSL_has_pending(c->ssl) ? 1 : 0;
+}
+
+bool
+tls_release_buffers(struct tls_conn *c)
+{
+	if (!c->ctx->idle_release || !c->done || c->failed ||
+	    tls_pending(c) > 0)
+		return false;
+	/* 0: a record half read or half written; kept, tried next time. */
+	return SSL_free_buffers(c->ssl) == 1;
 }
 
 void

@@ -158,6 +158,13 @@ int	tls_write(struct tls_conn *c, const void *buf, size_t len,
  * TLS_WANT_READ must read again while this is non-zero.
  */
 size_t	tls_pending(const struct tls_conn *c);
+/*
+ * A connection gone idle: free the session's read and write buffers
+ * (allocated again by the next read or write).  true: it holds none now;
+ * false: kept (the handshake or a record is under way, or decrypted data
+ * waits), or this OpenSSL frees them after every record by itself.
+ */
+bool	tls_release_buffers(struct tls_conn *c);
 /* Send close_notify (best effort, non-blocking). */
 void	tls_shutdown(struct tls_conn *c);
 /*

@@ -1198,7 +1198,10 @@ admit(struct registrar *r, int fd, const struct sockaddr_storage *ss)
 	return false;
 }
 
-/* Every second: close the idle, and those whose message never ends. */
+/*
+ * Every second: close the idle, and those whose message never ends; free
+ * the buffers of the quiet.
+ */
 static void
 sweep_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -1229,6 +1232,8 @@ sweep_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 			assoc_close(as, why);
 			break;
 		case CN_DEADLINE_NONE:
+			/* Idle a sweep long: its buffers go back. */
+			cn_trim(&as->cn, now, SWEEP_MS);
 			break;
 		}
 	}

@@ -7,7 +7,9 @@
  * larger than one TLS record (and than the socket buffer) arrives whole; a
  * wrong key closes both ends with CN_END_TLS and the reason; plaintext on a
  * TLS connection is CN_END_TLS "plaintext"; a ClientHello on a plaintext
- * connection is CN_END_TLS_ON_PLAIN, while plaintext messages pass.
+ * connection is CN_END_TLS_ON_PLAIN, while plaintext messages pass; an
+ * idle TLS connection gives its buffers back (cn_trim) and carries the next
+ * messages as before, a busy one keeps them.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +24,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <openssl/crypto.h>
 
 #include "conn.h"
 #include "tls.h"
@@ -217,6 +220,53 @@ test_psk_messages(void **state)
 }
 
 static void
+test_trim_idle(void **state)
+{
+	struct fx *f = *state;
+	uint64_t now;
+
+	start(f, "good.psk");
+	assert_int_equal(cn_send(&f->cli.cn, msg(1, 40), 40), 0);
+	RUN_UNTIL(f, f->srv.nmsg == 1);
+	assert_int_equal(cn_send(&f->srv.cn, msg(2, 40), 40), 0);
+	RUN_UNTIL(f, f->cli.nmsg == 1);
+	assert_non_null(f->srv.cn.rx.buf);
+	assert_non_null(f->srv.cn.tx.buf);
+
+	/* A message within idle_ms: nothing released. */
+	now = ev_now(f->loop);
+	cn_trim(&f->srv.cn, now, 1000);
+	assert_non_null(f->srv.cn.rx.buf);
+	assert_non_null(f->srv.cn.tx.buf);
+
+	/* Idle: the stream's buffers and the session's go. */
+	cn_trim(&f->srv.cn, now + 1000, 1000);
+	cn_trim(&f->cli.cn, now + 1000, 1000);
+	assert_null(f->srv.cn.rx.buf);
+	assert_null(f->srv.cn.tx.buf);
+	assert_null(f->cli.cn.rx.buf);
+	/* OpenSSL 3.0.14+ (CVE-2024-4741 fixed): released on demand. */
+	if ((OpenSSL_version_num() >= 0x300000e0L &&
+	    OpenSSL_version_num() < 0x30100000L) ||
+	    OpenSSL_version_num() >= 0x30400000L)
+		assert_true(tls_release_buffers(f->srv.cn.tls));
+	assert_true(cn_tls_up(&f->srv.cn));
+
+	/* And come back: small and multi-record messages, both ways. */
+	assert_int_equal(cn_send(&f->cli.cn, msg(3, 60000), 60000), 0);
+	assert_int_equal(cn_send(&f->cli.cn, msg(4, 12), 12), 0);
+	RUN_UNTIL(f, f->srv.nmsg == 3);
+	assert_int_equal(f->srv.len[1], 60000);
+	assert_int_equal(f->srv.type[2], 4);
+	assert_false(f->srv.bad);
+	assert_int_equal(cn_send(&f->srv.cn, msg(5, 20000), 20000), 0);
+	RUN_UNTIL(f, f->cli.nmsg == 2);
+	assert_int_equal(f->cli.len[1], 20000);
+	assert_false(f->cli.bad);
+	assert_int_equal(f->srv.nclose + f->cli.nclose, 0);
+}
+
+static void
 test_wrong_key(void **state)
 {
 	struct fx *f = *state;
@@ -276,6 +326,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_psk_messages, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_trim_idle, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key, setup,
 		    teardown),
