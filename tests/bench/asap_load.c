@@ -9,7 +9,12 @@
  *   register   REGISTRATION of a fresh PE identifier, then its
  *              DEREGISTRATION (the handlespace keeps its size);
  *   handshake  connect, TLS handshake (full, or resumed from the last
- *              session ticket with -r), one resolution, close.
+ *              session ticket with -r), one resolution, close;
+ *   idle       N connections that each make one resolution and then stay
+ *              idle for S seconds: the registrar's resident memory (VmRSS
+ *              of -P PID) before they open and at the end, per connection;
+ *              then each makes one more resolution (the registrar has
+ *              released the buffers of idle ones: they must still work).
  * After a warm-up it counts answers for S seconds, and prints one line of
  * key=value pairs: answers per second, its own CPU time, the registrar's
  * (utime + stime of -P PID from /proc/PID/stat) and both per answer.  A
@@ -48,7 +53,7 @@
 #define SETUP_MS	10000	/* connect + handshake at set-up */
 #define LIFE_MS		600000	/* PE registration life */
 
-enum mode { M_RESOLVE, M_REGISTER, M_HANDSHAKE };
+enum mode { M_RESOLVE, M_REGISTER, M_HANDSHAKE, M_IDLE };
 enum transport { T_PLAIN, T_PSK, T_CERT };
 enum cstate { C_CONNECTING, C_HANDSHAKE, C_READY };
 
@@ -151,6 +156,26 @@ cpu_of(long pid)
 	    &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* VmRSS of pid in KiB, -1 if unknown. */
+static long
+rss_of(long pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *fp;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb;
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -283,6 +308,7 @@ conn_request(struct conn *c, int s)
 		break;
 	case M_RESOLVE:
 	case M_HANDSHAKE:
+	case M_IDLE:
 		conn_queue(c, buf, msg_resolution(buf, sizeof(buf)));
 		break;
 	}
@@ -344,7 +370,8 @@ conn_start(struct conn *c)
 	c->st = C_READY;
 	if (c->populator)
 		return;
-	for (s = 0; s < (opt.mode == M_HANDSHAKE ? 1 : opt.window); s++)
+	for (s = 0; s < (opt.mode == M_HANDSHAKE || opt.mode == M_IDLE ? 1 :
+	    opt.window); s++)
 		conn_request(c, s);
 }
 
@@ -499,7 +526,8 @@ conn_message(struct conn *c, const uint8_t *p, size_t len)
 			answers++;
 		if (opt.mode == M_HANDSHAKE)
 			return false;
-		conn_request(c, s);
+		if (opt.mode != M_IDLE)
+			conn_request(c, s);
 		return true;
 	case ASAP_REGISTRATION_RESPONSE:
 		if (opt.mode != M_REGISTER)
@@ -677,7 +705,8 @@ ready(void)
 	if (opt.mode == M_HANDSHAKE)
 		return true;
 	for (i = 0; i < opt.nconns; i++)
-		if (conns[i]->st != C_READY)
+		if (conns[i]->st != C_READY ||
+		    (opt.mode == M_IDLE && conns[i]->answered == 0))
 			return false;
 	return true;
 }
@@ -715,11 +744,63 @@ populator(void)
 	return c;
 }
 
+/*
+ * Idle mode: open the connections IDLE_BATCH at a time, each batch done
+ * (handshake and answer) before the next, so that the registrar's memory
+ * shows what idle associations hold, not the peak of a thousand
+ * handshakes at once.
+ */
+#define IDLE_BATCH	20
+static void
+open_in_batches(double deadline)
+{
+	int i, j, n;
+
+	for (i = 0; i < opt.nconns; i += n) {
+		n = opt.nconns - i < IDLE_BATCH ? opt.nconns - i : IDLE_BATCH;
+		for (j = i; j < i + n; j++)
+			conns[j] = conn_new_loaded(j);
+		for (j = i; j < i + n; ) {
+			if (conns[j]->st == C_READY && conns[j]->answered > 0) {
+				j++;
+				continue;
+			}
+			if (now() > deadline)
+				fatal("%s", "set-up took too long");
+			if (!run_until(now() + 0.01))
+				exit(1);
+		}
+	}
+}
+
+/* Idle mode, at the end: one more resolution on each connection. */
+static void
+wake_all(double deadline)
+{
+	int i;
+
+	for (i = 0; i < opt.nconns; i++) {
+		conn_request(conns[i], 0);
+		if (conn_flush(conns[i]) != 0)
+			fatal("%s", "idle connection lost");
+	}
+	for (i = 0; i < opt.nconns; ) {
+		if (conns[i]->answered >= 2) {
+			i++;
+			continue;
+		}
+		if (now() > deadline)
+			fatal("%s", "an idle connection did not answer again");
+		if (!run_until(now() + 0.01))
+			exit(1);
+	}
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: asap_load -p PORT [-m resolve|register|"
-	    "handshake] [-c CONNS] [-w WINDOW]\n"
+	    "handshake|idle] [-c CONNS] [-w WINDOW]\n"
 	    "    [-t SECONDS] [-u WARMUP] [-T plain|psk|cert] [-k PSKFILE] "
 	    "[-a CAFILE] [-n NAME] [-r]\n"
 	    "    [-q PLAIN_PORT] [-K PES] [-i ITEMS] [-P REGISTRAR_PID] "
@@ -756,6 +837,8 @@ parse_args(int argc, char *argv[])
 				opt.mode = M_REGISTER;
 			else if (strcmp(optarg, "handshake") == 0)
 				opt.mode = M_HANDSHAKE;
+			else if (strcmp(optarg, "idle") == 0)
+				opt.mode = M_IDLE;
 			else
 				usage();
 			break;
@@ -786,7 +869,8 @@ parse_args(int argc, char *argv[])
 		fatal("%s", "TLS needs the plaintext port too (-q) for the pool");
 }
 
-static const char *const mode_names[] = { "resolve", "register", "handshake" };
+static const char *const mode_names[] = { "resolve", "register", "handshake",
+	"idle" };
 static const char *const tr_names[] = { "plain", "psk", "cert" };
 
 int
@@ -795,6 +879,7 @@ main(int argc, char *argv[])
 	struct tls_config cfg = { .role = TLS_CLIENT };
 	double t0, t1, c0, c1, r0, r1, el;
 	uint64_t a0, a1;
+	long rss0, rss1;
 	char err[256];
 	int i;
 
@@ -814,13 +899,17 @@ main(int argc, char *argv[])
 		fatal("epoll_create1: %s", strerror(errno));
 	next_id = (uint32_t)getpid() << 12 | 1;
 	snprintf(pool, sizeof(pool), "bench-%ld", (long)getpid());
+	rss0 = rss_of(opt.reg_pid);
 
 	/* Set-up, bounded: the pool, then the connections. */
 	if (opt.mode != M_REGISTER)
 		conns[opt.nconns] = populator();
-	for (i = 0; i < opt.nconns; i++)
-		conns[i] = conn_new_loaded(i);
 	t0 = now() + SETUP_MS / 1000.0;
+	if (opt.mode == M_IDLE)
+		open_in_batches(t0);
+	for (i = 0; i < opt.nconns; i++)
+		if (conns[i] == NULL)
+			conns[i] = conn_new_loaded(i);
 	while (!ready()) {
 		if (now() > t0)
 			fatal("%s", "set-up took too long");
@@ -840,9 +929,12 @@ main(int argc, char *argv[])
 	t1 = now();
 	c1 = cpu_self();
 	r1 = cpu_of(opt.reg_pid);
+	rss1 = rss_of(opt.reg_pid);
 	a1 = answers;
 	counting = false;
 
+	if (opt.mode == M_IDLE)
+		wake_all(now() + SETUP_MS / 1000.0);
 	el = t1 - t0;
 	printf("asap_load mode=%s transport=%s%s conns=%d window=%d pes=%d "
 	    "secs=%.3f answers=%llu ops_s=%.0f", mode_names[opt.mode],
@@ -851,6 +943,9 @@ main(int argc, char *argv[])
 	    (double)(a1 - a0) / el);
 	if (opt.mode == M_REGISTER)
 		printf(" regs_s=%.0f", (double)regs / el);
+	if (opt.mode == M_IDLE && rss0 >= 0 && rss1 >= 0)
+		printf(" reg_rss0_kb=%ld reg_rss_kb=%ld rss_kb_conn=%.1f", rss0,
+		    rss1, (double)(rss1 - rss0) / opt.nconns);
 	if (opt.mode == M_HANDSHAKE && tctx != NULL)
 		printf(" handshakes=%llu resumed=%llu",
 		    (unsigned long long)handshakes,
@@ -870,5 +965,5 @@ main(int argc, char *argv[])
 			conn_free(conns[i]);
 	tls_ctx_free(tctx);
 	close(ep);
-	return errors > 0 || a1 == a0 ? 1 : 0;
+	return errors > 0 || (a1 == a0 && opt.mode != M_IDLE) ? 1 : 0;
 }
