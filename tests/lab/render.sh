@@ -14,7 +14,10 @@
 # all secrets mode 600 and kept on a re-render; the configurations run
 # secured (TLS listeners, secured on, ENRP over TLS, probes checking the
 # certificate); the production example invents no key and lists the
-# operator's files.
+# operator's files.  BFD (issue 13): [bfd] gives a bfd profile with the
+# inventory's timers at every node and router, BFD on every BGP session
+# and OSPF adjacency of a PoP (both ends) and on no transit-only one;
+# without [bfd], none; bad timers are refused.
 set -u
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -102,6 +105,37 @@ check "example: a local node lists its prefixes in ANYCAST-LOCAL(6)" eval \
     "grep -q 'ip prefix-list ANYCAST-LOCAL seq 5 permit 198.51.100.53/32' '$T/prod/lon1/frr.conf' &&
      grep -q 'ipv6 prefix-list ANYCAST-LOCAL6 seq 5 permit 2001:db8:53::/128' '$T/prod/lon1/frr.conf' &&
      ! grep -q 'prefix-list ANYCAST-LOCAL seq' '$T/prod/fra1/frr.conf'"
+
+# BFD (issue 13, a PoP that hangs): the profile with the inventory's
+# timers, on the PoPs' sessions from both ends; FRR's parser took the
+# files above (vtysh -C).
+bfd_block() {	# bfd_block FILE: the bfd profile block, on one line
+	sed -n '/^bfd$/,/^!$/p' "$1" | tr -s ' \n' ' '
+}
+check "lab: a bfd profile with the inventory's timers (100 ms x 3) at a PoP" eval \
+    "[ \"\$(bfd_block '$L/a/frr.conf')\" = 'bfd profile anypool detect-multiplier 3 receive-interval 100 transmit-interval 100 ! ' ]"
+check "lab: ... and the same at the routers" eval \
+    "[ \"\$(bfd_block '$L/ra/frr.conf')\" = \"\$(bfd_block '$L/a/frr.conf')\" ]"
+check "lab: BFD on every BGP session of PoP a (IPv4 and IPv6)" eval \
+    "grep -qx ' neighbor 10.0.1.2 bfd profile anypool' '$L/a/frr.conf' &&
+     grep -qx ' neighbor 2001:db8:0:1::2 bfd profile anypool' '$L/a/frr.conf' &&
+     [ \$(grep -c '^ neighbor .* bfd\$' '$L/a/frr.conf') -eq \$(grep -c 'remote-as' '$L/a/frr.conf') ]"
+check "lab: BFD on ra's sessions to PoP a, not on the transit session to rb" eval \
+    "grep -qx ' neighbor 10.0.1.1 bfd' '$L/ra/frr.conf' && grep -qx ' neighbor 10.0.1.1 bfd profile anypool' '$L/ra/frr.conf' &&
+     ! grep -q 'neighbor 10.0.12.2 bfd' '$L/ra/frr.conf'"
+check "lab: --json has the BFD timers (detection 300 ms)" \
+    eval "jq -e '.bfd == {profile: \"anypool\", transmit_interval_ms: 100, receive_interval_ms: 100, detect_multiplier: 3, detect_ms: 300}' '$J' >/dev/null"
+ospf_bfd() {	# ospf_bfd FILE IFACE: the interface block has ip ospf bfd (+ profile)
+	sed -n "/^interface $2\$/,/^!/p" "$1" | grep -qx ' ip ospf bfd' &&
+	    sed -n "/^interface $2\$/,/^!/p" "$1" | grep -qx ' ip ospf bfd profile anypool'
+}
+check "lab-ospf: BFD on PoP a's adjacency, from both ends" eval \
+    "ospf_bfd '$T/lab-ospf/a/frr.conf' v-ra && ospf_bfd '$T/lab-ospf/ra/frr.conf' v-a"
+check "lab-ospf: no BFD on the transit adjacency ra - rb nor on a client interface" eval \
+    "! ospf_bfd '$T/lab-ospf/ra/frr.conf' v-rb && ! sed -n '/^interface v-ca\$/,/^!/p' '$T/lab-ospf/ra/frr.conf' | grep -q bfd"
+check "example: BFD on every BGP session of a production node" eval \
+    "[ \$(grep -c '^ neighbor .* bfd profile anypool\$' '$T/prod/fra1/frr.conf') -eq 2 ] &&
+     grep -q '^bfd\$' '$T/prod/fra1/frr.conf'"
 
 # Security (issue 12): the lab's keys and what the configurations say.
 command -v openssl >/dev/null || error "openssl missing (\$ANYPOOL_LAB_PACKAGES)"
@@ -267,6 +301,26 @@ unicast = [\"10.0.0.1\"]
 asn = 1
 bgp-neighbors = [{ address = \"10.0.0.3\", remote-as = 2 }]' >'$T/m.toml';
      [ \$(python3 '$RENDER' '$T/m.toml' '$T/z' 2>&1 | wc -l) -ge 3 ]"
+
+printf '%s' "$BASE" >"$T/b0.toml"
+check "an inventory without [bfd] renders no BFD" eval \
+    "python3 '$RENDER' '$T/b0.toml' '$T/b0' && ! grep -q '^bfd\|ospf bfd\| bfd\$' '$T/b0/a/frr.conf' &&
+     python3 '$RENDER' --json '$T/b0.toml' | jq -e '.bfd == null' >/dev/null"
+printf '%s[bfd]\nenabled = false\n' "$BASE" >"$T/b1.toml"
+check "[bfd] enabled = false renders no BFD" eval \
+    "python3 '$RENDER' '$T/b1.toml' '$T/b1' && ! grep -q '^bfd\|ospf bfd\| bfd\$' '$T/b1/a/frr.conf'"
+bad "bfd: a detect multiplier of 1" 'bad.toml:10: bfd: detect-multiplier must be a count from 2 to 255' \
+    '[bfd]
+detect-multiplier = 1'
+bad "bfd: an interval below FRR's 10 ms" 'bad.toml:10: bfd: receive-interval 5ms: from 10ms to 60s' \
+    '[bfd]
+receive-interval = "5ms"'
+bad "bfd: an interval without unit" 'bad.toml:10: bfd: transmit-interval = 100 is not a duration with a unit' \
+    '[bfd]
+transmit-interval = 100'
+bad "bfd: unknown key with a hint" 'bad.toml:10: bfd: unknown key "detect_multiplier" (did you mean "detect-multiplier"?)' \
+    '[bfd]
+detect_multiplier = 3'
 
 bad "security without service-name" 'bad.toml:9: security: "service-name" is required' \
     '[security]
