@@ -275,6 +275,7 @@ void		 sockaddr_from_rsp(const struct rsp_addr *a, uint16_t port,
 
 /* pe.c */
 void		 pe_assoc_up(struct asap_ctx *ctx);
+void		 pe_resend_registrations(struct asap_ctx *ctx);
 void		 pe_assoc_down(struct asap_ctx *ctx);
 void		 pe_tls_failed(struct asap_ctx *ctx, int error);
 void		 pe_handle_msg(struct asap_ctx *ctx, const struct rsp_msg *m);

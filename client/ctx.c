@@ -929,8 +929,23 @@ assoc_frame(struct conn *c, uint8_t kind, const uint8_t *p, size_t len,
 	case ASAP_HANDLE_RESOLUTION_RESPONSE:
 		pu_handle_msg(ctx, &m);
 		break;
+	case ASAP_ERROR:
+		/*
+		 * A registrar that does not know Registrar Unicast (0x8a03)
+		 * and answers a message carrying it with an Error, as
+		 * RSPLIB's does although the type says "skip": ask it no
+		 * more and send the registrations again without it.
+		 */
+		if (ctx->uni_mode != ASAP_UNICAST_NEVER &&
+		    ctx->uni_done_gen != ctx->assoc_gen) {
+			ctx_debug(ctx, "%s answered with an Error: not asking "
+			    "it for a unicast address", ctx->home_addr);
+			ctx->uni_done_gen = ctx->assoc_gen;
+			pe_resend_registrations(ctx);
+		}
+		break;
 	default:
-		/* ERROR, SERVER_ANNOUNCE and the rest: nothing to do. */
+		/* SERVER_ANNOUNCE and the rest: nothing to do. */
 		break;
 	}
 	if (m.has_reguni && m.reguni_answer && c == ctx->assoc)

@@ -254,6 +254,17 @@ pe_assoc_up(struct asap_ctx *ctx)
 	}
 }
 
+/* Registrations under way go again (the registrar refused an extension). */
+void
+pe_resend_registrations(struct asap_ctx *ctx)
+{
+	struct asap_pe *pe;
+
+	TAILQ_FOREACH(pe, &ctx->pes, link)
+		if (pe->state == PE_REG_SENT && !pe->want_dereg)
+			pe_send_registration(pe);
+}
+
 /*
  * No registrar would complete a TLS handshake: PEs waiting to register are
  * told once (ASAP_PE_FAILED with the error; asap_tls_error() says why),
