@@ -355,7 +355,7 @@ cn_flush(struct cn *c)
 }
 
 int
-cn_send(struct cn *c, const uint8_t *p, size_t len)
+cn_send_queued(struct cn *c, const uint8_t *p, size_t len)
 {
 	int rc;
 
@@ -367,6 +367,24 @@ cn_send(struct cn *c, const uint8_t *p, size_t len)
 		return rc;
 	}
 	cn_budget_sync(c);
+	return 0;
+}
+
+int
+cn_send(struct cn *c, const uint8_t *p, size_t len)
+{
+	int rc;
+
+	if ((rc = cn_send_queued(c, p, len)) != 0)
+		return rc;
+	return cn_send_flush(c);
+}
+
+int
+cn_send_flush(struct cn *c)
+{
+	int rc;
+
 	if ((rc = cn_flush(c)) != 0)
 		return rc;
 	if (c->budget != NULL && c->budget->total > c->budget->max &&

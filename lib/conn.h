@@ -178,6 +178,14 @@ int	cn_attach(struct cn *c, struct ev_loop *loop, int fd,
  */
 int	cn_send(struct cn *c, const uint8_t *p, size_t len);
 /*
+ * Batching: cn_send_queued() queues like cn_send() without sending (same
+ * returns); cn_send_flush() then sends what is queued as cn_send() does
+ * after queueing (and runs the budget's over() if it is exceeded), so
+ * many messages go out in one write.
+ */
+int	cn_send_queued(struct cn *c, const uint8_t *p, size_t len);
+int	cn_send_flush(struct cn *c);
+/*
  * Run c over TLS with ctx (its role says whether c handshakes as server
  * or client), right after cn_attach (a connecting client starts once the
  * connection is up).  Messages sent meanwhile wait for the handshake; the

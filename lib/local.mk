@@ -11,6 +11,8 @@ lib_libanypool_a_SOURCES += lib/conf_lex.c lib/conf_lex.h
 lib_libanypool_a_SOURCES += lib/addr.c lib/addr.h
 lib_libanypool_a_SOURCES += lib/stream.c lib/stream.h
 lib_libanypool_a_SOURCES += lib/conn.c lib/conn_tune.c lib/conn.h
+# The hashed timing wheel of the registrar's PE keep-alives.
+lib_libanypool_a_SOURCES += lib/wheel.c lib/wheel.h
 # The one-shot ASAP probe of healthd and anyprobe.
 lib_libanypool_a_SOURCES += lib/asap_probe.c lib/asap_probe.h
 lib_libanypool_a_SOURCES += lib/sdnotify.c lib/sdnotify.h

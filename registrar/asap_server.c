@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +87,13 @@ assoc_transport(const struct assoc *as, struct rsp_transport *t)
 
 /* ---- sending ----------------------------------------------------------- */
 
-/* Queue one encoded message (padded to 4) and try to send it at once. */
+/*
+ * Queue one encoded message (padded to 4) and try to send it at once; or,
+ * batch: leave it queued for ka_flush() after this keep-alive tick.
+ */
 static void
-assoc_send(struct assoc *as, const uint8_t *p, size_t len, uint8_t type)
+assoc_send(struct assoc *as, const uint8_t *p, size_t len, uint8_t type,
+    bool batch)
 {
 	struct registrar *r = as->r;
 
@@ -99,17 +104,28 @@ assoc_send(struct assoc *as, const uint8_t *p, size_t len, uint8_t type)
 	if (type <= ASAP_MSG_MAX)
 		r->stats.tx_msgs[type]++;
 	/* On failure the close callback (assoc_closed) has run. */
-	(void)cn_send(&as->cn, p, len);
+	if (!batch)
+		(void)cn_send(&as->cn, p, len);
+	else if (cn_send_queued(&as->cn, p, len) == 0 && !as->ka_queued) {
+		as->ka_queued = true;
+		TAILQ_INSERT_TAIL(&r->ka_flush, as, ka_entry);
+	}
 }
 
 static void
-send_wbuf(struct assoc *as, struct wbuf *w)
+send_wbuf_batch(struct assoc *as, struct wbuf *w, bool batch)
 {
 	if (w->err) {
 		log_warnx("%s: internal: message does not fit", as->name);
 		return;
 	}
-	assoc_send(as, w->p, w->len, w->p[0]);
+	assoc_send(as, w->p, w->len, w->p[0], batch);
+}
+
+static void
+send_wbuf(struct assoc *as, struct wbuf *w)
+{
+	send_wbuf_batch(as, w, false);
 }
 
 /*
@@ -277,7 +293,7 @@ send_dereg_response(struct assoc *as, const uint8_t *h, size_t hlen,
 }
 
 static void
-send_keepalive(struct registrar *r, struct reg_pe *rp, bool home)
+send_keepalive(struct registrar *r, struct reg_pe *rp, bool home, bool batch)
 {
 	const uint8_t *h;
 	struct wbuf w;
@@ -297,7 +313,7 @@ send_keepalive(struct registrar *r, struct reg_pe *rp, bool home)
 	rsp_put_pe_id(&w, hs_pe_id(rp->pe));
 	rsp_put_msg_end(&w, m);
 	r->stats.keepalives_sent++;
-	send_wbuf(rp->as, &w);
+	send_wbuf_batch(rp->as, &w, batch);
 }
 
 /* ---- PE state ------------------------------------------------------------ */
@@ -311,23 +327,45 @@ ka_jitter(const struct registrar *r)
 	return iv / 2 + (iv > 0 ? rnd() % (iv + 1) : 0);
 }
 
-static void ka_fire(struct ev_loop *, void *, unsigned int);
+/*
+ * Keep-alive timers (issue 14): every PE's next keep-alive or its timeout
+ * sits in one hashed timing wheel (lib/wheel.h), O(1) to set, cancel or
+ * move, so their cost does not grow with the number of PEs.  One loop
+ * timer runs it every KA_RES_MS while it holds any; the keep-alives that
+ * fall due in a tick are queued per association and each association's
+ * queue goes out in one write after the tick.  A timer fires at most
+ * KA_RES_MS late, never early: 10 ms is 0.2-0.4 % of the default 5 s
+ * interval (2.5-7.5 s with its jitter) and timeout, and 20 % of the
+ * smallest allowed (100 ms, jittered down to 50 ms).  KA_SLOTS x KA_RES_MS
+ * (10.24 s) covers the default interval and timeout in one rotation;
+ * longer ones stay in their slot and are skipped until due.
+ */
+#define KA_RES_MS	10
+#define KA_SLOTS	1024
+
+static void	ka_tick_arm(struct registrar *);
 
 static void
 ka_schedule(struct reg_pe *rp, uint64_t delay)
 {
-	if (ev_timer_add(rp->r->loop, delay, ka_fire, rp, &rp->ka) != 0)
-		fatal("%s: timer", __func__);
+	struct registrar *r = rp->r;
+	uint64_t now = now_ms(r);
+
+	if (whl_count(&r->ka_wheel) == 0)
+		(void)whl_advance(&r->ka_wheel, now);	/* idle: catch up */
+	whl_add(&r->ka_wheel, &rp->ka, now + delay);
+	ka_tick_arm(r);
 }
 
+/* Wheel callback: rp's keep-alive is due, or its timeout. */
 static void
-ka_fire(struct ev_loop *loop, void *arg, unsigned int revents)
+ka_fire(struct whl *w, struct whl_entry *e, void *arg)
 {
-	struct reg_pe *rp = arg;
-	struct registrar *r = rp->r;
+	struct registrar *r = arg;
+	struct reg_pe *rp = (struct reg_pe *)(void *)((char *)e -
+	    offsetof(struct reg_pe, ka));
 
-	(void)loop;
-	(void)revents;
+	(void)w;
 	if (rp->ka_waiting) {
 		r->stats.keepalive_timeouts++;
 		registrar_pe_remove(r, rp->pe, "no answer to keep-alive");
@@ -335,7 +373,43 @@ ka_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 	}
 	rp->ka_waiting = true;
 	ka_schedule(rp, r->conf.keepalive_timeout);
-	send_keepalive(r, rp, false);
+	send_keepalive(r, rp, false, true);
+}
+
+/* One write per association for the keep-alives queued this tick. */
+static void
+ka_flush(struct registrar *r)
+{
+	struct assoc *as;
+
+	while ((as = TAILQ_FIRST(&r->ka_flush)) != NULL) {
+		TAILQ_REMOVE(&r->ka_flush, as, ka_entry);
+		as->ka_queued = false;
+		/* On failure the close callback (assoc_closed) has run. */
+		if (cn_is_open(&as->cn))
+			(void)cn_send_flush(&as->cn);
+	}
+}
+
+static void
+ka_tick(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct registrar *r = arg;
+
+	(void)revents;
+	(void)whl_advance(&r->ka_wheel, ev_now(loop));
+	ka_flush(r);
+	ka_tick_arm(r);
+}
+
+static void
+ka_tick_arm(struct registrar *r)
+{
+	if (whl_count(&r->ka_wheel) == 0 || ev_pending(&r->ka_tick))
+		return;
+	if (ev_timer_add_at(r->loop, whl_next_tick(&r->ka_wheel), ka_tick, r,
+	    &r->ka_tick) != 0)
+		fatal("%s: timer", __func__);
 }
 
 int
@@ -347,7 +421,7 @@ registrar_pe_probe(struct reg_pe *rp)
 		return -1;
 	rp->ka_waiting = true;
 	ka_schedule(rp, r->conf.keepalive_timeout);
-	send_keepalive(r, rp, false);
+	send_keepalive(r, rp, false, false);	/* at once */
 	return 0;
 }
 
@@ -356,7 +430,7 @@ reg_pe_free(struct reg_pe *rp)
 {
 	if (rp == NULL)
 		return;
-	ev_cancel(&rp->ka);
+	whl_cancel(&rp->r->ka_wheel, &rp->ka);
 	if (rp->as != NULL) {
 		LIST_REMOVE(rp, as_entry);
 		rp->as->npes--;
@@ -1329,6 +1403,10 @@ assoc_closed(struct cn *c, enum cn_end end, const char *why)
 		    r->conf.send_queue);
 	}
 	source_del(r, as);
+	if (as->ka_queued) {
+		TAILQ_REMOVE(&r->ka_flush, as, ka_entry);
+		as->ka_queued = false;
+	}
 	while ((rp = LIST_FIRST(&as->pes)) != NULL) {
 		r->stats.assoc_lost_removals++;
 		registrar_pe_remove(r, rp->pe, "association lost");
@@ -1523,7 +1601,7 @@ registrar_pe_adopt(struct registrar *r, struct hs_pe *pe, struct assoc *as)
 	hs_pe_set_udata(pe, rp);
 	rp->ka_waiting = true;
 	ka_schedule(rp, r->conf.keepalive_timeout);
-	send_keepalive(r, rp, true);
+	send_keepalive(r, rp, true, false);
 }
 
 /* cn_listener callbacks: a new association, within max-associations. */
@@ -1711,6 +1789,10 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 		return rc;
 	if ((rc = bounds_init(r)) != 0)
 		return rc;
+	TAILQ_INIT(&r->ka_flush);
+	if ((rc = whl_init(&r->ka_wheel, KA_RES_MS, KA_SLOTS, ev_now(loop),
+	    ka_fire, r)) != 0)
+		return rc;
 	if ((rc = listeners_open(r)) != 0)
 		return rc;
 	if (r->conf.announce && (rc = announce_start(r)) != 0)
@@ -1766,4 +1848,6 @@ registrar_shutdown(struct registrar *r)
 	ev_cancel(&r->expiry);
 	hs_free(r->hs);
 	r->hs = NULL;
+	ev_cancel(&r->ka_tick);
+	whl_free(&r->ka_wheel);
 }

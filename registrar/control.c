@@ -363,12 +363,10 @@ pe_json(struct registrar *r, struct hs_pe *pe, uint64_t now)
 		jset(o, "bad_reports", jint(rp->bad_reports));
 		if (rp->ka_waiting) {
 			jset(o, "keepalive", json_string("waiting"));
-			jset(o, "keepalive_in_ms", jint(ev_timer_remaining(
-			    &rp->ka)));
-		} else if (ev_pending(&rp->ka)) {
+			jset(o, "keepalive_in_ms", jint(registrar_pe_ka_in(rp)));
+		} else if (whl_pending(&rp->ka)) {
 			jset(o, "keepalive", json_string("ok"));
-			jset(o, "keepalive_in_ms", jint(ev_timer_remaining(
-			    &rp->ka)));
+			jset(o, "keepalive_in_ms", jint(registrar_pe_ka_in(rp)));
 		} else {
 			jset(o, "keepalive", json_string("none"));
 			jset(o, "keepalive_in_ms", json_null());

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "conn.h"
 #include "tls.h"
+#include "wheel.h"
 
 struct registrar;
 struct assoc;
@@ -109,7 +110,7 @@ struct reg_pe {
 	struct hs_pe		*pe;
 	struct assoc		*as;		/* association it registered over */
 	LIST_ENTRY(reg_pe)	 as_entry;
-	struct ev_ref		 ka;		/* next keep-alive, or its timeout */
+	struct whl_entry	 ka;		/* next keep-alive, or its timeout */
 	bool			 ka_waiting;	/* a keep-alive is unanswered */
 	uint32_t		 bad_reports;	/* distinct reporters counting now */
 	struct reg_reports	 rep;		/* who reported it (unreachable.c) */
@@ -146,6 +147,9 @@ struct assoc {
 	/* TLS (H11): who authenticated (assoc_identity()) */
 	enum tls_auth		 tls_auth;	/* TLS_AUTH_NONE: no identity */
 	char			 tls_id[CONF_TLS_ID_MAX];
+	/* Keep-alives queued this wheel tick, sent in one write after it */
+	TAILQ_ENTRY(assoc)	 ka_entry;
+	bool			 ka_queued;
 };
 
 struct listener {
@@ -197,6 +201,10 @@ struct registrar {
 	TAILQ_HEAD(, reg_suspect) suspects;	/* oldest first */
 	uint32_t		 nsuspects;
 	uint32_t		 nverify;	/* reg_pe with verify set */
+	/* PE keep-alives (issue 14): a timing wheel, one loop timer per tick */
+	struct whl		 ka_wheel;
+	struct ev_ref		 ka_tick;
+	TAILQ_HEAD(, assoc)	 ka_flush;	/* keep-alives queued this tick */
 };
 
 /* asap_server.c */
@@ -230,6 +238,12 @@ void	registrar_pe_release(struct registrar *r, struct hs_pe *pe);
  * now unless one is unanswered (0), or -1 when it cannot.
  */
 int	registrar_pe_probe(struct reg_pe *rp);
+/* Milliseconds until rp's keep-alive timer (next one or its timeout). */
+static inline uint64_t
+registrar_pe_ka_in(const struct reg_pe *rp)
+{
+	return whl_remaining(&rp->r->ka_wheel, &rp->ka, ev_now(rp->r->loop));
+}
 /* "pool/0x00000001" for log lines; the address key of a source. */
 const char *pe_name(const struct hs_pe *pe, char *buf, size_t len);
 void	source_key(const struct sockaddr_storage *ss, uint8_t *addr,

@@ -14,4 +14,9 @@ tests_bench_asap_load_SOURCES = tests/bench/asap_load.c
 tests_bench_asap_load_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/run-asap-bench
+# Keep-alives of many PEs held (issue 14); run-keepalive-bench drives it.
+EXTRA_PROGRAMS += tests/bench/ka_hold
+tests_bench_ka_hold_SOURCES = tests/bench/ka_hold.c
+tests_bench_ka_hold_LDADD = lib/libanypool.a
+EXTRA_DIST += tests/bench/run-keepalive-bench
 CLEANFILES += $(EXTRA_PROGRAMS)

@@ -37,3 +37,10 @@ TESTS += tests/unit/test_conn
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_CFLAGS = $(UNITCFLAGS)
 tests_unit_test_conn_LDADD = $(UNITLIBS) $(SCTP_LIBS) $(OPENSSL_LIBS)
+
+# The hashed timing wheel (lib/wheel.c) with an injected clock.
+check_PROGRAMS += tests/unit/test_wheel
+TESTS += tests/unit/test_wheel
+tests_unit_test_wheel_SOURCES = tests/unit/test_wheel.c
+tests_unit_test_wheel_CFLAGS = $(UNITCFLAGS)
+tests_unit_test_wheel_LDADD = $(UNITLIBS)

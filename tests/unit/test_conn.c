@@ -229,6 +229,40 @@ test_queue_cap(void **state)
 	assert_int_equal(f->r.nclose, 1);
 }
 
+/*
+ * Batching (issue 14): cn_send_queued() sends nothing; cn_send_flush()
+ * sends all that is queued at once, in one write the peer reads whole.
+ */
+static void
+test_send_queued(void **state)
+{
+	struct fx *f = *state;
+	uint8_t m[3][16], sink[256];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		put_msg(m[i], (uint8_t)(0x10 + i), sizeof(m[i]));
+		assert_int_equal(cn_send_queued(&f->r.cn, m[i], sizeof(m[i])),
+		    0);
+	}
+	assert_int_equal(cn_queued(&f->r.cn), 3 * sizeof(m[0]));
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(cn_send_flush(&f->r.cn), 0);
+	assert_int_equal(cn_queued(&f->r.cn), 0);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)),
+	    (ssize_t)(3 * sizeof(m[0])));
+	for (i = 0; i < 3; i++)
+		assert_int_equal(sink[i * sizeof(m[0])], 0x10 + i);
+	/* Nothing queued: a flush is a no-op. */
+	assert_int_equal(cn_send_flush(&f->r.cn), 0);
+	assert_int_equal(f->r.nclose, 0);
+	cn_close(&f->r.cn);
+	assert_int_equal(cn_send_queued(&f->r.cn, m[0], sizeof(m[0])),
+	    -ENOTCONN);
+	assert_int_equal(cn_send_flush(&f->r.cn), -ENOTCONN);
+}
+
 /* EV_WRITE only while something waits: the loop stays quiet otherwise. */
 static void
 test_write_interest(void **state)
@@ -654,6 +688,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_cap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_send_queued, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_interest, setup,
 		    teardown),
