@@ -600,13 +600,7 @@ main(int argc, char **argv)
 		case 'p': pool = optarg; break;
 		case 'd': debug = true; break;
 		case 'U':	/* where the association lives (libasap 0.5) */
-			if (strcmp(optarg, "auto") == 0)
-				unicast = ASAP_UNICAST_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				unicast = ASAP_UNICAST_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				unicast = ASAP_UNICAST_NEVER;
-			else
+			if (!cli_unicast_opt(optarg, &unicast))
 				usage();
 			break;
 		default:

@@ -68,5 +68,11 @@ void		 tls_cli_config(const struct asap_tls_config *t,
 struct asap_ctx	*tls_cli_asap_ctx(const struct asap_tls_config *t,
 		    const char *registrars, const struct asap_config *cfg,
 		    const char *prog);
+/*
+ * (tls_cli_asap.c) The -U option of asap-pe and asap-pu: "auto", "always"
+ * or "never" into *mode (ASAP_UNICAST_*, asap_set_unicast()); false for
+ * anything else.
+ */
+bool		 cli_unicast_opt(const char *arg, int *mode);
 
 #endif

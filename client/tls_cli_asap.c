@@ -2,7 +2,8 @@
 /*
  * The TLS options of the command-line clients, libasap's side (see
  * tls_cli.h): the context asap-pe and asap-pu run on, and why it could not
- * be made.  A file of its own, as anyprobe does not link libasap.
+ * be made, and their -U option.  A file of its own, as anyprobe does not
+ * link libasap.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,4 +27,18 @@ tls_cli_asap_ctx(const struct asap_tls_config *t, const char *registrars,
 		fprintf(stderr, "%s: bad registrar list %s: %s\n", prog,
 		    registrars, strerror(errno));
 	return ctx;
+}
+
+bool
+cli_unicast_opt(const char *arg, int *mode)
+{
+	if (strcmp(arg, "auto") == 0)
+		*mode = ASAP_UNICAST_AUTO;
+	else if (strcmp(arg, "always") == 0)
+		*mode = ASAP_UNICAST_ALWAYS;
+	else if (strcmp(arg, "never") == 0)
+		*mode = ASAP_UNICAST_NEVER;
+	else
+		return false;
+	return true;
 }
