@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "bench_util.h"
 #include "tls.h"
 #include "tls_fixture.h"
 
@@ -35,15 +36,6 @@ die(const char *what)
 {
 	fprintf(stderr, "bench_tls: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* The CA, the server certificate and the PSK, made with tls_fixture.c. */
@@ -258,7 +250,7 @@ bench_connect(struct tls_ctx *sc, struct tls_ctx *cc, double *ret_resumed)
 	struct sockaddr_in sin;
 	char buf[MSG] = "x";
 	pid_t pid = start_server(sc, CONNECT, &sin);
-	double t0 = now(), t;
+	double t0 = bu_now(), t;
 	long n = 0, resumed = 0;
 	struct io io;
 
@@ -272,7 +264,7 @@ bench_connect(struct tls_ctx *sc, struct tls_ctx *cc, double *ret_resumed)
 			die("request");
 		io_close(&io);
 		n++;
-	} while ((t = now() - t0) < secs);
+	} while ((t = bu_now() - t0) < secs);
 	stop_server(pid);
 	*ret_resumed = n > 0 ? (double)resumed / n : 0;
 	return n / t;
@@ -296,20 +288,20 @@ bench_stream(struct tls_ctx *sc, struct tls_ctx *cc, int batch)
 	memset(buf, 'm', sizeof(buf));
 	if (io_open(&io, dial(&sin), cc) != 0)
 		exit(1);
-	t0 = now();
+	t0 = bu_now();
 	do {
 		for (i = 0; i < 1024 / batch; i++)
 			if (io_write(&io, buf, (size_t)batch * MSG) != 0)
 				die("write");
 		sent += (uint64_t)(1024 / batch) * batch * MSG;
-	} while (now() - t0 < secs);
+	} while (bu_now() - t0 < secs);
 	if (io.t != NULL)
 		tls_shutdown(io.t);
 	else
 		shutdown(io.fd, SHUT_WR);
 	if (io_read_full(&io, &total, sizeof(total)) != 0 || total != sent)
 		die("stream count");
-	t = now() - t0;
+	t = bu_now() - t0;
 	io_close(&io);
 	stop_server(pid);
 	return (double)(sent / MSG) / t;
@@ -329,13 +321,13 @@ bench_echo(struct tls_ctx *sc, struct tls_ctx *cc)
 	memset(buf, 'e', sizeof(buf));
 	if (io_open(&io, dial(&sin), cc) != 0)
 		exit(1);
-	t0 = now();
+	t0 = bu_now();
 	do {
 		if (io_write(&io, buf, MSG) != 0 ||
 		    io_read_full(&io, buf, MSG) != 0)
 			die("echo");
 		n++;
-	} while ((t = now() - t0) < secs);
+	} while ((t = bu_now() - t0) < secs);
 	io_close(&io);
 	stop_server(pid);
 	return n / t;

@@ -18,7 +18,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "bench_util.h"
 #include "codec.h"
 #include "rserpool.h"
 
@@ -51,90 +51,15 @@ static int nconns = 4;
 static uint64_t kas, refused, lost;
 static bool holding;
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "ka_hold: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double
-cpu_self(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* utime + stime of pid in seconds, -1 if unknown. */
-static double
-cpu_of(long pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	FILE *fp;
-	size_t n;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* VmRSS of pid in KiB, -1 if unknown. */
-static long
-rss_of(long pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *fp;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(fp);
-	return kb;
-}
-
 static void
 queue(struct hconn *c, const uint8_t *p, size_t len)
 {
 	if (len == 0)
-		fatal("%s", "message does not fit");
+		bu_fatal("%s", "message does not fit");
 	if (c->outlen + len > c->outcap) {
 		c->outcap = (c->outlen + len) * 2;
 		if ((c->out = realloc(c->out, c->outcap)) == NULL)
-			fatal("%s", "out of memory");
+			bu_fatal("%s", "out of memory");
 	}
 	memcpy(c->out + c->outlen, p, len);
 	c->outlen += len;
@@ -177,7 +102,7 @@ keep_alive(struct hconn *c, const uint8_t *p, size_t len)
 
 	if (rsp_decode(RSP_PROTO_ASAP, p, len, &(struct rsp_decode_opts){
 	    .pool_handle_max = UINT16_MAX }, &m, &err) != 0 || !m.has_pe_id)
-		fatal("%s", "bad keep-alive");
+		bu_fatal("%s", "bad keep-alive");
 	if (holding)
 		kas++;
 	wbuf_init(&w, buf, sizeof(buf));
@@ -224,7 +149,7 @@ step(int ms)
 		pfd[i].events = POLLIN | (conns[i].outlen > 0 ? POLLOUT : 0);
 	}
 	if (poll(pfd, (nfds_t)nconns, ms) < 0 && errno != EINTR)
-		fatal("poll: %s", strerror(errno));
+		bu_fatal("poll: %s", strerror(errno));
 	for (i = 0; i < nconns; i++) {
 		c = &conns[i];
 		if (c->fd < 0)
@@ -247,7 +172,7 @@ step(int ms)
 				off += (size_t)f;
 			}
 			if (f < 0)
-				fatal("%s", "unframeable input");
+				bu_fatal("%s", "unframeable input");
 			memmove(c->in, c->in + off, c->inlen - off);
 			c->inlen -= off;
 		}
@@ -274,6 +199,8 @@ main(int argc, char *argv[])
 	uint16_t port = 0;
 	int ch, i;
 
+	bu_prog = "ka_hold";
+
 	while ((ch = getopt(argc, argv, "c:K:P:p:t:u:")) != -1) {
 		switch (ch) {
 		case 'c': nconns = atoi(optarg); break;
@@ -289,22 +216,22 @@ main(int argc, char *argv[])
 		}
 	}
 	if (port == 0 || nconns < 1 || nconns > MAX_CONNS || pes == 0)
-		fatal("%s", "bad arguments");
+		bu_fatal("%s", "bad arguments");
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	per = (pes + (uint32_t)nconns - 1) / (uint32_t)nconns;
-	rss0 = rss_of(pid);
+	rss0 = bu_rss_of(pid);
 	for (i = 0; i < nconns; i++) {
 		struct hconn *c = &conns[i];
 		uint32_t k;
 
 		if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
 		    connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
-			fatal("connect: %s", strerror(errno));
+			bu_fatal("connect: %s", strerror(errno));
 		if ((c->in = malloc(IN_CAP)) == NULL)
-			fatal("%s", "out of memory");
+			bu_fatal("%s", "out of memory");
 		c->first = 1 + (uint32_t)i * per;
 		c->n = pes - (uint32_t)i * per < per ?
 		    pes - (uint32_t)i * per : per;
@@ -312,37 +239,37 @@ main(int argc, char *argv[])
 			send_registration(c);
 	}
 	/* Register them all (bounded: a minute plus 1 ms per 100 PEs). */
-	end = now() + 60 + pes / 100000.0;
-	t0 = now();
+	end = bu_now() + 60 + pes / 100000.0;
+	t0 = bu_now();
 	for (;;) {
 		for (done = 0, i = 0; i < nconns; i++)
 			done += conns[i].answered;
 		if (done >= pes)
 			break;
-		if (now() > end || lost > 0)
-			fatal("registered only %u of %u PEs", done, pes);
+		if (bu_now() > end || lost > 0)
+			bu_fatal("registered only %u of %u PEs", done, pes);
 		step(100);
 	}
-	t1 = now();
+	t1 = bu_now();
 	fprintf(stderr, "ka_hold: %u PEs registered in %.1f s, warming up\n", pes,
 	    t1 - t0);
 	/*
 	 * Hold: every keep-alive acknowledged; counted over secs after a
 	 * warm-up (the first keep-alives come 2.5-7.5 s after registration).
 	 */
-	t0 = now();
-	while (now() - t0 < warm && lost == 0)
+	t0 = bu_now();
+	while (bu_now() - t0 < warm && lost == 0)
 		step(50);
 	holding = true;
-	rss1 = rss_of(pid);
-	c0 = cpu_of(pid);
-	s0 = cpu_self();
-	t0 = now();
-	while (now() - t0 < secs && lost == 0)
+	rss1 = bu_rss_of(pid);
+	c0 = bu_cpu_of(pid);
+	s0 = bu_cpu_self();
+	t0 = bu_now();
+	while (bu_now() - t0 < secs && lost == 0)
 		step(50);
-	t1 = now();
-	c1 = cpu_of(pid);
-	s1 = cpu_self();
+	t1 = bu_now();
+	c1 = bu_cpu_of(pid);
+	s1 = bu_cpu_self();
 	kas_all = kas;
 	/* Let the acks of the last keep-alives go out. */
 	holding = false;

@@ -16,7 +16,8 @@ tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/run-asap-bench
 # Keep-alives of many PEs held (issue 14); run-keepalive-bench drives it.
 EXTRA_PROGRAMS += tests/bench/ka_hold
-tests_bench_ka_hold_SOURCES = tests/bench/ka_hold.c
+tests_bench_ka_hold_SOURCES = tests/bench/ka_hold.c \
+	tests/bench/bench_util.c tests/bench/bench_util.h
 tests_bench_ka_hold_LDADD = lib/libanypool.a
 EXTRA_DIST += tests/bench/run-keepalive-bench
 CLEANFILES += $(EXTRA_PROGRAMS)

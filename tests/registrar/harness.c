@@ -726,3 +726,18 @@ control_query(const struct daemon *d, const char *cmd, char *out, size_t cap)
 	close(fd);
 	return len > 0 ? 0 : -1;
 }
+
+int64_t
+control_stat(const struct daemon *d, const char *name)
+{
+	static char out[65536];
+	char key[80];
+	const char *p;
+
+	if (control_query(d, "show stats", out, sizeof(out)) != 0)
+		return -1;
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	if ((p = strstr(out, key)) == NULL)
+		return -1;
+	return strtoll(p + strlen(key), NULL, 10);
+}

@@ -108,5 +108,7 @@ bool	wait_until(bool (*cond)(void *), void *arg, int timeout_ms);
 /* A line of anypoolctl-like control output: send cmd, get the JSON text. */
 int	control_query(const struct daemon *d, const char *cmd, char *out,
 	    size_t cap);
+/* The counter name of "show stats", or -1 if the daemon has none. */
+int64_t	control_stat(const struct daemon *d, const char *name);
 
 #endif

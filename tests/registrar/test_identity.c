@@ -100,20 +100,6 @@ ask(struct client *c, const char *pool, bool regid, struct rsp_msg *m,
 	return c->msglen;
 }
 
-static uint64_t
-stat_value(const struct daemon *d, const char *name)
-{
-	static char out[65536];
-	char key[80];
-	const char *p;
-
-	assert_int_equal(control_query(d, "show stats", out, sizeof(out)), 0);
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	if ((p = strstr(out, key)) == NULL)
-		fail_msg("no %s in %s", name, out);
-	return strtoull(p + strlen(key), NULL, 10);
-}
-
 static void
 test_identity(void **state)
 {
@@ -186,8 +172,8 @@ test_identity(void **state)
 	assert_int_equal(m.regid_server_id, SERVER_ID);
 
 	/* Three answers carried it. */
-	assert_int_equal(stat_value(d, "identity_answers"), 3);
-	assert_int_equal(stat_value(d, "resolutions"), 5);
+	assert_int_equal(control_stat(d, "identity_answers"), 3);
+	assert_int_equal(control_stat(d, "resolutions"), 5);
 	client_close(&pu);
 	client_close(&pe);
 }

@@ -153,20 +153,6 @@ pe_at(void *arg)
 
 /* Registrars ------------------------------------------------------------------ */
 
-static uint64_t
-stat_of(const struct daemon *d, const char *name)
-{
-	static char out[65536];
-	char key[80];
-	const char *p;
-
-	assert_int_equal(control_query(d, "show stats", out, sizeof(out)), 0);
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	if ((p = strstr(out, key)) == NULL)
-		fail_msg("no %s in %s", name, out);
-	return strtoull(p + strlen(key), NULL, 10);
-}
-
 static bool
 has_pe(const struct daemon *d, uint32_t id)
 {
@@ -231,7 +217,7 @@ two_moved(void *arg)
 
 	return strcmp(home_of(t->o), t->want) == 0 &&
 	    t->o->registered >= t->regs && asap_pe_is_registered(t->o->pe) &&
-	    stat_of(t->d, "associations") == 1;
+	    control_stat(t->d, "associations") == 1;
 }
 
 static void
@@ -261,17 +247,17 @@ test_two_addresses(void **state)
 	if (!drive(ctx, 1, two_moved, &t, WAIT_MS))
 		fail_msg("home %s (want %s), %u registrations, %llu "
 		    "associations", home_of(&o), uni, o.registered,
-		    (unsigned long long)stat_of(&d, "associations"));
+		    (unsigned long long)control_stat(&d, "associations"));
 	assert_int_equal(o.lost, 0);
 	assert_int_equal(o.home_changed, 1);	/* the address changed */
-	assert_int_equal(stat_of(&d, "registrations"), 1);
-	assert_int_equal(stat_of(&d, "assoc_lost_removals"), 0);
+	assert_int_equal(control_stat(&d, "registrations"), 1);
+	assert_int_equal(control_stat(&d, "assoc_lost_removals"), 0);
 	assert_true(has_pe(&d, 0x5101));
 	/* ... and stays there: re-registrations go on over it. */
 	t.regs = o.registered + 2;
 	assert_true(drive(ctx, 1, two_moved, &t, WAIT_MS));
 	assert_int_equal(o.lost, 0);
-	assert_int_equal(stat_of(&d, "registrations"), 1);
+	assert_int_equal(control_stat(&d, "registrations"), 1);
 
 	/* Opted out: stays on the address it reached (3 registrations). */
 	pe_open(&never, regs, 0x5102, ASAP_UNICAST_NEVER);
@@ -282,7 +268,7 @@ test_two_addresses(void **state)
 	assert_true(drive(both, 2, pe_at, &at, WAIT_MS));
 	assert_string_equal(home_of(&never), anyc);
 	assert_int_equal(never.home_changed, 0);
-	assert_int_equal(stat_of(&d, "associations"), 2);
+	assert_int_equal(control_stat(&d, "associations"), 2);
 
 	pe_close(&o);
 	pe_close(&never);
@@ -341,9 +327,9 @@ test_two_addresses_tls(void **state)
 		fail_msg("home %s (want %s), TLS: %s", home_of(&o), uni,
 		    asap_tls_error(o.ctx) ? asap_tls_error(o.ctx) : "-");
 	assert_int_equal(o.lost, 0);
-	assert_int_equal(stat_of(&d, "registrations"), 1);
-	assert_int_equal(stat_of(&d, "assoc_lost_removals"), 0);
-	assert_true(stat_of(&d, "tls_handshakes") >= 2);
+	assert_int_equal(control_stat(&d, "registrations"), 1);
+	assert_int_equal(control_stat(&d, "assoc_lost_removals"), 0);
+	assert_true(control_stat(&d, "tls_handshakes") >= 2);
 	pe_close(&o);
 	daemon_stop(&d, SIGTERM);
 	fx_pki_remove();
@@ -406,7 +392,7 @@ route_settled(void *arg)
 
 	return t->o->registered >= t->regs && t->never->lost > 0 &&
 	    asap_pe_is_registered(t->never->pe) && has_pe(&t->w->b,
-	    t->never->id) && stat_of(&t->w->a, "assoc_lost_removals") > 0;
+	    t->never->id) && control_stat(&t->w->a, "assoc_lost_removals") > 0;
 }
 
 static void
@@ -434,7 +420,7 @@ test_route_moves(void **state)
 	assert_true(drive(ctx, 2, pe_at, &at, WAIT_MS));
 	at = (struct at){ &never, w->regs, 1 };
 	assert_true(drive(ctx, 2, pe_at, &at, WAIT_MS));
-	assert_int_equal(stat_of(&w->a, "registrations"), 2);
+	assert_int_equal(control_stat(&w->a, "registrations"), 2);
 
 	/* A pool user that keeps its association moves as well. */
 	assert_non_null(pu = asap_ctx_new(w->regs, NULL));
@@ -469,9 +455,9 @@ test_route_moves(void **state)
 	assert_int_equal(o.lost, 0);
 	assert_string_equal(home_of(&o), w->home_a);
 	assert_true(has_pe(&w->a, o.id));
-	assert_int_equal(stat_of(&w->a, "registrations"), 2);
+	assert_int_equal(control_stat(&w->a, "registrations"), 2);
 	/* The opted-out PE's association was the one reset: the test bites. */
-	assert_int_equal(stat_of(&w->a, "assoc_lost_removals"), 1);
+	assert_int_equal(control_stat(&w->a, "assoc_lost_removals"), 1);
 	assert_true(never.lost >= 1);
 	assert_string_equal(home_of(&never), w->regs);
 
@@ -503,8 +489,8 @@ test_unicast_dies(void **state)
 		fail_msg("home %s (want %s)", home_of(&o), w->home_b);
 	assert_int_equal(o.lost, 1);
 	assert_true(has_pe(&w->b, o.id));
-	assert_int_equal(stat_of(&w->b, "registrations"), 1);
-	assert_int_equal(stat_of(&w->b, "assoc_lost_removals"), 0);
+	assert_int_equal(control_stat(&w->b, "registrations"), 1);
+	assert_int_equal(control_stat(&w->b, "assoc_lost_removals"), 0);
 	pe_close(&o);
 }
 

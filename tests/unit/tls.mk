@@ -15,6 +15,7 @@ noinst_PROGRAMS += tests/bench/bench_tls
 # Its keys and certificates come from tests/unit/tls_fixture.c (cmocka's
 # assertions: a failure to make them ends the run with the reason).
 tests_bench_bench_tls_SOURCES = tests/bench/bench_tls.c \
+	tests/bench/bench_util.c tests/bench/bench_util.h \
 	tests/unit/tls_fixture.c tests/unit/tls_fixture.h
 tests_bench_bench_tls_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 tests_bench_bench_tls_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
