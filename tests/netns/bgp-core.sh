@@ -36,7 +36,7 @@ service registrar {
 	probe asap $A4 port 3863 pool "probe" interval 500ms timeout 300ms
 	rise 2; fall 2
 	holddown 1s max 60s
-	drain-wait 3s
+	drain-wait 6s
 	address-lifetime ${LIFETIME}s refresh 1s
 	bgp as 65001 route-map ANYCAST
 }
@@ -89,13 +89,13 @@ gshut() {
 check "no GRACEFUL_SHUTDOWN before draining" eval '! gshut'
 t0=$(now_ms)
 check "anypoolctl drain" "$CTL" -s "$T/healthd.sock" drain registrar
-check "up sees the GRACEFUL_SHUTDOWN community" wait_until 3000 gshut
+check "up sees the GRACEFUL_SHUTDOWN community" wait_until 5000 gshut
 echo "# drain -> community upstream: $(( $(now_ms) - t0 )) ms"
 check "state draining" svc '.state == "draining"'
 check "still announced while draining" both_up
-check "withdrawn after drain-wait" wait_until 6000 both_gone
+check "withdrawn after drain-wait" wait_until 9000 both_gone
 ms=$(( $(now_ms) - t0 ))
-check "not before drain-wait ($ms ms >= 3000)" [ "$ms" -ge 3000 ]
+check "not before drain-wait ($ms ms >= 6000)" [ "$ms" -ge 6000 ]
 check "state drained" svc '.state == "drained"'
 check "anypoolctl undrain" "$CTL" -s "$T/healthd.sock" undrain registrar
 check "announced again after undrain" wait_until 5000 both_up

@@ -258,8 +258,9 @@ registrar_back() {
 }
 
 # kill9_healthd LIFETIME GONE...: kill -9 healthd ($HPID); checks that the
-# command GONE... holds within the address lifetime (LIFETIME s) + 1 s
-# (waiting up to LIFETIME + 3 s).
+# command GONE... holds within the address lifetime (LIFETIME s) + 2 s
+# (waiting up to LIFETIME + 3 s): without the lifetime the route would stay
+# for good; the 2 s cover zebra and BGP on a loaded machine (seen: 1.2 s).
 kill9_healthd() {
 	local lifetime=$1 t0 ms
 	shift
@@ -268,8 +269,8 @@ kill9_healthd() {
 	if wait_until $(( lifetime * 1000 + 3000 )) "$@"; then
 		ms=$(( $(now_ms) - t0 ))
 		echo "# healthd kill -9 -> route gone upstream: $ms ms"
-		check "withdrawn within the address lifetime + 1 s ($ms ms)" \
-		    [ "$ms" -le $(( lifetime * 1000 + 1000 )) ]
+		check "withdrawn within the address lifetime + 2 s ($ms ms)" \
+		    [ "$ms" -le $(( lifetime * 1000 + 2000 )) ]
 	else
 		fail "route still upstream after healthd died"
 	fi
