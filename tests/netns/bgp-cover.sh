@@ -175,7 +175,7 @@ up_local() {	# up_local ADDR4 ADDR6: up has both, with NO_EXPORT
 gshut() { has_comm tr $C4 gracefulShutdown && has_comm tr $C6 gracefulShutdown; }
 
 start_healthd -v
-check "healthd answers, covers withdrawn" wait_until 5000 \
+check "healthd answers, covers withdrawn" wait_until 10000 \
     cover '.state == "withdrawn"'
 check "no cover at tr before a service is up (2 s)" \
     eval '! wait_until 2000 eval "bgp_has tr $C4 || bgp_has tr $C6"'
@@ -186,7 +186,7 @@ check "both services up: tr has the /24 and the /48" \
     wait_until 15000 tr_cover
 echo "# services up -> cover at tr: $(( $(now_ms) - t0 )) ms"
 check "up has both services' host routes, with NO_EXPORT" \
-    wait_until 5000 eval 'up_local $A4 $A6 && up_local $B4 $B6'
+    wait_until 10000 eval 'up_local $A4 $A6 && up_local $B4 $B6'
 check "the cover carries no NO_EXPORT" eval '! has_comm up $C4 noExport'
 check "tr has no host route (from pop: filtered; from up: NO_EXPORT)" \
     eval '! wait_until 2000 tr_hosts'
@@ -198,7 +198,7 @@ check "metrics: healthd's FRR runs did not fail" \
 
 # One of two down: its host routes go, the cover stays.
 rm -f "$T/a.up"
-check "service a down: up loses its host routes" wait_until 5000 eval \
+check "service a down: up loses its host routes" wait_until 10000 eval \
     '! bgp_has up $A4/32 && ! bgp_has up $A6/128'
 check "one of two down: tr keeps the cover (2 s)" \
     eval '! wait_until 2000 eval "! tr_cover"'
@@ -207,17 +207,17 @@ check "covers still announced" cover '.state == "announced"'
 # The last one drains: the cover carries GRACEFUL_SHUTDOWN, then undrain.
 check "anypoolctl drain b" eval '"$CTL" -s "$T/healthd.sock" drain b >/dev/null'
 check "draining: tr sees GRACEFUL_SHUTDOWN on the cover" \
-    wait_until 5000 gshut
+    wait_until 10000 gshut
 check "covers draining" cover '.state == "draining"'
 check "anypoolctl undrain b" eval \
     '"$CTL" -s "$T/healthd.sock" undrain b >/dev/null'
 check "undrained: GRACEFUL_SHUTDOWN gone from the cover" \
-    wait_until 5000 eval '! gshut'
+    wait_until 10000 eval '! gshut'
 
 # Both down: the cover goes.
 t0=$(now_ms)
 rm -f "$T/b.up"
-check "both down: tr loses the cover" wait_until 5000 tr_no_cover
+check "both down: tr loses the cover" wait_until 10000 tr_no_cover
 echo "# last service down -> cover gone at tr: $(( $(now_ms) - t0 )) ms"
 check "covers withdrawn" cover '.state == "withdrawn" and .changes >= 2'
 check "no blackhole route left" eval \
@@ -232,10 +232,10 @@ check "still no host route at tr" eval '! tr_hosts'
 healthd_conf "cover $C4"
 kill -HUP "$HPID"
 check "reload without the /48 cover: tr loses it" \
-    wait_until 5000 eval '! bgp_has tr $C6'
+    wait_until 10000 eval '! bgp_has tr $C6'
 check "reload: the /24 stays" tr_has4
 stop_pid "$HPID" TERM
-check "SIGTERM: tr loses the cover" wait_until 5000 tr_no_cover
+check "SIGTERM: tr loses the cover" wait_until 10000 tr_no_cover
 check "SIGTERM: no blackhole route left" eval \
     '[ -z "$(ip -n "$(ns pop)" route show type blackhole proto 250)" ]'
 
