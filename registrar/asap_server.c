@@ -237,7 +237,8 @@ reguni_put(struct assoc *as, struct wbuf *w)
 		if (k == n && n == RSP_REGUNI_MAX)
 			continue;
 		t = &tr[k];
-		if (k == n++) {
+		if (k == n) {	/* a new port: a new transport */
+			n++;
 			t->type = as->transport == ASSOC_SCTP ?
 			    RSP_PARAM_SCTP_TRANSPORT : RSP_PARAM_TCP_TRANSPORT;
 			t->port = port;

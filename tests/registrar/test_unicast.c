@@ -276,6 +276,43 @@ test_two_addresses(void **state)
 }
 
 /*
+ * Two unicast addresses on one port (a node's IPv4 and IPv6 address, as
+ * deploy/render writes them): one transport with both addresses, and the
+ * PE moves to the first.  (reguni_put() once counted a transport per
+ * address: the answer did not fit and registrations went unanswered.)
+ */
+static void
+test_two_unicast_one_port(void **state)
+{
+	struct daemon d;
+	struct pe_obs o;
+	char more[256], regs[64], uni[64];
+	uint16_t p2 = harness_free_port();
+	struct two t;
+	struct asap_ctx *ctx[1];
+
+	(void)state;
+	skip_sctp();
+	assert_true(p2 != 0);
+	snprintf(more, sizeof(more), "listen on 127.0.0.2 port %u transport "
+	    "tcp\nlisten on 127.0.0.3 port %u transport tcp\n"
+	    "unicast-address 127.0.0.2 port %u\nunicast-address 127.0.0.3 "
+	    "port %u\n", p2, p2, p2, p2);
+	assert_int_equal(pop_start(&d, 0x52, "duo", more), 0);
+	snprintf(regs, sizeof(regs), "127.0.0.1:%u", d.port);
+	snprintf(uni, sizeof(uni), "127.0.0.2:%u", p2);
+	pe_open(&o, regs, 0x5201, ASAP_UNICAST_AUTO);
+	ctx[0] = o.ctx;
+	t = (struct two){ &o, uni, &d, 2 };
+	if (!drive(ctx, 1, two_moved, &t, WAIT_MS))
+		fail_msg("home %s (want %s), %u registrations", home_of(&o),
+		    uni, o.registered);
+	assert_int_equal(o.lost, 0);
+	pe_close(&o);
+	daemon_stop(&d, SIGTERM);
+}
+
+/*
  * Over TLS: both addresses on one TLS port, "unicast-address 127.0.0.2"
  * without a port (the one the client came to), the registrar's certificate
  * for FX_NAME only: the move verifies the configured name, not the address.
@@ -500,6 +537,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_addresses),
 		cmocka_unit_test(test_two_addresses_tls),
+		cmocka_unit_test(test_two_unicast_one_port),
 		cmocka_unit_test_setup_teardown(test_route_moves, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unicast_dies, setup,
