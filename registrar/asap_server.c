@@ -445,26 +445,45 @@ reg_pe_free(struct reg_pe *rp)
 static const char *
 printable_handle(char *buf, size_t len, const uint8_t *h, size_t hlen)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t i, o = 0;
 
-	buf[0] = '\0';
-	for (i = 0; i < hlen && o + 5 < len; i++)
-		o += (size_t)snprintf(buf + o, len - o,
-		    (h[i] >= 0x20 && h[i] < 0x7f && h[i] != '"') ? "%c" : "\\x%02x",
-		    h[i]);
+	/* By hand, not a snprintf per byte: every registration logs it. */
+	for (i = 0; i < hlen && o + 5 < len; i++) {
+		if (h[i] >= 0x20 && h[i] < 0x7f && h[i] != '"') {
+			buf[o++] = (char)h[i];
+			continue;
+		}
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[h[i] >> 4];
+		buf[o++] = hex[h[i] & 0xf];
+	}
+	if (len > 0)
+		buf[o] = '\0';
 	return buf;
 }
 
 const char *
 pe_name(const struct hs_pe *pe, char *buf, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
+	uint32_t id = hs_pe_id(pe);
 	const uint8_t *h;
 	size_t hlen, o;
+	int i;
 
 	h = hs_pool_handle(hs_pe_pool(pe), &hlen);
 	printable_handle(buf, len > 12 ? len - 11 : len, h, hlen);
 	o = strlen(buf);
-	snprintf(buf + o, len - o, "/0x%08x", hs_pe_id(pe));
+	if (len - o < 12)
+		return buf;	/* no room for the identifier (no caller) */
+	buf[o++] = '/';
+	buf[o++] = '0';
+	buf[o++] = 'x';
+	for (i = 28; i >= 0; i -= 4)
+		buf[o++] = hex[(id >> i) & 0xf];
+	buf[o] = '\0';
 	return buf;
 }
 
