@@ -46,6 +46,7 @@ cn_rate_take(struct cn_rate *b, uint64_t now, uint32_t rate, uint32_t burst)
 static void	cn_io(struct ev_loop *, void *, unsigned int);
 static void	cn_rx_mark(struct cn *);
 static void	cn_budget_sync(struct cn *);
+static int	cn_tls_flush(struct cn *);
 
 const char *
 cn_end_str(enum cn_end end, int err)
@@ -106,9 +107,29 @@ cn_fail(struct cn *c, enum cn_end end, int err)
 	cn_finish(c, end, cn_end_str(end, err));
 }
 
+/*
+ * The owner ends c from its message callback: the replies the batch holds
+ * would have been sent already without batching; try them once (what the
+ * socket does not take is lost, as it would have been).
+ */
+static void
+cn_batch_drain(struct cn *c)
+{
+	int e = errno;
+
+	if (c->tls == NULL)
+		(void)rsp_outq_flush(&c->tx, c->fd, c->transport == CN_SCTP,
+		    c->ppid);
+	else if (tls_handshake_done(c->tls))
+		(void)cn_tls_flush(c);
+	errno = e;
+}
+
 void
 cn_end(struct cn *c, const char *why)
 {
+	if (c->batching && c->fd >= 0 && c->tx.len > 0)
+		cn_batch_drain(c);
 	cn_finish(c, CN_END_LOCAL, why);
 }
 
@@ -375,8 +396,14 @@ cn_send(struct cn *c, const uint8_t *p, size_t len)
 {
 	int rc;
 
+	/* Batching (a read of c under way): many replies, one write. */
+	if (c->batching && c->tx.len > 0 && c->tx.len + len > CN_BATCH_MAX &&
+	    (rc = cn_send_flush(c)) != 0)
+		return rc;
 	if ((rc = cn_send_queued(c, p, len)) != 0)
 		return rc;
+	if (c->batching)
+		return 0;
 	return cn_send_flush(c);
 }
 
@@ -488,6 +515,7 @@ cn_tls_io(struct cn *c, unsigned int revents)
 {
 	enum rsp_stream_end end;
 	bool rd = (revents & (EV_READ | EV_HUP | EV_ERROR)) != 0;
+	int err;
 
 	if (!tls_handshake_done(c->tls)) {
 		if (!cn_tls_step(c))
@@ -504,9 +532,15 @@ cn_tls_io(struct cn *c, unsigned int revents)
 	if (!rd)
 		return;
 	c->tls_drained = false;
+	c->batching = true;
 	end = rsp_stream_read_with(&c->rx, c->max_msg, cn_tls_rd, c,
 	    cn_message, c);
-	cn_read_end(c, end, errno);
+	err = errno;
+	c->batching = false;
+	/* The replies to what this read brought: one record, one write. */
+	if (c->fd >= 0 && c->tx.len > 0 && cn_send_flush(c) != 0)
+		return;
+	cn_read_end(c, end, err);
 	if (c->fd >= 0)
 		cn_arm(c);
 }
@@ -533,6 +567,7 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	struct cn *c = arg;
 	enum rsp_stream_end end;
+	int err;
 
 	(void)loop;
 	if (c->connecting) {
@@ -549,13 +584,23 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 		return;
 	if (c->hello_check && cn_hello_seen(c))
 		return;
+	c->batching = true;
 	if (c->transport == CN_SCTP)
 		end = rsp_stream_read_sctp(&c->rx, c->fd, c->max_msg,
 		    cn_message_sctp, c);
 	else
 		end = rsp_stream_read(&c->rx, c->fd, c->max_msg, cn_message,
 		    c);
-	cn_read_end(c, end, errno);
+	err = errno;
+	c->batching = false;
+	/*
+	 * The replies to every message of this read in one write (the echo
+	 * server's two system calls per request); EV_WRITE is watched only
+	 * if the socket does not take them all.
+	 */
+	if (c->fd >= 0 && c->tx.len > 0 && cn_send_flush(c) != 0)
+		return;
+	cn_read_end(c, end, err);
 }
 
 /* ---- bounds (issue 12, H10) ------------------------------------------- */

@@ -160,6 +160,9 @@ struct cn {
 	size_t			 budgeted;	/* bytes of tx counted in *budget */
 	/* TLS: the last read left nothing in the session: stop reading */
 	bool			 tls_drained;
+	/* Inside a read: cn_send() queues, and the replies to all the
+	 * messages of one readable event go out in one write after it. */
+	bool			 batching;
 };
 
 /*
@@ -174,8 +177,13 @@ int	cn_attach(struct cn *c, struct ev_loop *loop, int fd,
 /*
  * Queue one encoded message (padded to 4) and send what the socket takes.
  * 0, or -errno after the connection was closed (ENOBUFS: cap reached;
- * the close callback has run), -ENOTCONN if it already was.
+ * the close callback has run), -ENOTCONN if it already was.  Called on c
+ * from c's own message callback, it only queues (flushed first once
+ * CN_BATCH_MAX bytes wait): the replies to everything one readable event
+ * brought go out in one write at the end of the read (and before the
+ * connection closes, when the owner ends it meanwhile).
  */
+#define CN_BATCH_MAX	16384
 int	cn_send(struct cn *c, const uint8_t *p, size_t len);
 /*
  * Batching: cn_send_queued() queues like cn_send() without sending (same

@@ -7,7 +7,8 @@
  * callback with the RFC 5354 cause, its ERROR still sent, then one close
  * with the reason), the send queue's byte cap, EV_WRITE watched only while
  * something is queued, the owner's close and the deferred release, the
- * names in logs, the token bucket on the injected clock, and the
+ * names in logs, the replies to what one read brought sent in one write
+ * (issue 14), the token bucket on the injected clock, and the
  * accept path out of descriptors (RLIMIT_NOFILE lowered): it backs off
  * instead of calling accept() in a loop, and accepts again once
  * descriptors are free.  The bounds against one bad peer (issue 12): the
@@ -291,6 +292,81 @@ test_write_interest(void **state)
 		;
 	assert_int_equal(ev_run_once(f->loop, 0), 0);
 	assert_int_equal(f->r.nclose, 0);
+}
+
+/*
+ * Replies batched per readable event (issue 14): a reply sent from the
+ * message callback waits until the read is done, then everything that one
+ * read brought is answered in one write; a connection its owner ends from
+ * the callback still sends the replies queued before it.
+ */
+static size_t	 batch_seen[8];
+static int	 batch_n, batch_end_at;
+
+static void
+on_message_reply(struct cn *c, uint32_t ppid, const uint8_t *msg,
+    size_t len)
+{
+	uint8_t reply[8];
+
+	(void)ppid;
+	(void)len;
+	put_msg(reply, (uint8_t)(msg[0] + 0x40), sizeof(reply));
+	assert_int_equal(cn_send(c, reply, sizeof(reply)), 0);
+	if (batch_n < 8)
+		batch_seen[batch_n] = cn_queued(c);
+	if (++batch_n == batch_end_at)
+		cn_end(c, "done");
+}
+
+static const struct cn_ops reply_ops = {
+	.message = on_message_reply,
+	.close = on_close,
+};
+
+static void
+test_batch_replies(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[3 * 8], sink[256];
+	int i;
+
+	f->r.cn.ops = &reply_ops;
+	batch_n = 0;
+	batch_end_at = 0;
+	for (i = 0; i < 3; i++)
+		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
+	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	assert_int_equal(ev_run_once(f->loop, 1000), 1);
+	assert_int_equal(batch_n, 3);
+	/* Queued while the read was under way, not sent one by one ... */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(batch_seen[i], (size_t)(i + 1) * 8);
+	/* ... then sent together; nothing left, EV_WRITE not watched. */
+	assert_int_equal(cn_queued(&f->r.cn), 0);
+	assert_int_equal(f->r.cn.events, EV_READ);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 3 * 8);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(sink[i * 8], 0x50 + i);
+	/* A reply outside a read goes out at once, as before. */
+	put_msg(in, 0x20, 8);
+	assert_int_equal(cn_send(&f->r.cn, in, 8), 0);
+	assert_int_equal(cn_queued(&f->r.cn), 0);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 8);
+	/* The owner ends it at the second message: two replies, then EOF. */
+	batch_n = 0;
+	batch_end_at = 2;
+	for (i = 0; i < 3; i++)
+		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
+	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	ev_run_once(f->loop, 1000);
+	assert_int_equal(batch_n, 2);
+	assert_int_equal(f->r.nclose, 1);
+	assert_int_equal(f->r.end, CN_END_LOCAL);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 2 * 8);
+	assert_int_equal(sink[0], 0x50);
+	assert_int_equal(sink[8], 0x51);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 0);
 }
 
 /* The token bucket on the loop's (injected) clock: 2/s, 3 deep. */
@@ -690,6 +766,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_cap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_send_queued, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_batch_replies, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_interest, setup,
 		    teardown),
