@@ -15,22 +15,36 @@
  *              of -P PID) before they open and at the end, per connection;
  *              then each makes one more resolution (the registrar has
  *              released the buffers of idle ones: they must still work).
+ *   regdereg   REGISTRATION of fresh PE identifiers for S seconds (at most
+ *              REGS_MAX per connection), then DEREGISTRATION of all of them:
+ *              two timed phases, reported on two lines (mode=registration
+ *              and mode=deregistration);
+ *   hold       register K PEs (-K, over as many connections as the
+ *              per-association limit needs) into the pool, answer their
+ *              keep-alives, print one "ready" line and keep them until
+ *              SIGTERM: the background handlespace of other runs (-g).
  * After a warm-up it counts answers for S seconds, and prints one line of
- * key=value pairs: answers per second, its own CPU time, the registrar's
- * (utime + stime of -P PID from /proc/PID/stat) and both per answer.  A
- * single thread: on a small machine the client may saturate first, which
- * is why the registrar's CPU per request is reported beside the rate.
+ * key=value pairs: answers per second, its own CPU time, the server's
+ * (utime + stime of -P PID from /proc/PID/stat) and both per answer, and
+ * with -S the server's system calls per answer (perf tracepoint counters
+ * on its threads; root).  -j N: after set-up the connections are spread
+ * over N threads, each with its own epoll loop, so that the client is not
+ * the bottleneck (the first thread keeps the pool's connections).  -E:
+ * the server is tests/bench/echo_server (answers are not decoded); sizes=
+ * reports the size of each kind of answer, which the echo server is given.
  * Every wait is bounded; exit status 1 on any error (a rejected
  * registration, an ERROR message, a closed connection).  Not part of
  * `make check`: tests/bench/run-asap-bench runs it.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <linux/perf_event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,9 +52,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "buf.h"
 #include "codec.h"
 #include "rserpool.h"
@@ -52,8 +67,14 @@
 #define MAX_WINDOW	64
 #define SETUP_MS	10000	/* connect + handshake at set-up */
 #define LIFE_MS		600000	/* PE registration life */
+#define HOLD_LIFE_MS	7200000	/* hold mode: the run's length and more */
+#define HOLD_SETUP_MS	600000	/* hold mode: registering a million PEs */
+#define PES_PER_POP	60000	/* below the per-association limit */
+#define REGS_MAX	60000	/* regdereg: PEs per connection */
+#define MAX_THREADS	16
 
-enum mode { M_RESOLVE, M_REGISTER, M_HANDSHAKE, M_IDLE };
+enum mode { M_RESOLVE, M_REGISTER, M_HANDSHAKE, M_IDLE, M_REGDEREG, M_HOLD };
+enum phase { P_REG, P_DEREG };
 enum transport { T_PLAIN, T_PSK, T_CERT };
 enum cstate { C_CONNECTING, C_HANDSHAKE, C_READY };
 
@@ -64,8 +85,16 @@ struct conn {
 	bool		 populator;	/* holds the pool's PEs */
 	bool		 want_write;	/* TLS waits for the socket to take more */
 	int		 idx;		/* in conns[] */
+	int		 ep;		/* the epoll loop of its thread */
 	uint32_t	 events;
 	uint64_t	 answered;
+	int		 pop_left;	/* populator: registrations to send */
+	int		 pop_want;	/* populator: its share of the pool */
+	bool		 full;		/* regdereg: REGS_MAX registered */
+	uint32_t	*ids;		/* regdereg: registered, in order */
+	size_t		 nids, dereg_next;
+	int		 inflight;	/* regdereg: requests unanswered */
+	bool		 kicked;	/* regdereg: started deregistering */
 	uint32_t	 slot_id[MAX_WINDOW];	/* register: id per slot */
 	uint8_t		 in[IN_CAP];
 	size_t		 inlen;
@@ -85,97 +114,56 @@ static struct {
 	int		 pes, items;
 	long		 reg_pid;
 	const char	*label;
+	const char	*pool;
+	int		 threads;
+	bool		 echo, syscalls;
 } opt = {
 	.mode = M_RESOLVE, .tr = T_PLAIN, .nconns = 1, .window = 1,
 	.secs = 3, .warmup = 0.5, .name = "registrar.bench", .pes = 10,
-	.items = 3,
+	.items = 3, .threads = 1,
 };
 
 static struct tls_ctx	*tctx;
-static int		 ep = -1;
-static char		 pool[40];
-static uint32_t		 next_id;
-static int		 pop_sent;	/* populator's registrations */
-static bool		 counting;
-static uint64_t		 answers, regs, resumed, errors, handshakes;
-static struct conn	*conns[MAX_CONNS + 1];
+static __thread int	 ep = -1;	/* this thread's loop */
+static char		 pool[256];
+static uint32_t		 next_id;	/* atomic */
+static bool		 counting;	/* atomic: the measured window */
+static int		 phase;		/* atomic: enum phase (regdereg) */
+static volatile sig_atomic_t stop;	/* hold: SIGTERM */
+/* Counted by each thread while counting, summed once the threads end. */
+static __thread uint64_t answers, regs, resumed, errors, handshakes;
+static uint64_t		 t_answers, t_regs, t_resumed, t_errors,
+			 t_handshakes;
+static uint16_t		 ans_size[256];	/* first answer of each type */
+static struct conn	*conns[MAX_CONNS + 64];
+static int		 npop;		/* populators: conns[nconns..] */
+static bool		 workers_stop;	/* atomic */
+static int		 g_inflight;	/* atomic: regdereg requests unanswered */
+static int		 g_kicked;	/* atomic: connections deregistering */
+static int		 g_full;	/* atomic: connections full (REGS_MAX) */
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-fatal(const char *fmt, ...)
+static bool
+is_counting(void)
 {
-	va_list ap;
-
-	fprintf(stderr, "asap_load: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
+	return __atomic_load_n(&counting, __ATOMIC_RELAXED);
 }
 
-static double
-now(void)
+static uint32_t
+new_id(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 }
 
-static double
-cpu_self(void)
+/* This thread's counters into the totals. */
+static void
+counters_sum(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* utime + stime of pid in seconds, -1 if unknown. */
-static double
-cpu_of(long pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	ssize_t n;
-	int fd;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* After "(comm)": state is field 3, utime 14, stime 15. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* VmRSS of pid in KiB, -1 if unknown. */
-static long
-rss_of(long pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *fp;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(fp);
-	return kb;
+	__atomic_add_fetch(&t_answers, answers, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t_regs, regs, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t_resumed, resumed, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t_errors, errors, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&t_handshakes, handshakes, __ATOMIC_RELAXED);
+	answers = regs = resumed = errors = handshakes = 0;
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -189,7 +177,7 @@ msg_registration(uint8_t *buf, size_t cap, uint32_t id)
 
 	memset(&pe, 0, sizeof(pe));
 	pe.id = id;
-	pe.life = LIFE_MS;
+	pe.life = opt.mode == M_HOLD ? HOLD_LIFE_MS : LIFE_MS;
 	pe.user.type = RSP_PARAM_TCP_TRANSPORT;
 	pe.user.port = (uint16_t)(7000 + id % 1000);
 	pe.user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
@@ -246,8 +234,8 @@ conn_arm(struct conn *c)
 	if (want == c->events)
 		return;
 	ev.events = want;
-	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-		fatal("epoll_ctl: %s", strerror(errno));
+	if (epoll_ctl(c->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+		bu_fatal("epoll_ctl: %s", strerror(errno));
 	c->events = want;
 }
 
@@ -289,7 +277,7 @@ static void
 conn_queue(struct conn *c, const uint8_t *p, size_t len)
 {
 	if (len == 0 || c->outlen + len > sizeof(c->out))
-		fatal("%s", "cannot queue a request");
+		bu_fatal("%s", "cannot queue a request");
 	memcpy(c->out + c->outlen, p, len);
 	c->outlen += len;
 }
@@ -302,9 +290,34 @@ conn_request(struct conn *c, int s)
 
 	switch (opt.mode) {
 	case M_REGISTER:
-		c->slot_id[s] = next_id++;
+		c->slot_id[s] = new_id();
 		conn_queue(c, buf, msg_registration(buf, sizeof(buf),
 		    c->slot_id[s]));
+		break;
+	case M_REGDEREG:
+		if (__atomic_load_n(&phase, __ATOMIC_RELAXED) == P_REG) {
+			if (c->nids + (size_t)c->inflight >= REGS_MAX) {
+				/* Full: it waits for the other phase. */
+				if (!c->full && c->inflight == 0) {
+					c->full = true;
+					__atomic_add_fetch(&g_full, 1,
+					    __ATOMIC_RELAXED);
+				}
+				break;
+			}
+			c->slot_id[s] = new_id();
+			conn_queue(c, buf, msg_registration(buf, sizeof(buf),
+			    c->slot_id[s]));
+		} else if (c->dereg_next < c->nids) {
+			conn_queue(c, buf, msg_handle_id(buf, sizeof(buf),
+			    ASAP_DEREGISTRATION, pool, strlen(pool),
+			    c->ids[c->dereg_next++]));
+		} else
+			break;
+		c->inflight++;
+		__atomic_add_fetch(&g_inflight, 1, __ATOMIC_RELAXED);
+		break;
+	case M_HOLD:
 		break;
 	case M_RESOLVE:
 	case M_HANDSHAKE:
@@ -322,9 +335,10 @@ conn_free(struct conn *c)
 		tls_conn_free(c->t);
 	}
 	if (c->fd >= 0) {
-		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		epoll_ctl(c->ep, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 	}
+	free(c->ids);
 	free(c);
 }
 
@@ -338,13 +352,13 @@ conn_open(uint16_t port)
 	int one = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatal("%s", "out of memory");
+		bu_fatal("%s", "out of memory");
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (c->fd < 0)
-		fatal("socket: %s", strerror(errno));
+		bu_fatal("socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 &&
 	    errno != EINPROGRESS) {
@@ -353,11 +367,12 @@ conn_open(uint16_t port)
 		return NULL;
 	}
 	c->st = C_CONNECTING;
+	c->ep = ep;
 	c->events = EPOLLIN | EPOLLOUT;
 	ev.events = c->events;
 	ev.data.ptr = c;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
-		fatal("epoll_ctl: %s", strerror(errno));
+		bu_fatal("epoll_ctl: %s", strerror(errno));
 	return c;
 }
 
@@ -394,7 +409,7 @@ conn_setup_step(struct conn *c)
 			return conn_flush(c);
 		}
 		if (tls_conn_new(tctx, c->fd, &c->t) != 0)
-			fatal("%s", "tls_conn_new");
+			bu_fatal("%s", "tls_conn_new");
 		c->st = C_HANDSHAKE;
 	}
 	rc = tls_handshake(c->t);
@@ -409,7 +424,7 @@ conn_setup_step(struct conn *c)
 		errno = EPROTO;
 		return -1;
 	}
-	if (counting) {
+	if (is_counting()) {
 		handshakes++;
 		if (tls_resumed(c->t))
 			resumed++;
@@ -471,7 +486,7 @@ check_resolution(const uint8_t *p, size_t len)
 	rsp_iter_init(&it, &m);
 	while (rsp_iter_pe(&it, NULL, &pe))
 		n++;
-	if (n != (opt.items < opt.pes ? opt.items : opt.pes))
+	if (n != (opt.items < opt.pes || opt.pes == 0 ? opt.items : opt.pes))
 		bad_message(p, len, "resolution: wrong number of PEs");
 }
 
@@ -491,6 +506,44 @@ has_op_error(const uint8_t *p, size_t len)
 	return false;
 }
 
+/*
+ * Regdereg: a registration answered keeps its PE in c->ids; once the phase
+ * is P_DEREG each connection deregisters what it holds.  Answers of the
+ * registration phase are counted; the deregistrations are all of them.
+ */
+static bool
+regdereg_answer(struct conn *c, const uint8_t *p, size_t len, int s)
+{
+	switch (p[0]) {
+	case ASAP_REGISTRATION_RESPONSE:
+		if (p[1] & ASAP_FLAG_REJECT) {
+			bad_message(p, len, "registration rejected");
+			break;
+		}
+		if (c->ids == NULL && (c->ids = calloc(REGS_MAX,
+		    sizeof(*c->ids))) == NULL)
+			bu_fatal("%s", "out of memory");
+		if (c->nids < REGS_MAX)
+			c->ids[c->nids++] = c->slot_id[s];
+		if (is_counting() &&
+		    __atomic_load_n(&phase, __ATOMIC_RELAXED) == P_REG)
+			answers++;
+		break;
+	case ASAP_DEREGISTRATION_RESPONSE:
+		if (!opt.echo && has_op_error(p, len))
+			bad_message(p, len, "deregistration refused");
+		break;
+	default:
+		bad_message(p, len, "unexpected message");
+		return true;
+	}
+	c->answered++;
+	c->inflight--;
+	conn_request(c, s);
+	__atomic_sub_fetch(&g_inflight, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 /* One message from the registrar; false: close this connection. */
 static bool
 conn_message(struct conn *c, const uint8_t *p, size_t len)
@@ -502,27 +555,32 @@ conn_message(struct conn *c, const uint8_t *p, size_t len)
 		keep_alive(c, p, len);
 		return true;
 	}
+	if (ans_size[p[0]] == 0)
+		__atomic_store_n(&ans_size[p[0]], (uint16_t)len,
+		    __ATOMIC_RELAXED);
 	if (c->populator) {
 		if (p[0] != ASAP_REGISTRATION_RESPONSE ||
 		    (p[1] & ASAP_FLAG_REJECT))
 			bad_message(p, len, "populator: registration failed");
 		c->answered++;
-		if (pop_sent < opt.pes) {	/* MAX_WINDOW in flight */
-			pop_sent++;
+		if (c->pop_left > 0) {	/* MAX_WINDOW in flight */
+			c->pop_left--;
 			conn_queue(c, buf, msg_registration(buf, sizeof(buf),
-			    next_id++));
+			    new_id()));
 		}
 		return true;
 	}
 	s = (int)(c->answered % (uint64_t)opt.window);
+	if (opt.mode == M_REGDEREG)
+		return regdereg_answer(c, p, len, s);
 	switch (p[0]) {
 	case ASAP_HANDLE_RESOLUTION_RESPONSE:
 		if (opt.mode == M_REGISTER)
 			goto unexpected;
-		if (c->answered == 0)
+		if (c->answered == 0 && !opt.echo)
 			check_resolution(p, len);
 		c->answered++;
-		if (counting)
+		if (is_counting())
 			answers++;
 		if (opt.mode == M_HANDSHAKE)
 			return false;
@@ -534,10 +592,10 @@ conn_message(struct conn *c, const uint8_t *p, size_t len)
 			goto unexpected;
 		if (p[1] & ASAP_FLAG_REJECT)
 			bad_message(p, len, "registration rejected");
-		else if (counting)
+		else if (is_counting())
 			regs++;
 		c->answered++;
-		if (counting)
+		if (is_counting())
 			answers++;
 		conn_queue(c, buf, msg_handle_id(buf, sizeof(buf),
 		    ASAP_DEREGISTRATION, pool, strlen(pool), c->slot_id[s]));
@@ -545,10 +603,10 @@ conn_message(struct conn *c, const uint8_t *p, size_t len)
 	case ASAP_DEREGISTRATION_RESPONSE:
 		if (opt.mode != M_REGISTER)
 			goto unexpected;
-		if (has_op_error(p, len))
+		if (!opt.echo && has_op_error(p, len))
 			bad_message(p, len, "deregistration refused");
 		c->answered++;
-		if (counting)
+		if (is_counting())
 			answers++;
 		conn_request(c, s);
 		return true;
@@ -602,7 +660,7 @@ conn_read(struct conn *c)
 			off += (size_t)f;
 		}
 		if (f < 0)
-			fatal("%s", "unframeable answer");
+			bu_fatal("%s", "unframeable answer");
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
 	}
@@ -619,7 +677,7 @@ conn_new_loaded(int idx)
 	struct conn *c = conn_open(opt.port);
 
 	if (c == NULL)
-		fatal("connect: %s", strerror(errno));
+		bu_fatal("connect: %s", strerror(errno));
 	c->idx = idx;
 	return c;
 }
@@ -665,7 +723,8 @@ lost:
 	return false;
 }
 
-/* Run the loop until t_end (CLOCK_MONOTONIC s); false: a lost connection. */
+/* Run this thread's loop until t_end (CLOCK_MONOTONIC s); false: a lost
+ * connection. */
 static bool
 run_until(double t_end)
 {
@@ -674,11 +733,11 @@ run_until(double t_end)
 	int i, n, ms;
 	double t;
 
-	while ((t = now()) < t_end) {
+	while ((t = bu_now()) < t_end) {
 		ms = (int)((t_end - t) * 1000) + 1;
 		n = epoll_wait(ep, ev, 64, ms > 100 ? 100 : ms);
 		if (n < 0 && errno != EINTR)
-			fatal("epoll_wait: %s", strerror(errno));
+			bu_fatal("epoll_wait: %s", strerror(errno));
 		for (i = 0; i < n; i++) {
 			/* Each fd once per batch: a connection replaced in
 			 * this batch has no event left in it. */
@@ -693,16 +752,126 @@ run_until(double t_end)
 	return true;
 }
 
-/* Set-up: the populator registers the pool; steady connections are up. */
+/*
+ * Regdereg, once the deregistration phase began: connections of this
+ * thread (conns[i] for i = first, first + stride, ... below nconns) that
+ * had stopped registering (full) start deregistering.
+ */
+static void
+kick(int first, int stride)
+{
+	struct conn *c;
+	int i, s;
+
+	if (opt.mode != M_REGDEREG ||
+	    __atomic_load_n(&phase, __ATOMIC_RELAXED) != P_DEREG)
+		return;
+	for (i = first; i < opt.nconns; i += stride) {
+		c = conns[i];
+		if (c->kicked)
+			continue;
+		c->kicked = true;
+		if (c->inflight == 0) {
+			for (s = 0; s < opt.window; s++)
+				conn_request(c, s);
+			if (conn_flush(c) != 0)
+				bu_fatal("%s", "connection lost");
+		}
+		__atomic_add_fetch(&g_kicked, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* The main thread's loop until t_end, in slices (regdereg kicks). */
+static void
+serve(double t_end, bool own_conns)
+{
+	double t;
+
+	while ((t = bu_now()) < t_end) {
+		if (!run_until(t + 0.02 < t_end ? t + 0.02 : t_end))
+			exit(1);
+		if (own_conns)
+			kick(0, 1);
+	}
+}
+
+struct worker {
+	pthread_t	 th;
+	int		 ep, first;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	ep = w->ep;
+	while (!__atomic_load_n(&workers_stop, __ATOMIC_RELAXED)) {
+		if (!run_until(bu_now() + 0.02))
+			exit(1);
+		kick(w->first, opt.threads);
+	}
+	counters_sum();
+	return NULL;
+}
+
+/* The steady connections to opt.threads threads, i % threads each. */
+static struct worker *
+workers_start(void)
+{
+	struct epoll_event ev;
+	struct worker *w;
+	struct conn *c;
+	int i;
+
+	if ((w = calloc((size_t)opt.threads, sizeof(*w))) == NULL)
+		bu_fatal("%s", "out of memory");
+	for (i = 0; i < opt.threads; i++) {
+		w[i].first = i;
+		if ((w[i].ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+			bu_fatal("epoll_create1: %s", strerror(errno));
+	}
+	for (i = 0; i < opt.nconns; i++) {
+		c = conns[i];
+		if (epoll_ctl(c->ep, EPOLL_CTL_DEL, c->fd, NULL) != 0)
+			bu_fatal("epoll_ctl: %s", strerror(errno));
+		c->ep = w[i % opt.threads].ep;
+		ev.events = c->events;
+		ev.data.ptr = c;
+		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+			bu_fatal("epoll_ctl: %s", strerror(errno));
+	}
+	for (i = 0; i < opt.threads; i++)
+		if ((errno = pthread_create(&w[i].th, NULL, worker_main,
+		    &w[i])) != 0)
+			bu_fatal("pthread_create: %s", strerror(errno));
+	return w;
+}
+
+static void
+workers_join(struct worker *w)
+{
+	int i;
+
+	if (w == NULL)
+		return;
+	__atomic_store_n(&workers_stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < opt.threads; i++)
+		pthread_join(w[i].th, NULL);
+	free(w);	/* their epoll fds go with the process */
+}
+
+/* Set-up: the populators registered the pool; steady connections are up. */
 static bool
 ready(void)
 {
 	int i;
 
-	if (conns[opt.nconns] != NULL &&
-	    conns[opt.nconns]->answered < (uint64_t)opt.pes)
-		return false;
-	if (opt.mode == M_HANDSHAKE)
+	for (i = 0; i < npop; i++)
+		if (conns[opt.nconns + i]->answered <
+		    (uint64_t)conns[opt.nconns + i]->pop_want)
+			return false;
+	if (opt.mode == M_HANDSHAKE || opt.mode == M_HOLD)
 		return true;
 	for (i = 0; i < opt.nconns; i++)
 		if (conns[i]->st != C_READY ||
@@ -711,36 +880,37 @@ ready(void)
 	return true;
 }
 
-/* The populator: K PEs of the pool, over plaintext, kept for the run. */
+/* A populator: n PEs of the pool, over plaintext, kept for the run. */
 static struct conn *
-populator(void)
+populator(int idx, int n)
 {
 	struct conn *c;
 	uint8_t buf[512];
-	double end = now() + SETUP_MS / 1000.0;
+	double end = bu_now() + SETUP_MS / 1000.0;
 	int i;
 
 	/* The registrar may still be starting: retry for a while. */
 	for (;;) {
 		if ((c = conn_open(opt.plain_port)) != NULL) {
 			c->populator = true;
-			c->idx = opt.nconns;
+			c->idx = idx;
 			if (poll(&(struct pollfd){ .fd = c->fd,
 			    .events = POLLOUT }, 1, 1000) == 1 &&
 			    conn_setup_step(c) == 0)
 				break;
 			conn_free(c);
 		}
-		if (now() > end)
-			fatal("cannot reach the registrar: %s",
+		if (bu_now() > end)
+			bu_fatal("cannot reach the registrar: %s",
 			    strerror(errno));
 		usleep(20000);
 	}
-	for (i = 0; i < MAX_WINDOW && pop_sent < opt.pes; i++, pop_sent++)
+	c->pop_left = c->pop_want = n;
+	for (i = 0; i < MAX_WINDOW && c->pop_left > 0; i++, c->pop_left--)
 		conn_queue(c, buf, msg_registration(buf, sizeof(buf),
-		    next_id++));
+		    new_id()));
 	if (conn_flush(c) != 0)
-		fatal("%s", "populator: connection lost");
+		bu_fatal("%s", "populator: connection lost");
 	return c;
 }
 
@@ -765,9 +935,9 @@ open_in_batches(double deadline)
 				j++;
 				continue;
 			}
-			if (now() > deadline)
-				fatal("%s", "set-up took too long");
-			if (!run_until(now() + 0.01))
+			if (bu_now() > deadline)
+				bu_fatal("%s", "set-up took too long");
+			if (!run_until(bu_now() + 0.01))
 				exit(1);
 		}
 	}
@@ -782,29 +952,122 @@ wake_all(double deadline)
 	for (i = 0; i < opt.nconns; i++) {
 		conn_request(conns[i], 0);
 		if (conn_flush(conns[i]) != 0)
-			fatal("%s", "idle connection lost");
+			bu_fatal("%s", "idle connection lost");
 	}
 	for (i = 0; i < opt.nconns; ) {
 		if (conns[i]->answered >= 2) {
 			i++;
 			continue;
 		}
-		if (now() > deadline)
-			fatal("%s", "an idle connection did not answer again");
-		if (!run_until(now() + 0.01))
+		if (bu_now() > deadline)
+			bu_fatal("%s", "an idle connection did not answer again");
+		if (!run_until(bu_now() + 0.01))
 			exit(1);
 	}
 }
+
+/* ---- the server's system calls (-S) ------------------------------------ */
+
+#define SC_N	7
+static const char *const sc_names[SC_N] = { "all", "recvfrom", "sendto",
+	"epoll_wait", "epoll_ctl", "read", "write" };
+static int	 sc_fd[SC_N][64];
+static int	 sc_ntask;
+
+static long
+tracepoint_id(const char *name)
+{
+	char path[160];
+	long id = -1;
+	FILE *fp;
+
+	if (strcmp(name, "all") == 0)
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/"
+		    "raw_syscalls/sys_enter/id");
+	else
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/"
+		    "syscalls/sys_enter_%s/id", name);
+	if ((fp = fopen(path, "re")) == NULL)
+		bu_fatal("-S: %s: %s", path, strerror(errno));
+	if (fscanf(fp, "%ld", &id) != 1)
+		bu_fatal("-S: %s: unreadable", path);
+	fclose(fp);
+	return id;
+}
+
+/* Counters on every thread of the server (its threads do not change). */
+static void
+sc_open(void)
+{
+	struct perf_event_attr a;
+	struct dirent *de;
+	char path[64];
+	long tids[64];
+	DIR *d;
+	int i, k;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", opt.reg_pid);
+	if ((d = opendir(path)) == NULL)
+		bu_fatal("-S: %s: %s", path, strerror(errno));
+	while (sc_ntask < 64 && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			tids[sc_ntask++] = atol(de->d_name);
+	closedir(d);
+	if (sc_ntask == 0)
+		bu_fatal("-S: no threads in %s", path);
+	for (k = 0; k < SC_N; k++)
+		for (i = 0; i < sc_ntask; i++) {
+			memset(&a, 0, sizeof(a));
+			a.size = sizeof(a);
+			a.type = PERF_TYPE_TRACEPOINT;
+			a.config = (uint64_t)tracepoint_id(sc_names[k]);
+			a.sample_period = 1;
+			sc_fd[k][i] = (int)syscall(SYS_perf_event_open, &a,
+			    (pid_t)tids[i], -1, -1, PERF_FLAG_FD_CLOEXEC);
+			if (sc_fd[k][i] < 0)
+				bu_fatal("-S: perf_event_open: %s",
+				    strerror(errno));
+		}
+}
+
+static void
+sc_read(uint64_t v[SC_N])
+{
+	uint64_t x;
+	int i, k;
+
+	for (k = 0; k < SC_N; k++) {
+		v[k] = 0;
+		for (i = 0; i < sc_ntask; i++)
+			if (read(sc_fd[k][i], &x, sizeof(x)) == sizeof(x))
+				v[k] += x;
+	}
+}
+
+static void
+sc_print(const uint64_t a[SC_N], const uint64_t b[SC_N], uint64_t n)
+{
+	int k;
+
+	if (!opt.syscalls || n == 0)
+		return;
+	for (k = 0; k < SC_N; k++)
+		printf(" sc_%s=%.3f", sc_names[k], (double)(b[k] - a[k]) /
+		    (double)n);
+}
+
+/* ---- main -------------------------------------------------------------- */
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: asap_load -p PORT [-m resolve|register|"
-	    "handshake|idle] [-c CONNS] [-w WINDOW]\n"
-	    "    [-t SECONDS] [-u WARMUP] [-T plain|psk|cert] [-k PSKFILE] "
-	    "[-a CAFILE] [-n NAME] [-r]\n"
-	    "    [-q PLAIN_PORT] [-K PES] [-i ITEMS] [-P REGISTRAR_PID] "
-	    "[-l LABEL]\n");
+	    "regdereg|handshake|idle|hold]\n"
+	    "    [-c CONNS] [-w WINDOW] [-j THREADS] [-t SECONDS] "
+	    "[-u WARMUP] [-T plain|psk|cert]\n"
+	    "    [-k PSKFILE] [-a CAFILE] [-n NAME] [-r] [-q PLAIN_PORT] "
+	    "[-K PES] [-i ITEMS]\n"
+	    "    [-g POOL] [-P SERVER_PID] [-S] [-E] [-l LABEL]\n");
 	exit(2);
 }
 
@@ -813,12 +1076,15 @@ parse_args(int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "a:c:i:K:k:l:m:n:P:p:q:rT:t:u:w:")) !=
-	    -1) {
+	while ((ch = getopt(argc, argv,
+	    "a:c:Eg:i:j:K:k:l:m:n:P:p:q:rST:t:u:w:")) != -1) {
 		switch (ch) {
 		case 'a': opt.ca_file = optarg; break;
 		case 'c': opt.nconns = atoi(optarg); break;
+		case 'E': opt.echo = true; break;
+		case 'g': opt.pool = optarg; break;
 		case 'i': opt.items = atoi(optarg); break;
+		case 'j': opt.threads = atoi(optarg); break;
 		case 'K': opt.pes = atoi(optarg); break;
 		case 'k': opt.psk_file = optarg; break;
 		case 'l': opt.label = optarg; break;
@@ -827,6 +1093,7 @@ parse_args(int argc, char *argv[])
 		case 'p': opt.port = (uint16_t)atoi(optarg); break;
 		case 'q': opt.plain_port = (uint16_t)atoi(optarg); break;
 		case 'r': opt.resume = true; break;
+		case 'S': opt.syscalls = true; break;
 		case 't': opt.secs = atof(optarg); break;
 		case 'u': opt.warmup = atof(optarg); break;
 		case 'w': opt.window = atoi(optarg); break;
@@ -835,10 +1102,14 @@ parse_args(int argc, char *argv[])
 				opt.mode = M_RESOLVE;
 			else if (strcmp(optarg, "register") == 0)
 				opt.mode = M_REGISTER;
+			else if (strcmp(optarg, "regdereg") == 0)
+				opt.mode = M_REGDEREG;
 			else if (strcmp(optarg, "handshake") == 0)
 				opt.mode = M_HANDSHAKE;
 			else if (strcmp(optarg, "idle") == 0)
 				opt.mode = M_IDLE;
+			else if (strcmp(optarg, "hold") == 0)
+				opt.mode = M_HOLD;
 			else
 				usage();
 			break;
@@ -856,33 +1127,114 @@ parse_args(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (opt.port == 0 || opt.nconns < 1 || opt.nconns > MAX_CONNS ||
+	if (opt.echo)
+		opt.pes = 0;	/* nothing to register at an echo server */
+	if (opt.mode == M_HOLD)
+		opt.nconns = 0;
+	if (opt.port == 0 || opt.nconns < (opt.mode == M_HOLD ? 0 : 1) ||
+	    opt.nconns > MAX_CONNS ||
 	    opt.window < 1 || opt.window > MAX_WINDOW || opt.secs <= 0 ||
 	    opt.secs > 600 || opt.warmup < 0 || opt.warmup > 60 ||
-	    opt.pes < 1 || opt.items < 1 ||
+	    opt.pes < 0 || opt.pes > 10000000 || opt.items < 1 ||
+	    opt.threads < 1 || opt.threads > MAX_THREADS ||
+	    (opt.pes == 0 && opt.mode == M_HOLD) ||
+	    (opt.pes == 0 && opt.pool == NULL && !opt.echo &&
+	    opt.mode != M_REGISTER && opt.mode != M_REGDEREG) ||
+	    (opt.pool != NULL && strlen(opt.pool) >= sizeof(pool)) ||
+	    (opt.syscalls && opt.reg_pid <= 0) ||
 	    (opt.tr == T_PSK && opt.psk_file == NULL) ||
 	    (opt.tr == T_CERT && opt.ca_file == NULL))
 		usage();
+	if ((opt.pes + PES_PER_POP - 1) / PES_PER_POP > 64)
+		usage();
 	if (opt.plain_port == 0)
 		opt.plain_port = opt.port;
-	if (opt.tr != T_PLAIN && opt.plain_port == opt.port)
-		fatal("%s", "TLS needs the plaintext port too (-q) for the pool");
+	if (opt.tr != T_PLAIN && opt.plain_port == opt.port && opt.pes > 0)
+		bu_fatal("%s", "TLS needs the plaintext port too (-q) for the pool");
 }
 
 static const char *const mode_names[] = { "resolve", "register", "handshake",
-	"idle" };
+	"idle", "registration", "hold" };
 static const char *const tr_names[] = { "plain", "psk", "cert" };
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Hold mode: the PEs are in; keep them (keep-alives) until SIGTERM. */
+static void __attribute__((noreturn))
+hold(double t_start)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("asap_load mode=hold ready pes=%d pool=%s setup_s=%.1f "
+	    "reg_rss_kb=%ld errors=%llu\n", opt.pes, pool, bu_now() - t_start,
+	    bu_rss_of(opt.reg_pid), (unsigned long long)errors);
+	fflush(stdout);
+	while (!stop)
+		if (!run_until(bu_now() + 0.1))
+			exit(1);
+	exit(errors > 0 ? 1 : 0);
+}
+
+static void
+line_head(const char *mode, double el, uint64_t n)
+{
+	printf("asap_load mode=%s transport=%s%s%s conns=%d window=%d "
+	    "threads=%d pes=%d secs=%.3f answers=%llu ops_s=%.0f", mode,
+	    tr_names[opt.tr], opt.resume ? "-resumed" : "",
+	    opt.echo ? " server=echo" : " server=registrar", opt.nconns,
+	    opt.window, opt.threads, opt.pes, el, (unsigned long long)n,
+	    (double)n / el);
+}
+
+static void
+line_cpu(double cc, double rc, uint64_t n)
+{
+	printf(" client_cpu_s=%.3f client_us_op=%.2f", cc,
+	    n > 0 ? cc * 1e6 / (double)n : 0);
+	if (rc >= 0)
+		printf(" reg_cpu_s=%.3f reg_us_op=%.2f", rc,
+		    n > 0 ? rc * 1e6 / (double)n : 0);
+}
+
+static void
+line_tail(void)
+{
+	int t, first = 1;
+
+	printf(" sizes=");
+	for (t = 0; t < 256; t++)
+		if (ans_size[t] != 0 && t != ASAP_ENDPOINT_KEEP_ALIVE) {
+			printf("%s%d:%u", first ? "" : ",", t, ans_size[t]);
+			first = 0;
+		}
+	if (first)
+		printf("-");
+	printf(" errors=%llu%s%s\n", (unsigned long long)t_errors,
+	    opt.label != NULL ? " label=" : "", opt.label != NULL ?
+	    opt.label : "");
+}
 
 int
 main(int argc, char *argv[])
 {
 	struct tls_config cfg = { .role = TLS_CLIENT };
-	double t0, t1, c0, c1, r0, r1, el;
-	uint64_t a0, a1;
+	double t0, t1, t2 = 0, c0, c1, c2 = 0, r0, r1, r2 = -1, el, tstart;
+	uint64_t sc0[SC_N], sc1[SC_N], sc2[SC_N], nans;
+	struct worker *w = NULL;
 	long rss0, rss1;
 	char err[256];
-	int i;
+	int i, n;
 
+	bu_prog = "asap_load";
 	parse_args(argc, argv);
 	if (opt.tr != T_PLAIN) {
 		if (opt.tr == T_PSK)
@@ -893,77 +1245,119 @@ main(int argc, char *argv[])
 		}
 		cfg.resume = opt.resume;
 		if (tls_ctx_new(&cfg, &tctx, err, sizeof(err)) != 0)
-			fatal("%s", err);
+			bu_fatal("%s", err);
 	}
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		fatal("epoll_create1: %s", strerror(errno));
+		bu_fatal("epoll_create1: %s", strerror(errno));
 	next_id = (uint32_t)getpid() << 12 | 1;
-	snprintf(pool, sizeof(pool), "bench-%ld", (long)getpid());
-	rss0 = rss_of(opt.reg_pid);
+	if (opt.pool != NULL)
+		snprintf(pool, sizeof(pool), "%s", opt.pool);
+	else
+		snprintf(pool, sizeof(pool), "bench-%ld", (long)getpid());
+	rss0 = bu_rss_of(opt.reg_pid);
+	tstart = bu_now();
 
 	/* Set-up, bounded: the pool, then the connections. */
-	if (opt.mode != M_REGISTER)
-		conns[opt.nconns] = populator();
-	t0 = now() + SETUP_MS / 1000.0;
+	if (opt.mode != M_REGISTER && opt.mode != M_REGDEREG)
+		for (i = 0; i * PES_PER_POP < opt.pes; i++) {
+			n = opt.pes - i * PES_PER_POP;
+			conns[opt.nconns + i] = populator(opt.nconns + i,
+			    n < PES_PER_POP ? n : PES_PER_POP);
+			npop++;
+		}
+	t0 = bu_now() + (opt.mode == M_HOLD ? HOLD_SETUP_MS : SETUP_MS) / 1000.0;
 	if (opt.mode == M_IDLE)
 		open_in_batches(t0);
 	for (i = 0; i < opt.nconns; i++)
 		if (conns[i] == NULL)
 			conns[i] = conn_new_loaded(i);
 	while (!ready()) {
-		if (now() > t0)
-			fatal("%s", "set-up took too long");
-		if (!run_until(now() + 0.01))
+		if (bu_now() > t0)
+			bu_fatal("%s", "set-up took too long");
+		if (!run_until(bu_now() + 0.01))
 			exit(1);
 	}
-	if (!run_until(now() + opt.warmup))
-		exit(1);
+	if (opt.mode == M_HOLD)
+		hold(tstart);
+	/* Threads: the steady connections leave the main loop (idle mode
+	 * keeps one thread: it wakes them all at the end). */
+	if (opt.threads > 1 && opt.mode != M_IDLE)
+		w = workers_start();
+	serve(bu_now() + opt.warmup, w == NULL);
 
-	counting = true;
-	a0 = answers;
-	t0 = now();
-	c0 = cpu_self();
-	r0 = cpu_of(opt.reg_pid);
-	if (!run_until(t0 + opt.secs))
-		exit(1);
-	t1 = now();
-	c1 = cpu_self();
-	r1 = cpu_of(opt.reg_pid);
-	rss1 = rss_of(opt.reg_pid);
-	a1 = answers;
-	counting = false;
+	if (opt.syscalls)
+		sc_open();
+	__atomic_store_n(&counting, true, __ATOMIC_RELAXED);
+	t0 = bu_now();
+	c0 = bu_cpu_self();
+	r0 = bu_cpu_of(opt.reg_pid);
+	if (opt.syscalls)
+		sc_read(sc0);
+	/* Regdereg: until every connection is full, at most. */
+	while (bu_now() < t0 + opt.secs &&
+	    __atomic_load_n(&g_full, __ATOMIC_RELAXED) < opt.nconns)
+		serve(bu_now() + 0.01 < t0 + opt.secs ? bu_now() + 0.01 :
+		    t0 + opt.secs, w == NULL);
+	t1 = bu_now();
+	c1 = bu_cpu_self();
+	r1 = bu_cpu_of(opt.reg_pid);
+	if (opt.syscalls)
+		sc_read(sc1);
+	rss1 = bu_rss_of(opt.reg_pid);
+	if (opt.mode == M_REGDEREG) {
+		/* All registered: deregister them, timed until done. */
+		__atomic_store_n(&phase, P_DEREG, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&g_kicked, __ATOMIC_RELAXED) <
+		    opt.nconns ||
+		    __atomic_load_n(&g_inflight, __ATOMIC_RELAXED) > 0) {
+			if (bu_now() > t1 + 120)
+				bu_fatal("%s", "deregistrations took too long");
+			serve(bu_now() + 0.001, w == NULL);
+		}
+		t2 = bu_now();
+		c2 = bu_cpu_self();
+		r2 = bu_cpu_of(opt.reg_pid);
+		if (opt.syscalls)
+			sc_read(sc2);
+	}
+	__atomic_store_n(&counting, false, __ATOMIC_RELAXED);
+	workers_join(w);
+	counters_sum();
 
 	if (opt.mode == M_IDLE)
-		wake_all(now() + SETUP_MS / 1000.0);
+		wake_all(bu_now() + SETUP_MS / 1000.0);
 	el = t1 - t0;
-	printf("asap_load mode=%s transport=%s%s conns=%d window=%d pes=%d "
-	    "secs=%.3f answers=%llu ops_s=%.0f", mode_names[opt.mode],
-	    tr_names[opt.tr], opt.resume ? "-resumed" : "", opt.nconns,
-	    opt.window, opt.pes, el, (unsigned long long)(a1 - a0),
-	    (double)(a1 - a0) / el);
+	nans = t_answers;
+	line_head(mode_names[opt.mode], el, nans);
 	if (opt.mode == M_REGISTER)
-		printf(" regs_s=%.0f", (double)regs / el);
+		printf(" regs_s=%.0f", (double)t_regs / el);
 	if (opt.mode == M_IDLE && rss0 >= 0 && rss1 >= 0)
 		printf(" reg_rss0_kb=%ld reg_rss_kb=%ld rss_kb_conn=%.1f", rss0,
 		    rss1, (double)(rss1 - rss0) / opt.nconns);
 	if (opt.mode == M_HANDSHAKE && tctx != NULL)
 		printf(" handshakes=%llu resumed=%llu",
-		    (unsigned long long)handshakes,
-		    (unsigned long long)resumed);
-	printf(" client_cpu_s=%.3f client_us_op=%.2f", c1 - c0,
-	    a1 > a0 ? (c1 - c0) * 1e6 / (double)(a1 - a0) : 0);
-	if (r0 >= 0 && r1 >= 0)
-		printf(" reg_cpu_s=%.3f reg_us_op=%.2f", r1 - r0,
-		    a1 > a0 ? (r1 - r0) * 1e6 / (double)(a1 - a0) : 0);
-	printf(" errors=%llu%s%s\n", (unsigned long long)errors,
-	    opt.label != NULL ? " label=" : "", opt.label != NULL ?
-	    opt.label : "");
+		    (unsigned long long)t_handshakes,
+		    (unsigned long long)t_resumed);
+	line_cpu(c1 - c0, r0 >= 0 && r1 >= 0 ? r1 - r0 : -1, nans);
+	if (opt.syscalls)
+		sc_print(sc0, sc1, nans);
+	line_tail();
+	if (opt.mode == M_REGDEREG) {
+		/* Every PE registered was deregistered: count them. */
+		for (i = 0, nans = 0; i < opt.nconns; i++)
+			nans += conns[i]->dereg_next;
+		line_head("deregistration", t2 - t1, nans);
+		line_cpu(c2 - c1, r1 >= 0 && r2 >= 0 ? r2 - r1 : -1, nans);
+		if (opt.syscalls)
+			sc_print(sc1, sc2, nans);
+		line_tail();
+	}
 	fflush(stdout);
 
-	for (i = 0; i <= opt.nconns; i++)
+	for (i = 0; i < opt.nconns + npop; i++)
 		if (conns[i] != NULL)
 			conn_free(conns[i]);
 	tls_ctx_free(tctx);
 	close(ep);
-	return errors > 0 || (a1 == a0 && opt.mode != M_IDLE) ? 1 : 0;
+	return t_errors > 0 || (nans == 0 && opt.mode != M_IDLE) ? 1 : 0;
 }

@@ -10,10 +10,15 @@ EXTRA_DIST += tests/bench/run-bench
 # The ASAP load generator against a running registrard (plaintext and TLS;
 # lib/tls.c as the client); tests/bench/run-asap-bench drives it.
 EXTRA_PROGRAMS += tests/bench/asap_load
-tests_bench_asap_load_SOURCES = tests/bench/asap_load.c
+tests_bench_asap_load_SOURCES = tests/bench/asap_load.c \
+	tests/bench/bench_util.c tests/bench/bench_util.h
 tests_bench_asap_load_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/run-asap-bench
+# The same-size epoll echo server: run-asap-bench's baseline (issue 14).
+EXTRA_PROGRAMS += tests/bench/echo_server
+tests_bench_echo_server_SOURCES = tests/bench/echo_server.c \
+	tests/bench/bench_util.c tests/bench/bench_util.h
 # Keep-alives of many PEs held (issue 14); run-keepalive-bench drives it.
 EXTRA_PROGRAMS += tests/bench/ka_hold
 tests_bench_ka_hold_SOURCES = tests/bench/ka_hold.c \

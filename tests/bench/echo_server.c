@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The by-hand floor for tests/bench/run-asap-bench: an epoll server on
+ * loopback TCP that frames messages as the TCP mapping does (the length
+ * field of each message header) and answers each with a reply of the size
+ * the registrar's answer has, so that the load generator sees the same
+ * bytes each way as against registrard and the difference is what the
+ * registrar does beyond moving them.  Replies are zero-filled bodies behind
+ * an ASAP header: the request's type mapped to its response type (-r TYPE:
+ * SIZE gives the reply size for a request type; a request type without one
+ * gets a reply of its own size).  Per readable event: one recv() of all
+ * there is, every whole message answered into one buffer, one send(); a
+ * socket that does not take it all is watched for EPOLLOUT until it has,
+ * and that is the only epoll_ctl after the accept.  Level-triggered,
+ * single-threaded, no timers: the least a server can do per request.
+ * Prints "echo_server port=N" once listening; runs until killed.
+ * Not part of `make check`.
+ */
+#define _GNU_SOURCE	/* accept4 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+
+#define IN_CAP		(128 * 1024)
+#define OUT_CAP		(1024 * 1024)
+#define MSG_MAX		65535
+
+struct econn {
+	int		 fd;
+	uint32_t	 events;
+	size_t		 inlen, outlen;
+	uint8_t		 in[IN_CAP];
+	uint8_t		 out[OUT_CAP];
+};
+
+static uint16_t		 reply_size[256];	/* 0: the request's size */
+static int		 ep = -1;
+
+/* The ASAP response type of a request type (the others: themselves). */
+static uint8_t
+response_type(uint8_t t)
+{
+	switch (t) {
+	case 0x01: return 0x03;		/* REGISTRATION */
+	case 0x02: return 0x04;		/* DEREGISTRATION */
+	case 0x05: return 0x06;		/* HANDLE_RESOLUTION */
+	case 0x07: return 0x08;		/* ENDPOINT_KEEP_ALIVE */
+	default:   return t;
+	}
+}
+
+static void
+econn_free(struct econn *c)
+{
+	close(c->fd);		/* leaves the epoll set with it */
+	free(c);
+}
+
+static int
+econn_arm(struct econn *c, uint32_t want)
+{
+	struct epoll_event ev = { .events = want, .data.ptr = c };
+
+	if (want == c->events)
+		return 0;
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+		return -1;
+	c->events = want;
+	return 0;
+}
+
+/* Send what is queued; watch EPOLLOUT only while some is left.  -1: lost. */
+static int
+econn_flush(struct econn *c)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < c->outlen) {
+		n = send(c->fd, c->out + off, c->outlen - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0)
+			return -1;
+		off += (size_t)n;
+	}
+	if (off > 0) {
+		memmove(c->out, c->out + off, c->outlen - off);
+		c->outlen -= off;
+	}
+	return econn_arm(c, EPOLLIN | (c->outlen > 0 ? EPOLLOUT : 0));
+}
+
+/* One readable event: one recv, every whole message answered.  -1: lost. */
+static int
+econn_read(struct econn *c)
+{
+	size_t off = 0, flen, rlen;
+	ssize_t n;
+
+	n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->inlen += (size_t)n;
+	while (c->inlen - off >= 4) {
+		flen = ((size_t)c->in[off + 2] << 8 | c->in[off + 3]);
+		flen = (flen + 3) & ~(size_t)3;
+		if (flen < 4)
+			return -1;
+		if (c->inlen - off < flen)
+			break;
+		rlen = reply_size[c->in[off]] != 0 ? reply_size[c->in[off]] :
+		    flen;
+		if (c->outlen + rlen > sizeof(c->out))
+			return -1;	/* the peer does not read */
+		memset(c->out + c->outlen, 0, rlen);
+		c->out[c->outlen] = response_type(c->in[off]);
+		c->out[c->outlen + 2] = (uint8_t)(rlen >> 8);
+		c->out[c->outlen + 3] = (uint8_t)rlen;
+		c->outlen += rlen;
+		off += flen;
+	}
+	memmove(c->in, c->in + off, c->inlen - off);
+	c->inlen -= off;
+	return econn_flush(c);
+}
+
+static void
+accept_all(int lfd)
+{
+	struct epoll_event ev;
+	struct econn *c;
+	int fd, one = 1;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
+	    0) {
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->events = EPOLLIN;
+		ev.events = c->events;
+		ev.data.ptr = c;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+			econn_free(c);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: echo_server -p PORT [-r REQTYPE:REPLYSIZE]"
+	    "...\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct epoll_event ev[64], lev = { .events = EPOLLIN };
+	unsigned long t, s;
+	int ch, lfd, i, n, one = 1, port = -1;
+	struct econn *c;
+	char *end;
+
+	bu_prog = "echo_server";
+	while ((ch = getopt(argc, argv, "p:r:")) != -1) {
+		switch (ch) {
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'r':
+			t = strtoul(optarg, &end, 0);
+			if (*end != ':' || t > 255)
+				usage();
+			s = strtoul(end + 1, &end, 0);
+			if (*end != '\0' || s < 4 || s > MSG_MAX || s % 4)
+				usage();
+			reply_size[t] = (uint16_t)s;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (port < 0 || port > 65535)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		bu_fatal("socket: %s", strerror(errno));
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(lfd, 1024) != 0)
+		bu_fatal("bind/listen: %s", strerror(errno));
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		bu_fatal("epoll_create1: %s", strerror(errno));
+	lev.data.ptr = NULL;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev) != 0)
+		bu_fatal("epoll_ctl: %s", strerror(errno));
+	printf("echo_server port=%d\n", port);
+	fflush(stdout);
+	for (;;) {
+		n = epoll_wait(ep, ev, 64, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			bu_fatal("epoll_wait: %s", strerror(errno));
+		for (i = 0; i < n; i++) {
+			if ((c = ev[i].data.ptr) == NULL) {
+				accept_all(lfd);
+				continue;
+			}
+			if ((ev[i].events & EPOLLOUT) && econn_flush(c) != 0) {
+				econn_free(c);
+				continue;
+			}
+			if ((ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+			    econn_read(c) != 0)
+				econn_free(c);
+		}
+	}
+}
