@@ -57,6 +57,7 @@ usage(void)
 	    "               [-c count | -D duration-ms] [-T deadline-ms]\n"
 	    "               [--try-min ms] [--try-max ms] [--cache] "
 	    "[--trace FILE]\n"
+	    "       asap-pu -r REGISTRARS -p POOL [-d] [TLS] report PE-ID...\n"
 	    "registrars: [tcp:|sctp:]host[:port], comma separated\n"
 	    "TLS: " TLS_CLI_USAGE_AUTH "\n"
 	    "     " TLS_CLI_USAGE_MORE "\n");
@@ -146,6 +147,76 @@ cmd_resolve(struct asap_ctx *ctx, const char *pool, bool json)
 		for (i = 0; i < n; i++)
 			print_pe_text(&pes[i]);
 	}
+	free(pes);
+	return 0;
+}
+
+/*
+ * report: what a pool user does when it cannot reach PEs it was given.
+ * Resolve the pool at the registrar this context reaches (behind an
+ * anycast address often not the PEs' home), report each PE (hex
+ * identifier) with ASAP_ENDPOINT_UNREACHABLE (asap_pu_report_unreachable()),
+ * then resolve again over the same association, so after the registrar
+ * handled the reports, and print that answer and who gave it: what the
+ * registrar hands out once it heard them (registrard(8), "Unreachable
+ * reports").  0, 1 on a failed resolution, 2 on a bad identifier.
+ */
+static int
+cmd_report(struct asap_ctx *ctx, const char *pool, char **ids, int nids)
+{
+	struct asap_registrar_id who;
+	struct asap_pe_info *pes;
+	size_t n = 0, i;
+	uint32_t policy = 0, id[16];
+	unsigned long v;
+	char *ep;
+	int k, pass, r;
+
+	if (nids < 1 || nids > 16)
+		return 2;
+	for (k = 0; k < nids; k++) {
+		errno = 0;
+		v = strtoul(ids[k], &ep, 16);
+		if (*ids[k] == '\0' || *ep != '\0' || errno != 0 ||
+		    v == 0 || v > UINT32_MAX) {
+			fprintf(stderr, "asap-pu: report: %s is not a PE "
+			    "identifier (hex)\n", ids[k]);
+			return 2;
+		}
+		id[k] = (uint32_t)v;
+	}
+	if ((pes = calloc(MAX_PES, sizeof(*pes))) == NULL)
+		return 1;
+	for (pass = 0; pass < 2; pass++) {
+		/* With the identity asked for, the cache never answers. */
+		r = asap_pu_resolve_blocking_ex(ctx, pool, strlen(pool),
+		    ASAP_RESOLVE_REGISTRAR_ID, pes, MAX_PES, &n, &policy, &who,
+		    15000);
+		if (r < 0 && (pass == 0 || r != -ENOENT)) {
+			fprintf(stderr, "asap-pu: resolving \"%s\": %s\n",
+			    pool, r == -ENOENT ? "unknown pool handle" :
+			    strerror(-r));
+			free(pes);
+			return 1;
+		}
+		if (r < 0)
+			n = 0;
+		if (pass == 1)
+			break;
+		for (k = 0; k < nids; k++) {
+			r = asap_pu_report_unreachable(ctx, pool, strlen(pool),
+			    id[k]);
+			printf("reported PE %08x unreachable to %s (%08x)%s%s\n",
+			    id[k], who.valid ? who.node : "?", who.server_id,
+			    r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+		}
+	}
+	if (n > MAX_PES)
+		n = MAX_PES;
+	printf("pool \"%s\" at %s (%08x) after the report: %zu PE%s\n", pool,
+	    who.valid ? who.node : "?", who.server_id, n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++)
+		print_pe_text(&pes[i]);
 	free(pes);
 	return 0;
 }
@@ -632,6 +703,10 @@ main(int argc, char **argv)
 	} else if (strcmp(cmd, "loop") == 0) {
 		if (loop_parse(argc, argv, &lo) < 0)
 			usage();
+	} else if (strcmp(cmd, "report") == 0) {
+		if (argc < 2 || argc > 17)
+			usage();
+		optind = argc;	/* the PE identifiers */
 	} else if (strcmp(cmd, "echo") == 0) {
 		while ((c = getopt(argc, argv, "c:i:t:")) != -1) {
 			switch (c) {
@@ -658,6 +733,8 @@ main(int argc, char **argv)
 		ret = cmd_resolve(ctx, pool, json);
 	else if (strcmp(cmd, "loop") == 0)
 		ret = cmd_loop(ctx, pool, &lo);
+	else if (strcmp(cmd, "report") == 0)
+		ret = cmd_report(ctx, pool, argv + 1, argc - 1);
 	else
 		ret = cmd_echo(ctx, pool, count, interval, reply_timeout);
 	asap_ctx_free(ctx);
