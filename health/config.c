@@ -263,9 +263,14 @@ hconf_print(FILE *f, const struct health_config *c)
 			    &s->bgp_attrs[HC_ATTR_DRAINING]);
 			break;
 		case HC_ROUTING_OSPF:
-			fprintf(f, "\tospf route-map %s metric %u "
-			    "drain-metric %u\n", s->route_map, s->ospf_metric,
-			    s->ospf_drain_metric);
+			if (s->ospf_stub)	/* H-ospf */
+				fprintf(f, "\tospf stub metric %u "
+				    "drain-metric %u\n", s->ospf_metric,
+				    s->ospf_drain_metric);
+			else
+				fprintf(f, "\tospf route-map %s metric %u "
+				    "drain-metric %u\n", s->route_map,
+				    s->ospf_metric, s->ospf_drain_metric);
 			break;
 		}
 		fprintf(f, "\tscope %s\n", s->scope_local ? "local" : "global");

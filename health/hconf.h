@@ -104,6 +104,12 @@ struct hc_service {
 	bool			 bgp_attrs_set;
 	/* H-hcover: "scope" was written (else a covered service is local) */
 	bool			 scope_set;
+	/*
+	 * H-ospf: "ospf stub": the prefixes are intra-area stub links of the
+	 * router LSA (the address on ifname, which ospfd runs in the area);
+	 * ospf_metric / ospf_drain_metric are the address's OSPF cost.
+	 */
+	bool			 ospf_stub;
 };
 
 /*

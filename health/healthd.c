@@ -284,6 +284,7 @@ routing_eq(const struct hc_service *a, const struct hc_service *b)
 	    strcmp(a->route_map, b->route_map) == 0 &&
 	    a->ospf_metric == b->ospf_metric &&
 	    a->ospf_drain_metric == b->ospf_drain_metric &&
+	    a->ospf_stub == b->ospf_stub &&
 	    a->bgp_attrs_set == b->bgp_attrs_set &&
 	    memcmp(a->bgp_attrs, b->bgp_attrs, sizeof(a->bgp_attrs)) == 0;
 }

@@ -152,6 +152,7 @@ static void	covers_resolve(struct parse_state *);
 %token <str> DRAINING "draining" EXEC "exec" MED "med" NOTIFY "notify"
 %token <str> PREPEND "prepend"
 %token <str> COVER "cover" SERVICES "services"
+%token <str> STUB "stub"
 %token <str> VTYSH "vtysh"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
@@ -180,6 +181,7 @@ keyword		: ADDRESS_LIFETIME | AS | ASAP | BGP | CONTROL | DECAY
 		| CA | CERTIFICATE | IDENTITY | KEY | NAME | PSK_FILE | TLS
 		| ANNOUNCED | CHECK | COMMUNITY | DRAINING | EXEC | MED
 		| NOTIFY | PREPEND | COVER | SERVICES
+		| STUB
 		;
 
 /* A name: any word (keywords too: "service registrar"), or quoted. */
@@ -538,6 +540,7 @@ bgpopts		: %empty
 
 ospfopts	: %empty
 		| ospfopts ROUTE_MAP name	{ route_map(ps, &@3, $3); }
+		| ospfopts STUB			{ S->ospf_stub = true; }
 		| ospfopts METRIC NUMBER {
 			uint64_t v;
 
@@ -616,6 +619,7 @@ static const struct keyword keywords[] = {
 	{ "service",		T_SERVICE },
 	{ "services",		T_SERVICES },
 	{ "socket",		T_SOCKET },
+	{ "stub",		T_STUB },
 	{ "synchronized",	T_SYNCHRONIZED },
 	{ "timeout",		T_TIMEOUT },
 	{ "tls",			T_TLS },
@@ -1205,6 +1209,29 @@ service_begin(struct parse_state *ps, const YYLTYPE *loc, const char *name)
 			ERR(loc, "service %s is defined twice", S->name);
 }
 
+/*
+ * H-ospf: "ospf stub": the metrics are the address's OSPF interface cost
+ * (1..65535), OSPFv2 only, and no route-map is involved.
+ */
+static void
+ospf_stub_check(struct parse_state *ps)
+{
+	const struct conf_loc *loc = &ps->svc_loc;
+	size_t i;
+
+	if (S->ospf_metric < 1 || S->ospf_drain_metric > 65535)
+		ERR(loc, "service %s: ospf stub: metric and drain-metric are "
+		    "the address's OSPF cost, 1 to 65535", S->name);
+	if (strcmp(S->route_map, "ANYCAST-OSPF") != 0)
+		ERR(loc, "service %s: ospf stub: no route-map is used (the "
+		    "address is a stub link of the router LSA)", S->name);
+	for (i = 0; i < S->nprefix; i++)
+		if (S->prefix[i].family != AF_INET)
+			ERR(loc, "service %s: ospf stub: OSPFv2 carries IPv4 "
+			    "only (an IPv6 prefix needs bgp or the "
+			    "route-map mode with ospf6d)", S->name);
+}
+
 static void
 service_end(struct parse_state *ps)
 {
@@ -1228,6 +1255,8 @@ service_end(struct parse_state *ps)
 	    S->ospf_drain_metric <= S->ospf_metric)
 		ERR(loc, "service %s: drain-metric must be higher than metric",
 		    S->name);
+	if (S->routing == HC_ROUTING_OSPF && S->ospf_stub)
+		ospf_stub_check(ps);
 	if (C->nsvc == HC_MAX_SERVICES) {
 		ERR(loc, "too many services (at most %d)", HC_MAX_SERVICES);
 		return;

@@ -3,10 +3,10 @@
  * healthd's routing actions for one service, as the state machine asks for
  * them (healthd.c's svc_step()): the addresses on the interface through
  * netlink with a lifetime kept fresh (so a dead healthd withdraws by
- * itself), and FRR's attributes for drain and scope, its network
- * statements and the read-back that measures how long FRR took to
- * withdraw, through the service's queue of vtysh runs.  A withdrawal is
- * netlink, at once; FRR follows.
+ * itself), and FRR's attributes for drain and scope (for an OSPF stub,
+ * the address's OSPF cost), its network statements and the read-back that
+ * measures how long FRR took to withdraw, through the service's queue of
+ * vtysh runs.  A withdrawal is netlink, at once; FRR follows.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,6 +71,12 @@ done_metric(void *arg, int rc, const char *out)
 }
 
 static void
+done_cost(void *arg, int rc, const char *out)
+{
+	attrs_done(arg, "OSPF cost", rc, out);
+}
+
+static void
 done_scope(void *arg, int rc, const char *out)
 {
 	attrs_done(arg, "scope prefix-list", rc, out);
@@ -102,6 +108,8 @@ route_networks(struct svc *s)
 void
 route_attrs(struct svc *s, bool drain)
 {
+	size_t i;
+
 	switch (s->c.routing) {
 	case HC_ROUTING_NONE:
 		break;
@@ -133,6 +141,18 @@ route_attrs(struct svc *s, bool drain)
 		route_networks(s);
 		break;
 	case HC_ROUTING_OSPF:
+		if (s->c.ospf_stub) {
+			/*
+			 * Intra-area stub links: the cost of each address on
+			 * its interface, set before the address goes up.
+			 */
+			for (i = 0; i < s->c.nprefix; i++)
+				attrs_queued(s, "OSPF cost", frr_q_ospf_cost(
+				    s->fq, s->c.ifname, &s->c.prefix[i],
+				    drain ? s->c.ospf_drain_metric :
+				    s->c.ospf_metric, done_cost, s));
+			break;
+		}
 		attrs_queued(s, "route-map metric", frr_q_route_map_metric(
 		    s->fq, s->c.route_map, drain ? s->c.ospf_drain_metric :
 		    s->c.ospf_metric, done_metric, s));

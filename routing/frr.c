@@ -9,13 +9,16 @@
  * strictly one after the other.  FRR's vtysh exits 0 even when a
  * configuration line is refused, so output lines starting with "%" also
  * count as errors.  The configuration helpers write only the lines healthd
- * owns (its route-maps and network statements); everything else in
- * frr.conf is the operator's.  JSON read-back goes through jansson.
+ * owns (its route-maps, network statements and, for an OSPF stub, the
+ * service address's "ip ospf cost"); everything else in frr.conf is the
+ * operator's.  JSON read-back goes through jansson.
  */
 #define _GNU_SOURCE		/* pipe2 */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +231,22 @@ metric_lines(struct cfg_lines *c, const char *route_map, uint32_t metric)
 	cfg_add(c, line);
 	snprintf(line, sizeof(line), "set metric %" PRIu32, metric);
 	cfg_add(c, line);
+	return 0;
+}
+
+int
+frr_ospf_cost_lines(const char *ifname, const struct rt_prefix *p,
+    uint32_t cost, char lines[][256], size_t max, size_t *ret_n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!name_ok(ifname) || strlen(ifname) >= IF_NAMESIZE ||
+	    p->family != AF_INET || cost < 1 || cost > 65535 || max < 2 ||
+	    inet_ntop(AF_INET, &p->addr, a, sizeof(a)) == NULL)
+		return -EINVAL;
+	snprintf(lines[0], 256, "interface %s", ifname);
+	snprintf(lines[1], 256, "ip ospf cost %" PRIu32 " %s", cost, a);
+	*ret_n = 2;
 	return 0;
 }
 
@@ -707,6 +726,22 @@ frr_q_route_map_metric(struct frr_q *q, const char *route_map,
 	if ((rc = metric_lines(&c, route_map, metric)) != 0)
 		return rc;
 	return q_config(q, c.l, c.n, false, cb, arg);
+}
+
+int
+frr_q_ospf_cost(struct frr_q *q, const char *ifname,
+    const struct rt_prefix *p, uint32_t cost, frr_q_cb cb, void *arg)
+{
+	char lines[2][256];
+	const char *l[2];
+	size_t n;
+	int rc;
+
+	if ((rc = frr_ospf_cost_lines(ifname, p, cost, lines, 2, &n)) != 0)
+		return rc;
+	l[0] = lines[0];
+	l[1] = lines[1];
+	return q_config(q, l, n, false, cb, arg);
 }
 
 int

@@ -8,8 +8,8 @@
  * route-map's attributes (GRACEFUL_SHUTDOWN while draining, and the MED,
  * AS-path prepend and extra communities an operator sets per state), the
  * prefix-lists that make the outbound neighbor route-map add NO_EXPORT for
- * local-scope nodes, the OSPF redistribute route-map's metric, and
- * read-back of whether BGP / the RIB holds a prefix.  A struct frr_q runs
+ * local-scope nodes, the OSPF redistribute route-map's metric or (stub
+ * mode) the OSPF cost of the address on its interface, and read-back of whether BGP / the RIB holds a prefix.  A struct frr_q runs
  * vtysh from an event loop (lib/event.h) without blocking it: a FIFO of
  * runs, one child at a time, its pipes watched by the loop, the result
  * handed to a callback.  A vtysh that overruns the timeout is killed by
@@ -113,6 +113,19 @@ int	frr_route_map_bgp_lines(const char *route_map, uint32_t asn,
 	    size_t max, size_t *ret_n);
 int	frr_q_route_map_metric(struct frr_q *q, const char *route_map,
 	    uint32_t metric, frr_q_cb cb, void *arg);
+/*
+ * OSPF stub mode: the cost of a service address that ospfd announces as an
+ * intra-area stub link of the router LSA (the address on an interface
+ * ospfd runs in the area, "ip ospf area A ADDR"): "interface IF", then
+ * "ip ospf cost N ADDR" (FRR 8.4 puts the address's cost into the stub
+ * link's metric).  OSPFv2: -EINVAL for an IPv6 prefix, a cost outside
+ * 1..65535 or an interface name with anything but letters, digits, '-',
+ * '_', '.'.
+ */
+int	frr_ospf_cost_lines(const char *ifname, const struct rt_prefix *p,
+	    uint32_t cost, char lines[][256], size_t max, size_t *ret_n);
+int	frr_q_ospf_cost(struct frr_q *q, const char *ifname,
+	    const struct rt_prefix *p, uint32_t cost, frr_q_cb cb, void *arg);
 /*
  * Prefix-list entry; removing one that is not there ("Can't find", or a
  * silent exit 1 when the list is missing) is success.

@@ -9,4 +9,5 @@ routing_librouting_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)
 routing_librouting_a_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS) $(JANSSON_CFLAGS)
 EXTRA_DIST += deploy/frr/README.md deploy/frr/bgp-pop.conf \
 	deploy/frr/ospf-pop.conf deploy/frr/bgp-upstream.conf \
-	deploy/frr/bgp-pop-local.conf deploy/frr/ospf6-pop.conf
+	deploy/frr/bgp-pop-local.conf deploy/frr/ospf6-pop.conf \
+	deploy/frr/ospf-stub-pop.conf

@@ -13,6 +13,6 @@ NETNS_TESTS = tests/netns/netlink.sh tests/netns/bgp-core.sh \
 	tests/netns/health-reload.sh tests/netns/enrp-multicast.sh \
 	tests/netns/ospf6-core.sh tests/netns/health-slow-frr.sh \
 	tests/netns/health-exec.sh tests/netns/bgp-attrs.sh \
-	tests/netns/bgp-cover.sh
+	tests/netns/bgp-cover.sh tests/netns/ospf-stub.sh
 TESTS += $(NETNS_TESTS)
 EXTRA_DIST += $(NETNS_TESTS) tests/netns/lib.sh tests/bench/run-withdraw-bench

@@ -5,8 +5,11 @@
  * removed ("no set ..."), so a state never keeps what the previous one
  * set; GRACEFUL_SHUTDOWN goes first in the community line; the prepend
  * repeats the service's own AS; nothing but the entry's name, numbers and
- * communities ever reaches the vtysh argv (bad input is -EINVAL).
+ * communities ever reaches the vtysh argv (bad input is -EINVAL).  And the
+ * OSPF stub mode's lines (frr_ospf_cost_lines()): the cost of the service
+ * address on its interface, IPv4 only, within the 16-bit stub metric.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +110,37 @@ test_refused(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* H-ospf: "interface IF" + "ip ospf cost N ADDR", nothing else. */
+static void
+test_ospf_cost(void **state)
+{
+	struct rt_prefix p = { .family = AF_INET, .len = 32 };
+	struct rt_prefix p6 = { .family = AF_INET6, .len = 128 };
+	char l[2][256];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.53", &p.addr.v4), 1);
+	assert_int_equal(frr_ospf_cost_lines("lo", &p, 10, l, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(l[0], "interface lo");
+	assert_string_equal(l[1], "ip ospf cost 10 198.51.100.53");
+	assert_int_equal(frr_ospf_cost_lines("lo", &p, 65535, l, 2, &n), 0);
+	assert_string_equal(l[1], "ip ospf cost 65535 198.51.100.53");
+	n = 0;
+	assert_int_equal(frr_ospf_cost_lines("lo", &p, 0, l, 2, &n), -EINVAL);
+	assert_int_equal(frr_ospf_cost_lines("lo", &p, 65536, l, 2, &n),
+	    -EINVAL);
+	assert_int_equal(frr_ospf_cost_lines("lo", &p6, 10, l, 2, &n),
+	    -EINVAL);
+	assert_int_equal(frr_ospf_cost_lines("lo\nexit", &p, 10, l, 2, &n),
+	    -EINVAL);
+	assert_int_equal(frr_ospf_cost_lines("a-very-long-ifname", &p, 10, l,
+	    2, &n), -EINVAL);
+	assert_int_equal(frr_ospf_cost_lines("lo", &p, 10, l, 1, &n), -EINVAL);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -114,6 +148,7 @@ main(void)
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_ospf_cost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
