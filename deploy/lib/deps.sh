@@ -21,6 +21,13 @@ ANYPOOL_NETNS_PACKAGES="frr iproute2 procps jq systemd python3"
 # and keys (render's [security] generate), and the timeline picture.
 ANYPOOL_LAB_PACKAGES="python3 openssl gnuplot-nox"
 
+# monitoring: the lab's own Prometheus and Alertmanager (Debian's, run as
+# processes of the lab in its namespace "mon", never the system services;
+# deploy/lib/monitoring.sh) and curl for their HTTP APIs.  Installing them
+# also installs Debian's prometheus.service and prometheus-alertmanager.service
+# (started by the package on a systemd host; the lab does not use them).
+ANYPOOL_MONITORING_PACKAGES="prometheus prometheus-alertmanager curl"
+
 deps_missing() {
 	local p out=""
 	for p in "$@"; do

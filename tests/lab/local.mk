@@ -4,6 +4,8 @@
 # healthd -n and FRR; lab.sh runs the 3-PoP lab end to end, lab-ospf.sh the
 # same over OSPF (root, real FRR; without root they skip with 77).
 LAB_TESTS = tests/lab/render.sh tests/lab/lab.sh tests/lab/lab-ospf.sh
+# monitoring: the lab's Prometheus and Alertmanager, the dashboard's queries
+LAB_TESTS += tests/lab/monitoring.sh
 TESTS += $(LAB_TESTS)
 EXTRA_DIST += $(LAB_TESTS) deploy/render deploy/lab deploy/inventory/lab.toml \
 	deploy/inventory/lab-ospf.toml deploy/inventory/example.toml \

@@ -17,7 +17,14 @@
 # operator's files.  BFD (issue 13): [bfd] gives a bfd profile with the
 # inventory's timers at every node and router, BFD on every BGP session
 # and OSPF adjacency of a PoP (both ends) and on no transit-only one;
-# without [bfd], none; bad timers are refused.
+# without [bfd], none; bad timers are refused.  Covers (issue 13, item 2):
+# the inventory's covering prefixes become healthd "cover" lines (healthd -n
+# resolves them to the service, scope local by default), ANYCAST-COVER
+# network statements at every BGP node, and with [lab] strict-transit the
+# routers' inbound prefix-lists on PoP sessions (nothing longer than the
+# covers); bad covers are refused.  Unicast (issue 13, item 3): one
+# "unicast-address" per node unicast address a listen serves (IPv4 only
+# for OSPF nodes), kept by registrard -n.
 set -u
 B=${B:-.}
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -89,7 +96,13 @@ check "lab: --json derives BGP neighbours" \
     jq -e '.nodes[0].bgp_neighbors | map(.address) | index("10.0.1.2") != null' "$J" >/dev/null
 check "lab: --json gives the client's addresses" \
     jq -e '.lab.clients[0] | .address4 == "10.1.1.2/24" and .gateway4 == "10.1.1.1"' "$J" >/dev/null
-check "lab-ospf: healthd sets the OSPF metric" grep -q '^	ospf route-map ANYCAST-OSPF' "$T/lab-ospf/a/healthd.conf"
+check "lab-ospf: healthd sets the OSPF cost of the anycast stub" grep -qx '	ospf stub metric 10 drain-metric 65000' "$T/lab-ospf/a/healthd.conf"
+# ospf: the anycast /32 and the unicast loopback are stub links of the router
+# LSA (lo in the area for those two addresses), no external route
+check "lab-ospf: the anycast /32 and the unicast loopback are intra-area stubs, not redistributed" eval \
+    "sed -n '/^interface lo\$/,/^!/p' '$T/lab-ospf/a/frr.conf' | grep -qx ' ip ospf area 0.0.0.0 198.51.100.53' &&
+     sed -n '/^interface lo\$/,/^!/p' '$T/lab-ospf/a/frr.conf' | grep -qx ' ip ospf area 0.0.0.0 10.255.0.1' &&
+     ! grep -q 'redistribute' '$T/lab-ospf/a/frr.conf'"
 check "example: production paths by default" eval \
     "python3 '$RENDER' '$SRC/deploy/inventory/example.toml' '$T/prod' &&
      grep -q 'control socket \"/run/anypool/healthd.sock\"' '$T/prod/fra1/healthd.conf' &&
@@ -104,7 +117,47 @@ check "lab: route-map ANYCAST-OUT outbound on every neighbour" eval \
 check "example: a local node lists its prefixes in ANYCAST-LOCAL(6)" eval \
     "grep -q 'ip prefix-list ANYCAST-LOCAL seq 5 permit 198.51.100.53/32' '$T/prod/lon1/frr.conf' &&
      grep -q 'ipv6 prefix-list ANYCAST-LOCAL6 seq 5 permit 2001:db8:53::/128' '$T/prod/lon1/frr.conf' &&
-     ! grep -q 'prefix-list ANYCAST-LOCAL seq' '$T/prod/fra1/frr.conf'"
+     ! grep -q 'prefix-list ANYCAST-LOCAL seq' '$T/prod/ams1/frr.conf'"
+
+# cover (issue 13, item 2): covering prefixes, strict transits.
+check "lab: healthd announces both covers" eval \
+    "grep -qx 'cover 198.51.100.0/24 route-map ANYCAST-COVER' '$L/a/healthd.conf' &&
+     grep -qx 'cover 2001:db8:53::/48 route-map ANYCAST-COVER' '$L/a/healthd.conf'"
+check "lab: healthd -n resolves the covers to the service, which is scope local" eval \
+    "'$B/health/healthd' -n -f '$L/a/healthd.conf' | grep -q '^cover 198.51.100.0/24' &&
+     '$B/health/healthd' -n -f '$L/a/healthd.conf' | grep -A3 '^cover 2001:db8:53::/48' | grep -q registrar &&
+     '$B/health/healthd' -n -f '$L/a/healthd.conf' | grep -qx '	scope local'"
+check "lab: the covers' network statements and route-map at a PoP" eval \
+    "grep -qx '  network 198.51.100.0/24 route-map ANYCAST-COVER' '$L/a/frr.conf' &&
+     grep -qx '  network 2001:db8:53::/48 route-map ANYCAST-COVER' '$L/a/frr.conf' &&
+     grep -qx 'route-map ANYCAST-COVER permit 10' '$L/a/frr.conf'"
+check "lab: the host routes tagged NO_EXPORT (scope local: ANYCAST-LOCAL)" \
+    grep -qx 'ip prefix-list ANYCAST-LOCAL seq 5 permit 198.51.100.53/32' "$L/a/frr.conf"
+check "lab: --json says the routers are strict transits" jq -e '.lab.strict_transit == true' "$J"
+check "lab: a router takes nothing longer than /24 and /48 from a PoP" eval \
+    "grep -qx 'ip prefix-list TRANSIT-IN seq 5 deny 198.51.100.0/24 ge 25' '$L/ra/frr.conf' &&
+     grep -qx 'ipv6 prefix-list TRANSIT-IN6 seq 5 deny 2001:db8:53::/48 ge 49' '$L/ra/frr.conf' &&
+     grep -qx 'ip prefix-list TRANSIT-IN seq 1000 permit any' '$L/ra/frr.conf' &&
+     grep -qx '  neighbor 10.0.1.1 prefix-list TRANSIT-IN in' '$L/ra/frr.conf' &&
+     grep -qx '  neighbor 2001:db8:0:1::1 prefix-list TRANSIT-IN6 in' '$L/ra/frr.conf'"
+check "lab: ... but everything from another router (the unicast routes pass)" \
+    eval "! grep -q 'neighbor 10.0.12.2 prefix-list' '$L/ra/frr.conf'"
+check "lab-ospf: no cover (BGP only), no strict transit" eval \
+    "! grep -q '^cover' '$T/lab-ospf/a/healthd.conf' && ! grep -q 'TRANSIT-IN\|COVER' '$T/lab-ospf/ra/frr.conf'"
+check "example: covers at every node, ams1 scope global as it says" eval \
+    "grep -qx 'cover 2001:db8:53::/48 route-map ANYCAST-COVER' '$T/prod/lon1/healthd.conf' &&
+     grep -qx '	scope global' '$T/prod/ams1/healthd.conf' && grep -qx '	scope local' '$T/prod/fra1/healthd.conf'"
+
+# unicast (issue 13, item 3): PEs move to the node's own address.
+check "lab: registrard tells PEs the node's unicast addresses" eval \
+    "grep -qx 'unicast-address 10.255.0.1' '$L/a/registrard.conf' &&
+     grep -qx 'unicast-address 2001:db8:ff::1' '$L/a/registrard.conf' &&
+     ! grep -q 'unicast-address 198.51.100' '$L/a/registrard.conf'"
+check "lab: registrard -n keeps them" eval \
+    "'$B/registrar/registrard' -n -f '$L/b/registrard.conf' | grep -q '^unicast-address 10.255.0.2' &&
+     '$B/registrar/registrard' -n -f '$L/b/registrard.conf' | grep -q '^unicast-address 2001:db8:ff::2'"
+check "lab-ospf: the IPv4 unicast address only (OSPFv2 carries no IPv6)" eval \
+    "[ \"\$(grep '^unicast-address' '$T/lab-ospf/a/registrard.conf')\" = 'unicast-address 10.255.0.1' ]"
 
 # BFD (issue 13, a PoP that hangs): the profile with the inventory's
 # timers, on the PoPs' sessions from both ends; FRR's parser took the
@@ -287,6 +340,22 @@ printf '[service]\nprefixes = ["198.51.100.53/32"]\ncovering = ["198.51.100.0/24
 out=$(python3 "$RENDER" "$T/c.toml" "$T/x" 2>&1)
 check "bad inventory: unicast inside the covering prefix" \
     grep -qF 'c.toml:7: node a: unicast 198.51.100.7 is inside the covering prefix 198.51.100.0/24' <<<"$out"
+cov() {	# cov COVERING-LIST NODE-TAIL: an inventory with covers in $T/cov.toml
+	printf '[service]\nprefixes = ["198.51.100.53/32"]\ncovering = %s\n[[nodes]]\nname = "a"\nserver-id = 1\nunicast = ["10.0.0.1"]\n%s\n' "$1" "$2" >"$T/cov.toml"
+	python3 "$RENDER" "$T/cov.toml" "$T/covout" 2>&1
+}
+BGPN='asn = 1
+bgp-neighbors = [{ address = "10.0.0.2", remote-as = 2 }]'
+check "bad inventory: a cover with no anycast prefix in it" eval \
+    "cov '[\"192.0.2.0/24\"]' \"\$BGPN\" | grep -qF 'cov.toml:3: service: covering prefix 192.0.2.0/24 contains no anycast prefix'"
+check "bad inventory: overlapping covers" eval \
+    "cov '[\"198.51.100.0/24\", \"198.51.0.0/16\"]' \"\$BGPN\" | grep -qF 'cov.toml:3: service: covering prefix 198.51.0.0/16 overlaps another one'"
+check "bad inventory: covers on an OSPF node" eval \
+    "cov '[\"198.51.100.0/24\"]' 'routing = \"ospf\"
+ospf = { interfaces = [{ name = \"eth0\" }] }' | grep -qF 'node a: routing ospf: covering prefixes are announced over BGP only'"
+check "an inventory with a cover renders it, scope local by default" eval \
+    "cov '[\"198.51.100.0/24\"]' \"\$BGPN\" >/dev/null && grep -qx 'cover 198.51.100.0/24 route-map ANYCAST-COVER' '$T/covout/a/healthd.conf' &&
+     grep -qx '	scope local' '$T/covout/a/healthd.conf' && accepted '$T/covout'"
 printf 'this is = = not toml\n' >"$T/t.toml"
 out=$(python3 "$RENDER" "$T/t.toml" "$T/x" 2>&1); rc=$?
 check "bad inventory: TOML syntax error, exit 1 ($out)" eval "[ $rc -eq 1 ] && grep -q '^t.toml:1: Expected' <<<\"\$out\""
