@@ -2,15 +2,19 @@
 /*
  * The handlespace tables: pools in a hash table keyed by SipHash of the
  * handle under a per-handlespace random key (so remote parties cannot flood
- * one bucket), PEs in a hash table keyed by (pool, identifier), owners (home
- * registrars) in a hash table with the list of their PEs and the unfolded
- * RFC 5353 §3.6.2 checksum sum, and a binary min-heap of expiry times.
+ * one bucket), PEs in an open-addressing table keyed by (pool, identifier)
+ * whose 8-byte slots also say where each PE's probe began (so a lookup
+ * costs one slot line and the PE, and a removal reads no other PE), owners
+ * (home registrars) in a hash table with the list of their PEs and the
+ * unfolded RFC 5353 §3.6.2 checksum sum, and a binary min-heap of expiry
+ * times holding each time beside its PE (sifting reads no PE).
  * Registration, deregistration, takeover re-homing and expiry live here;
  * selection lives in policy.c.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "hs_internal.h"
@@ -71,10 +75,11 @@ mix64(uint64_t x)
 	return x;
 }
 
+/* Hash of PE id in the pool whose handle hashes to phash. */
 static uint64_t
-pe_hash(const struct hs *hs, const struct hs_pool *pool, uint32_t id)
+pe_hash(const struct hs *hs, uint64_t phash, uint32_t id)
 {
-	return mix64(pool->hash ^ hs->pekey ^ (id * 0x9e3779b97f4a7c15ULL));
+	return mix64(phash ^ hs->pekey ^ (id * 0x9e3779b97f4a7c15ULL));
 }
 
 static uint64_t
@@ -155,11 +160,11 @@ hs_new(const struct hs_limits *lim)
 	hs->hkey[1] = seed[1];
 	hs->pekey = seed[2];
 	hs_seed(hs, seed[3]);
-	hs->pnb = hs->enb = hs->onb = HS_MIN_BUCKETS;
-	hs->pb = calloc(hs->pnb, sizeof(*hs->pb));
-	hs->eb = calloc(hs->enb, sizeof(*hs->eb));
+	hs->pcap = hs->ecap = hs->onb = HS_MIN_BUCKETS;
+	hs->ps = calloc(hs->pcap, sizeof(*hs->ps));
+	hs->es = calloc(hs->ecap, sizeof(*hs->es));
 	hs->ob = calloc(hs->onb, sizeof(*hs->ob));
-	if (hs->pb == NULL || hs->eb == NULL || hs->ob == NULL) {
+	if (hs->ps == NULL || hs->es == NULL || hs->ob == NULL) {
 		hs_free(hs);
 		return NULL;
 	}
@@ -177,8 +182,13 @@ hs_free(struct hs *hs)
 	for (pool = hs->pfirst; pool != NULL; pool = pnext) {
 		pnext = pool->next;
 		for (uint32_t i = 0; i < pool->n; i++) {
-			free(pool->pes[i]->blob);
-			free(pool->pes[i]);
+			struct hs_pe *pe = HS_KIND_HEAP(pool->kind) ?
+			    pool->he[i].pe : pool->kind == HS_KIND_RING ?
+			    pool->re[i].pe : pool->pes[i];
+
+			if (pe->blob != pe->ibuf)
+				free(pe->blob);
+			free(pe);
 		}
 		hs_pol_free(pool);
 		free(pool);
@@ -189,8 +199,8 @@ hs_free(struct hs *hs)
 			free(o);
 		}
 	}
-	free(hs->pb);
-	free(hs->eb);
+	free(hs->ps);
+	free(hs->es);
 	free(hs->ob);
 	free(hs->heap);
 	free(hs);
@@ -209,16 +219,82 @@ handle_sum(const uint8_t *p, size_t len)
 	return s;
 }
 
+/*
+ * Pool table: open addressing, linear probing, at most half full; a slot
+ * holds the full hash (growing and removal read no pool) and the pool's
+ * main array, prefetched as soon as the hash matches.
+ */
+static const void *
+pool_arr(const struct hs_pool *pool)
+{
+	if (HS_KIND_HEAP(pool->kind))
+		return pool->he;
+	return pool->kind == HS_KIND_RING ? (const void *)pool->re :
+	    (const void *)pool->pes;
+}
+
 static struct hs_pool *
 pool_find(const struct hs *hs, const uint8_t *handle, size_t len, uint64_t h)
 {
-	struct hs_pool *pool;
+	size_t mask = hs->pcap - 1, j = h & mask;
+	const struct hs_pslot *sl;
 
-	for (pool = hs->pb[h & (hs->pnb - 1)]; pool != NULL; pool = pool->hnext)
-		if (pool->hash == h && pool->hlen == len &&
-		    memcmp(pool->handle, handle, len) == 0)
-			return pool;
+	for (; (sl = &hs->ps[j])->pool != NULL; j = (j + 1) & mask) {
+		if (sl->hash != h)
+			continue;
+		if (sl->arr != NULL)
+			__builtin_prefetch(sl->arr);
+		if (sl->pool->hlen == len &&
+		    memcmp(sl->pool->handle, handle, len) == 0)
+			return sl->pool;
+	}
 	return NULL;
+}
+
+static struct hs_pslot *
+pool_slot(struct hs *hs, const struct hs_pool *pool)
+{
+	size_t mask = hs->pcap - 1, j = pool->hash & mask;
+
+	while (hs->ps[j].pool != pool)
+		j = (j + 1) & mask;
+	return &hs->ps[j];
+}
+
+void
+hs_pool_arr_moved(struct hs_pool *pool)
+{
+	pool_slot(pool->hs, pool)->arr = pool_arr(pool);
+}
+
+static void
+pslot_put(struct hs_pslot *ps, size_t cap, const struct hs_pslot *e)
+{
+	size_t mask = cap - 1, j = e->hash & mask;
+
+	while (ps[j].pool != NULL)
+		j = (j + 1) & mask;
+	ps[j] = *e;
+}
+
+/* Room for one more pool; HS_E_NOMEM. */
+static int
+pslots_reserve(struct hs *hs)
+{
+	struct hs_pslot *ps;
+	size_t ncap = hs->pcap * 2;
+
+	if ((hs->npools + 1) * 2 <= hs->pcap)
+		return 0;
+	if ((ps = calloc(ncap, sizeof(*ps))) == NULL)
+		return HS_E_NOMEM;
+	for (size_t i = 0; i < hs->pcap; i++)
+		if (hs->ps[i].pool != NULL)
+			pslot_put(ps, ncap, &hs->ps[i]);
+	free(hs->ps);
+	hs->ps = ps;
+	hs->pcap = ncap;
+	return 0;
 }
 
 struct hs_pool *
@@ -230,18 +306,18 @@ hs_pool_find(const struct hs *hs, const uint8_t *handle, size_t len)
 	return pool_find(hs, handle, len, siphash(hs->hkey, handle, len));
 }
 
-#define POOL_HASH(p)	((p)->hash)
-
 static struct hs_pool *
 pool_new(struct hs *hs, const uint8_t *handle, size_t len, uint64_t h,
     const struct rsp_pe *pe)
 {
 	struct hs_pool *pool;
-	size_t b;
 
-	if ((pool = calloc(1, sizeof(*pool) + len)) == NULL)
+	if (pslots_reserve(hs) != 0 ||
+	    (pool = calloc(1, sizeof(*pool) + len)) == NULL)
 		return NULL;
 	pool->hash = h;
+	pool->hs = hs;
+	pool->head = HS_NOIDX;
 	pool->hlen = (uint16_t)len;
 	memcpy(pool->handle, handle, len);
 	pool->hsum = (uint32_t)handle_sum(handle, len);
@@ -250,29 +326,33 @@ pool_new(struct hs *hs, const uint8_t *handle, size_t len, uint64_t h,
 	pool->ttype = pe->user.type;
 	pool->tuse = pe->user.use;
 
-	b = h & (hs->pnb - 1);
-	pool->hnext = hs->pb[b];
-	hs->pb[b] = pool;
+	pslot_put(hs->ps, hs->pcap, &(struct hs_pslot){ h, pool, NULL });
 	pool->prev = hs->plast;
 	if (hs->plast != NULL)
 		hs->plast->next = pool;
 	else
 		hs->pfirst = pool;
 	hs->plast = pool;
-	if (++hs->npools > hs->pnb)
-		TABLE_GROW(struct hs_pool, hs->pb, hs->pnb, POOL_HASH);
+	hs->npools++;
 	return pool;
 }
 
 static void
 pool_delete(struct hs *hs, struct hs_pool *pool)
 {
-	struct hs_pool **pp;
+	size_t mask = hs->pcap - 1, i, j;
 
-	for (pp = &hs->pb[pool->hash & (hs->pnb - 1)]; *pp != pool;
-	    pp = &(*pp)->hnext)
-		;
-	*pp = pool->hnext;
+	/* shift back the later slots of the cluster that may move */
+	i = (size_t)(pool_slot(hs, pool) - hs->ps);
+	for (j = (i + 1) & mask; hs->ps[j].pool != NULL; j = (j + 1) & mask) {
+		size_t home = hs->ps[j].hash & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			hs->ps[i] = hs->ps[j];
+			i = j;
+		}
+	}
+	hs->ps[i] = (struct hs_pslot){ 0, NULL, NULL };
 	if (pool->prev != NULL)
 		pool->prev->next = pool->next;
 	else
@@ -288,49 +368,180 @@ pool_delete(struct hs *hs, struct hs_pool *pool)
 
 /* --- PE table --------------------------------------------------------- */
 
+/*
+ * Open addressing with linear probing over 8-byte slots: the PE's address
+ * in the low 48 bits (user-space addresses on Linux fit; a PE that does
+ * not is refused as out of memory), and in the high 16 the low 16 bits of
+ * its home slot, hash & (ecap - 1).  Those bits filter a lookup without
+ * reading the PE, and give every slot's home back (its distance from home
+ * is below 2^16: a table that would need more grows instead), so a removal
+ * shifts its cluster back (no tombstones) without reading any PE.  Empty
+ * slot: 0.  At most 3/4 full.
+ */
+#define SLOT_PTRBITS	48
+#define SLOT_PTR(s)	((struct hs_pe *)(uintptr_t)((s) & \
+			    ((UINT64_C(1) << SLOT_PTRBITS) - 1)))
+#define SLOT_TAG(s)	((uint32_t)((s) >> SLOT_PTRBITS))
+#define SLOT_MAKE(pe, h) ((uint64_t)(uintptr_t)(pe) | \
+			    ((uint64_t)((h) & 0xffff) << SLOT_PTRBITS))
+#define SLOT_MAXDIST	0xffff
+
+static size_t
+slot_home(const struct hs *hs, size_t j, uint64_t slot)
+{
+	size_t d = (j - SLOT_TAG(slot)) & 0xffff;
+
+	return (j - d) & (hs->ecap - 1);
+}
+
+/* The slot of PE id of the pool whose handle hashes to phash, or -1. */
+static ssize_t
+pe_slot(const struct hs *hs, const struct hs_pool *pool, uint64_t phash,
+    uint32_t id)
+{
+	uint64_t h = pe_hash(hs, phash, id), s;
+	size_t mask = hs->ecap - 1, j = h & mask;
+	uint32_t tag = (uint32_t)(h & 0xffff);
+
+	while ((s = hs->es[j]) != 0) {
+		if (SLOT_TAG(s) == tag) {
+			const struct hs_pe *pe = SLOT_PTR(s);
+
+			if (pe->id == id && pe->pool == pool)
+				return (ssize_t)j;
+		}
+		j = (j + 1) & mask;
+	}
+	return -1;
+}
+
 struct hs_pe *
 hs_pool_lookup(const struct hs *hs, const struct hs_pool *pool, uint32_t id)
 {
-	struct hs_pe *pe;
+	ssize_t j;
 
 	if (hs == NULL || pool == NULL)
 		return NULL;
-	for (pe = hs->eb[pe_hash(hs, pool, id) & (hs->enb - 1)]; pe != NULL;
-	    pe = pe->hnext)
-		if (pe->id == id && pe->pool == pool)
-			return pe;
-	return NULL;
+	j = pe_slot(hs, pool, pool->hash, id);
+	return j < 0 ? NULL : SLOT_PTR(hs->es[j]);
+}
+
+/*
+ * Find by handle: the PE's slot is computed from the handle's hash, so its
+ * load need not wait for the pool's.
+ */
+static struct hs_pe *
+pe_find(const struct hs *hs, const uint8_t *handle, size_t len, uint32_t id,
+    struct hs_pool **ret_pool)
+{
+	struct hs_pool *pool;
+	uint64_t h;
+	ssize_t j;
+
+	*ret_pool = NULL;
+	if (hs == NULL || handle == NULL || len == 0 ||
+	    len > hs->lim.max_handle_len)
+		return NULL;
+	h = siphash(hs->hkey, handle, len);
+	__builtin_prefetch(&hs->es[pe_hash(hs, h, id) & (hs->ecap - 1)]);
+	if ((pool = pool_find(hs, handle, len, h)) == NULL)
+		return NULL;
+	*ret_pool = pool;
+	j = pe_slot(hs, pool, h, id);
+	return j < 0 ? NULL : SLOT_PTR(hs->es[j]);
 }
 
 struct hs_pe *
 hs_lookup(const struct hs *hs, const uint8_t *handle, size_t len, uint32_t id)
 {
-	return hs_pool_lookup(hs, hs_pool_find(hs, handle, len), id);
+	struct hs_pool *pool;
+
+	return pe_find(hs, handle, len, id, &pool);
 }
 
-/* expanded where `hs` is in scope */
-#define PE_HASH(e)	pe_hash(hs, (e)->pool, (e)->id)
+/* Put pe into the slot array es of ecap slots; false if too far from home. */
+static bool
+slot_put(const struct hs *hs, uint64_t *es, size_t ecap, struct hs_pe *pe)
+{
+	uint64_t h = pe_hash(hs, pe->pool->hash, pe->id);
+	size_t mask = ecap - 1, j = h & mask, d = 0;
 
-static void
+	while (es[j] != 0) {
+		if (++d >= SLOT_MAXDIST)
+			return false;
+		j = (j + 1) & mask;
+	}
+	es[j] = SLOT_MAKE(pe, h);
+	return true;
+}
+
+/* Twice the slots (or more if a cluster is too long); HS_E_NOMEM. */
+static int
+slots_grow(struct hs *hs)
+{
+	size_t ncap = hs->ecap * 2;
+
+	for (;;) {
+		uint64_t *es = calloc(ncap, sizeof(*es));
+		size_t i;
+
+		if (es == NULL)
+			return HS_E_NOMEM;
+		for (i = 0; i < hs->ecap; i++)
+			if (hs->es[i] != 0 &&
+			    !slot_put(hs, es, ncap, SLOT_PTR(hs->es[i])))
+				break;
+		if (i == hs->ecap) {
+			free(hs->es);
+			hs->es = es;
+			hs->ecap = ncap;
+			return 0;
+		}
+		free(es);
+		ncap *= 2;
+	}
+}
+
+/* Room for one more PE (before anything else is linked). */
+static int
+slots_reserve(struct hs *hs)
+{
+	if ((hs->npes + 1) * 4 <= hs->ecap * 3)
+		return 0;
+	return slots_grow(hs);
+}
+
+static int
 pe_link(struct hs *hs, struct hs_pe *pe)
 {
-	size_t b = pe_hash(hs, pe->pool, pe->id) & (hs->enb - 1);
-
-	pe->hnext = hs->eb[b];
-	hs->eb[b] = pe;
-	if (++hs->npes > hs->enb)
-		TABLE_GROW(struct hs_pe, hs->eb, hs->enb, PE_HASH);
+	if ((uint64_t)(uintptr_t)pe >> SLOT_PTRBITS)
+		return HS_E_NOMEM;	/* cannot be a slot */
+	while (!slot_put(hs, hs->es, hs->ecap, pe))
+		if (slots_grow(hs) != 0)
+			return HS_E_NOMEM;
+	hs->npes++;
+	return 0;
 }
 
 static void
 pe_unlink(struct hs *hs, struct hs_pe *pe)
 {
-	struct hs_pe **pp;
+	size_t mask = hs->ecap - 1, i, j;
+	ssize_t at = pe_slot(hs, pe->pool, pe->pool->hash, pe->id);
 
-	for (pp = &hs->eb[pe_hash(hs, pe->pool, pe->id) & (hs->enb - 1)];
-	    *pp != pe; pp = &(*pp)->hnext)
-		;
-	*pp = pe->hnext;
+	if (at < 0)
+		return;
+	/* shift back every later slot of the cluster that may move */
+	i = (size_t)at;
+	for (j = (i + 1) & mask; hs->es[j] != 0; j = (j + 1) & mask) {
+		size_t home = slot_home(hs, j, hs->es[j]);
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			hs->es[i] = hs->es[j];
+			i = j;
+		}
+	}
+	hs->es[i] = 0;
 	hs->npes--;
 }
 
@@ -442,53 +653,52 @@ owner_del_pe(struct hs *hs, struct hs_pe *pe)
 /* --- expiry heap ------------------------------------------------------ */
 
 static void
-heap_place(struct hs *hs, size_t i, struct hs_pe *pe)
+heap_place(struct hs *hs, size_t i, struct hs_exp e)
 {
-	hs->heap[i] = pe;
-	pe->hidx = (uint32_t)i;
+	hs->heap[i] = e;
+	e.pe->hidx = (uint32_t)i;
 }
 
 static void
 heap_up(struct hs *hs, size_t i)
 {
-	struct hs_pe *pe = hs->heap[i];
+	struct hs_exp e = hs->heap[i];
 
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
 
-		if (hs->heap[p]->expires <= pe->expires)
+		if (hs->heap[p].at <= e.at)
 			break;
 		heap_place(hs, i, hs->heap[p]);
 		i = p;
 	}
-	heap_place(hs, i, pe);
+	heap_place(hs, i, e);
 }
 
 static void
 heap_down(struct hs *hs, size_t i)
 {
-	struct hs_pe *pe = hs->heap[i];
+	struct hs_exp e = hs->heap[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
 
 		if (c >= hs->nheap)
 			break;
-		if (c + 1 < hs->nheap &&
-		    hs->heap[c + 1]->expires < hs->heap[c]->expires)
+		if (c + 1 < hs->nheap && hs->heap[c + 1].at < hs->heap[c].at)
 			c++;
-		if (pe->expires <= hs->heap[c]->expires)
+		if (e.at <= hs->heap[c].at)
 			break;
 		heap_place(hs, i, hs->heap[c]);
 		i = c;
 	}
-	heap_place(hs, i, pe);
+	heap_place(hs, i, e);
 }
 
 static int
 heap_reserve(struct hs *hs)
 {
-	struct hs_pe **h;
+	struct hs_exp *h;
 	size_t cap;
 
 	if (hs->nheap < hs->heapcap)
@@ -505,35 +715,43 @@ static void
 heap_del(struct hs *hs, struct hs_pe *pe)
 {
 	size_t i = pe->hidx;
-	struct hs_pe *last;
+	struct hs_exp last;
 
 	if (i == HS_NOIDX)
 		return;
 	pe->hidx = HS_NOIDX;
 	last = hs->heap[--hs->nheap];
-	if (last == pe)
+	if (last.pe == pe)
 		return;
 	heap_place(hs, i, last);
-	heap_up(hs, i);
-	heap_down(hs, last->hidx);
+	if (i > 0 && hs->heap[(i - 1) / 2].at > last.at)
+		heap_up(hs, i);
+	else
+		heap_down(hs, i);
 }
 
 /* Capacity was reserved by heap_reserve() when pe is not yet in it. */
 static void
 heap_set(struct hs *hs, struct hs_pe *pe, uint64_t expires)
 {
+	size_t i;
+
 	if (expires == HS_NEVER) {
 		heap_del(hs, pe);
-		pe->expires = HS_NEVER;
 		return;
 	}
-	pe->expires = expires;
 	if (pe->hidx == HS_NOIDX) {
-		heap_place(hs, hs->nheap++, pe);
+		heap_place(hs, hs->nheap++, (struct hs_exp){ expires, pe });
 		heap_up(hs, pe->hidx);
+		return;
+	}
+	i = pe->hidx;
+	if (expires < hs->heap[i].at) {
+		hs->heap[i].at = expires;
+		heap_up(hs, i);
 	} else {
-		heap_up(hs, pe->hidx);
-		heap_down(hs, pe->hidx);
+		hs->heap[i].at = expires;
+		heap_down(hs, i);
 	}
 }
 
@@ -549,27 +767,52 @@ check_transport(const struct rsp_transport *t)
 	return 0;
 }
 
-/* Copies of the addresses actually present, and the opaque bytes. */
-static int
-make_blob(const struct rsp_pe *pe, uint8_t **ret, size_t *ret_len)
+/*
+ * A PE's blob (the addresses actually present, then the opaque bytes) is
+ * allocated with the PE when it is small, as it nearly always is: one
+ * allocation and one cache-line neighbourhood per PE.
+ */
+#define HS_BLOB_INLINE	40
+
+static size_t
+blob_size(const struct rsp_pe *pe)
 {
 	size_t un = pe->user.naddr, an = pe->has_asap ? pe->asap.naddr : 0;
-	size_t len = (un + an) * sizeof(struct rsp_addr) + pe->user.opaque.len;
-	uint8_t *b, *p;
 
-	*ret = NULL;
-	*ret_len = len;
-	if (len == 0)
-		return 0;
-	if ((b = malloc(len)) == NULL)
-		return HS_E_NOMEM;
-	p = b;
+	return (un + an) * sizeof(struct rsp_addr) + pe->user.opaque.len;
+}
+
+static void
+blob_fill(const struct rsp_pe *pe, uint8_t *p)
+{
+	size_t un = pe->user.naddr, an = pe->has_asap ? pe->asap.naddr : 0;
+
 	memcpy(p, pe->user.addr, un * sizeof(struct rsp_addr));
 	p += un * sizeof(struct rsp_addr);
 	memcpy(p, pe->asap.addr, an * sizeof(struct rsp_addr));
 	p += an * sizeof(struct rsp_addr);
 	if (pe->user.opaque.len > 0)
 		memcpy(p, pe->user.opaque.p, pe->user.opaque.len);
+}
+
+/* A separate copy of the blob for PE e (NULL when empty). */
+static int
+make_blob(struct hs_pe *e, const struct rsp_pe *pe, uint8_t **ret,
+    size_t *ret_len)
+{
+	size_t len = blob_size(pe);
+	uint8_t *b;
+
+	*ret = NULL;
+	*ret_len = len;
+	if (len == 0)
+		return 0;
+	if (e != NULL && len <= e->blen_in) {
+		*ret = e->ibuf;		/* filled by copy_fields */
+		return 0;
+	}
+	if ((b = malloc(len)) == NULL)
+		return HS_E_NOMEM;
 	*ret = b;
 	return 0;
 }
@@ -584,6 +827,8 @@ blob_len(const struct hs_pe *pe)
 static void
 copy_fields(struct hs_pe *pe, const struct rsp_pe *src, uint8_t *blob)
 {
+	if (blob != NULL)
+		blob_fill(src, blob);
 	pe->blob = blob;
 	pe->life = src->life;
 	pe->utype = src->user.type;
@@ -608,7 +853,7 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 	struct hs_owner *owner;
 	struct hs_pe *e;
 	uint8_t *blob;
-	size_t blen;
+	size_t blen, inl;
 	uint64_t h;
 	int need, rc;
 	bool new_pool = false;
@@ -626,7 +871,10 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 		return HS_E_POLICY_VALUE;
 
 	h = siphash(hs->hkey, handle, len);
+	__builtin_prefetch(&hs->es[pe_hash(hs, h, pe->id) & (hs->ecap - 1)]);
 	if ((pool = pool_find(hs, handle, len, h)) != NULL) {
+		ssize_t j;
+
 		/*
 		 * RFC 5352 §3.1 / RFC 5356: the pool's first PE fixed its
 		 * policy, transport and Transport Use.
@@ -637,8 +885,10 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 			return HS_E_TRANSPORT;
 		if (pe->user.use != pool->tuse)
 			return HS_E_DATA_CTRL;
-		if ((e = hs_pool_lookup(hs, pool, pe->id)) != NULL)
+		if ((j = pe_slot(hs, pool, h, pe->id)) >= 0) {
+			e = SLOT_PTR(hs->es[j]);
 			goto update;
+		}
 	} else if (hs->lim.max_pools && hs->npools >= hs->lim.max_pools)
 		return HS_E_MAX_POOLS;
 	if (hs->lim.max_pes && hs->npes >= hs->lim.max_pes)
@@ -650,12 +900,17 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 	/* a new PE: allocate everything that can fail, then link */
 	if (expires != HS_NEVER && heap_reserve(hs) != 0)
 		return HS_E_NOMEM;
-	if ((rc = make_blob(pe, &blob, &blen)) != 0)
-		return rc;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		goto out_blob;
-	if ((owner = owner_get(hs, pe->home_id)) == NULL)
+	if (slots_reserve(hs) != 0)
+		return HS_E_NOMEM;
+	blen = blob_size(pe);
+	inl = blen <= HS_BLOB_INLINE ? blen : 0;
+	if ((e = calloc(1, sizeof(*e) + inl)) == NULL)
+		return HS_E_NOMEM;
+	e->blen_in = (uint8_t)inl;
+	if (make_blob(e, pe, &blob, &blen) != 0)
 		goto out_pe;
+	if ((owner = owner_get(hs, pe->home_id)) == NULL)
+		goto out_blob;
 	if (pool == NULL) {
 		if ((pool = pool_new(hs, handle, len, h, pe)) == NULL)
 			goto out_owner;
@@ -664,14 +919,16 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 	e->id = pe->id;
 	e->pool = pool;
 	e->hidx = HS_NOIDX;
-	e->expires = HS_NEVER;
 	copy_fields(e, pe, blob);
 	e->nval = pe->policy.nval > RSP_POLICY_MAX_VALUES ?
 	    RSP_POLICY_MAX_VALUES : pe->policy.nval;
 	memcpy(e->val, pe->policy.val, e->nval * sizeof(e->val[0]));
-	if (hs_pol_add(pool, e) != 0)
+	if (pe_link(hs, e) != 0)
 		goto out_pool;
-	pe_link(hs, e);
+	if (hs_pol_add(pool, e) != 0) {
+		pe_unlink(hs, e);
+		goto out_pool;
+	}
 	owner_add_pe(owner, e);
 	heap_set(hs, e, expires);
 	hs->addr_bytes += blen;
@@ -688,14 +945,15 @@ update:
 		return HS_E_NOMEM;
 	if ((owner = owner_get(hs, pe->home_id)) == NULL)
 		return HS_E_NOMEM;
-	if ((rc = make_blob(pe, &blob, &blen)) != 0) {
+	if ((rc = make_blob(e, pe, &blob, &blen)) != 0) {
 		if (owner->n == 0)
 			owner_remove(hs, owner);
 		return rc;
 	}
 	hs->addr_bytes -= blob_len(e);
 	hs->addr_bytes += blen;
-	free(e->blob);
+	if (e->blob != e->ibuf)
+		free(e->blob);
 	copy_fields(e, pe, blob);
 	if (owner != e->owner) {
 		owner_del_pe(hs, e);
@@ -715,10 +973,11 @@ out_pool:
 out_owner:
 	if (owner->n == 0)
 		owner_remove(hs, owner);
+out_blob:
+	if (blob != e->ibuf)
+		free(blob);
 out_pe:
 	free(e);
-out_blob:
-	free(blob);
 	return HS_E_NOMEM;
 }
 
@@ -735,7 +994,8 @@ hs_remove(struct hs *hs, struct hs_pe *pe)
 	pe_unlink(hs, pe);
 	hs_pol_del(pool, pe);
 	hs->addr_bytes -= blob_len(pe);
-	free(pe->blob);
+	if (pe->blob != pe->ibuf)
+		free(pe->blob);
 	free(pe);
 	if (pool->n == 0)
 		pool_delete(hs, pool);
@@ -747,10 +1007,8 @@ hs_deregister(struct hs *hs, const uint8_t *handle, size_t len, uint32_t id)
 	struct hs_pool *pool;
 	struct hs_pe *pe;
 
-	if ((pool = hs_pool_find(hs, handle, len)) == NULL)
-		return HS_E_NO_POOL;
-	if ((pe = hs_pool_lookup(hs, pool, id)) == NULL)
-		return HS_E_NO_PE;
+	if ((pe = pe_find(hs, handle, len, id, &pool)) == NULL)
+		return pool == NULL ? HS_E_NO_POOL : HS_E_NO_PE;
 	hs_remove(hs, pe);
 	return 0;
 }
@@ -785,8 +1043,8 @@ hs_expire(struct hs *hs, uint64_t now, hs_pe_cb cb, void *arg)
 {
 	size_t n = 0;
 
-	while (hs != NULL && hs->nheap > 0 && hs->heap[0]->expires <= now) {
-		struct hs_pe *pe = hs->heap[0];
+	while (hs != NULL && hs->nheap > 0 && hs->heap[0].at <= now) {
+		struct hs_pe *pe = hs->heap[0].pe;
 
 		if (cb != NULL)
 			cb(hs, pe, arg);
@@ -801,7 +1059,7 @@ hs_next_expiry(const struct hs *hs)
 {
 	if (hs == NULL || hs->nheap == 0)
 		return HS_NEVER;
-	return hs->heap[0]->expires;
+	return hs->heap[0].at;
 }
 
 size_t
@@ -925,18 +1183,26 @@ hs_pool_next(const struct hs_pool *pool)
 	return pool->next;
 }
 
+static struct hs_pe *
+pool_pe_at(const struct hs_pool *pool, uint32_t i)
+{
+	if (i >= pool->n)
+		return NULL;
+	if (HS_KIND_HEAP(pool->kind))
+		return pool->he[i].pe;
+	return pool->kind == HS_KIND_RING ? pool->re[i].pe : pool->pes[i];
+}
+
 struct hs_pe *
 hs_pe_first(const struct hs_pool *pool)
 {
-	return pool->n > 0 ? pool->pes[0] : NULL;
+	return pool_pe_at(pool, 0);
 }
 
 struct hs_pe *
 hs_pe_next(const struct hs_pe *pe)
 {
-	const struct hs_pool *pool = pe->pool;
-
-	return pe->idx + 1 < pool->n ? pool->pes[pe->idx + 1] : NULL;
+	return pool_pe_at(pe->pool, pe->idx + 1);
 }
 
 struct hs_pe *
@@ -993,7 +1259,9 @@ hs_pe_home(const struct hs_pe *pe)
 uint64_t
 hs_pe_expires(const struct hs_pe *pe)
 {
-	return pe->expires;
+	if (pe->hidx == HS_NOIDX)
+		return HS_NEVER;
+	return pe->pool->hs->heap[pe->hidx].at;
 }
 
 uint32_t

@@ -12,19 +12,44 @@
 
 #define HS_NOIDX	UINT32_MAX
 
-/* Intrusive AVL node (policy.c). */
-struct hs_avl {
-	struct hs_avl	*l, *r;
-	int		 h;
-};
-
 /* How a pool keeps its PEs for selection. */
 enum hs_kind {
 	HS_KIND_RING,		/* RR, and policies we do not know */
-	HS_KIND_WRR,		/* tree by virtual finish time */
+	HS_KIND_WRR,		/* heap by virtual finish time */
 	HS_KIND_RAND,		/* the PE array alone */
 	HS_KIND_WEIGHTED,	/* WRAND, RLU: Fenwick tree over the array */
-	HS_KIND_TREE,		/* PRIO, LU, LUD, PLU: tree by key */
+	HS_KIND_TREE,		/* PRIO, LU, LUD, PLU: heap by key */
+};
+
+/* The heap kinds (WRR, TREE) keep their PEs in hs_pool.he, the rest in pes. */
+#define HS_KIND_HEAP(k)	((k) == HS_KIND_WRR || (k) == HS_KIND_TREE)
+
+/*
+ * An entry of a pool's selection heap: the whole sort key inline, so that
+ * ordering never reads a PE.  Tree policies: k1 the key, k2 the tie
+ * sequence (LU family) or the identifier (Priority).  WRR: k1 the virtual
+ * finish time numerator, k2 weight << 32 | identifier (weight 0: last).
+ */
+struct hs_hent {
+	uint64_t	 k1, k2;
+	struct hs_pe	*pe;
+};
+
+/* A Round Robin pool's PE and its neighbours on the circle (positions). */
+struct hs_rent {
+	struct hs_pe	*pe;
+	uint32_t	 next, prev;
+};
+
+/*
+ * A slot of the pool table (open addressing): the handle's hash, the pool,
+ * and the pool's main array (he, re or pes), so that the array's first
+ * lines are fetched while the pool itself is being compared.
+ */
+struct hs_pslot {
+	uint64_t	 hash;
+	struct hs_pool	*pool;
+	const void	*arr;
 };
 
 struct hs_owner {
@@ -35,52 +60,48 @@ struct hs_owner {
 	uint32_t	 id;
 };
 
+/*
+ * A PE: only what is needed to export it and to find it again.  Where it
+ * sits in its pool (pes[] or the heap he[]) and in the expiry heap are
+ * indices; its sort key and expiry time live in those arrays.
+ */
 struct hs_pe {
-	/* what the policy trees compare comes first: one cache line */
-	union {
-		struct {
-			struct hs_pe *prev, *next;
-		} ring;
-		struct hs_avl	 node;
-	} u;
-	uint64_t	 aux;		/* LU/PLU/LUD tie sequence; WRR numerator */
-	uint32_t	 val[RSP_POLICY_MAX_VALUES];
-	uint32_t	 counter;	/* LUD degradation counter */
 	uint32_t	 id;
+	uint32_t	 idx;		/* in pool->pes or pool->he */
 	struct hs_pool	*pool;
-
-	struct hs_pe	*hnext;		/* PE hash chain */
 	struct hs_owner	*owner;
 	struct hs_pe	*oprev, *onext;	/* owner's list */
-	uint64_t	 expires;
 	uint8_t		*blob;		/* user addrs, ASAP addrs, opaque bytes */
 	void		*udata;		/* the registrar's own state of the PE */
-	uint32_t	 idx;		/* in pool->pes */
+	uint32_t	 val[RSP_POLICY_MAX_VALUES];
+	uint32_t	 counter;	/* LUD degradation counter */
 	uint32_t	 hidx;		/* in the expiry heap, or HS_NOIDX */
 	int32_t		 life;
 	uint32_t	 service_code;
+	uint32_t	 registrant;	/* the registrar's token, 0: none */
 	uint16_t	 utype, uport, uuse;
 	uint16_t	 atype, aport, ause;
 	uint16_t	 opaque_len;
 	uint8_t		 nval;
 	uint8_t		 unaddr, anaddr;
 	uint8_t		 has_asap;
-	uint8_t		 in_tree;
 	uint8_t		 hidden;	/* reported unreachable: not handed out */
-	uint32_t	 registrant;	/* the registrar's token, 0: none */
+	uint8_t		 blen_in;	/* bytes of blob stored inline, in ibuf */
+	uint8_t		 ibuf[];	/* a small blob, allocated with the PE */
 };
 
 struct hs_pool {
-	struct hs_pool	*hnext;		/* pool hash chain */
 	struct hs_pool	*prev, *next;	/* list of all pools */
+	struct hs	*hs;
 	uint64_t	 hash;
-	struct hs_pe	**pes;		/* dense array, pe->idx */
+	struct hs_pe	**pes;		/* RAND, WEIGHTED: dense array, pe->idx */
+	struct hs_rent	*re;		/* RING: dense array with the circle */
+	struct hs_hent	*he;		/* heap kinds: 8-ary min-heap, pe->idx */
 	uint64_t	*fw;		/* Fenwick tree (HS_KIND_WEIGHTED), 1-based */
 	uint64_t	 wsum;		/* total weight (HS_KIND_WEIGHTED) */
-	struct hs_pe	*ring;		/* head (HS_KIND_RING) */
-	struct hs_avl	*root;		/* HS_KIND_WRR, HS_KIND_TREE */
 	uint64_t	 seq;		/* tie rotation sequence */
 	uint32_t	 n, cap;
+	uint32_t	 head;		/* HS_KIND_RING: position of the head */
 	uint32_t	 policy;
 	uint32_t	 hsum;		/* checksum words of the padded handle */
 	uint16_t	 ttype, tuse;
@@ -89,19 +110,25 @@ struct hs_pool {
 	uint8_t		 handle[];
 };
 
+/* An entry of the expiry heap: the time inline, so sifting reads no PE. */
+struct hs_exp {
+	uint64_t	 at;
+	struct hs_pe	*pe;
+};
+
 struct hs {
 	struct hs_limits lim;
 	uint64_t	 rng[4];
 	uint64_t	 hkey[2];	/* SipHash key for pool handles */
 	uint64_t	 pekey;
-	struct hs_pool	**pb;		/* pool buckets */
-	size_t		 pnb, npools;
+	struct hs_pslot	*ps;		/* pool slots */
+	size_t		 pcap, npools;
 	struct hs_pool	*pfirst, *plast;
-	struct hs_pe	**eb;		/* PE buckets, key (pool, id) */
-	size_t		 enb, npes;
+	uint64_t	*es;		/* PE slots, key (pool, id): see pe_find */
+	size_t		 ecap, npes;
 	struct hs_owner	**ob;		/* owner buckets */
 	size_t		 onb, nowners;
-	struct hs_pe	**heap;		/* expiry min-heap */
+	struct hs_exp	*heap;		/* expiry min-heap */
 	size_t		 nheap, heapcap;
 	size_t		 addr_bytes;
 };
@@ -146,6 +173,9 @@ hs_rand_below(struct hs *hs, uint64_t bound)
 	}
 	return (uint64_t)(m >> 64);
 }
+
+/* handlespace.c: the pool's main array moved (pool_grow) */
+void		 hs_pool_arr_moved(struct hs_pool *pool);
 
 /* policy.c */
 enum hs_kind	 hs_policy_kind(uint32_t type);

@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Pool member selection (RFC 5356) for the handlespace.  Each pool keeps its
- * PEs in a dense array (for iteration and uniform sampling) plus one index
- * chosen by its policy: a circular list for Round Robin, an AVL tree by key
- * for Priority and the Least Used family, an AVL tree by virtual finish time
- * for Weighted Round Robin, and a Fenwick tree of weights over the array for
- * Weighted Random and Randomized Least Used, so that drawing k PEs without
- * replacement costs O(k log n).  No operation scans a pool.
+ * Pool member selection (RFC 5356) for the handlespace.  Everything a
+ * policy orders by lives in arrays of the pool, so that a selection touches
+ * a few cache lines of one pool and no PE: Round Robin keeps the PEs in a
+ * dense array with the circle as array positions (next/previous), Priority
+ * and the Least Used family an 8-ary min-heap of (key, tie, PE) entries,
+ * Weighted Round Robin the same heap by virtual finish time, Random the
+ * dense array, and Weighted Random and Randomized Least Used the dense array
+ * with a Fenwick tree of weights over it, so that drawing k PEs without
+ * replacement costs O(k log n).  The first k PEs of a heap in order come
+ * from a best-first walk of its top (O(k log k)).  No operation scans a
+ * pool.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hs_internal.h"
 
-#define PE_OF(nd)	((struct hs_pe *)((char *)(nd) - \
-			    offsetof(struct hs_pe, u.node)))
-#define AVL_MAXH	96	/* AVL height bound far above 2^32 nodes */
+#define HE_D		8	/* heap arity: 8 entries of 24 B, 3 lines */
+#define HE_CAND		256	/* best-first candidates kept on the stack */
 
 enum hs_kind
 hs_policy_kind(uint32_t type)
@@ -89,172 +92,204 @@ cmp_u64(uint64_t a, uint64_t b)
 }
 
 /*
- * Order of a pool's tree.  Tree policies: key, then the tie sequence (LU
+ * Order of a pool's heap.  Tree policies: key, then the tie sequence (LU
  * family: a PE put into an answer moves behind its equals, which rotates
- * ties round-robin, RFC 5356 §5.1) or the identifier (Priority).
- * WRR: virtual finish time aux / (2 weight), compared exactly in 128 bits.
+ * ties round-robin, RFC 5356 §5.1) or the identifier (Priority); both are
+ * in k2.  WRR: virtual finish time k1 / (2 weight), compared exactly in 128
+ * bits, then the identifier; weight 0 after everything.
  */
 static int
-pe_cmp(const struct hs_pool *pool, const struct hs_pe *a, const struct hs_pe *b)
+he_cmp(const struct hs_pool *pool, const struct hs_hent *a,
+    const struct hs_hent *b)
 {
 	int c;
 
 	if (pool->kind == HS_KIND_WRR) {
-		unsigned __int128 x = (unsigned __int128)a->aux * b->val[0];
-		unsigned __int128 y = (unsigned __int128)b->aux * a->val[0];
+		uint64_t wa = a->k2 >> 32, wb = b->k2 >> 32;
+		unsigned __int128 x, y;
 
-		if (x != y)
-			return x < y ? -1 : 1;
-		return cmp_u64(a->id, b->id);
-	}
-	c = cmp_u64(tree_key(pool, a), tree_key(pool, b));
-	if (c)
-		return c;
-	if (pool->policy == RSP_POLICY_PRIORITY)
-		return cmp_u64(a->id, b->id);
-	return cmp_u64(a->aux, b->aux);
-}
-
-/* --- AVL -------------------------------------------------------------- */
-
-static int
-avl_h(const struct hs_avl *n)
-{
-	return n ? n->h : 0;
-}
-
-static void
-avl_fix(struct hs_avl *n)
-{
-	int l = avl_h(n->l), r = avl_h(n->r);
-
-	n->h = 1 + (l > r ? l : r);
-}
-
-static struct hs_avl *
-avl_rot_r(struct hs_avl *n)
-{
-	struct hs_avl *l = n->l;
-
-	n->l = l->r;
-	l->r = n;
-	avl_fix(n);
-	avl_fix(l);
-	return l;
-}
-
-static struct hs_avl *
-avl_rot_l(struct hs_avl *n)
-{
-	struct hs_avl *r = n->r;
-
-	n->r = r->l;
-	r->l = n;
-	avl_fix(n);
-	avl_fix(r);
-	return r;
-}
-
-static struct hs_avl *
-avl_balance(struct hs_avl *n)
-{
-	int b = avl_h(n->l) - avl_h(n->r);
-
-	if (b > 1) {
-		if (avl_h(n->l->l) < avl_h(n->l->r))
-			n->l = avl_rot_l(n->l);
-		return avl_rot_r(n);
-	}
-	if (b < -1) {
-		if (avl_h(n->r->r) < avl_h(n->r->l))
-			n->r = avl_rot_r(n->r);
-		return avl_rot_l(n);
-	}
-	avl_fix(n);
-	return n;
-}
-
-static struct hs_avl *
-avl_insert(const struct hs_pool *pool, struct hs_avl *t, struct hs_avl *n)
-{
-	if (t == NULL) {
-		n->l = n->r = NULL;
-		n->h = 1;
-		return n;
-	}
-	if (pe_cmp(pool, PE_OF(n), PE_OF(t)) < 0)
-		t->l = avl_insert(pool, t->l, n);
-	else
-		t->r = avl_insert(pool, t->r, n);
-	return avl_balance(t);
-}
-
-static struct hs_avl *
-avl_remove_min(struct hs_avl *t, struct hs_avl **ret_min)
-{
-	if (t->l == NULL) {
-		*ret_min = t;
-		return t->r;
-	}
-	t->l = avl_remove_min(t->l, ret_min);
-	return avl_balance(t);
-}
-
-/* n must be in t with the key it was inserted with. */
-static struct hs_avl *
-avl_remove(const struct hs_pool *pool, struct hs_avl *t, struct hs_avl *n)
-{
-	struct hs_avl *m, *r;
-
-	if (t == NULL)
-		return NULL;
-	if (t == n) {
-		if (n->r == NULL)
-			return n->l;
-		r = avl_remove_min(n->r, &m);
-		m->l = n->l;
-		m->r = r;
-		return avl_balance(m);
-	}
-	if (pe_cmp(pool, PE_OF(n), PE_OF(t)) < 0)
-		t->l = avl_remove(pool, t->l, n);
-	else
-		t->r = avl_remove(pool, t->r, n);
-	return avl_balance(t);
-}
-
-/* The first n PEs in tree order: O(log size + n). */
-static size_t
-avl_first(struct hs_avl *t, size_t n, struct hs_pe **ret)
-{
-	struct hs_avl *stack[AVL_MAXH];
-	size_t sp = 0, k = 0;
-
-	while (k < n && (t != NULL || sp > 0)) {
-		while (t != NULL) {
-			stack[sp++] = t;
-			t = t->l;
+		if (wa == 0 || wb == 0) {
+			if (wa != wb)
+				return wa == 0 ? 1 : -1;
+		} else {
+			x = (unsigned __int128)a->k1 * wb;
+			y = (unsigned __int128)b->k1 * wa;
+			if (x != y)
+				return x < y ? -1 : 1;
 		}
-		t = stack[--sp];
-		ret[k++] = PE_OF(t);
-		t = t->r;
+		return cmp_u64((uint32_t)a->k2, (uint32_t)b->k2);
 	}
+	if ((c = cmp_u64(a->k1, b->k1)) != 0)
+		return c;
+	return cmp_u64(a->k2, b->k2);
+}
+
+/* --- 8-ary heap of entries -------------------------------------------- */
+
+static void
+he_place(struct hs_pool *pool, uint32_t i, const struct hs_hent *e)
+{
+	pool->he[i] = *e;
+	e->pe->idx = i;
+}
+
+static void
+he_up(struct hs_pool *pool, uint32_t i)
+{
+	struct hs_hent e = pool->he[i];
+
+	while (i > 0) {
+		uint32_t p = (i - 1) / HE_D;
+
+		if (he_cmp(pool, &pool->he[p], &e) <= 0)
+			break;
+		he_place(pool, i, &pool->he[p]);
+		i = p;
+	}
+	he_place(pool, i, &e);
+}
+
+static void
+he_down(struct hs_pool *pool, uint32_t i)
+{
+	struct hs_hent e = pool->he[i];
+
+	for (;;) {
+		size_t c = (size_t)i * HE_D + 1, end, m;
+
+		if (c >= pool->n)
+			break;
+		end = c + HE_D < pool->n ? c + HE_D : pool->n;
+		for (m = c++; c < end; c++)
+			if (he_cmp(pool, &pool->he[c], &pool->he[m]) < 0)
+				m = c;
+		if (he_cmp(pool, &e, &pool->he[m]) <= 0)
+			break;
+		he_place(pool, i, &pool->he[m]);
+		i = (uint32_t)m;
+	}
+	he_place(pool, i, &e);
+}
+
+/* Restore the order at i after its entry changed either way. */
+static void
+he_fix(struct hs_pool *pool, uint32_t i)
+{
+	if (i > 0 && he_cmp(pool, &pool->he[(i - 1) / HE_D], &pool->he[i]) > 0)
+		he_up(pool, i);
+	else
+		he_down(pool, i);
+}
+
+/* Capacity is there (hs_pol_add). */
+static void
+he_add(struct hs_pool *pool, const struct hs_hent *e)
+{
+	he_place(pool, pool->n, e);
+	pool->n++;
+	he_up(pool, pool->n - 1);
+}
+
+static void
+he_del(struct hs_pool *pool, struct hs_pe *pe)
+{
+	uint32_t i = pe->idx, last = --pool->n;
+
+	pe->idx = HS_NOIDX;
+	if (i == last)
+		return;
+	he_place(pool, i, &pool->he[last]);
+	he_fix(pool, i);
+}
+
+/* Candidate queue of the best-first walk: a binary heap of positions. */
+struct he_cand {
+	uint32_t	*v;
+	size_t		 n;
+};
+
+static void
+cand_push(const struct hs_pool *pool, struct he_cand *q, uint32_t x)
+{
+	size_t i = q->n++;
+
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (he_cmp(pool, &pool->he[q->v[p]], &pool->he[x]) <= 0)
+			break;
+		q->v[i] = q->v[p];
+		i = p;
+	}
+	q->v[i] = x;
+}
+
+static uint32_t
+cand_pop(const struct hs_pool *pool, struct he_cand *q)
+{
+	uint32_t top = q->v[0], x = q->v[--q->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && he_cmp(pool, &pool->he[q->v[c + 1]],
+		    &pool->he[q->v[c]]) < 0)
+			c++;
+		if (he_cmp(pool, &pool->he[x], &pool->he[q->v[c]]) <= 0)
+			break;
+		q->v[i] = q->v[c];
+		i = c;
+	}
+	if (q->n > 0)
+		q->v[i] = x;
+	return top;
+}
+
+/*
+ * The first n PEs in heap order: best-first from the root, each popped
+ * entry's children becoming candidates (at most 1 + n (HE_D - 1) of them).
+ * WRR stops at weight 0.  Only memory: if the candidates outgrow the stack
+ * and no more can be had, fewer PEs come back.
+ */
+static size_t
+he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
+    uint32_t *pos)
+{
+	uint32_t sbuf[HE_CAND];
+	struct he_cand q = { sbuf, 0 };
+	size_t k = 0, need = 1 + n * (HE_D - 1);
+
+	if (n == 0 || pool->n == 0)
+		return 0;
+	if (n == 1 && (pool->kind != HS_KIND_WRR || pool->he[0].k2 >> 32)) {
+		ret[0] = pool->he[0].pe;
+		if (pos != NULL)
+			pos[0] = 0;
+		return 1;
+	}
+	if (need > HE_CAND && (q.v = malloc(need * sizeof(*q.v))) == NULL) {
+		q.v = sbuf;
+		n = (HE_CAND - 1) / (HE_D - 1);
+	}
+	cand_push(pool, &q, 0);
+	while (k < n && q.n > 0) {
+		uint32_t i = cand_pop(pool, &q);
+		size_t c = (size_t)i * HE_D + 1;
+
+		if (pool->kind == HS_KIND_WRR && (pool->he[i].k2 >> 32) == 0)
+			break;
+		if (pos != NULL)
+			pos[k] = i;
+		ret[k++] = pool->he[i].pe;
+		for (size_t e = c + HE_D; c < e && c < pool->n; c++)
+			cand_push(pool, &q, (uint32_t)c);
+	}
+	if (q.v != sbuf)
+		free(q.v);
 	return k;
-}
-
-static void
-tree_add(struct hs_pool *pool, struct hs_pe *pe)
-{
-	pool->root = avl_insert(pool, pool->root, &pe->u.node);
-	pe->in_tree = 1;
-}
-
-static void
-tree_del(struct hs_pool *pool, struct hs_pe *pe)
-{
-	if (pe->in_tree)
-		pool->root = avl_remove(pool, pool->root, &pe->u.node);
-	pe->in_tree = 0;
 }
 
 /* --- Weighted Round Robin --------------------------------------------- */
@@ -264,45 +299,52 @@ tree_del(struct hs_pool *pool, struct hs_pe *pe)
  * spread evenly.  It is generated rather than stored: a PE of weight w
  * appears for the c-th time at virtual time (2c + 1) / 2w (the Sainte-Laguë
  * divisor sequence, the most even spread of integer shares), kept as
- * pe->aux = 2c + 1.  The head of the circle is the PE with the earliest
+ * k1 = 2c + 1.  The head of the circle is the PE with the earliest
  * time; after W = sum of weights steps each PE has appeared exactly w times.
- * The next k distinct PEs on the circle are the k earliest in the tree.
+ * The next k distinct PEs on the circle are the k earliest in the heap.
  */
 static void
 wrr_add(struct hs_pool *pool, struct hs_pe *pe)
 {
-	struct hs_pe *head;
+	struct hs_hent e = { 0, ((uint64_t)pe->val[0] << 32) | pe->id, pe };
+	const struct hs_hent *head = pool->n > 0 ? &pool->he[0] : NULL;
 	unsigned __int128 a;
+	uint64_t hw;
 
-	pe->in_tree = 0;
-	if (pe->val[0] == 0)
-		return;		/* zero weight: never on the circle */
-	if (pool->root == NULL) {
-		pe->aux = 1;
+	if (pe->val[0] == 0) {
+		e.k1 = UINT64_MAX;	/* zero weight: never on the circle */
+	} else if (head == NULL || (hw = head->k2 >> 32) == 0) {
+		e.k1 = 1;
 	} else {
 		/* join half a period after the current head */
-		avl_first(pool->root, 1, &head);
-		a = (unsigned __int128)head->aux * pe->val[0];
-		a = (a + head->val[0] - 1) / head->val[0] + 1;
-		pe->aux = a > UINT64_MAX / 2 ? UINT64_MAX / 2 : (uint64_t)a;
+		a = (unsigned __int128)head->k1 * pe->val[0];
+		a = (a + hw - 1) / hw + 1;
+		e.k1 = a > UINT64_MAX / 2 ? UINT64_MAX / 2 : (uint64_t)a;
 	}
-	tree_add(pool, pe);
+	he_add(pool, &e);
 }
 
 static size_t
 wrr_resolve(struct hs_pool *pool, size_t n, struct hs_pe **ret)
 {
-	size_t k = avl_first(pool->root, n, ret);
-	struct hs_pe *head;
+	size_t k = he_first(pool, n, ret, NULL);
 
 	if (k > 0) {
 		/* advance the head by one position on the circle */
-		head = ret[0];
-		tree_del(pool, head);
-		head->aux += 2;
-		tree_add(pool, head);
+		pool->he[0].k1 += 2;
+		he_down(pool, 0);
 	}
 	return k;
+}
+
+/* --- tree policies ---------------------------------------------------- */
+
+static void
+tree_entry(struct hs_pool *pool, struct hs_pe *pe, struct hs_hent *e)
+{
+	e->k1 = tree_key(pool, pe);
+	e->k2 = pool->policy == RSP_POLICY_PRIORITY ? pe->id : ++pool->seq;
+	e->pe = pe;
 }
 
 /* --- Fenwick tree (WRAND, RLU) ---------------------------------------- */
@@ -416,20 +458,31 @@ static int
 pool_grow(struct hs_pool *pool)
 {
 	uint32_t cap = pool->cap ? pool->cap * 2 : 4;
-	struct hs_pe **p;
-	uint64_t *fw;
+	void *p;
 
-	if (pool->cap >= UINT32_MAX / 2)
+	if (pool->cap >= UINT32_MAX / 4)
 		return HS_E_NOMEM;
-	if ((p = realloc(pool->pes, cap * sizeof(*p))) == NULL)
-		return HS_E_NOMEM;
-	pool->pes = p;
+	if (HS_KIND_HEAP(pool->kind)) {
+		if ((p = realloc(pool->he, cap * sizeof(*pool->he))) == NULL)
+			return HS_E_NOMEM;
+		pool->he = p;
+	} else if (pool->kind == HS_KIND_RING) {
+		if ((p = realloc(pool->re, cap * sizeof(*pool->re))) == NULL)
+			return HS_E_NOMEM;
+		pool->re = p;
+	} else {
+		if ((p = realloc(pool->pes, cap * sizeof(*pool->pes))) == NULL)
+			return HS_E_NOMEM;
+		pool->pes = p;
+	}
+	hs_pool_arr_moved(pool);
 	if (pool->kind == HS_KIND_WEIGHTED) {
-		if ((fw = realloc(pool->fw, (cap + 1) * sizeof(*fw))) == NULL)
+		if ((p = realloc(pool->fw, (cap + 1) * sizeof(*pool->fw))) ==
+		    NULL)
 			return HS_E_NOMEM;
 		if (pool->fw == NULL)
-			fw[0] = 0;
-		pool->fw = fw;
+			((uint64_t *)p)[0] = 0;
+		pool->fw = p;
 	}
 	pool->cap = cap;
 	return 0;
@@ -438,70 +491,98 @@ pool_grow(struct hs_pool *pool)
 int
 hs_pol_add(struct hs_pool *pool, struct hs_pe *pe)
 {
+	struct hs_hent e;
+	uint32_t i, h;
 	int rc;
 
 	if (pool->n == pool->cap && (rc = pool_grow(pool)) != 0)
 		return rc;
-	pe->idx = pool->n;
-	pool->pes[pool->n++] = pe;
-	pe->in_tree = 0;
+	switch (pool->kind) {
+	case HS_KIND_WRR:
+		wrr_add(pool, pe);
+		return 0;
+	case HS_KIND_TREE:
+		tree_entry(pool, pe, &e);
+		he_add(pool, &e);
+		return 0;
+	default:
+		break;
+	}
+	i = pe->idx = pool->n++;
 	switch (pool->kind) {
 	case HS_KIND_RING:
 		/* new PEs join at the end of the circle, just before the head */
-		if (pool->ring == NULL) {
-			pe->u.ring.prev = pe->u.ring.next = pe;
-			pool->ring = pe;
+		pool->re[i].pe = pe;
+		if ((h = pool->head) == HS_NOIDX) {
+			pool->re[i].next = pool->re[i].prev = i;
+			pool->head = i;
 		} else {
-			pe->u.ring.next = pool->ring;
-			pe->u.ring.prev = pool->ring->u.ring.prev;
-			pe->u.ring.prev->u.ring.next = pe;
-			pool->ring->u.ring.prev = pe;
+			pool->re[i].next = h;
+			pool->re[i].prev = pool->re[h].prev;
+			pool->re[pool->re[h].prev].next = i;
+			pool->re[h].prev = i;
 		}
-		break;
-	case HS_KIND_WRR:
-		wrr_add(pool, pe);
-		break;
-	case HS_KIND_RAND:
-		break;
-	case HS_KIND_WEIGHTED:
-		fw_append(pool, fw_weight(pool, pe));
-		break;
-	case HS_KIND_TREE:
-		pe->aux = ++pool->seq;
-		tree_add(pool, pe);
+		return 0;
+	default:
 		break;
 	}
+	pool->pes[i] = pe;
+	if (pool->kind == HS_KIND_WEIGHTED)
+		fw_append(pool, fw_weight(pool, pe));
 	return 0;
 }
 
 void
 hs_pol_del(struct hs_pool *pool, struct hs_pe *pe)
 {
-	uint32_t i = pe->idx, last = pool->n - 1;
-	struct hs_pe *m = pool->pes[last];
+	uint32_t i = pe->idx, last = pool->n - 1, p, q;
+	struct hs_pe *m;
 
-	switch (pool->kind) {
-	case HS_KIND_RING:
-		if (pe->u.ring.next == pe) {
-			pool->ring = NULL;
+	if (HS_KIND_HEAP(pool->kind)) {
+		he_del(pool, pe);
+		return;
+	}
+	if (pool->kind == HS_KIND_RING) {
+		struct hs_rent *re = pool->re;
+
+		/* off the circle, then the last position moves to i */
+		if (re[i].next == i) {
+			pool->head = HS_NOIDX;
 		} else {
-			if (pool->ring == pe)
-				pool->ring = pe->u.ring.next;
-			pe->u.ring.prev->u.ring.next = pe->u.ring.next;
-			pe->u.ring.next->u.ring.prev = pe->u.ring.prev;
+			if (pool->head == i)
+				pool->head = re[i].next;
+			re[re[i].prev].next = re[i].next;
+			re[re[i].next].prev = re[i].prev;
 		}
-		break;
-	case HS_KIND_WRR:
-	case HS_KIND_TREE:
-		tree_del(pool, pe);
-		break;
-	case HS_KIND_RAND:
-		break;
+		if (i != last) {
+			m = re[i].pe = re[last].pe;
+			m->idx = i;
+			p = re[last].prev;
+			q = re[last].next;
+			if (q == last) {
+				re[i].next = re[i].prev = i;
+			} else {
+				re[i].next = q;
+				re[i].prev = p;
+				re[p].next = i;
+				re[q].prev = i;
+			}
+			if (pool->head == last)
+				pool->head = i;
+		}
+		pool->n--;
+		pe->idx = HS_NOIDX;
+		return;
+	}
+	m = pool->pes[last];
+	switch (pool->kind) {
 	case HS_KIND_WEIGHTED:
 		/* the last PE takes the freed position; the last node goes */
 		if (i != last)
 			fw_add(pool, i, fw_weight(pool, m) - fw_weight(pool, pe));
 		pool->wsum -= fw_weight(pool, m);
+		break;
+	default:
 		break;
 	}
 	pool->pes[i] = m;
@@ -515,17 +596,10 @@ hs_pol_update(struct hs_pool *pool, struct hs_pe *pe, const struct rsp_policy *p
 {
 	uint64_t oldw = 0;
 
-	switch (pool->kind) {
-	case HS_KIND_WRR:
-	case HS_KIND_TREE:
-		tree_del(pool, pe);	/* with the old key */
-		break;
-	case HS_KIND_WEIGHTED:
+	if (pool->kind == HS_KIND_WRR)
+		he_del(pool, pe);	/* rejoins with its new weight */
+	else if (pool->kind == HS_KIND_WEIGHTED)
 		oldw = fw_weight(pool, pe);
-		break;
-	default:
-		break;
-	}
 	memset(pe->val, 0, sizeof(pe->val));
 	pe->nval = p->nval > RSP_POLICY_MAX_VALUES ? RSP_POLICY_MAX_VALUES :
 	    p->nval;
@@ -534,11 +608,11 @@ hs_pol_update(struct hs_pool *pool, struct hs_pe *pe, const struct rsp_policy *p
 	pe->counter = 0;
 	switch (pool->kind) {
 	case HS_KIND_WRR:
-		wrr_add(pool, pe);
+		wrr_add(pool, pe);	/* the slot he_del freed */
 		break;
 	case HS_KIND_TREE:
-		pe->aux = ++pool->seq;
-		tree_add(pool, pe);
+		tree_entry(pool, pe, &pool->he[pe->idx]);
+		he_fix(pool, pe->idx);
 		break;
 	case HS_KIND_WEIGHTED:
 		fw_add(pool, pe->idx, fw_weight(pool, pe) - oldw);
@@ -552,8 +626,12 @@ void
 hs_pol_free(struct hs_pool *pool)
 {
 	free(pool->pes);
+	free(pool->he);
+	free(pool->re);
 	free(pool->fw);
 	pool->pes = NULL;
+	pool->he = NULL;
+	pool->re = NULL;
 	pool->fw = NULL;
 	pool->n = pool->cap = 0;
 }
@@ -565,6 +643,7 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
     struct hs_pe **ret)
 {
 	struct hs_pe *pe;
+	uint32_t pos;
 	size_t k = 0;
 
 	if (n > pool->n)
@@ -577,12 +656,12 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 		 * RFC 5356 §4.1: list order from the head, then the head
 		 * moves on by one.
 		 */
-		pe = pool->ring;
+		pos = pool->head;
 		do {
-			ret[k++] = pe;
-			pe = pe->u.ring.next;
-		} while (k < n && pe != pool->ring);
-		pool->ring = pool->ring->u.ring.next;
+			ret[k++] = pool->re[pos].pe;
+			pos = pool->re[pos].next;
+		} while (k < n && pos != pool->head);
+		pool->head = pool->re[pool->head].next;
 		break;
 	case HS_KIND_WRR:
 		k = wrr_resolve(pool, n, ret);
@@ -603,25 +682,43 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 	case HS_KIND_WEIGHTED:
 		k = fw_resolve(hs, pool, n, ret);
 		break;
-	case HS_KIND_TREE:
-		k = avl_first(pool->root, n, ret);
-		if (pool->policy == RSP_POLICY_PRIORITY)
+	case HS_KIND_TREE: {
+		uint32_t sbuf[HE_CAND], *at = sbuf;
+		uint64_t seq = pool->seq;
+
+		if (pool->policy == RSP_POLICY_PRIORITY) {
+			k = he_first(pool, n, ret, NULL);
 			break;
+		}
+		if (n > HE_CAND && (at = malloc(n * sizeof(*at))) == NULL) {
+			at = sbuf;
+			n = HE_CAND;
+		}
+		k = he_first(pool, n, ret, at);
 		/*
 		 * RFC 5356 §5.1-§5.3: equally loaded PEs rotate: a PE that
-		 * was handed out goes behind its equals.  LUD also counts
-		 * it (§5.2), which raises its key.
+		 * was handed out goes behind its equals (in answer order).
+		 * LUD also counts it (§5.2), which raises its key.  Keys
+		 * only grow, so a PE sinking moves only worse entries: done
+		 * from the last to the first, the positions the walk found
+		 * stay true and no PE but LUD's is read.
 		 */
-		for (size_t i = 0; i < k; i++) {
-			pe = ret[i];
-			tree_del(pool, pe);
+		pool->seq += k;
+		for (size_t i = k; i-- > 0;) {
+			struct hs_hent *e = &pool->he[at[i]];
+
 			if (pool->policy == RSP_POLICY_LEAST_USED_DEGRADATION &&
-			    pe->counter < UINT32_MAX)
+			    (pe = e->pe)->counter < UINT32_MAX) {
 				pe->counter++;
-			pe->aux = ++pool->seq;
-			tree_add(pool, pe);
+				e->k1 = tree_key(pool, pe);
+			}
+			e->k2 = seq + i + 1;
+			he_down(pool, at[i]);
 		}
+		if (at != sbuf)
+			free(at);
 		break;
+	}
 	}
 	return k;
 }

@@ -784,6 +784,224 @@ test_checksum_incremental(void **state)
 	hs_free(hs);
 }
 
+/* --- tables under churn ----------------------------------------------- */
+
+/*
+ * Model check of the PE table (open addressing, removal by shifting back)
+ * and of the per-pool arrays: thousands of PEs over a few pools of every
+ * kind, registered, re-registered with more or fewer addresses (the blob
+ * moves between the PE and its own allocation) and deregistered at random
+ * through several table growths; after each phase every PE is found with
+ * what it was last given, no removed PE is, and iteration sees each once.
+ */
+#define CH_POOLS	6
+#define CH_IDS		6000
+
+static const uint32_t ch_policy[CH_POOLS] = {
+	RSP_POLICY_ROUND_ROBIN, RSP_POLICY_WEIGHTED_ROUND_ROBIN,
+	RSP_POLICY_RANDOM, RSP_POLICY_WEIGHTED_RANDOM,
+	RSP_POLICY_LEAST_USED, RSP_POLICY_PRIORITY,
+};
+
+static uint8_t	ch_naddr[CH_POOLS][CH_IDS];	/* 0: absent, else naddr + 1 */
+static uint64_t	ch_exp[CH_POOLS][CH_IDS];
+
+static void
+ch_handle(char *b, size_t len, int p)
+{
+	snprintf(b, len, "churn-%d", p);
+}
+
+static void
+ch_verify(struct hs *hs)
+{
+	size_t total = 0, seen = 0;
+	char h[16];
+
+	for (int p = 0; p < CH_POOLS; p++) {
+		struct hs_pool *pool;
+		struct hs_pe *e;
+		size_t n = 0;
+
+		ch_handle(h, sizeof(h), p);
+		pool = hs_pool_find(hs, (const uint8_t *)h, strlen(h));
+		for (uint32_t id = 0; id < CH_IDS; id++) {
+			struct rsp_pe out;
+
+			e = hs_lookup(hs, (const uint8_t *)h, strlen(h), id);
+			if (ch_naddr[p][id] == 0) {
+				assert_null(e);
+				continue;
+			}
+			n++;
+			assert_non_null(e);
+			assert_ptr_equal(hs_pool_lookup(hs, pool, id), e);
+			assert_int_equal(hs_pe_id(e), id);
+			assert_int_equal(hs_pe_expires(e), ch_exp[p][id]);
+			hs_pe_export(e, &out);
+			assert_int_equal(out.user.naddr, ch_naddr[p][id] - 1);
+			for (size_t a = 0; a < out.user.naddr; a++) {
+				assert_int_equal(out.user.addr[a].a[2],
+				    (uint8_t)(id >> 8));
+				assert_int_equal(out.user.addr[a].a[3],
+				    (uint8_t)id);
+			}
+		}
+		total += n;
+		assert_int_equal(hs_pool_count(pool), n);
+		if (pool == NULL)
+			continue;
+		for (e = hs_pe_first(pool); e != NULL; e = hs_pe_next(e)) {
+			uint32_t id = hs_pe_id(e);
+
+			assert_true(id < CH_IDS && ch_naddr[p][id] != 0);
+			assert_ptr_equal(hs_pe_pool(e), pool);
+			seen++;
+		}
+	}
+	assert_int_equal(total, hs_npes(hs));
+	assert_int_equal(seen, total);
+}
+
+static void
+test_table_churn(void **state)
+{
+	struct hs *hs = new_hs(NULL);
+	struct hs_pe *ret[8];
+	char h[16];
+	size_t k;
+
+	(void)state;
+	memset(ch_naddr, 0, sizeof(ch_naddr));
+	srand(14);
+	for (int phase = 0; phase < 4; phase++) {
+		for (int i = 0; i < 3 * CH_POOLS * CH_IDS / 2; i++) {
+			int p = rand() % CH_POOLS;
+			uint32_t id = (uint32_t)(rand() % CH_IDS);
+			struct rsp_pe pe = mkpe(id, 1 + rand() % 3);
+
+			ch_handle(h, sizeof(h), p);
+			if (rand() % 3 == 0 && phase != 1) {
+				int rc = hs_deregister(hs, (const uint8_t *)h,
+				    strlen(h), id);
+
+				if (ch_naddr[p][id] != 0)
+					assert_int_equal(rc, 0);
+				else
+					assert_true(rc == HS_E_NO_PE ||
+					    rc == HS_E_NO_POOL);
+				ch_naddr[p][id] = 0;
+				continue;
+			}
+			pe.policy.type = ch_policy[p];
+			pe.policy.nval = 1;
+			pe.policy.val[0] = (uint32_t)(rand() % 4);
+			pe.user.naddr = (uint8_t)(rand() % 4);
+			for (size_t a = 0; a < pe.user.naddr; a++) {
+				pe.user.addr[a].family = AF_INET;
+				pe.user.addr[a].a[2] = (uint8_t)(id >> 8);
+				pe.user.addr[a].a[3] = (uint8_t)id;
+			}
+			ch_exp[p][id] = rand() % 5 == 0 ? HS_NEVER :
+			    (uint64_t)(1000 + rand() % 100000);
+			assert_int_equal(hs_register(hs, (const uint8_t *)h,
+			    strlen(h), &pe, ch_exp[p][id], NULL, NULL), 0);
+			ch_naddr[p][id] = (uint8_t)(pe.user.naddr + 1);
+			if (i % 7 == 0)
+				(void)hs_resolve(hs, (const uint8_t *)h,
+				    strlen(h), 1 + (size_t)(rand() % 8), ret,
+				    &k);
+		}
+		ch_verify(hs);
+	}
+	/* expiry removes earliest first, exactly those due */
+	{
+		uint64_t last = 0;
+		size_t due = 0, n;
+
+		for (int p = 0; p < CH_POOLS; p++)
+			for (uint32_t id = 0; id < CH_IDS; id++)
+				if (ch_naddr[p][id] != 0 &&
+				    ch_exp[p][id] <= 50000)
+					due++;
+		n = hs_expire(hs, 50000, NULL, NULL);
+		assert_int_equal(n, due);
+		for (int p = 0; p < CH_POOLS; p++)
+			for (uint32_t id = 0; id < CH_IDS; id++)
+				if (ch_exp[p][id] <= 50000)
+					ch_naddr[p][id] = 0;
+		ch_verify(hs);
+		while (hs_next_expiry(hs) != HS_NEVER) {
+			uint64_t t = hs_next_expiry(hs);
+
+			assert_true(t >= last);
+			last = t;
+			assert_true(hs_expire(hs, t, NULL, NULL) >= 1);
+		}
+	}
+	hs_free(hs);
+}
+
+/*
+ * Round robin against a model of the circle: PEs join just before the
+ * head, a removed head passes the head on, an answer is the circle from
+ * the head and moves the head by one; removals anywhere in the pool's
+ * array (which moves its last PE) must not disturb that order.
+ */
+static void
+test_rr_model(void **state)
+{
+	enum { MAXN = 64 };
+	uint32_t circle[MAXN], next_id = 1;
+	size_t n = 0, head = 0;
+	struct hs *hs = new_hs(NULL);
+	struct hs_pe *ret[MAXN];
+	size_t k;
+
+	(void)state;
+	srand(5);
+	for (int step = 0; step < 20000; step++) {
+		int op = rand() % 3;
+
+		if (op == 0 && n < MAXN) {
+			struct rsp_pe pe = mkpe(next_id, 1);
+
+			assert_int_equal(hs_register(hs, H("rr"), &pe,
+			    HS_NEVER, NULL, NULL), 0);
+			/* insert before the head: at position head */
+			memmove(&circle[head + 1], &circle[head],
+			    (n - head) * sizeof(circle[0]));
+			circle[head] = next_id++;
+			if (n > 0)
+				head++;
+			n++;
+		} else if (op == 1 && n > 0) {
+			size_t at = (size_t)rand() % n;
+
+			assert_int_equal(hs_deregister(hs, H("rr"),
+			    circle[at]), 0);
+			memmove(&circle[at], &circle[at + 1],
+			    (n - at - 1) * sizeof(circle[0]));
+			n--;
+			if (at < head)
+				head--;
+			if (head >= n)
+				head = 0;
+		} else if (n > 0) {
+			size_t want = 1 + (size_t)rand() % (n + 2);
+
+			assert_int_equal(hs_resolve(hs, H("rr"), want, ret,
+			    &k), 0);
+			assert_int_equal(k, want < n ? want : n);
+			for (size_t i = 0; i < k; i++)
+				assert_int_equal(hs_pe_id(ret[i]),
+				    circle[(head + i) % n]);
+			head = (head + 1) % n;
+		}
+	}
+	hs_free(hs);
+}
+
 int
 main(void)
 {
@@ -799,6 +1017,8 @@ main(void)
 		cmocka_unit_test(test_checksum_vectors),
 		cmocka_unit_test(test_checksum_vector_file),
 		cmocka_unit_test(test_checksum_incremental),
+		cmocka_unit_test(test_table_churn),
+		cmocka_unit_test(test_rr_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
