@@ -104,18 +104,20 @@ struct reg_suspect {
 	uint8_t			 handle[];
 };
 
-/* Registrar state of a PE registered here (hs_pe udata). */
+/*
+ * Registrar state of a PE registered here (hs_pe udata).  One per PE: kept
+ * at 88 bytes (a 96-byte allocation), no padding (issue 14).
+ */
 struct reg_pe {
 	struct registrar	*r;
 	struct hs_pe		*pe;
 	struct assoc		*as;		/* association it registered over */
 	LIST_ENTRY(reg_pe)	 as_entry;
 	struct whl_entry	 ka;		/* next keep-alive, or its timeout */
-	bool			 ka_waiting;	/* a keep-alive is unanswered */
-	uint32_t		 bad_reports;	/* distinct reporters counting now */
 	struct reg_reports	 rep;		/* who reported it (unreachable.c) */
+	uint32_t		 bad_reports;	/* distinct reporters counting now */
+	bool			 ka_waiting;	/* a keep-alive is unanswered */
 	bool			 verify;	/* a report asked for a keep-alive */
-	uint64_t		 probed_at;	/* ms, the last such keep-alive */
 };
 
 /* The associations of one source address (associations-per-source). */

@@ -177,10 +177,8 @@ report_at_home(struct registrar *r, struct reg_pe *rp,
 		rp->verify = true;
 		r->nverify++;
 	}
-	if (registrar_pe_probe(rp) == 0) {
-		rp->probed_at = now;
+	if (registrar_pe_probe(rp) == 0)
 		r->stats.report_probes++;
-	}
 }
 
 void
