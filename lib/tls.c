@@ -566,29 +566,82 @@ keylog_cb(const SSL *ssl, const char *line)
 }
 
 /*
- * OpenSSL's socket BIO writes with write(): a peer gone away would raise
- * SIGPIPE, and library code must not kill its process.  The same BIO with
- * send(MSG_NOSIGNAL) instead.
+ * The session's socket BIO, ours rather than BIO_s_socket(): that one
+ * writes with write(), and a peer gone away would raise SIGPIPE (library
+ * code must not kill its process), so we send(MSG_NOSIGNAL); and on
+ * OpenSSL 3.0 every record costs a BIO_read or BIO_write plus about ten
+ * BIO_ctrl() calls (flush, kernel-TLS queries), which the socket BIO
+ * answers through a long switch and we answer with little more than a
+ * return.  The descriptor is the BIO's data; it is never closed here.
  */
-static int
-bio_write_nosig(BIO *b, const char *buf, int len)
+static inline int
+bio_fd(BIO *b)
 {
-	int fd = -1;
+	return (int)(intptr_t)BIO_get_data(b);
+}
+
+static int
+bio_sock_write(BIO *b, const char *buf, int len)
+{
 	ssize_t n;
 
-	BIO_get_fd(b, &fd);
-	errno = 0;
-	n = send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+	n = send(bio_fd(b), buf, (size_t)len, MSG_NOSIGNAL);
 	BIO_clear_retry_flags(b);
-	if (n <= 0 && BIO_sock_should_retry((int)n))
+	if (n < 0 && BIO_sock_non_fatal_error(errno))
 		BIO_set_retry_write(b);
 	return (int)n;
+}
+
+static int
+bio_sock_read(BIO *b, char *buf, int len)
+{
+	ssize_t n;
+
+	if (buf == NULL)
+		return 0;
+	n = read(bio_fd(b), buf, (size_t)len);
+	BIO_clear_retry_flags(b);
+	if (n < 0 && BIO_sock_non_fatal_error(errno))
+		BIO_set_retry_read(b);
+	else if (n == 0)	/* what BIO_eof() reports to libssl */
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+	return (int)n;
+}
+
+static long
+bio_sock_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	switch (cmd) {
+	case BIO_C_SET_FD:
+		BIO_set_data(b, (void *)(intptr_t)*(int *)ptr);
+		BIO_set_init(b, 1);
+		return 1;
+	case BIO_C_GET_FD:
+		if (!BIO_get_init(b))
+			return -1;
+		if (ptr != NULL)
+			*(int *)ptr = bio_fd(b);
+		return bio_fd(b);
+	case BIO_CTRL_EOF:
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+	case BIO_CTRL_FLUSH:	/* nothing is buffered here */
+	case BIO_CTRL_DUP:
+		return 1;
+	default:		/* kernel TLS queries and the rest: no */
+		(void)num;
+		return 0;
+	}
+}
+
+static int
+bio_sock_puts(BIO *b, const char *str)
+{
+	return bio_sock_write(b, str, (int)strlen(str));
 }
 
 static BIO_METHOD *
 bio_method_new(void)
 {
-	const BIO_METHOD *sock = BIO_s_socket();
 	BIO_METHOD *m;
 
 	/* A socket BIO by type (BIO_get_new_index() would run out after
@@ -596,12 +649,10 @@ bio_method_new(void)
 	m = BIO_meth_new(BIO_TYPE_SOCKET, "anypool socket");
 	if (m == NULL)
 		return NULL;
-	if (!BIO_meth_set_write(m, bio_write_nosig) ||
-	    !BIO_meth_set_read(m, BIO_meth_get_read(sock)) ||
-	    !BIO_meth_set_puts(m, BIO_meth_get_puts(sock)) ||
-	    !BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(sock)) ||
-	    !BIO_meth_set_create(m, BIO_meth_get_create(sock)) ||
-	    !BIO_meth_set_destroy(m, BIO_meth_get_destroy(sock))) {
+	if (!BIO_meth_set_write(m, bio_sock_write) ||
+	    !BIO_meth_set_read(m, bio_sock_read) ||
+	    !BIO_meth_set_puts(m, bio_sock_puts) ||
+	    !BIO_meth_set_ctrl(m, bio_sock_ctrl)) {
 		BIO_meth_free(m);
 		return NULL;
 	}
