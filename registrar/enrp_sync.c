@@ -53,23 +53,37 @@ enrp_snap_add(struct enrp_snap *s, const uint8_t *h, size_t hlen, uint32_t id,
 	s->n++;
 }
 
-/* Every PE (owner 0) or the PEs of one owner, grouped by pool. */
+/*
+ * Every PE (owner 0), grouped by pool, or the PEs of one owner, a handle
+ * copied per run of one pool.  One owner's come from its own list
+ * (issue 14): an audit or an own-children-only dump of a peer with a few
+ * PEs no longer walks a handlespace of a million, while the event loop -
+ * and every HANDLE_UPDATE due to go out or be applied - waits for it.
+ */
 void
 enrp_snap_take(struct hs *hs, uint32_t owner, struct enrp_snap *s)
 {
-	struct hs_pool *pool;
+	struct hs_pool *pool, *last = NULL;
 	struct hs_pe *pe;
 	const uint8_t *h;
 	size_t hlen;
 	bool first;
 
 	memset(s, 0, sizeof(*s));
+	if (owner != 0) {
+		for (pe = hs_owner_first(hs, owner); pe != NULL;
+		    pe = hs_owner_next(pe)) {
+			pool = hs_pe_pool(pe);
+			h = hs_pool_handle(pool, &hlen);
+			enrp_snap_add(s, h, hlen, hs_pe_id(pe), pool != last);
+			last = pool;
+		}
+		return;
+	}
 	for (pool = hs_pool_first(hs); pool != NULL; pool = hs_pool_next(pool)) {
 		h = hs_pool_handle(pool, &hlen);
 		first = true;
 		for (pe = hs_pe_first(pool); pe != NULL; pe = hs_pe_next(pe)) {
-			if (owner != 0 && hs_pe_home(pe) != owner)
-				continue;
 			enrp_snap_add(s, h, hlen, hs_pe_id(pe), first);
 			first = false;
 		}
