@@ -166,11 +166,8 @@ static void
 test_cancel(void **state)
 {
 	struct fx *fx = *state;
-	struct item a, b, c;
+	struct item a = { 0 }, b = { 0 }, c = { 0 };
 
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	memset(&c, 0, sizeof(c));
 	add(fx, &a, 40);
 	add(fx, &b, 40);
 	add(fx, &c, 40);
@@ -191,11 +188,8 @@ static void
 test_cancel_next_from_callback(void **state)
 {
 	struct fx *fx = *state;
-	struct item a, b, c;
+	struct item a = { 0 }, b = { 0 }, c = { 0 };
 
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	memset(&c, 0, sizeof(c));
 	add(fx, &a, 20);
 	add(fx, &b, 20);
 	add(fx, &c, 20);
@@ -211,11 +205,9 @@ static void
 test_readd_from_callback(void **state)
 {
 	struct fx *fx = *state;
-	struct item a, z;
+	struct item a = { 0 }, z = { 0 };
 	uint64_t first;
 
-	memset(&a, 0, sizeof(a));
-	memset(&z, 0, sizeof(z));
 	add(fx, &a, 30);
 	a.readd = 1;		/* well inside the tick it fires in */
 	fx->now += 45;
@@ -239,11 +231,8 @@ static void
 test_advance_from_callback(void **state)
 {
 	struct fx *fx = *state;
-	struct item a, b, c;
+	struct item a = { 0 }, b = { 0 }, c = { 0 };
 
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	memset(&c, 0, sizeof(c));
 	add(fx, &a, 20);
 	add(fx, &b, 20);
 	add(fx, &c, 5000);
@@ -260,9 +249,8 @@ static void
 test_readd_moves(void **state)
 {
 	struct fx *fx = *state;
-	struct item a;
+	struct item a = { 0 };
 
-	memset(&a, 0, sizeof(a));
 	add(fx, &a, 20);
 	add(fx, &a, 300);
 	assert_int_equal(whl_count(&fx->w), 1);
@@ -276,10 +264,8 @@ static void
 test_long_timeout_wraps(void **state)
 {
 	struct fx *fx = *state;
-	struct item a, b;
+	struct item a = { 0 }, b = { 0 };
 
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
 	add(fx, &a, 3 * SLOTS * RES + 25);	/* over 3 rotations */
 	add(fx, &b, 25);			/* the same slot, now */
 	assert_int_equal(run_to(fx, fx->now + 40), 1);
