@@ -32,6 +32,11 @@
  * the bottleneck (the first thread keeps the pool's connections).  -E:
  * the server is tests/bench/echo_server (answers are not decoded); sizes=
  * reports the size of each kind of answer, which the echo server is given.
+ * -x sctp: every connection is a one-to-one SCTP association instead
+ * (IPPROTO_SCTP, no TLS), each ASAP message one SCTP message with PPID 11,
+ * one message per recv (the SCTP half runs in ../shared/sctp-vm:
+ * tests/bench/run-sctp-bench).  -A ADDR: the IPv4 address registered PEs
+ * give (default 127.0.0.1; RSPLIB's registrar refuses loopback addresses).
  * Every wait is bounded; exit status 1 on any error (a rejected
  * registration, an ERROR message, a closed connection).  Not part of
  * `make check`: tests/bench/run-asap-bench runs it.
@@ -41,6 +46,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <netinet/in.h>
+#include <netinet/sctp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -117,10 +123,12 @@ static struct {
 	const char	*pool;
 	int		 threads;
 	bool		 echo, syscalls;
+	bool		 sctp;		/* -x sctp */
+	uint32_t	 pe_addr;	/* -A: the PEs' IPv4 address */
 } opt = {
 	.mode = M_RESOLVE, .tr = T_PLAIN, .nconns = 1, .window = 1,
 	.secs = 3, .warmup = 0.5, .name = "registrar.bench", .pes = 10,
-	.items = 3, .threads = 1,
+	.items = 3, .threads = 1, .pe_addr = 0x7f000001,
 };
 
 static struct tls_ctx	*tctx;
@@ -182,7 +190,7 @@ msg_registration(uint8_t *buf, size_t cap, uint32_t id)
 	pe.user.port = (uint16_t)(7000 + id % 1000);
 	pe.user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
 	pe.user.naddr = 1;
-	rsp_addr_v4(&pe.user.addr[0], 0x7f000001);
+	rsp_addr_v4(&pe.user.addr[0], opt.pe_addr);
 	pe.policy.type = RSP_POLICY_ROUND_ROBIN;
 	wbuf_init(&w, buf, cap);
 	m = rsp_put_msg_begin(&w, ASAP_REGISTRATION, 0);
@@ -257,8 +265,10 @@ conn_flush(struct conn *c)
 			if (rc != 0)
 				return -1;
 		} else {
-			w = send(c->fd, c->out + off, c->outlen - off,
-			    MSG_NOSIGNAL);
+			/* SCTP: one ASAP message per SCTP message. */
+			w = send(c->fd, c->out + off, opt.sctp ?
+			    (size_t)rsp_frame(c->out + off, c->outlen - off) :
+			    c->outlen - off, MSG_NOSIGNAL);
 			if (w < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
 			if (w < 0)
@@ -356,10 +366,22 @@ conn_open(uint16_t port)
 	sin.sin_port = htons(port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	    opt.sctp ? IPPROTO_SCTP : 0);
 	if (c->fd < 0)
 		bu_fatal("socket: %s", strerror(errno));
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (opt.sctp) {
+		struct sctp_sndrcvinfo si = { .sinfo_ppid = htonl(11) };
+
+		/* Every send() an ASAP message (PPID 11, RFC 5352 §5). */
+		setsockopt(c->fd, IPPROTO_SCTP, SCTP_NODELAY, &one,
+		    sizeof(one));
+		if (setsockopt(c->fd, IPPROTO_SCTP, SCTP_DEFAULT_SEND_PARAM,
+		    &si, sizeof(si)) != 0)
+			bu_fatal("SCTP_DEFAULT_SEND_PARAM: %s",
+			    strerror(errno));
+	} else
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 &&
 	    errno != EINPROGRESS) {
 		close(c->fd);
@@ -649,8 +671,10 @@ conn_read(struct conn *c)
 			if (n <= 0)
 				return -1;
 			got = (size_t)n;
-			/* A short read drained the socket. */
-			more = got == sizeof(c->in) - c->inlen;
+			/* A short read drained the socket; SCTP: one
+			 * message per recv (level-triggered: epoll reports
+			 * the next). */
+			more = !opt.sctp && got == sizeof(c->in) - c->inlen;
 		}
 		c->inlen += got;
 		off = 0;
@@ -1067,7 +1091,8 @@ usage(void)
 	    "[-u WARMUP] [-T plain|psk|cert]\n"
 	    "    [-k PSKFILE] [-a CAFILE] [-n NAME] [-r] [-q PLAIN_PORT] "
 	    "[-K PES] [-i ITEMS]\n"
-	    "    [-g POOL] [-P SERVER_PID] [-S] [-E] [-l LABEL]\n");
+	    "    [-g POOL] [-P SERVER_PID] [-S] [-E] [-l LABEL] [-x tcp|sctp] "
+	    "[-A PE_ADDR]\n");
 	exit(2);
 }
 
@@ -1077,8 +1102,14 @@ parse_args(int argc, char *argv[])
 	int ch;
 
 	while ((ch = getopt(argc, argv,
-	    "a:c:Eg:i:j:K:k:l:m:n:P:p:q:rST:t:u:w:")) != -1) {
+	    "A:a:c:Eg:i:j:K:k:l:m:n:P:p:q:rST:t:u:w:x:")) != -1) {
 		switch (ch) {
+		case 'A':
+			/* RSPLIB takes no loopback address for a PE. */
+			if (inet_pton(AF_INET, optarg, &opt.pe_addr) != 1)
+				usage();
+			opt.pe_addr = ntohl(opt.pe_addr);
+			break;
 		case 'a': opt.ca_file = optarg; break;
 		case 'c': opt.nconns = atoi(optarg); break;
 		case 'E': opt.echo = true; break;
@@ -1097,6 +1128,12 @@ parse_args(int argc, char *argv[])
 		case 't': opt.secs = atof(optarg); break;
 		case 'u': opt.warmup = atof(optarg); break;
 		case 'w': opt.window = atoi(optarg); break;
+		case 'x':
+			if (strcmp(optarg, "sctp") == 0)
+				opt.sctp = true;
+			else if (strcmp(optarg, "tcp") != 0)
+				usage();
+			break;
 		case 'm':
 			if (strcmp(optarg, "resolve") == 0)
 				opt.mode = M_RESOLVE;
@@ -1143,7 +1180,8 @@ parse_args(int argc, char *argv[])
 	    (opt.pool != NULL && strlen(opt.pool) >= sizeof(pool)) ||
 	    (opt.syscalls && opt.reg_pid <= 0) ||
 	    (opt.tr == T_PSK && opt.psk_file == NULL) ||
-	    (opt.tr == T_CERT && opt.ca_file == NULL))
+	    (opt.tr == T_CERT && opt.ca_file == NULL) ||
+	    (opt.sctp && opt.tr != T_PLAIN))
 		usage();
 	if ((opt.pes + PES_PER_POP - 1) / PES_PER_POP > 64)
 		usage();
@@ -1189,7 +1227,8 @@ line_head(const char *mode, double el, uint64_t n)
 {
 	printf("asap_load mode=%s transport=%s%s%s conns=%d window=%d "
 	    "threads=%d pes=%d secs=%.3f answers=%llu ops_s=%.0f", mode,
-	    tr_names[opt.tr], opt.resume ? "-resumed" : "",
+	    opt.sctp ? "sctp" : tr_names[opt.tr],
+	    opt.resume ? "-resumed" : "",
 	    opt.echo ? " server=echo" : " server=registrar", opt.nconns,
 	    opt.window, opt.threads, opt.pes, el, (unsigned long long)n,
 	    (double)n / el);

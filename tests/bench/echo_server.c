@@ -13,6 +13,8 @@
  * socket that does not take it all is watched for EPOLLOUT until it has,
  * and that is the only epoll_ctl after the accept.  Level-triggered,
  * single-threaded, no timers: the least a server can do per request.
+ * -x sctp: one-to-one SCTP associations instead of TCP, each reply one
+ * SCTP message with PPID 11 (ASAP), one message per recv.
  * Prints "echo_server port=N" once listening; runs until killed.
  * Not part of `make check`.
  */
@@ -20,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/sctp.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -46,6 +49,7 @@ struct econn {
 
 static uint16_t		 reply_size[256];	/* 0: the request's size */
 static int		 ep = -1;
+static int		 sctp;		/* -x sctp */
 
 /* The ASAP response type of a request type (the others: themselves). */
 static uint8_t
@@ -88,7 +92,9 @@ econn_flush(struct econn *c)
 	ssize_t n;
 
 	while (off < c->outlen) {
-		n = send(c->fd, c->out + off, c->outlen - off, MSG_NOSIGNAL);
+		/* SCTP: one message each (replies are whole and padded). */
+		n = send(c->fd, c->out + off, sctp ? (size_t)(c->out[off + 2] <<
+		    8 | c->out[off + 3]) : c->outlen - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -149,7 +155,16 @@ accept_all(int lfd)
 
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >=
 	    0) {
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (sctp) {
+			struct sctp_sndrcvinfo si = { .sinfo_ppid = htonl(11) };
+
+			setsockopt(fd, IPPROTO_SCTP, SCTP_NODELAY, &one,
+			    sizeof(one));
+			setsockopt(fd, IPPROTO_SCTP, SCTP_DEFAULT_SEND_PARAM,
+			    &si, sizeof(si));
+		} else
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
 			continue;
@@ -166,8 +181,8 @@ accept_all(int lfd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: echo_server -p PORT [-r REQTYPE:REPLYSIZE]"
-	    "...\n");
+	fprintf(stderr, "usage: echo_server -p PORT [-x tcp|sctp] "
+	    "[-r REQTYPE:REPLYSIZE]...\n");
 	exit(2);
 }
 
@@ -182,7 +197,7 @@ main(int argc, char *argv[])
 	char *end;
 
 	bu_prog = "echo_server";
-	while ((ch = getopt(argc, argv, "p:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:r:x:")) != -1) {
 		switch (ch) {
 		case 'p':
 			port = atoi(optarg);
@@ -196,6 +211,12 @@ main(int argc, char *argv[])
 				usage();
 			reply_size[t] = (uint16_t)s;
 			break;
+		case 'x':
+			if (strcmp(optarg, "sctp") == 0)
+				sctp = 1;
+			else if (strcmp(optarg, "tcp") != 0)
+				usage();
+			break;
 		default:
 			usage();
 		}
@@ -204,7 +225,7 @@ main(int argc, char *argv[])
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
+	    sctp ? IPPROTO_SCTP : 0)) < 0)
 		bu_fatal("socket: %s", strerror(errno));
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	sin.sin_port = htons((uint16_t)port);
