@@ -263,7 +263,7 @@ hconf_print(FILE *f, const struct health_config *c)
 			    &s->bgp_attrs[HC_ATTR_DRAINING]);
 			break;
 		case HC_ROUTING_OSPF:
-			if (s->ospf_stub)	/* H-ospf */
+			if (s->ospf_stub)
 				fprintf(f, "\tospf stub metric %u "
 				    "drain-metric %u\n", s->ospf_metric,
 				    s->ospf_drain_metric);

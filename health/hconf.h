@@ -92,7 +92,7 @@ struct hc_service {
 	uint32_t		 ospf_metric, ospf_drain_metric;
 	bool			 scope_local;	/* NO_EXPORT */
 	/*
-	 * H-healthd: operator extensions (issue 13).  Command checks, the
+	 * operator extensions (issue 13).  Command checks, the
 	 * command run on every state change (notify.argc == 0: none), and
 	 * the BGP attributes of the announced and draining states (MED,
 	 * prepend, communities; bgp_attrs_set: some were configured).
@@ -105,7 +105,7 @@ struct hc_service {
 	/* H-hcover: "scope" was written (else a covered service is local) */
 	bool			 scope_set;
 	/*
-	 * H-ospf: "ospf stub": the prefixes are intra-area stub links of the
+	 * "ospf stub": the prefixes are intra-area stub links of the
 	 * router LSA (the address on ifname, which ospfd runs in the area);
 	 * ospf_metric / ospf_drain_metric are the address's OSPF cost.
 	 */

@@ -52,7 +52,7 @@ struct svc {
 	bool			 announce_pending;	/* until they are in */
 	size_t			 confirm_runs, confirm_next;
 	bool			 confirm_any, confirm_failed;
-	/* H-healthd: command checks and the state-change command (hooks.c) */
+	/* command checks and the state-change command (hooks.c) */
 	struct svc_xcheck {
 		struct svc		*s;
 		size_t			 i;

@@ -62,7 +62,7 @@ struct parse_state {
 	struct pstr		*strings;
 	uint16_t		 probe_port;
 	bool			 probe_port_set;
-	/* H-healthd: the command and BGP attributes being read */
+	/* the command and BGP attributes being read */
 	struct hc_exec		*ex, ex_scratch;
 	bool			 ex_check;
 	struct frr_bgp_attrs	*ba;
@@ -1210,7 +1210,7 @@ service_begin(struct parse_state *ps, const YYLTYPE *loc, const char *name)
 }
 
 /*
- * H-ospf: "ospf stub": the metrics are the address's OSPF interface cost
+ * "ospf stub": the metrics are the address's OSPF interface cost
  * (1..65535), OSPFv2 only, and no route-map is involved.
  */
 static void

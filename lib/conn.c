@@ -603,7 +603,7 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 	cn_read_end(c, end, err);
 }
 
-/* ---- bounds (issue 12, H10) ------------------------------------------- */
+/* ---- bounds (issue 12) ------------------------------------------- */
 
 /*
  * After a read: a partial message left in the buffer began in this read if

@@ -153,7 +153,7 @@ struct cn {
 	unsigned int		 tls_want;	/* EV_* the session awaits */
 	int			 tls_fail;	/* enum tls_fail (CN_END_TLS) */
 	bool			 hello_check;	/* cn_plain_check() */
-	/* Deadlines and the send budget (issue 12, H10; see below). */
+	/* Deadlines and the send budget (issue 12; see below). */
 	uint64_t		 last_msg;	/* ms: last whole message, or attach */
 	uint64_t		 msg_start;	/* ms: a partial message began; 0 none */
 	struct cn_budget	*budget;	/* NULL: queue not counted */

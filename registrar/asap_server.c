@@ -749,7 +749,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	/* Who registers is the association's TLS identity, never the PE's
 	 * word: a Registrant Identity in an ASAP message is ignored. */
 	pe.registrant_kind = 0;
-	/* RFC 5355 §2.15, RFC 5352 §9.3: a secured registrar (H11). */
+	/* RFC 5355 §2.15, RFC 5352 §9.3: a secured registrar. */
 	if (r->conf.secured && !cn_tls_up(&as->cn)) {
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		goto reject;
@@ -886,7 +886,7 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 
 	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
 	rp = pe != NULL ? hs_pe_udata(pe) : NULL;
-	/* RFC 5355 §2.15: a secured registrar, TLS only (H11). */
+	/* RFC 5355 §2.15: a secured registrar, TLS only. */
 	if (r->conf.secured && !cn_tls_up(&as->cn)) {
 		e.cause[0].code = RSP_CAUSE_SECURITY;
 		log_rl_warnx(&as->rl, now_ms(r), "%s: deregistration of PE "
@@ -1410,7 +1410,7 @@ assoc_closed(struct cn *c, enum cn_end end, const char *why)
 	struct registrar *r = as->r;
 	struct reg_pe *rp;
 
-	if (end == CN_END_TLS || end == CN_END_TLS_ON_PLAIN)	/* H11 */
+	if (end == CN_END_TLS || end == CN_END_TLS_ON_PLAIN)
 		reg_tls_failed(r, c, end, as->name, c->tls != NULL ?
 		    "ASAP TLS port" : "ASAP plaintext port", why);
 	else
@@ -1474,7 +1474,7 @@ assoc_error(struct cn *c, uint16_t cause)
 	send_error(as, cause, NULL, 0);
 }
 
-/* TLS is up (H11): remember who the peer authenticated as. */
+/* TLS is up: remember who the peer authenticated as. */
 static void
 assoc_secured(struct cn *c)
 {
@@ -1637,7 +1637,7 @@ listener_accept(void *arg, int fd, const struct sockaddr_storage *ss)
 	as = assoc_new(r, fd, l->transport, ss);
 	r->stats.assocs_accepted++;
 	log_debug("%s: association up", as->name);
-	/* H11: the TLS port handshakes; a plaintext one spots TLS clients. */
+	/* the TLS port handshakes; a plaintext one spots TLS clients. */
 	if (l->tls && cn_tls_start(&as->cn, r->tls_server) != 0)
 		assoc_close(as, "out of memory for TLS");
 	else if (!l->tls)
@@ -1747,7 +1747,7 @@ listeners_open(struct registrar *r)
 			    (!(c->listen[i].transports & CONF_TRANSPORT_SCTP) ||
 			    !r->sctp_ok))
 				continue;
-			/* H11: no TLS over SCTP here (parse.y says so). */
+			/* no TLS over SCTP here (parse.y says so). */
 			if (t == ASSOC_SCTP && (c->secured || c->listen[i].tls))
 				continue;
 			if (c->listen[i].tls && r->tls_server == NULL)
@@ -1805,7 +1805,7 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 	r->sctp_ok = sctp_available();
 	if (!r->sctp_ok)
 		log_info("the kernel has no SCTP: serving ASAP over TCP only");
-	if ((rc = reg_tls_init(r, conf)) != 0)	/* H11 */
+	if ((rc = reg_tls_init(r, conf)) != 0)
 		return rc;
 	if ((rc = bounds_init(r)) != 0)
 		return rc;
@@ -1832,7 +1832,7 @@ registrar_reconfigure(struct registrar *r, const struct registrar_config *conf)
 	listeners_close(r);
 	r->conf = *conf;
 	registrar_tune(conf, false, &r->tune);
-	/* H11: new TLS keys; on error the old ones stay (logged). */
+	/* new TLS keys; on error the old ones stay (logged). */
 	(void)reg_tls_reload(r, conf);
 	hs_limits_from(conf, &lim);
 	hs_set_limits(r->hs, &lim);
@@ -1858,7 +1858,7 @@ registrar_shutdown(struct registrar *r)
 	listeners_close(r);
 	while ((as = TAILQ_FIRST(&r->assocs)) != NULL)
 		assoc_close(as, "registrar shutting down");
-	reg_tls_free(r);	/* H11 */
+	reg_tls_free(r);
 	authz_free(r);
 	unreach_shutdown(r);
 	ev_cancel(&r->sweep);

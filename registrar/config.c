@@ -66,7 +66,7 @@ config_defaults(struct registrar_config *c)
 	c->max_message_size = 65535;
 	c->request_rate = 1000;
 	c->request_burst = 2000;
-	/* issue 12, H10: bounds against one bad client */
+	/* issue 12: bounds against one bad client */
 	c->idle_timeout = 60 * 1000;
 	c->message_timeout = 5 * 1000;
 	c->assocs_per_source = 256;
@@ -173,7 +173,7 @@ config_print(FILE *f, const struct registrar_config *c)
 
 	fprintf(f, "secured %s\n", c->secured ? "on" : "off");
 	if (c->tls_set) {
-		/* TLS (issue 12, H11) */
+		/* TLS (issue 12) */
 		char tb[2 * CONF_FILE_MAX + 3];
 
 		fprintf(f, "tls {\n");
@@ -275,7 +275,7 @@ config_print(FILE *f, const struct registrar_config *c)
 	fprintf(f, "\tmessage-size %u\n", c->max_message_size);
 	fprintf(f, "\trequest-rate %u burst %u\n", c->request_rate,
 	    c->request_burst);
-	/* issue 12, H10 */
+	/* issue 12: bounds against one bad client */
 	if (c->idle_timeout == 0)
 		fprintf(f, "\tidle-timeout none\n");
 	else
@@ -337,7 +337,7 @@ config_print(FILE *f, const struct registrar_config *c)
 		fprintf(f, "\n");
 	}
 	fprintf(f, "\tmax-discovered-peers %u\n", c->enrp.max_discovered);
-	/* H11: ENRP over TLS */
+	/* ENRP over TLS */
 	fprintf(f, "\ttls %s\n", c->tls.enrp_tls ? "on" : "off");
 	{
 		char tb[2 * CONF_FILE_MAX + 3];

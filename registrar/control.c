@@ -425,7 +425,7 @@ cmd_associations(struct registrar *r, int argc, char **argv)
 		jset(x, "pes", jint(as->npes));
 		jset(x, "rx_msgs", jint(as->rx_msgs));
 		jset(x, "tx_msgs", jint(as->tx_msgs));
-		/* H11: TLS, and who authenticated (PSK identity, cert name) */
+		/* TLS, and who authenticated (PSK identity, cert name) */
 		jset(x, "tls", json_boolean(cn_tls_up(&as->cn)));
 		jset(x, "identity", assoc_identity(as) != NULL ?
 		    jstr(assoc_identity(as)) : json_null());
@@ -509,7 +509,7 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(config_reloads);
 	C(config_reload_failures);
 	C(tls_handshakes);
-	/* H10: bounds against one bad client (issue 12) */
+	/* bounds against one bad client (issue 12) */
 	C(foreign_refused);
 	C(authz_refused);
 	C(registrant_refused);
@@ -527,7 +527,7 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(send_queue_closed);
 	C(send_budget_closed);
 #undef C
-	{	/* H11: failed TLS handshakes by reason */
+	{	/* failed TLS handshakes by reason */
 		json_t *tf = jobj();
 		size_t k;
 

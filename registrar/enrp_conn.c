@@ -43,7 +43,7 @@ conn_closed(struct cn *cn, enum cn_end end, const char *why)
 		if (p != NULL && e->use_tcp && e->use_sctp)
 			p->connect_tcp = c->sctp;
 	}
-	if (end == CN_END_TLS || end == CN_END_TLS_ON_PLAIN)	/* H11 */
+	if (end == CN_END_TLS || end == CN_END_TLS_ON_PLAIN)
 		reg_tls_failed(e->r, cn, end, c->name, c->outbound ?
 		    "ENRP TLS client" : cn->tls != NULL ? "ENRP TLS port" :
 		    "ENRP plaintext port", why);
@@ -81,7 +81,7 @@ conn_message(struct cn *cn, uint32_t ppid, const uint8_t *msg, size_t len)
 	struct enrp_conn *c = cn->arg;
 
 	(void)ppid;
-	/* RFC 5355 §2.15: a secured registrar ignores non-TLS peers (H11). */
+	/* RFC 5355 §2.15: a secured registrar ignores non-TLS peers. */
 	if (c->e->r->conf.secured && !cn_tls_up(cn)) {
 		c->e->stats.rx_errors++;
 		log_rl_warnx(&c->rl, now_ms(c->e), "enrp %s: not over TLS "
@@ -127,7 +127,7 @@ conn_connected(struct cn *cn)
 		enrp_send_presence(c->e, p, true, p->id);
 }
 
-/* TLS is up (H11): the peer proved a registrar key of the ENRP psk-file. */
+/* TLS is up: the peer proved a registrar key of the ENRP psk-file. */
 static void
 conn_secured(struct cn *cn)
 {
@@ -198,7 +198,7 @@ conn_new(struct enrp *e, int fd, bool outbound, bool sctp,
 	    ENRP_PPID, outbound, RSP_MSG_MAX_LEN, ENRP_OUT_MAX, NULL,
 	    &conn_ops, c)) != 0)
 		fatal("%s: cn_attach: %s", __func__, strerror(-rc));
-	/* H11: ENRP over TLS (TCP only: parse.y), else spot TLS clients. */
+	/* ENRP over TLS (TCP only: parse.y), else spot TLS clients. */
 	if (!sctp && e->r->tls_enrp_server != NULL) {
 		if ((rc = cn_tls_start(&c->cn, outbound ?
 		    e->r->tls_enrp_client : e->r->tls_enrp_server)) != 0)

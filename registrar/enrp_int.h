@@ -70,7 +70,7 @@ struct enrp_conn {
 						 * peer's address (not counted
 						 * in nconns_open) */
 	struct log_ratelimit	 rl;
-	/* H11: the peer's PSK identity, over TLS */
+	/* the peer's PSK identity, over TLS */
 	char			 tls_id[CONF_TLS_ID_MAX];
 };
 

@@ -143,7 +143,7 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 		    i <= RSP_CAUSE_MAX ? control_slug(rsp_cause_name(
 		    (uint16_t)i), slug, sizeof(slug)) : "other",
 		    (unsigned long long)s->rx_errors[i]);
-	/* TLS (H11): failed handshakes by reason, ASAP and ENRP ports. */
+	/* TLS: failed handshakes by reason, ASAP and ENRP ports. */
 	header(&b, "tls_handshake_failures_total", "counter",
 	    "TLS handshakes that failed, by reason (tls_on_plain_port: a TLS "
 	    "client on a plaintext port).");
@@ -200,7 +200,7 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("config_reload_failures_total", "Configuration reloads that "
 	    "failed (the running configuration was kept).",
 	    s->config_reload_failures);
-	/* H10: bounds against one bad client (issue 12) */
+	/* bounds against one bad client (issue 12) */
 	COUNTER("foreign_refused_total", "Deregistrations and "
 	    "re-registrations of PEs homed at another registrar refused: not "
 	    "from one of the PE's addresses.", s->foreign_refused);

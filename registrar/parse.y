@@ -38,7 +38,7 @@ struct paddr {
 struct plisten {		/* options after "listen on ADDR" */
 	long		 port;		/* -1: not given; 0: bad (reported) */
 	unsigned int	 transports;	/* 0: not given */
-	bool		 tls;		/* "tls" given (H11) */
+	bool		 tls;		/* "tls" given */
 };
 }
 
@@ -88,10 +88,10 @@ struct parse_state {
 	enum conf_authz_kind	 az_kind;
 	char			 az_subject[CONF_TLS_ID_MAX];
 	bool			 az_ok;
-	/* TLS (H11): where secured / the first tls listener were set */
+	/* TLS: where secured / the first tls listener were set */
 	struct conf_loc		 secured_loc, tls_listen_loc, tls_loc;
 	struct conf_loc		 enrp_tls_loc;
-	struct setting		 sendq, sendq_total;	/* H10 */
+	struct setting		 sendq, sendq_total;
 	struct conf_loc		 unicast_loc[CONF_MAX_UNICAST];	/* issue 13 */
 };
 
@@ -190,7 +190,7 @@ static void	fmt_unicast(char *, size_t, const struct sockaddr_storage *);
 %token TLS "tls" PSK_FILE "psk-file" CERTIFICATE "certificate" KEY "key"
 %token CA "ca" CLIENT_CERT "client-certificate" IDENTITY "identity"
 %token KEYLOG "keylog" MIN_VERSION "min-version" SECURED "secured"
-/* issue 12, H10: bounds against one bad client */
+/* issue 12: bounds against one bad client */
 %token IDLE_TIMEOUT "idle-timeout" MESSAGE_TIMEOUT "message-timeout"
 %token ASSOCS_PER_SOURCE "associations-per-source" SEND_QUEUE "send-queue"
 %token SEND_QUEUE_TOTAL "send-queue-total"
@@ -373,7 +373,7 @@ listenopts	: %empty {
 		}
 		;
 
-/* TLS (issue 12, H11): keys and certificates, read at start and SIGHUP. */
+/* TLS (issue 12): keys and certificates, read at start and SIGHUP. */
 tlsitems	: %empty
 		| tlsitems NL
 		| tlsitems tlsitem NL
@@ -453,7 +453,7 @@ asapitem	: KA_INTERVAL duration {
 				C->max_bad_pe_reports = (uint32_t)$2.v;
 		}
 		| UNREACH_WINDOW duration {
-			/* issue 12, H10: how long a report counts */
+			/* issue 12: how long a report counts */
 			if (check_range(ps, &@2, "unreachable-window", $2,
 			    1000, 60 * 60 * 1000, true, NULL))
 				C->unreachable_window = (uint32_t)$2.v;
@@ -557,7 +557,7 @@ limititem	: POOLS count {
 				C->request_burst = (uint32_t)$4.v;
 			}
 		}
-		/* issue 12, H10: bounds against one bad client */
+		/* issue 12: bounds against one bad client */
 		| IDLE_TIMEOUT duration {
 			if (check_range(ps, &@2, "idle-timeout", $2, 1000,
 			    24 * 60 * 60 * 1000, true, NULL))
@@ -603,7 +603,7 @@ enrpitem	: LISTEN ON address listenopts {
 			if ($3.ok)
 				enrp_listen(ps, &@3, &$3, $4);
 		}
-		/* ENRP over TLS with registrars' PSKs (H11) */
+		/* ENRP over TLS with registrars' PSKs */
 		| TLS onoff {
 			C->tls.enrp_tls = $2;
 			ps->enrp_tls_loc = @1;
@@ -901,8 +901,8 @@ is_statement(yysymbol_kind_t k)
 	case YYSYMBOL_METRICS:
 	case YYSYMBOL_NODE_NAME:
 	case YYSYMBOL_SERVER_ID:
-	case YYSYMBOL_SECURED:		/* H11 */
-	case YYSYMBOL_TLS:		/* H11 */
+	case YYSYMBOL_SECURED:
+	case YYSYMBOL_TLS:
 	case YYSYMBOL_AUTHORIZE:
 	case YYSYMBOL_UNICAST_ADDR:
 		return true;
@@ -971,7 +971,7 @@ value_name(int kw)
 		return "a path in quotes";
 	case T_INTERFACE:
 		return "an interface name";
-	case T_PSK_FILE:		/* H11 */
+	case T_PSK_FILE:
 	case T_CERTIFICATE:
 	case T_KEY:
 	case T_CA:
@@ -1319,7 +1319,7 @@ add_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 
 	if (o.port == 0)
 		return;		/* bad port, reported */
-	/* TLS (H11): 3864 is ASAP over TLS (RFC 5352 §8.2); TCP only. */
+	/* TLS: 3864 is ASAP over TLS (RFC 5352 §8.2); TCP only. */
 	if (o.tls && (o.transports & CONF_TRANSPORT_SCTP)) {
 		ERR(loc, "listen ... tls: TLS runs over TCP only (this "
 		    "OpenSSL has no SCTP support, RFC 3436): write "
@@ -1532,7 +1532,7 @@ enrp_listen(struct parse_state *ps, const YYLTYPE *loc, struct paddr *a,
 {
 	if (o.port == 0)
 		return;
-	if (o.tls && (o.transports & CONF_TRANSPORT_SCTP)) {	/* H11 */
+	if (o.tls && (o.transports & CONF_TRANSPORT_SCTP)) {
 		ERR(loc, "enrp: listen ... tls: TLS runs over TCP only (this "
 		    "OpenSSL has no SCTP support, RFC 3436)");
 		return;
@@ -1823,7 +1823,7 @@ out:
 	return error;
 }
 
-/* TLS (issue 12, H11) ------------------------------------------------------ */
+/* TLS (issue 12) ------------------------------------------------------ */
 
 static void
 tls_path(struct parse_state *ps, const YYLTYPE *loc, const char *what,

@@ -30,7 +30,7 @@ struct conf_listen {
 	socklen_t		 sslen;
 	unsigned int		 transports;	/* CONF_TRANSPORT_* */
 	int			 lineno;	/* where it was configured */
-	bool			 tls;		/* TLS on TCP (issue 12, H11) */
+	bool			 tls;		/* TLS on TCP (issue 12) */
 };
 
 struct conf_group {
@@ -88,7 +88,7 @@ struct conf_enrp {
 	size_t		 nallow;
 };
 
-/* TLS (issue 12, H11): the "tls { ... }" block.  Paths "": not set. */
+/* TLS (issue 12): the "tls { ... }" block.  Paths "": not set. */
 #define CONF_FILE_MAX		256
 #define CONF_TLS_ID_MAX		129	/* PSK identity: 1-128 characters */
 enum conf_client_cert {		/* = enum tls_client_cert */
@@ -169,7 +169,7 @@ struct registrar_config {
 	uint32_t	 request_rate;		/* messages/s per association: 1000 */
 	uint32_t	 request_burst;		/* 2000 */
 	/*
-	 * Bounds against one bad client (issue 12, H10).  Durations in ms;
+	 * Bounds against one bad client (issue 12).  Durations in ms;
 	 * idle_timeout 0: never.
 	 */
 	uint32_t	 idle_timeout;		/* no PE, no message: 60000 */
@@ -194,7 +194,7 @@ struct registrar_config {
 	/* ENRP between registrars */
 	struct conf_enrp enrp;
 
-	/* TLS (issue 12, H11) */
+	/* TLS (issue 12) */
 	struct conf_tls	 tls;
 	bool		 tls_set;		/* a tls block was given */
 	/* RFC 5355 §2.15: (de)registrations only over TLS (cause 0xa

@@ -46,7 +46,7 @@ struct reg_stats {
 	uint64_t	 rate_limited;
 	uint64_t	 announces_sent;
 	uint64_t	 config_reloads, config_reload_failures;
-	/* Bounds against one bad client (issue 12, H10) */
+	/* Bounds against one bad client (issue 12) */
 	uint64_t	 foreign_refused;	/* (de)registration of a PE homed
 						 * elsewhere from a stranger */
 	uint64_t	 unreachable_repeats;	/* same reporter within the window */
@@ -57,7 +57,7 @@ struct reg_stats {
 	uint64_t	 assocs_evicted;	/* idle, for another source (full) */
 	uint64_t	 send_queue_closed;	/* send-queue reached */
 	uint64_t	 send_budget_closed;	/* send-queue-total reached */
-	/* TLS (H11): handshakes done; failures by enum tls_fail, and the
+	/* TLS: handshakes done; failures by enum tls_fail, and the
 	 * last one (REG_TLS_ON_PLAIN): a TLS client on a plaintext port */
 	uint64_t	 tls_handshakes;
 	uint64_t	 tls_failures[REG_TLS_FAIL_MAX];
@@ -144,9 +144,9 @@ struct assoc {
 	uint32_t		 npes;
 	uint64_t		 rx_msgs, tx_msgs;
 	struct log_ratelimit	 rl;		/* its log lines */
-	struct reg_source	*src;		/* its source address (H10) */
+	struct reg_source	*src;		/* its source address */
 	TAILQ_ENTRY(assoc)	 src_entry;
-	/* TLS (H11): who authenticated (assoc_identity()) */
+	/* TLS: who authenticated (assoc_identity()) */
 	enum tls_auth		 tls_auth;	/* TLS_AUTH_NONE: no identity */
 	char			 tls_id[CONF_TLS_ID_MAX];
 	/* Keep-alives queued this wheel tick, sent in one write after it */
@@ -160,7 +160,7 @@ struct listener {
 	enum assoc_transport	 transport;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
-	bool			 tls;		/* ASAP over TLS (H11) */
+	bool			 tls;		/* ASAP over TLS */
 };
 
 struct registrar {
@@ -184,7 +184,7 @@ struct registrar {
 	struct log_ratelimit	 rl_peer;	/* peer-triggered lines overall */
 	struct log_ratelimit	 rl_announce;	/* a failing announce: once a minute */
 	struct enrp		*enrp;		/* enrp.c; NULL: ENRP off */
-	/* Bounds against one bad client (issue 12, H10) */
+	/* Bounds against one bad client (issue 12) */
 	LIST_HEAD(reg_srchead, reg_source) *sources;	/* hash by address */
 	uint32_t		 nsources;
 	uint64_t		 src_seed;
@@ -192,7 +192,7 @@ struct registrar {
 	struct cn_budget	 budget;	/* send-queue-total */
 	struct ev_ref		 budget_ev;	/* closing over the budget */
 	struct log_ratelimit	 rl_bounds;	/* refusals and closures */
-	/* TLS (H11, reg_tls.c): NULL without a tls block */
+	/* TLS (reg_tls.c): NULL without a tls block */
 	struct tls_ctx		*tls_server;
 	/* ENRP over TLS: the registrars' PSKs, as server and as client */
 	struct tls_ctx		*tls_enrp_server, *tls_enrp_client;

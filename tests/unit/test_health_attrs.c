@@ -110,7 +110,7 @@ test_refused(void **state)
 	assert_int_equal(n, 0);
 }
 
-/* H-ospf: "interface IF" + "ip ospf cost N ADDR", nothing else. */
+/* "interface IF" + "ip ospf cost N ADDR", nothing else. */
 static void
 test_ospf_cost(void **state)
 {
