@@ -31,17 +31,6 @@ cover_state_name(enum cover_state st)
 	return "?";
 }
 
-static struct svc *
-svc_by_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < hd.nsvc; i++)
-		if (hd.svc[i] != NULL && strcmp(hd.svc[i]->c.name, name) == 0)
-			return hd.svc[i];
-	return NULL;
-}
-
 /* What the cover should be, from its services' states. */
 static enum cover_state
 cover_want(const struct cover *cv)
@@ -51,7 +40,7 @@ cover_want(const struct cover *cv)
 	size_t i;
 
 	for (i = 0; i < cv->c.nsvc; i++) {
-		if ((s = svc_by_name(cv->c.svc[i])) == NULL)
+		if ((s = svc_find(cv->c.svc[i])) == NULL)
 			continue;
 		if (s->sm.state == HSM_ANNOUNCED)
 			return COVER_ANNOUNCED;

@@ -207,6 +207,17 @@ ctl_event(void *arg, enum hk_ctl_event ev)
 }
 
 /* Start: reconcile what is there with what we believe (nothing yet). */
+struct svc *
+svc_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < hd.nsvc; i++)
+		if (hd.svc[i] != NULL && strcmp(hd.svc[i]->c.name, name) == 0)
+			return hd.svc[i];
+	return NULL;
+}
+
 int
 svc_start(struct svc *s, const struct hc_service *c)
 {

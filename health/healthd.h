@@ -108,6 +108,8 @@ int	 svc_start(struct svc *s, const struct hc_service *c);
 /* A changed configuration, same prefixes and interface.  0 or -errno. */
 int	 svc_update(struct svc *s, const struct hc_service *c);
 void	 svc_stop(struct svc *s);
+/* The running service of that name, or NULL. */
+struct svc *svc_find(const char *name);
 /* Feed the state machine one event and carry out its actions. */
 void	 svc_step(struct svc *s, enum hsm_event ev);
 

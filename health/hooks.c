@@ -204,17 +204,6 @@ static struct {
 	bool		 rl_init;
 } nq;
 
-static struct svc *
-svc_by_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < hd.nsvc; i++)
-		if (hd.svc[i] != NULL && strcmp(hd.svc[i]->c.name, name) == 0)
-			return hd.svc[i];
-	return NULL;
-}
-
 static void	nq_start(void);
 
 static void
@@ -236,7 +225,7 @@ static void
 notify_done(void *arg, const struct hx_result *res)
 {
 	struct nrun *r = arg;
-	struct svc *s = svc_by_name(r->svc);
+	struct svc *s = svc_find(r->svc);
 	char why[96], line[96];
 
 	r->run = NULL;

@@ -24,20 +24,6 @@ prefixes_eq(const struct hc_service *a, const struct hc_service *b)
 	return true;
 }
 
-
-/* The running service of that name (reload_config() clears removed
- * ones). */
-static struct svc *
-svc_find_kept(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < hd.nsvc; i++)
-		if (hd.svc[i] != NULL && strcmp(hd.svc[i]->c.name, name) == 0)
-			return hd.svc[i];
-	return NULL;
-}
-
 static bool
 svc_find_in(const struct health_config *c, const char *name)
 {
@@ -125,7 +111,7 @@ reload_config(void)
 	for (j = 0; j < nc->nsvc; j++) {
 		const struct hc_service *c = &nc->svc[j];
 
-		s = svc_find_kept(c->name);
+		s = svc_find(c->name);
 		if (s != NULL) {
 			if (memcmp(&s->c, c, sizeof(*c)) != 0) {
 				log_info("service %s: configuration changed: "
