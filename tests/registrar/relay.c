@@ -93,6 +93,10 @@ relay_main(void *arg)
 					relay_drop(r, i, true);
 			r->reset_all = false;
 		}
+		if (r->applied != r->gen) {
+			r->applied = r->gen;
+			pthread_cond_broadcast(&r->cv);
+		}
 		pthread_mutex_unlock(&r->mu);
 		if (stop)
 			break;
@@ -163,6 +167,7 @@ relay_start(struct relay *r, uint16_t backend)
 	for (i = 0; i < RELAY_MAX; i++)
 		r->cfd[i] = r->bfd[i] = -1;
 	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
 	r->backend = backend;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((r->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
@@ -179,9 +184,15 @@ relay_start(struct relay *r, uint16_t backend)
 void
 relay_route(struct relay *r, uint16_t port, bool reset)
 {
+	unsigned int gen;
+
 	pthread_mutex_lock(&r->mu);
 	r->backend = port;
 	r->reset_all = reset;
+	gen = ++r->gen;
+	/* The thread applies it within one poll (5 ms). */
+	while (r->applied != gen && !r->stop)
+		pthread_cond_wait(&r->cv, &r->mu);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -193,5 +204,6 @@ relay_stop(struct relay *r)
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thr, NULL);
 	close(r->lfd);
+	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
 }

@@ -21,6 +21,8 @@
 struct relay {
 	pthread_t	 thr;
 	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;		/* signalled when a route is applied */
+	unsigned int	 gen, applied;	/* route changes asked / applied */
 	int		 lfd;
 	uint16_t	 port;		/* the "anycast" port on 127.0.0.1 */
 	uint16_t	 backend;	/* where new connections go */
@@ -31,7 +33,12 @@ struct relay {
 
 /* Listen on a free port of 127.0.0.1 and relay to backend; 0 or -1. */
 int	relay_start(struct relay *r, uint16_t backend);
-/* Move the route: new connections go to port; reset: RST the old ones. */
+/*
+ * Move the route: new connections go to port; reset: RST the old ones.
+ * Returns once the relay thread applied it, so a connection made after the
+ * call never goes to the old port (the thread read the port before its
+ * poll once: a client quick enough was sent to the dead registrar).
+ */
 void	relay_route(struct relay *r, uint16_t port, bool reset);
 void	relay_stop(struct relay *r);
 

@@ -39,7 +39,12 @@
 
 #define POOL		"unipool"
 #define WAIT_MS		8000
-#define REREG_MS	200
+/*
+ * Re-registration interval; the registration life libasap asks for is three
+ * times that, so a test process stalled for 2 x REREG_MS (a loaded CI
+ * machine, sanitizers) still does not see its PE expire at the registrar.
+ */
+#define REREG_MS	400
 
 /* A libasap PE and what it saw ---------------------------------------------- */
 
@@ -65,12 +70,53 @@ pe_status(struct asap_pe *pe, const struct asap_pe_status *st, void *arg)
 		o->home_changed++;
 }
 
+/*
+ * The last libasap debug lines of every PE, printed when a check fails (a
+ * failure on a loaded CI machine then explains itself); all of them with
+ * ANYPOOL_TEST_DEBUG set.
+ */
+#define RING_LINES	96
+static char	 ring[RING_LINES][192];
+static unsigned int ring_next;
+
+static void
+ring_dump(void)
+{
+	unsigned int i, k;
+
+	fprintf(stderr, "---- the last libasap debug lines:\n");
+	for (i = 0; i < RING_LINES; i++) {
+		k = (ring_next + i) % RING_LINES;
+		if (ring[k][0] != '\0')
+			fprintf(stderr, "%s\n", ring[k]);
+	}
+}
+
+/* A failed check: the debug lines, then cmocka's failure. */
+#define CHECK_EQ(a, b) do {						\
+	unsigned long long a_ = (unsigned long long)(a);		\
+	unsigned long long b_ = (unsigned long long)(b);		\
+	if (a_ != b_) {							\
+		ring_dump();						\
+		fail_msg("%s is %llu, want %llu", #a, a_, b_);		\
+	}								\
+} while (0)
+#define CHECK(c) do {							\
+	if (!(c)) {							\
+		ring_dump();						\
+		fail_msg("not %s", #c);					\
+	}								\
+} while (0)
+
 /* libasap's debug lines: count the associations it lost. */
 static void
 debug_line(void *arg, const char *line)
 {
 	struct pe_obs *o = arg;
 
+	snprintf(ring[ring_next], sizeof(ring[0]), "%llu pe %08x: %s",
+	    (unsigned long long)mono_ms(), o->id, line);
+	ring_next = (ring_next + 1) % RING_LINES;
 	if (getenv("ANYPOOL_TEST_DEBUG") != NULL)
 		fprintf(stderr, "%llu pe %08x: %s\n",
 		    (unsigned long long)mono_ms(), o->id, line);
@@ -104,6 +150,8 @@ pe_open(struct pe_obs *o, const char *regs, uint32_t id, int mode)
 static void
 pe_close(struct pe_obs *o)
 {
+	if (o->ctx == NULL)
+		return;
 	asap_pe_free(o->pe);
 	asap_ctx_free(o->ctx);
 	o->ctx = NULL;
@@ -377,6 +425,7 @@ test_two_addresses_tls(void **state)
 struct world {
 	struct daemon	 a, b;
 	struct relay	 relay;
+	struct pe_obs	 o, never;	/* closed by teardown after a failure */
 	char		 regs[64];	/* the relay: "127.0.0.1:port" */
 	char		 home_a[64], home_b[64];
 };
@@ -407,6 +456,8 @@ teardown(void **state)
 {
 	struct world *w = *state;
 
+	pe_close(&w->o);
+	pe_close(&w->never);
 	if (w->relay.lfd > 0)
 		relay_stop(&w->relay);
 	daemon_stop(&w->a, SIGKILL);
@@ -432,11 +483,25 @@ route_settled(void *arg)
 	    t->never->id) && control_stat(&t->w->a, "assoc_lost_removals") > 0;
 }
 
+/* At that home and settled: the registrar holds only that association. */
+struct settled {
+	struct at	 at;
+	const struct daemon *d;
+};
+
+static bool
+pe_settled(void *arg)
+{
+	struct settled *t = arg;
+
+	return pe_at(&t->at) && control_stat(t->d, "associations") == 1;
+}
+
 static void
 test_route_moves(void **state)
 {
 	struct world *w = *state;
-	struct pe_obs o, never;
+	struct pe_obs *o = &w->o, *never = &w->never;
 	struct asap_ctx *ctx[2];
 	struct asap_ctx *pu;
 	struct asap_registrar_id id;
@@ -449,15 +514,15 @@ test_route_moves(void **state)
 
 	skip_sctp();
 	/* Through the relay to A, then onto A's own address. */
-	pe_open(&o, w->regs, 0xa001, ASAP_UNICAST_AUTO);
-	pe_open(&never, w->regs, 0xa002, ASAP_UNICAST_NEVER);
-	ctx[0] = o.ctx;
-	ctx[1] = never.ctx;
-	at = (struct at){ &o, w->home_a, 2 };
-	assert_true(drive(ctx, 2, pe_at, &at, WAIT_MS));
-	at = (struct at){ &never, w->regs, 1 };
-	assert_true(drive(ctx, 2, pe_at, &at, WAIT_MS));
-	assert_int_equal(control_stat(&w->a, "registrations"), 2);
+	pe_open(o, w->regs, 0xa001, ASAP_UNICAST_AUTO);
+	pe_open(never, w->regs, 0xa002, ASAP_UNICAST_NEVER);
+	ctx[0] = o->ctx;
+	ctx[1] = never->ctx;
+	at = (struct at){ o, w->home_a, 2 };
+	CHECK(drive(ctx, 2, pe_at, &at, WAIT_MS));
+	at = (struct at){ never, w->regs, 1 };
+	CHECK(drive(ctx, 2, pe_at, &at, WAIT_MS));
+	CHECK_EQ(control_stat(&w->a, "registrations"), 2);
 
 	/* A pool user that keeps its association moves as well. */
 	assert_non_null(pu = asap_ctx_new(w->regs, NULL));
@@ -483,52 +548,59 @@ test_route_moves(void **state)
 	    ASAP_RESOLVE_REGISTRAR_ID, pe, 4, &n, NULL, &id, WAIT_MS), 0);
 	assert_string_equal(id.node, "A");	/* the one that moved: A */
 	assert_true(n >= 1);
-
-	af = (struct after){ &o, &never, w, o.registered + 2 };
-	if (!drive(ctx, 2, route_settled, &af, WAIT_MS))
-		fail_msg("moved PE: %u registrations; other PE: %u losses",
-		    o.registered, never.lost);
-	/* 0 resets, 0 removals, no new registration for the moved PE. */
-	assert_int_equal(o.lost, 0);
-	assert_string_equal(home_of(&o), w->home_a);
-	assert_true(has_pe(&w->a, o.id));
-	assert_int_equal(control_stat(&w->a, "registrations"), 2);
-	/* The opted-out PE's association was the one reset: the test bites. */
-	assert_int_equal(control_stat(&w->a, "assoc_lost_removals"), 1);
-	assert_true(never.lost >= 1);
-	assert_string_equal(home_of(&never), w->regs);
-
 	asap_ctx_free(pu);
-	pe_close(&o);
-	pe_close(&never);
+
+	af = (struct after){ o, never, w, o->registered + 2 };
+	if (!drive(ctx, 2, route_settled, &af, WAIT_MS)) {
+		ring_dump();
+		fail_msg("moved PE: %u registrations; other PE: %u losses",
+		    o->registered, never->lost);
+	}
+	/* 0 resets, 0 removals, no new registration for the moved PE. */
+	CHECK_EQ(o->lost, 0);
+	CHECK(strcmp(home_of(o), w->home_a) == 0);
+	CHECK(has_pe(&w->a, o->id));
+	CHECK_EQ(control_stat(&w->a, "registrations"), 2);
+	/* The opted-out PE's association was the one reset: the test bites. */
+	CHECK_EQ(control_stat(&w->a, "assoc_lost_removals"), 1);
+	CHECK(never->lost >= 1);
+	CHECK(strcmp(home_of(never), w->regs) == 0);
+	pe_close(o);
+	pe_close(never);
 }
 
 static void
 test_unicast_dies(void **state)
 {
 	struct world *w = *state;
-	struct pe_obs o;
+	struct pe_obs *o = &w->o;
 	struct asap_ctx *ctx[1];
-	struct at at;
+	struct settled st;
 
 	skip_sctp();
-	pe_open(&o, w->regs, 0xa003, ASAP_UNICAST_AUTO);
-	ctx[0] = o.ctx;
-	at = (struct at){ &o, w->home_a, 2 };
-	assert_true(drive(ctx, 1, pe_at, &at, WAIT_MS));
+	pe_open(o, w->regs, 0xa003, ASAP_UNICAST_AUTO);
+	ctx[0] = o->ctx;
+	/* On A's own address, the association through the relay closed. */
+	st = (struct settled){ { o, w->home_a, 2 }, &w->a };
+	CHECK(drive(ctx, 1, pe_settled, &st, WAIT_MS));
 
 	/* A withdraws (the route moves, nothing reset) and dies. */
 	relay_route(&w->relay, w->b.port, false);
 	daemon_stop(&w->a, SIGKILL);
 	/* Back to the hunt through the relay: B, then B's own address. */
-	at = (struct at){ &o, w->home_b, o.registered + 2 };
-	if (!drive(ctx, 1, pe_at, &at, WAIT_MS))
-		fail_msg("home %s (want %s)", home_of(&o), w->home_b);
-	assert_int_equal(o.lost, 1);
-	assert_true(has_pe(&w->b, o.id));
-	assert_int_equal(control_stat(&w->b, "registrations"), 1);
-	assert_int_equal(control_stat(&w->b, "assoc_lost_removals"), 0);
-	pe_close(&o);
+	st = (struct settled){ { o, w->home_b, o->registered + 2 }, &w->b };
+	if (!drive(ctx, 1, pe_settled, &st, WAIT_MS)) {
+		ring_dump();
+		fail_msg("home %s (want %s), %llu associations at B",
+		    home_of(o), w->home_b, (unsigned long long)
+		    control_stat(&w->b, "associations"));
+	}
+	CHECK_EQ(o->lost, 1);
+	CHECK(has_pe(&w->b, o->id));
+	CHECK_EQ(control_stat(&w->b, "registrations"), 1);
+	CHECK_EQ(control_stat(&w->b, "expirations"), 0);
+	CHECK_EQ(control_stat(&w->b, "assoc_lost_removals"), 0);
+	pe_close(o);
 }
 
 int
