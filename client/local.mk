@@ -9,7 +9,7 @@ client_libasap_la_SOURCES = \
 	client/asap.h client/asap_int.h \
 	client/ctx.c client/conn.c client/pe.c client/pu.c client/session.c \
 	client/retry.c client/retry.h \
-	lib/buf.c lib/buf.h lib/rserpool.h \
+	lib/buf.h lib/rserpool.h \
 	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h \
 	lib/event.c lib/event.h \
 	lib/addr.c lib/addr.h lib/conn_tune.c lib/conn.h \

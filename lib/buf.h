@@ -3,7 +3,9 @@
  * Bounded byte readers and writers (after OpenBGPD's ibuf and libmnl).
  * A reader never reads past its end: every accessor fails instead.  A writer
  * keeps a sticky error flag so a sequence of puts is checked once at the end.
- * All multi-byte integers are big-endian (network order).
+ * All multi-byte integers are big-endian (network order).  Everything is
+ * inline: the codec calls these a few dozen times per message, and a call
+ * each was a fifth of the registrar's user time per handle resolution.
  */
 #ifndef ANYPOOL_BUF_H
 #define ANYPOOL_BUF_H
@@ -11,6 +13,27 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <string.h>
+
+static inline size_t
+roundup4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static inline uint16_t
+get_u16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+get_u32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	    ((uint32_t)p[2] << 8) | p[3];
+}
+
 
 struct rbuf {
 	const uint8_t	*p;
@@ -39,14 +62,73 @@ rbuf_cur(const struct rbuf *b)
 }
 
 /* Each returns 0, or -1 (and leaves the reader unchanged) if too short. */
-int	rbuf_u8(struct rbuf *b, uint8_t *ret);
-int	rbuf_u16(struct rbuf *b, uint16_t *ret);
-int	rbuf_u32(struct rbuf *b, uint32_t *ret);
-int	rbuf_peek_u16(const struct rbuf *b, size_t at, uint16_t *ret);
-int	rbuf_bytes(struct rbuf *b, size_t n, const uint8_t **ret);
-int	rbuf_skip(struct rbuf *b, size_t n);
+static inline int
+rbuf_u8(struct rbuf *b, uint8_t *ret)
+{
+	if (rbuf_left(b) < 1)
+		return -1;
+	*ret = b->p[b->off++];
+	return 0;
+}
+
+static inline int
+rbuf_u16(struct rbuf *b, uint16_t *ret)
+{
+	if (rbuf_left(b) < 2)
+		return -1;
+	*ret = get_u16(b->p + b->off);
+	b->off += 2;
+	return 0;
+}
+
+static inline int
+rbuf_u32(struct rbuf *b, uint32_t *ret)
+{
+	if (rbuf_left(b) < 4)
+		return -1;
+	*ret = get_u32(b->p + b->off);
+	b->off += 4;
+	return 0;
+}
+
+static inline int
+rbuf_peek_u16(const struct rbuf *b, size_t at, uint16_t *ret)
+{
+	if (rbuf_left(b) < 2 || at > rbuf_left(b) - 2)
+		return -1;
+	*ret = get_u16(b->p + b->off + at);
+	return 0;
+}
+
+static inline int
+rbuf_bytes(struct rbuf *b, size_t n, const uint8_t **ret)
+{
+	if (rbuf_left(b) < n)
+		return -1;
+	*ret = b->p + b->off;
+	b->off += n;
+	return 0;
+}
+
+static inline int
+rbuf_skip(struct rbuf *b, size_t n)
+{
+	if (rbuf_left(b) < n)
+		return -1;
+	b->off += n;
+	return 0;
+}
+
 /* Cut an exact sub-buffer of n bytes and advance past it. */
-int	rbuf_sub(struct rbuf *b, size_t n, struct rbuf *ret);
+static inline int
+rbuf_sub(struct rbuf *b, size_t n, struct rbuf *ret)
+{
+	if (rbuf_left(b) < n)
+		return -1;
+	rbuf_init(ret, b->p + b->off, n);
+	b->off += n;
+	return 0;
+}
 
 struct wbuf {
 	uint8_t		*p;
@@ -74,33 +156,83 @@ wbuf_init(struct wbuf *w, void *p, size_t cap)
 	w->rfc_lengths = false;
 }
 
-void	wbuf_u8(struct wbuf *w, uint8_t v);
-void	wbuf_u16(struct wbuf *w, uint16_t v);
-void	wbuf_u32(struct wbuf *w, uint32_t v);
-void	wbuf_bytes(struct wbuf *w, const void *p, size_t n);
-void	wbuf_zero(struct wbuf *w, size_t n);
+static inline int
+wbuf_room(struct wbuf *w, size_t n)
+{
+	if (w->err || w->cap - w->len < n) {
+		w->err = true;
+		return -1;
+	}
+	w->tail_pad = 0;
+	return 0;
+}
+
+static inline void
+wbuf_u8(struct wbuf *w, uint8_t v)
+{
+	if (wbuf_room(w, 1) == 0)
+		w->p[w->len++] = v;
+}
+
+static inline void
+wbuf_u16(struct wbuf *w, uint16_t v)
+{
+	if (wbuf_room(w, 2) == 0) {
+		w->p[w->len++] = (uint8_t)(v >> 8);
+		w->p[w->len++] = (uint8_t)v;
+	}
+}
+
+static inline void
+wbuf_u32(struct wbuf *w, uint32_t v)
+{
+	if (wbuf_room(w, 4) == 0) {
+		w->p[w->len++] = (uint8_t)(v >> 24);
+		w->p[w->len++] = (uint8_t)(v >> 16);
+		w->p[w->len++] = (uint8_t)(v >> 8);
+		w->p[w->len++] = (uint8_t)v;
+	}
+}
+
+static inline void
+wbuf_bytes(struct wbuf *w, const void *p, size_t n)
+{
+	if (n > 0 && wbuf_room(w, n) == 0) {
+		memcpy(w->p + w->len, p, n);
+		w->len += n;
+	}
+}
+
+static inline void
+wbuf_zero(struct wbuf *w, size_t n)
+{
+	if (n > 0 && wbuf_room(w, n) == 0) {
+		memset(w->p + w->len, 0, n);
+		w->len += n;
+	}
+}
+
 /* Zero-pad to the next multiple of 4. */
-void	wbuf_pad4(struct wbuf *w);
+static inline void
+wbuf_pad4(struct wbuf *w)
+{
+	size_t n = roundup4(w->len) - w->len;
+
+	wbuf_zero(w, n);
+	if (!w->err)
+		w->tail_pad = n;
+}
+
 /* Overwrite a u16 already written at offset at (used to patch lengths). */
-void	wbuf_set_u16(struct wbuf *w, size_t at, uint16_t v);
-
-static inline size_t
-roundup4(size_t n)
+static inline void
+wbuf_set_u16(struct wbuf *w, size_t at, uint16_t v)
 {
-	return (n + 3) & ~(size_t)3;
-}
-
-static inline uint16_t
-get_u16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t
-get_u32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3];
+	if (w->err || at + 2 > w->len) {
+		w->err = true;
+		return;
+	}
+	w->p[at] = (uint8_t)(v >> 8);
+	w->p[at + 1] = (uint8_t)v;
 }
 
 #endif

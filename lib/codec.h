@@ -208,6 +208,8 @@ void	rsp_put_addr(struct wbuf *w, const struct rsp_addr *a);
 void	rsp_put_transport(struct wbuf *w, const struct rsp_transport *t);
 void	rsp_put_policy(struct wbuf *w, const struct rsp_policy *p);
 void	rsp_put_pe(struct wbuf *w, const struct rsp_pe *pe);
+/* The same bytes without the fast path (for tests). */
+void	rsp_put_pe_generic(struct wbuf *w, const struct rsp_pe *pe);
 void	rsp_put_server_info(struct wbuf *w, const struct rsp_server_info *si);
 void	rsp_put_op_error(struct wbuf *w, const struct rsp_op_error *e);
 void	rsp_put_cookie(struct wbuf *w, const void *p, size_t len);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 noinst_LIBRARIES += lib/libanypool.a
 lib_libanypool_a_SOURCES = \
-	lib/buf.c lib/buf.h \
+	lib/buf.h \
 	lib/rserpool.h \
 	lib/codec.c lib/codec_put.c lib/codec_names.c lib/codec.h
 lib_libanypool_a_SOURCES += \

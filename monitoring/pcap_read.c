@@ -581,9 +581,10 @@ parse_ipv6(struct pcr_frame *f, struct rbuf *b)
 	}
 	plen = get_u16(rbuf_cur(b) + 4);
 	nh = rbuf_cur(b)[6];
-	rbuf_skip(b, 8);
-	rbuf_bytes(b, 16, &src);
-	rbuf_bytes(b, 16, &dst);
+	/* Cannot fail after the check of 40 bytes above. */
+	if (rbuf_skip(b, 8) == -1 || rbuf_bytes(b, 16, &src) == -1 ||
+	    rbuf_bytes(b, 16, &dst) == -1)
+		return;
 	f->m.family = AF_INET6;
 	memcpy(f->m.src, src, 16);
 	memcpy(f->m.dst, dst, 16);

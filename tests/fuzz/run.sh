@@ -12,7 +12,7 @@ secs=${FUZZ_SECONDS:-60}
 mkdir -p "$out/corpus" "$out/seeds" "$out/artifacts"
 CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clang)" >&2; exit 1; }
-libsrc="$top/lib/buf.c $top/lib/codec.c $top/lib/codec_put.c $top/lib/codec_names.c"
+libsrc="$top/lib/codec.c $top/lib/codec_put.c $top/lib/codec_names.c"
 $CC -g -O1 -std=gnu17 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/lib" $libsrc "$top/tests/fuzz/fuzz_decode.c" -o "$out/fuzz_decode"
 $CC -g -O1 -std=gnu17 -I"$top/lib" $libsrc "$top/tests/common/samples.c" \
