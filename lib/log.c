@@ -237,6 +237,16 @@ log_rl_emitv(int pri, struct log_ratelimit *rl, uint64_t now_ms,
 }
 
 void
+log_rl_info_passed(uint32_t suppressed, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emitv(LOG_INFO, "", 0, suppressed, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_rl_warnx(struct log_ratelimit *rl, uint64_t now_ms, const char *fmt, ...)
 {
 	va_list ap;

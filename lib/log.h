@@ -76,4 +76,20 @@ void	log_rl_info(struct log_ratelimit *rl, uint64_t now_ms,
 void	log_rl_debug(struct log_ratelimit *rl, uint64_t now_ms,
 	    const char *fmt, ...) LOG_PRINTF(3, 4);
 
+/*
+ * log_rl_info() whose arguments are evaluated only when the line passes
+ * the limiter: for lines on a hot path whose arguments cost something to
+ * format (a PE's name on every registration), so that a dropped line costs
+ * only the limiter's check.  Suppressed lines are counted alike.
+ */
+#define LOG_RL_INFO(rl, now_ms, ...) do {				\
+	uint32_t log_sup_;						\
+									\
+	if (log_rl_allow((rl), (now_ms), &log_sup_))			\
+		log_rl_info_passed(log_sup_, __VA_ARGS__);		\
+} while (0)
+/* The line that passed log_rl_allow() (with the suppressed count). */
+void	log_rl_info_passed(uint32_t suppressed, const char *fmt, ...)
+	    LOG_PRINTF(2, 3);
+
 #endif /* ANYPOOL_LOG_H */

@@ -492,7 +492,7 @@ registrar_pe_remove(struct registrar *r, struct hs_pe *pe, const char *why)
 {
 	char n[160];
 
-	log_rl_info(&r->rl_peer, now_ms(r), "PE %s removed: %s",
+	LOG_RL_INFO(&r->rl_peer, now_ms(r), "PE %s removed: %s",
 	    pe_name(pe, n, sizeof(n)), why);
 	enrp_pe_removing(r, pe);	/* ENRP: DEL_PE to the peers */
 	reg_pe_free(hs_pe_udata(pe));
@@ -505,7 +505,7 @@ registrar_pe_release(struct registrar *r, struct hs_pe *pe)
 {
 	char n[160];
 
-	log_rl_info(&r->rl_peer, now_ms(r), "PE %s moved to another "
+	LOG_RL_INFO(&r->rl_peer, now_ms(r), "PE %s moved to another "
 	    "registrar", pe_name(pe, n, sizeof(n)));
 	reg_pe_free(hs_pe_udata(pe));
 }
@@ -543,7 +543,7 @@ expire_cb(struct hs *hs, struct hs_pe *pe, void *arg)
 	(void)hs;
 	r->stats.expirations++;
 	enrp_pe_removing(r, pe);	/* ENRP: DEL_PE to the peers */
-	log_rl_info(&r->rl_peer, now_ms(r), "PE %s removed: registration "
+	LOG_RL_INFO(&r->rl_peer, now_ms(r), "PE %s removed: registration "
 	    "life expired", pe_name(pe, n, sizeof(n)));
 	/* RFC 5352 §3.2: tell the PE with an unsolicited response. */
 	if (rp != NULL && rp->as != NULL) {
@@ -855,13 +855,14 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	expiry_arm(r);
 	if (isnew) {
 		r->stats.registrations++;
-		log_rl_info(&r->rl_peer, now_ms(r), "PE %s registered from %s "
+		LOG_RL_INFO(&r->rl_peer, now_ms(r), "PE %s registered from %s "
 		    "(%s)", pe_name(hp, n, sizeof(n)), as->name,
 		    rsp_policy_name(pe.policy.type));
 	} else {
 		r->stats.reregistrations++;
-		log_debug("PE %s re-registered from %s",
-		    pe_name(hp, n, sizeof(n)), as->name);
+		if (log_getverbose() > 0)
+			log_debug("PE %s re-registered from %s",
+			    pe_name(hp, n, sizeof(n)), as->name);
 	}
 	enrp_pe_registered(r, hp);	/* ENRP: ADD_PE to the peers */
 	/* Only an accepted PE keeps an association worth moving. */

@@ -140,6 +140,38 @@ test_rl_warnx_output(void **state)
 	assert_int_equal(cap.pri[3], LOG_INFO);
 }
 
+/* LOG_RL_INFO(): the same lines, arguments formatted only when it passes. */
+static int formatted;
+
+static const char *
+costly_name(int i)
+{
+	static char b[32];
+
+	formatted++;
+	snprintf(b, sizeof(b), "pe-%d", i);
+	return b;
+}
+
+static void
+test_rl_info_lazy(void **state)
+{
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(2, 1000);
+
+	(void)state;
+	formatted = 0;
+	for (int i = 0; i < 6; i++)
+		LOG_RL_INFO(&rl, 100, "PE %s registered", costly_name(i));
+	assert_int_equal(cap.n, 2);
+	assert_int_equal(formatted, 2);		/* not for the 4 dropped */
+	assert_string_equal(cap.lines[1], "PE pe-1 registered");
+	assert_int_equal(cap.pri[0], LOG_INFO);
+	LOG_RL_INFO(&rl, 1100, "PE %s registered", costly_name(6));
+	assert_int_equal(cap.n, 3);
+	assert_string_equal(cap.lines[2], "PE pe-6 registered "
+	    "(4 similar messages suppressed)");
+}
+
 static void
 test_warn_errno(void **state)
 {
@@ -215,6 +247,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rl_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rl_warnx_output,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rl_info_lazy, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_warn_errno,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_verbose,
