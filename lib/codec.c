@@ -936,6 +936,31 @@ rsp_frame(const uint8_t *p, size_t len)
 	return (long)roundup4(mlen);
 }
 
+/*
+ * A cleared message, all but the PE's address arrays: 680 of its 1,552
+ * bytes are the PE, which dec_pe() clears whole when the message carries
+ * one, and the arrays are read only up to their counts.  (A memset of the
+ * whole was a sixth of the instructions of decoding a resolution.)
+ */
+static void
+msg_clear(struct rsp_msg *m)
+{
+	const size_t pe_end = offsetof(struct rsp_msg, pe) + sizeof(m->pe);
+
+	memset(m, 0, offsetof(struct rsp_msg, pe));
+	memset((uint8_t *)m + pe_end, 0, sizeof(*m) - pe_end);
+	m->pe.id = m->pe.home_id = 0;
+	m->pe.life = 0;
+	memset(&m->pe.user, 0, offsetof(struct rsp_transport, addr));
+	m->pe.user.opaque = (struct rsp_bytes){ NULL, 0 };
+	memset(&m->pe.policy, 0, sizeof(m->pe.policy));
+	m->pe.has_asap = false;
+	memset(&m->pe.asap, 0, offsetof(struct rsp_transport, addr));
+	m->pe.asap.opaque = (struct rsp_bytes){ NULL, 0 };
+	m->pe.registrant_kind = 0;
+	m->pe.registrant = (struct rsp_bytes){ NULL, 0 };
+}
+
 int
 rsp_decode(enum rsp_proto proto, const uint8_t *p, size_t len,
     const struct rsp_decode_opts *opts, struct rsp_msg *ret,
@@ -947,7 +972,7 @@ rsp_decode(enum rsp_proto proto, const uint8_t *p, size_t len,
 	uint8_t type;
 	uint16_t mlen;
 
-	memset(ret, 0, sizeof(*ret));
+	msg_clear(ret);
 	if (err != NULL)
 		memset(err, 0, sizeof(*err));
 	c.handle_max = opts != NULL && opts->pool_handle_max != 0 ?
