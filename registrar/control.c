@@ -647,6 +647,7 @@ cmd_peers(struct registrar *r, int argc, char **argv)
 		C(takeovers);
 		C(takeovers_lost);
 		C(takeovers_abandoned);
+		C(stalls);
 		C(pes_taken_over);
 		C(checksum_mismatches);
 		C(audits_completed);

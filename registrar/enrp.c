@@ -284,6 +284,34 @@ tick_sync(struct enrp *e, uint64_t now)
 		enrp_start_download(e, enrp_peer_find(e, e->sync.mentor));
 }
 
+/*
+ * Our own stall (doc/protocol/enrp.md §7.1): the peers were not
+ * silent, we were.  Their clocks move past the gap, so that we do not
+ * call them dead and take over their PEs for it, and the handlespace is
+ * fetched again from a mentor; until it is in, the node is not
+ * synchronized, and healthd withdraws its address meanwhile.
+ */
+static void
+stall_check(struct enrp *e, uint64_t now)
+{
+	struct enrp_fsm_params prm = fsm_params(e);
+	const struct conf_enrp *k = cfg(e);
+	struct enrp_peer *p;
+	uint64_t gap = enrp_fsm_stalled(&prm, e->last_tick, now);
+
+	e->last_tick = now;
+	if (gap == 0)
+		return;
+	e->stats.stalls++;
+	TAILQ_FOREACH(p, &e->peers, entry)
+		enrp_fsm_peer_shift(&p->fsm, gap);
+	log_warnx("enrp: this registrar did not run for %llu ms (longer than "
+	    "max-time-last-heard %u ms): synchronizing again with a peer",
+	    (unsigned long long)gap, k->max_last_heard);
+	(void)enrp_fsm_sync_restart(&e->sync, &prm, k->npeers == 0 &&
+	    e->nmcast == 0, now);
+}
+
 static void
 tick_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 {
@@ -292,6 +320,7 @@ tick_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 	size_t i;
 
 	(void)revents;
+	stall_check(e, now);
 	tick_peers(e, now);
 	enrp_kaconns_expire(e, now);
 	for (i = 0; i < ENRP_MAX_SESSIONS; i++)

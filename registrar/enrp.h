@@ -55,6 +55,7 @@ struct enrp_stats {
 	uint64_t	 updates_applied, updates_rejected;
 	uint64_t	 downloads, download_pes;
 	uint64_t	 peers_dead;
+	uint64_t	 stalls;	/* our own, each followed by a resync */
 	uint64_t	 mcast_sent, mcast_received, mcast_errors;
 	uint64_t	 peers_discovered;
 	uint64_t	 home_change_pes, home_change_failures;

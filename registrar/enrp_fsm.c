@@ -289,3 +289,35 @@ enrp_fsm_sync_tick(struct enrp_fsm_sync *s, const struct enrp_fsm_params *k,
 		}
 	return act;
 }
+
+uint64_t
+enrp_fsm_stalled(const struct enrp_fsm_params *k, uint64_t last_tick,
+    uint64_t now)
+{
+	if (last_tick == 0 || now <= last_tick ||
+	    now - last_tick <= k->max_last_heard)
+		return 0;
+	return now - last_tick;
+}
+
+void
+enrp_fsm_peer_shift(struct enrp_fsm_peer *t, uint64_t gap)
+{
+	t->state_since += gap;
+	t->last_heard += gap;
+	if (t->probe_sent != 0)
+		t->probe_sent += gap;
+	if (t->to_running)
+		t->to_started += gap;
+	if (t->to_retry != 0)
+		t->to_retry += gap;
+}
+
+unsigned int
+enrp_fsm_sync_restart(struct enrp_fsm_sync *s, const struct enrp_fsm_params *k,
+    bool alone, uint64_t now)
+{
+	if (alone)
+		return 0;
+	return enrp_fsm_sync_start(s, k, false, now);
+}

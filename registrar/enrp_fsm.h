@@ -154,4 +154,22 @@ unsigned int	 enrp_fsm_sync_tick(struct enrp_fsm_sync *,
 		    const struct enrp_fsm_params *,
 		    const struct enrp_fsm_view *, size_t, uint64_t now);
 
+/*
+ * A stall of our own (a frozen host, SIGSTOP, a paused VM): doc/protocol/
+ * enrp.md §7.1.  The gap between two ticks of ours when it is longer
+ * than MAX-TIME-LAST-HEARD, else 0: the peers may have called us dead
+ * and taken over our PEs meanwhile, and what we hold is stale.
+ */
+uint64_t	 enrp_fsm_stalled(const struct enrp_fsm_params *,
+		    uint64_t last_tick, uint64_t now);
+/* The silence was ours: a peer's clocks move past the gap. */
+void		 enrp_fsm_peer_shift(struct enrp_fsm_peer *, uint64_t gap);
+/*
+ * After a stall: synchronize again as at the start (not synchronized
+ * until a mentor's table is in, alone after mentor-discovery without
+ * one).  alone (nobody to ask): stays as it is, returns 0.
+ */
+unsigned int	 enrp_fsm_sync_restart(struct enrp_fsm_sync *,
+		    const struct enrp_fsm_params *, bool alone, uint64_t now);
+
 #endif

@@ -127,6 +127,7 @@ struct enrp_mcast {
 
 struct enrp {
 	struct registrar	*r;
+	uint64_t		 last_tick;	/* a stall shows as a gap */
 	struct cn_listener	 ltcp;		/* TCP mapping listener (fd -1: none) */
 	struct cn_listener	 lsctp;		/* SCTP listener (fd -1: none) */
 	bool			 use_tcp, use_sctp;	/* what we listen and connect on */

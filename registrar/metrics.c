@@ -287,6 +287,9 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	COUNTER("enrp_peers_dead_total", "ENRP peers declared dead "
 	    "(max-time-last-heard or max-time-no-response).",
 	    es != NULL ? es->peers_dead : 0);
+	COUNTER("enrp_stalls_total", "Times this registrar did not run for "
+	    "longer than max-time-last-heard and synchronized again.",
+	    es != NULL ? es->stalls : 0);
 	COUNTER("enrp_peers_discovered_total", "ENRP peers learned from "
 	    "multicast PRESENCE.",
 	    es != NULL ? es->peers_discovered : 0);

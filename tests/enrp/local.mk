@@ -40,3 +40,14 @@ tests_enrp_test_unreach_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
 	-I$(srcdir)/tests/registrar
 tests_enrp_test_unreach_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
 	$(JANSSON_LIBS)
+
+# A registrar's own stall (doc/protocol/enrp.md §7.1): SIGSTOP, SIGCONT,
+# no peer declared dead for it, the table downloaded again.
+check_PROGRAMS += tests/enrp/test_stall
+TESTS += tests/enrp/test_stall
+tests_enrp_test_stall_SOURCES = tests/enrp/test_stall.c tests/enrp/cluster.c \
+	tests/enrp/cluster.h
+tests_enrp_test_stall_CFLAGS = $(UNITCFLAGS) $(JANSSON_CFLAGS) \
+	-I$(srcdir)/tests/registrar
+tests_enrp_test_stall_LDADD = tests/registrar/libharness.a $(UNITLIBS) \
+	$(JANSSON_LIBS)

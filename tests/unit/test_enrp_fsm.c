@@ -337,6 +337,64 @@ test_takeover_server(void **state)
 	assert_false(enrp_fsm_takeover_server(&t, &P, now + 20));
 }
 
+/*
+ * doc/protocol/enrp.md §7.1: a gap between our ticks longer than
+ * MAX-TIME-LAST-HEARD is our own stall; the peers are not judged for it,
+ * and the node synchronizes again unless it has nobody to ask.
+ */
+static void
+test_stall(void **state)
+{
+	struct enrp_fsm_peer p, q;
+	struct enrp_fsm_sync s;
+	uint64_t gap;
+
+	(void)state;
+	/* No stall: the first tick, ticks on time, a gap at the limit. */
+	assert_int_equal(enrp_fsm_stalled(&P, 0, 100000), 0);
+	assert_int_equal(enrp_fsm_stalled(&P, 1000, 1250), 0);
+	assert_int_equal(enrp_fsm_stalled(&P, 1000, 6000), 0);
+	assert_int_equal(enrp_fsm_stalled(&P, 6000, 1000), 0);	/* not back */
+	assert_int_equal(gap = enrp_fsm_stalled(&P, 1000, 21000), 20000);
+
+	/* Without the shift, the peer heard at 1000 would be probed. */
+	enrp_fsm_peer_init(&p, true, 1000);
+	q = p;
+	assert_int_equal(tick(&q, &P, 21000), ENRP_FSM_PROBE);
+	enrp_fsm_peer_shift(&p, gap);
+	assert_int_equal(tick(&p, &P, 21000), 0);
+	assert_int_equal(p.state, ENRP_PEER_ACTIVE);
+	/* It is still judged by its own silence after that. */
+	assert_int_equal(tick(&p, &P, 26000), 0);
+	assert_int_equal(tick(&p, &P, 26001), ENRP_FSM_PROBE);
+	/* A probe under way when we froze: its deadline moves too. */
+	enrp_fsm_peer_shift(&p, gap);
+	assert_int_equal(tick(&p, &P, 26001 + gap + 3000), 0);
+	assert_int_equal(tick(&p, &P, 26001 + gap + 3001), ENRP_FSM_DEAD);
+
+	/* Synchronized, then stalled: downloads again from an active peer. */
+	assert_int_equal(enrp_fsm_sync_start(&s, &P, false, 0), 0);
+	assert_int_equal(enrp_fsm_sync_tick(&s, &P, V, 3, 100),
+	    ENRP_SYNC_DOWNLOAD);
+	assert_int_equal(enrp_fsm_sync_page(&s, false, 200), ENRP_SYNC_DONE);
+	assert_true(s.synchronized);
+	assert_int_equal(enrp_fsm_sync_restart(&s, &P, false, 30000), 0);
+	assert_false(s.synchronized);
+	assert_int_equal(enrp_fsm_sync_tick(&s, &P, V, 3, 30100),
+	    ENRP_SYNC_DOWNLOAD);
+	assert_int_equal(enrp_fsm_sync_page(&s, false, 30200),
+	    ENRP_SYNC_DONE);
+	/* Nobody answers within mentor-discovery: alone, as at start. */
+	assert_int_equal(enrp_fsm_sync_restart(&s, &P, false, 40000), 0);
+	assert_int_equal(enrp_fsm_sync_tick(&s, &P, NULL, 0, 44999), 0);
+	assert_false(s.synchronized);
+	assert_int_equal(enrp_fsm_sync_tick(&s, &P, NULL, 0, 45000),
+	    ENRP_SYNC_DONE | ENRP_SYNC_ALONE);
+	/* Nobody to ask at all: stays synchronized. */
+	assert_int_equal(enrp_fsm_sync_restart(&s, &P, true, 50000), 0);
+	assert_true(s.synchronized);
+}
+
 int
 main(void)
 {
@@ -347,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_takeover),
 		cmocka_unit_test(test_takeover_conflict),
 		cmocka_unit_test(test_takeover_server),
+		cmocka_unit_test(test_stall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
