@@ -168,6 +168,17 @@ stat_int(int i, const char *key)
 	return v;
 }
 
+uint64_t
+peers_stat(int i, const char *key)
+{
+	json_t *j = query(i, "show peers");
+	uint64_t v = j ? (uint64_t)json_integer_value(json_object_get(j, key)) :
+	    0;
+
+	json_decref(j);
+	return v;
+}
+
 uint32_t
 home_of(int i, uint32_t id)
 {

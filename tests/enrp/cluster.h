@@ -38,6 +38,8 @@ bool	 checksums_equal(void *arg);
 uint64_t summary_int(int i, const char *key);
 /* A counter of registrar i's "show stats", or 0. */
 uint64_t stat_int(int i, const char *key);
+/* A counter of registrar i's "show peers" (the ENRP ones), or 0. */
+uint64_t peers_stat(int i, const char *key);
 /* The home registrar i records for PE id, or 0. */
 uint32_t home_of(int i, uint32_t id);
 /* SIGKILL every registrar still running (an atexit() handler). */

@@ -112,17 +112,6 @@ one_owner(void *arg)
 	return true;
 }
 
-static uint64_t
-peers_stat(int i, const char *key)
-{
-	json_t *j = query(i, "show peers");
-	uint64_t v = j ? (uint64_t)json_integer_value(json_object_get(j, key)) :
-	    0;
-
-	json_decref(j);
-	return v;
-}
-
 /* ---- raw ENRP client for the bad-input matrix ----------------------------- */
 
 /*

@@ -26,18 +26,6 @@
 
 static int		 failures;
 
-/* A counter of "show peers" (the ENRP ones), or 0. */
-static uint64_t
-peers_stat(int i, const char *key)
-{
-	json_t *j = query(i, "show peers");
-	uint64_t v = j ? (uint64_t)json_integer_value(json_object_get(j, key)) :
-	    0;
-
-	json_decref(j);
-	return v;
-}
-
 static bool
 both_synchronized(void *arg)
 {
