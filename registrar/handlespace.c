@@ -6,18 +6,38 @@
  * whose 8-byte slots also say where each PE's probe began (so a lookup
  * costs one slot line and the PE, and a removal reads no other PE), owners
  * (home registrars) in a hash table with the list of their PEs and the
- * unfolded RFC 5353 §3.6.2 checksum sum, and a binary min-heap of expiry
- * times holding each time beside its PE (sifting reads no PE).
+ * unfolded RFC 5353 §3.6.2 checksum sum, and a 4-ary min-heap of expiry
+ * times holding each time beside its PE (sifting reads no PE; an entry's
+ * children are one cache line).  PEs live in slabs of fixed-size objects
+ * with a LIFO free list: no allocator header between PEs to check on a
+ * free, and the PE table grows by reading the slabs in order.
  * Registration, deregistration, takeover re-homing and expiry live here;
  * selection lives in policy.c.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hs_internal.h"
+
+/*
+ * Under AddressSanitizer, what a slab does not hand out is poisoned like
+ * freed memory: a free object but its first 32 bytes (pool, ehash and the
+ * free-list link, read by slots_grow), and the slab's unused tail.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define PE_POISON(p, n)		ASAN_POISON_MEMORY_REGION((p), (n))
+#define PE_UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define PE_POISON(p, n)		((void)(p), (void)(n))
+#define PE_UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
+#define PE_KEEP		32	/* bytes of a free object left readable */
 
 #define HS_MIN_BUCKETS	16
 
@@ -171,6 +191,8 @@ hs_new(const struct hs_limits *lim)
 	return hs;
 }
 
+static size_t	slab_objs(size_t);
+
 void
 hs_free(struct hs *hs)
 {
@@ -188,7 +210,6 @@ hs_free(struct hs *hs)
 
 			if (pe->blob != pe->ibuf)
 				free(pe->blob);
-			free(pe);
 		}
 		hs_pol_free(pool);
 		free(pool);
@@ -199,11 +220,122 @@ hs_free(struct hs *hs)
 			free(o);
 		}
 	}
+	for (size_t i = 0; i < hs->nslabs; i++) {
+		PE_UNPOISON(hs->slabs[i], slab_objs(i) * HS_PE_OBJ);
+		hs_lines_free(hs->slabs[i], 0);
+	}
+	free(hs->slabs);
 	free(hs->ps);
 	free(hs->es);
 	free(hs->ob);
-	free(hs->heap);
+	hs_lines_free(hs->heap, HS_EXP_OFF);
 	free(hs);
+}
+
+/*
+ * A big new array is faulted in by one call rather than a page fault at
+ * each first touch (the slabs, the PE table, the heaps of a big pool).
+ * Only an optimisation: nothing happens where the kernel cannot.
+ */
+#define POPULATE_MIN	65536
+
+static void
+populate(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a, e;
+
+	if (n < POPULATE_MIN || pg <= 0)
+		return;
+	a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	e = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+void *
+hs_lines_alloc(size_t off, size_t n)
+{
+	size_t len = (off + n + 63) & ~(size_t)63;
+	uint8_t *p;
+
+	if (len < off + n || (p = aligned_alloc(64, len)) == NULL)
+		return NULL;
+	populate(p, len);
+	return p + off;
+}
+
+void
+hs_lines_free(void *p, size_t off)
+{
+	if (p != NULL)
+		free((uint8_t *)p - off);
+}
+
+/* --- PE slabs --------------------------------------------------------- */
+
+/*
+ * Objects in slab i: 512 (80 KiB) in the first 8, then 8192 (1.25 MiB,
+ * faulted in by one call): little unused at small sizes, few allocations
+ * and page faults at large ones.
+ */
+static size_t
+slab_objs(size_t i)
+{
+	return i < 8 ? 512 : 8192;
+}
+
+/* A zeroed PE (up to its inline blob), or NULL. */
+static struct hs_pe *
+pe_alloc(struct hs *hs)
+{
+	struct hs_pe *pe;
+
+	if ((pe = hs->pfree) != NULL) {
+		hs->pfree = (struct hs_pe *)pe->owner;
+		PE_UNPOISON((uint8_t *)pe + PE_KEEP, HS_PE_OBJ - PE_KEEP);
+	} else {
+		if (hs->bump == hs->bump_end) {
+			size_t n = slab_objs(hs->nslabs);
+			uint8_t *b;
+
+			if (hs->nslabs == hs->slabcap) {
+				size_t cap = hs->slabcap ? hs->slabcap * 2 : 16;
+				uint8_t **v = realloc(hs->slabs,
+				    cap * sizeof(*v));
+
+				if (v == NULL)
+					return NULL;
+				hs->slabs = v;
+				hs->slabcap = cap;
+			}
+			if ((b = hs_lines_alloc(0, n * HS_PE_OBJ)) == NULL)
+				return NULL;
+			hs->slabs[hs->nslabs++] = b;
+			hs->bump = b;
+			hs->bump_end = b + n * HS_PE_OBJ;
+			PE_POISON(b, n * HS_PE_OBJ);
+		}
+		pe = (struct hs_pe *)hs->bump;
+		hs->bump += HS_PE_OBJ;
+		PE_UNPOISON(pe, HS_PE_OBJ);
+	}
+	memset(pe, 0, offsetof(struct hs_pe, ibuf));
+	return pe;
+}
+
+static void
+pe_free(struct hs *hs, struct hs_pe *pe)
+{
+	pe->pool = NULL;
+	pe->owner = (struct hs_owner *)hs->pfree;
+	hs->pfree = pe;
+	PE_POISON((uint8_t *)pe + PE_KEEP, HS_PE_OBJ - PE_KEEP);
 }
 
 /* --- pools ------------------------------------------------------------ */
@@ -242,8 +374,13 @@ pool_find(const struct hs *hs, const uint8_t *handle, size_t len, uint64_t h)
 	for (; (sl = &hs->ps[j])->pool != NULL; j = (j + 1) & mask) {
 		if (sl->hash != h)
 			continue;
-		if (sl->arr != NULL)
-			__builtin_prefetch(sl->arr);
+		if (sl->arr != NULL) {
+			/* a small pool's whole array, a heap's top and children */
+			const char *a = sl->arr;
+
+			for (int o = 0; o < 384; o += 64)
+				__builtin_prefetch(a + o);
+		}
 		if (sl->pool->hlen == len &&
 		    memcmp(sl->pool->handle, handle, len) == 0)
 			return sl->pool;
@@ -459,11 +596,13 @@ hs_lookup(const struct hs *hs, const uint8_t *handle, size_t len, uint32_t id)
 	return pe_find(hs, handle, len, id, &pool);
 }
 
-/* Put pe into the slot array es of ecap slots; false if too far from home. */
+/*
+ * Put pe into the slot array es of ecap slots (ecap <= 2^32; h: the low
+ * bits of its hash, pe->ehash); false if too far from home.
+ */
 static bool
-slot_put(const struct hs *hs, uint64_t *es, size_t ecap, struct hs_pe *pe)
+slot_put(uint64_t *es, size_t ecap, struct hs_pe *pe, uint32_t h)
 {
-	uint64_t h = pe_hash(hs, pe->pool->hash, pe->id);
 	size_t mask = ecap - 1, j = h & mask, d = 0;
 
 	while (es[j] != 0) {
@@ -475,23 +614,42 @@ slot_put(const struct hs *hs, uint64_t *es, size_t ecap, struct hs_pe *pe)
 	return true;
 }
 
-/* Twice the slots (or more if a cluster is too long); HS_E_NOMEM. */
+/*
+ * Twice the slots (or more if a cluster is too long); HS_E_NOMEM.  The
+ * PEs come from the slabs in address order (every live object but skip,
+ * which is not linked yet), each with its hash: a sequential read, where
+ * going through the old slots would read the PEs at random.
+ */
 static int
-slots_grow(struct hs *hs)
+slots_grow(struct hs *hs, const struct hs_pe *skip)
 {
 	size_t ncap = hs->ecap * 2;
 
 	for (;;) {
-		uint64_t *es = calloc(ncap, sizeof(*es));
-		size_t i;
+		uint64_t *es;
+		bool ok = true;
 
-		if (es == NULL)
+		if (ncap > (size_t)1 << 32 ||
+		    (es = calloc(ncap, sizeof(*es))) == NULL)
 			return HS_E_NOMEM;
-		for (i = 0; i < hs->ecap; i++)
-			if (hs->es[i] != 0 &&
-			    !slot_put(hs, es, ncap, SLOT_PTR(hs->es[i])))
-				break;
-		if (i == hs->ecap) {
+		populate(es, ncap * sizeof(*es));
+		for (size_t i = 0; ok && i < hs->nslabs; i++) {
+			uint8_t *p = hs->slabs[i];
+			uint8_t *end = i + 1 == hs->nslabs ? hs->bump :
+			    p + slab_objs(i) * HS_PE_OBJ;
+
+			for (; p < end; p += HS_PE_OBJ) {
+				struct hs_pe *pe = (struct hs_pe *)p;
+
+				if (pe->pool == NULL || pe == skip)
+					continue;
+				if (!slot_put(es, ncap, pe, pe->ehash)) {
+					ok = false;
+					break;
+				}
+			}
+		}
+		if (ok) {
 			free(hs->es);
 			hs->es = es;
 			hs->ecap = ncap;
@@ -508,7 +666,7 @@ slots_reserve(struct hs *hs)
 {
 	if ((hs->npes + 1) * 4 <= hs->ecap * 3)
 		return 0;
-	return slots_grow(hs);
+	return slots_grow(hs, NULL);
 }
 
 static int
@@ -516,8 +674,9 @@ pe_link(struct hs *hs, struct hs_pe *pe)
 {
 	if ((uint64_t)(uintptr_t)pe >> SLOT_PTRBITS)
 		return HS_E_NOMEM;	/* cannot be a slot */
-	while (!slot_put(hs, hs->es, hs->ecap, pe))
-		if (slots_grow(hs) != 0)
+	pe->ehash = (uint32_t)pe_hash(hs, pe->pool->hash, pe->id);
+	while (!slot_put(hs->es, hs->ecap, pe, pe->ehash))
+		if (slots_grow(hs, pe) != 0)
 			return HS_E_NOMEM;
 	hs->npes++;
 	return 0;
@@ -659,13 +818,15 @@ heap_place(struct hs *hs, size_t i, struct hs_exp e)
 	e.pe->hidx = (uint32_t)i;
 }
 
+#define EXP_D		4	/* children of i: EXP_D i + 1 .. EXP_D i + EXP_D */
+
 static void
 heap_up(struct hs *hs, size_t i)
 {
 	struct hs_exp e = hs->heap[i];
 
 	while (i > 0) {
-		size_t p = (i - 1) / 2;
+		size_t p = (i - 1) / EXP_D;
 
 		if (hs->heap[p].at <= e.at)
 			break;
@@ -681,16 +842,18 @@ heap_down(struct hs *hs, size_t i)
 	struct hs_exp e = hs->heap[i];
 
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t c = EXP_D * i + 1, m = c, end;
 
 		if (c >= hs->nheap)
 			break;
-		if (c + 1 < hs->nheap && hs->heap[c + 1].at < hs->heap[c].at)
-			c++;
-		if (e.at <= hs->heap[c].at)
+		end = c + EXP_D < hs->nheap ? c + EXP_D : hs->nheap;
+		for (c++; c < end; c++)
+			if (hs->heap[c].at < hs->heap[m].at)
+				m = c;
+		if (e.at <= hs->heap[m].at)
 			break;
-		heap_place(hs, i, hs->heap[c]);
-		i = c;
+		heap_place(hs, i, hs->heap[m]);
+		i = m;
 	}
 	heap_place(hs, i, e);
 }
@@ -704,8 +867,12 @@ heap_reserve(struct hs *hs)
 	if (hs->nheap < hs->heapcap)
 		return 0;
 	cap = hs->heapcap ? hs->heapcap * 2 : 64;
-	if (cap > UINT32_MAX || (h = realloc(hs->heap, cap * sizeof(*h))) == NULL)
+	if (cap > UINT32_MAX ||
+	    (h = hs_lines_alloc(HS_EXP_OFF, cap * sizeof(*h))) == NULL)
 		return HS_E_NOMEM;
+	if (hs->nheap > 0)
+		memcpy(h, hs->heap, hs->nheap * sizeof(*h));
+	hs_lines_free(hs->heap, HS_EXP_OFF);
 	hs->heap = h;
 	hs->heapcap = cap;
 	return 0;
@@ -724,7 +891,7 @@ heap_del(struct hs *hs, struct hs_pe *pe)
 	if (last.pe == pe)
 		return;
 	heap_place(hs, i, last);
-	if (i > 0 && hs->heap[(i - 1) / 2].at > last.at)
+	if (i > 0 && hs->heap[(i - 1) / EXP_D].at > last.at)
 		heap_up(hs, i);
 	else
 		heap_down(hs, i);
@@ -769,10 +936,9 @@ check_transport(const struct rsp_transport *t)
 
 /*
  * A PE's blob (the addresses actually present, then the opaque bytes) is
- * allocated with the PE when it is small, as it nearly always is: one
- * allocation and one cache-line neighbourhood per PE.
+ * kept in the PE's object when it is small (HS_BLOB_INLINE bytes), as it
+ * nearly always is: one cache-line neighbourhood per PE.
  */
-#define HS_BLOB_INLINE	40
 
 static size_t
 blob_size(const struct rsp_pe *pe)
@@ -853,7 +1019,7 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 	struct hs_owner *owner;
 	struct hs_pe *e;
 	uint8_t *blob;
-	size_t blen, inl;
+	size_t blen;
 	uint64_t h;
 	int need, rc;
 	bool new_pool = false;
@@ -902,11 +1068,9 @@ hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 		return HS_E_NOMEM;
 	if (slots_reserve(hs) != 0)
 		return HS_E_NOMEM;
-	blen = blob_size(pe);
-	inl = blen <= HS_BLOB_INLINE ? blen : 0;
-	if ((e = calloc(1, sizeof(*e) + inl)) == NULL)
+	if ((e = pe_alloc(hs)) == NULL)
 		return HS_E_NOMEM;
-	e->blen_in = (uint8_t)inl;
+	e->blen_in = (uint8_t)HS_BLOB_INLINE;
 	if (make_blob(e, pe, &blob, &blen) != 0)
 		goto out_pe;
 	if ((owner = owner_get(hs, pe->home_id)) == NULL)
@@ -977,7 +1141,7 @@ out_blob:
 	if (blob != e->ibuf)
 		free(blob);
 out_pe:
-	free(e);
+	pe_free(hs, e);
 	return HS_E_NOMEM;
 }
 
@@ -996,7 +1160,7 @@ hs_remove(struct hs *hs, struct hs_pe *pe)
 	hs->addr_bytes -= blob_len(pe);
 	if (pe->blob != pe->ibuf)
 		free(pe->blob);
-	free(pe);
+	pe_free(hs, pe);
 	if (pool->n == 0)
 		pool_delete(hs, pool);
 }
@@ -1202,7 +1366,7 @@ hs_pe_first(const struct hs_pool *pool)
 struct hs_pe *
 hs_pe_next(const struct hs_pe *pe)
 {
-	return pool_pe_at(pe->pool, pe->idx + 1);
+	return pool_pe_at(pe->pool, hs_pol_pos(pe->pool, pe) + 1);
 }
 
 struct hs_pe *
@@ -1267,7 +1431,7 @@ hs_pe_expires(const struct hs_pe *pe)
 uint32_t
 hs_pe_counter(const struct hs_pe *pe)
 {
-	return pe->counter;
+	return hs_pol_counter(pe->pool, pe);
 }
 
 void *

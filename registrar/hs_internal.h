@@ -8,6 +8,8 @@
 #ifndef ANYPOOL_HS_INTERNAL_H
 #define ANYPOOL_HS_INTERNAL_H
 
+#include <stddef.h>
+
 #include "handlespace.h"
 
 #define HS_NOIDX	UINT32_MAX
@@ -17,7 +19,7 @@ enum hs_kind {
 	HS_KIND_RING,		/* RR, and policies we do not know */
 	HS_KIND_WRR,		/* heap by virtual finish time */
 	HS_KIND_RAND,		/* the PE array alone */
-	HS_KIND_WEIGHTED,	/* WRAND, RLU: Fenwick tree over the array */
+	HS_KIND_WEIGHTED,	/* WRAND, RLU: 8-ary sum tree over the array */
 	HS_KIND_TREE,		/* PRIO, LU, LUD, PLU: heap by key */
 };
 
@@ -29,11 +31,25 @@ enum hs_kind {
  * ordering never reads a PE.  Tree policies: k1 the key, k2 the tie
  * sequence (LU family) or the identifier (Priority).  WRR: k1 the virtual
  * finish time numerator, k2 weight << 32 | identifier (weight 0: last).
+ * LUD also keeps the PE's degradation counter and its load degradation
+ * here, so that counting a PE handed out reads no PE.  32 bytes: the 8
+ * children of an entry fill 4 cache lines exactly (see HS_HE_OFF).
  */
 struct hs_hent {
 	uint64_t	 k1, k2;
 	struct hs_pe	*pe;
+	uint32_t	 cnt;		/* LUD: degradation counter */
+	uint32_t	 deg;		/* LUD: load degradation (val[1]) */
 };
+
+/*
+ * Arrays that are searched by groups of children start this many bytes
+ * into a 64-byte-aligned allocation, so that each group is whole lines:
+ * the pool heap (children of i at 8i+1..8i+8, 32 B each) and the expiry
+ * heap (children of i at 4i+1..4i+4, 16 B each).
+ */
+#define HS_HE_OFF	32
+#define HS_EXP_OFF	48
 
 /* A Round Robin pool's PE and its neighbours on the circle (positions). */
 struct hs_rent {
@@ -63,19 +79,22 @@ struct hs_owner {
 /*
  * A PE: only what is needed to export it and to find it again.  Where it
  * sits in its pool (pes[] or the heap he[]) and in the expiry heap are
- * indices; its sort key and expiry time live in those arrays.
+ * indices; its sort key and expiry time live in those arrays.  PEs live in
+ * slabs of HS_PE_OBJ-byte objects (handlespace.c); what a lookup and a
+ * removal read first is in the first 32 bytes, which never straddle a
+ * cache line.  A free object has pool NULL and owner the next free one.
  */
 struct hs_pe {
 	uint32_t	 id;
-	uint32_t	 idx;		/* in pool->pes or pool->he */
+	uint32_t	 idx;		/* in pool->pes, re or he (hs_pol_pos) */
 	struct hs_pool	*pool;
+	uint32_t	 hidx;		/* in the expiry heap, or HS_NOIDX */
+	uint32_t	 ehash;		/* low 32 bits of its PE-table hash */
 	struct hs_owner	*owner;
 	struct hs_pe	*oprev, *onext;	/* owner's list */
 	uint8_t		*blob;		/* user addrs, ASAP addrs, opaque bytes */
 	void		*udata;		/* the registrar's own state of the PE */
 	uint32_t	 val[RSP_POLICY_MAX_VALUES];
-	uint32_t	 counter;	/* LUD degradation counter */
-	uint32_t	 hidx;		/* in the expiry heap, or HS_NOIDX */
 	int32_t		 life;
 	uint32_t	 service_code;
 	uint32_t	 registrant;	/* the registrar's token, 0: none */
@@ -90,6 +109,12 @@ struct hs_pe {
 	uint8_t		 ibuf[];	/* a small blob, allocated with the PE */
 };
 
+/* Bytes per PE object: 5 half lines, so the first 32 never straddle. */
+#define HS_PE_OBJ	160
+#define HS_BLOB_INLINE	(HS_PE_OBJ - offsetof(struct hs_pe, ibuf))
+_Static_assert(HS_PE_OBJ % 32 == 0 && HS_BLOB_INLINE >= 34 &&
+    HS_BLOB_INLINE <= UINT8_MAX, "PE object: half lines, two IPv4 inline");
+
 struct hs_pool {
 	struct hs_pool	*prev, *next;	/* list of all pools */
 	struct hs	*hs;
@@ -97,7 +122,7 @@ struct hs_pool {
 	struct hs_pe	**pes;		/* RAND, WEIGHTED: dense array, pe->idx */
 	struct hs_rent	*re;		/* RING: dense array with the circle */
 	struct hs_hent	*he;		/* heap kinds: 8-ary min-heap, pe->idx */
-	uint64_t	*fw;		/* Fenwick tree (HS_KIND_WEIGHTED), 1-based */
+	uint64_t	*fw;		/* WEIGHTED: 8-ary sum tree, after pes */
 	uint64_t	 wsum;		/* total weight (HS_KIND_WEIGHTED) */
 	uint64_t	 seq;		/* tie rotation sequence */
 	uint32_t	 n, cap;
@@ -128,9 +153,14 @@ struct hs {
 	size_t		 ecap, npes;
 	struct hs_owner	**ob;		/* owner buckets */
 	size_t		 onb, nowners;
-	struct hs_exp	*heap;		/* expiry min-heap */
+	struct hs_exp	*heap;		/* expiry 4-ary min-heap (HS_EXP_OFF) */
 	size_t		 nheap, heapcap;
 	size_t		 addr_bytes;
+	/* PE slabs: no allocator bookkeeping beside a PE, LIFO reuse */
+	uint8_t		**slabs;
+	size_t		 nslabs, slabcap;
+	uint8_t		*bump, *bump_end;	/* unused part of the last */
+	struct hs_pe	*pfree;		/* free objects, through ->owner */
 };
 
 /* xoshiro256** */
@@ -176,6 +206,9 @@ hs_rand_below(struct hs *hs, uint64_t bound)
 
 /* handlespace.c: the pool's main array moved (pool_grow) */
 void		 hs_pool_arr_moved(struct hs_pool *pool);
+/* A 64-byte-aligned array of n bytes whose use starts off bytes in. */
+void		*hs_lines_alloc(size_t off, size_t n);
+void		 hs_lines_free(void *p, size_t off);
 
 /* policy.c */
 enum hs_kind	 hs_policy_kind(uint32_t type);
@@ -185,5 +218,8 @@ void		 hs_pol_del(struct hs_pool *pool, struct hs_pe *pe);
 void		 hs_pol_update(struct hs_pool *pool, struct hs_pe *pe,
 		    const struct rsp_policy *p);
 void		 hs_pol_free(struct hs_pool *pool);
+uint32_t	 hs_pol_counter(const struct hs_pool *pool,
+		    const struct hs_pe *pe);
+uint32_t	 hs_pol_pos(const struct hs_pool *pool, const struct hs_pe *pe);
 
 #endif

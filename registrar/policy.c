@@ -7,18 +7,56 @@
  * and the Least Used family an 8-ary min-heap of (key, tie, PE) entries,
  * Weighted Round Robin the same heap by virtual finish time, Random the
  * dense array, and Weighted Random and Randomized Least Used the dense array
- * with a Fenwick tree of weights over it, so that drawing k PEs without
- * replacement costs O(k log n).  The first k PEs of a heap in order come
- * from a best-first walk of its top (O(k log k)).  No operation scans a
- * pool.
+ * with an 8-ary tree of weight sums over it (one cache line per level), so
+ * that drawing k PEs without replacement costs O(k log n).  The first k PEs
+ * of a heap in order come from a best-first walk of its top (O(k log k)).
+ * No operation scans a pool but a small one (a few lines, fetched with the
+ * pool: SMALL_CAP, HE_SCAN).  The arrays are line-aligned so that the
+ * children of a heap entry or of a sum node are whole cache lines.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hs_internal.h"
 
-#define HE_D		8	/* heap arity: 8 entries of 24 B, 3 lines */
+#define HE_D		8	/* heap arity: 8 entries of 32 B, 4 lines */
 #define HE_CAND		256	/* best-first candidates kept on the stack */
+
+/*
+ * A pool of at most this capacity keeps no position in its PEs (pe->idx is
+ * stale): a PE's position is found by scanning the pool's array, a few
+ * lines fetched with the pool, so that moving entries writes no PE.
+ */
+#define SMALL_CAP	12
+#define POOL_SMALL(pool)	((pool)->cap <= SMALL_CAP)
+
+static struct hs_pe *
+pos_pe(const struct hs_pool *pool, uint32_t i)
+{
+	if (HS_KIND_HEAP(pool->kind))
+		return pool->he[i].pe;
+	return pool->kind == HS_KIND_RING ? pool->re[i].pe : pool->pes[i];
+}
+
+/* Where pe sits in its pool's array (HS_NOIDX: not there). */
+uint32_t
+hs_pol_pos(const struct hs_pool *pool, const struct hs_pe *pe)
+{
+	if (!POOL_SMALL(pool))
+		return pe->idx;
+	for (uint32_t i = 0; i < pool->n; i++)
+		if (pos_pe(pool, i) == pe)
+			return i;
+	return HS_NOIDX;
+}
+
+/* Keep pe->idx of a PE moved to position i (large pools only). */
+static void
+set_pos(const struct hs_pool *pool, struct hs_pe *pe, uint32_t i)
+{
+	if (!POOL_SMALL(pool))
+		pe->idx = i;
+}
 
 enum hs_kind
 hs_policy_kind(uint32_t type)
@@ -61,7 +99,9 @@ hs_policy_nval(uint32_t type)
 /* --- keys ------------------------------------------------------------- */
 
 /*
- * Selection key of the tree policies, lowest first.  64-bit arithmetic
+ * Selection key of the tree policies, lowest first, for a PE just
+ * (re-)registered (LUD: counter 0; each time it is handed out its key grows
+ * by its load degradation, in the heap entry).  64-bit arithmetic
  * (doc/protocol/policies.md §3): load + counter x degradation cannot
  * overflow since (2^32-1)^2 + 2^32-1 < 2^64.
  */
@@ -76,7 +116,7 @@ tree_key(const struct hs_pool *pool, const struct hs_pe *pe)
 		return pe->val[0];
 	case RSP_POLICY_LEAST_USED_DEGRADATION:
 		/* RFC 5356 §5.2: load + counter x load degradation */
-		return pe->val[0] + (uint64_t)pe->counter * pe->val[1];
+		return pe->val[0];
 	case RSP_POLICY_PRIORITY_LEAST_USED:
 		/* RFC 5356 §5.3: the load after accepting one more request */
 		return (uint64_t)pe->val[0] + pe->val[1];
@@ -130,7 +170,7 @@ static void
 he_place(struct hs_pool *pool, uint32_t i, const struct hs_hent *e)
 {
 	pool->he[i] = *e;
-	e->pe->idx = i;
+	set_pos(pool, e->pe, i);
 }
 
 static void
@@ -149,6 +189,28 @@ he_up(struct hs_pool *pool, uint32_t i)
 	he_place(pool, i, &e);
 }
 
+/*
+ * Weighted Round Robin's head sinks to the bottom of the heap on nearly
+ * every answer (its next turn comes after most PEs').  Below the cached
+ * top, the children of all 8 children of c's parent (64 entries, 2 KiB,
+ * one or two pages) are fetched while the 8 are compared: one dependent
+ * miss (and page walk) per two levels instead of one per level.
+ */
+#define HE_PF_FROM	4096	/* entries above this sit in the caches */
+
+static void
+he_prefetch_below(const struct hs_pool *pool, size_t c)
+{
+	size_t g = c * HE_D + 1, ge;
+
+	if (g < HE_PF_FROM || g >= pool->n)
+		return;
+	ge = g + HE_D * HE_D < pool->n ? g + HE_D * HE_D : pool->n;
+	for (const char *a = (const char *)&pool->he[g];
+	    a < (const char *)&pool->he[ge]; a += 64)
+		__builtin_prefetch(a);
+}
+
 static void
 he_down(struct hs_pool *pool, uint32_t i)
 {
@@ -160,6 +222,8 @@ he_down(struct hs_pool *pool, uint32_t i)
 		if (c >= pool->n)
 			break;
 		end = c + HE_D < pool->n ? c + HE_D : pool->n;
+		if (pool->kind == HS_KIND_WRR)
+			he_prefetch_below(pool, c);
 		for (m = c++; c < end; c++)
 			if (he_cmp(pool, &pool->he[c], &pool->he[m]) < 0)
 				m = c;
@@ -193,7 +257,7 @@ he_add(struct hs_pool *pool, const struct hs_hent *e)
 static void
 he_del(struct hs_pool *pool, struct hs_pe *pe)
 {
-	uint32_t i = pe->idx, last = --pool->n;
+	uint32_t i = hs_pol_pos(pool, pe), last = --pool->n;
 
 	pe->idx = HS_NOIDX;
 	if (i == last)
@@ -249,6 +313,43 @@ cand_pop(const struct hs_pool *pool, struct he_cand *q)
 }
 
 /*
+ * The first n PEs of a heap of at most HE_SCAN entries (n <= pool->n), by
+ * insertion into a sorted list of the best n while reading every entry:
+ * the order is total (the ties end at a unique k2), so this is the order
+ * of the best-first walk below, with a few compares per entry.
+ */
+#define HE_SCAN		16
+
+static size_t
+he_first_scan(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
+    uint32_t *pos)
+{
+	uint32_t best[HE_SCAN];
+	size_t k = 0;
+
+	for (uint32_t i = 0; i < pool->n; i++) {
+		const struct hs_hent *e = &pool->he[i];
+		size_t j;
+
+		if (pool->kind == HS_KIND_WRR && (e->k2 >> 32) == 0)
+			continue;	/* weight 0: never on the circle */
+		if (k == n && he_cmp(pool, e, &pool->he[best[k - 1]]) >= 0)
+			continue;
+		j = k < n ? k++ : k - 1;
+		for (; j > 0 && he_cmp(pool, e, &pool->he[best[j - 1]]) < 0;
+		    j--)
+			best[j] = best[j - 1];
+		best[j] = i;
+	}
+	for (size_t i = 0; i < k; i++) {
+		ret[i] = pool->he[best[i]].pe;
+		if (pos != NULL)
+			pos[i] = best[i];
+	}
+	return k;
+}
+
+/*
  * The first n PEs in heap order: best-first from the root, each popped
  * entry's children becoming candidates (at most 1 + n (HE_D - 1) of them).
  * WRR stops at weight 0.  Only memory: if the candidates outgrow the stack
@@ -270,6 +371,9 @@ he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 			pos[0] = 0;
 		return 1;
 	}
+	if (pool->n <= HE_SCAN)
+		return he_first_scan(pool, n < pool->n ? n : pool->n, ret,
+		    pos);
 	if (need > HE_CAND && (q.v = malloc(need * sizeof(*q.v))) == NULL) {
 		q.v = sbuf;
 		n = (HE_CAND - 1) / (HE_D - 1);
@@ -306,7 +410,8 @@ he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 static void
 wrr_add(struct hs_pool *pool, struct hs_pe *pe)
 {
-	struct hs_hent e = { 0, ((uint64_t)pe->val[0] << 32) | pe->id, pe };
+	struct hs_hent e = { 0, ((uint64_t)pe->val[0] << 32) | pe->id, pe,
+	    0, 0 };
 	const struct hs_hent *head = pool->n > 0 ? &pool->he[0] : NULL;
 	unsigned __int128 a;
 	uint64_t hw;
@@ -345,9 +450,58 @@ tree_entry(struct hs_pool *pool, struct hs_pe *pe, struct hs_hent *e)
 	e->k1 = tree_key(pool, pe);
 	e->k2 = pool->policy == RSP_POLICY_PRIORITY ? pe->id : ++pool->seq;
 	e->pe = pe;
+	/* RFC 5356 §5.2: the counter restarts on every (re-)registration */
+	e->cnt = 0;
+	e->deg = pool->policy == RSP_POLICY_LEAST_USED_DEGRADATION ?
+	    pe->val[1] : 0;
 }
 
-/* --- Fenwick tree (WRAND, RLU) ---------------------------------------- */
+uint32_t
+hs_pol_counter(const struct hs_pool *pool, const struct hs_pe *pe)
+{
+	uint32_t i;
+
+	if (pool->policy != RSP_POLICY_LEAST_USED_DEGRADATION ||
+	    (i = hs_pol_pos(pool, pe)) >= pool->n)
+		return 0;
+	return pool->he[i].cnt;
+}
+
+/* --- 8-ary sum tree (WRAND, RLU) ------------------------------------ */
+
+/*
+ * pool->fw holds levels of 64-bit sums, each a whole number of cache lines:
+ * level 0 the weight at each array position (cap of them, padded to 8),
+ * level l + 1 node j the sum of level l nodes 8j .. 8j + 7, up to a level
+ * of at most 8 nodes; their sum is pool->wsum.  Positions from n on weigh
+ * 0.  A draw reads one line per level; a change adds to one node per level.
+ */
+#define FW_MAXLEV	12
+
+static size_t
+fw_round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* Offsets of the levels for capacity cap; returns the number of levels. */
+static int
+fw_levels(uint32_t cap, size_t off[FW_MAXLEV], size_t *ret_total)
+{
+	size_t sz = fw_round8(cap ? cap : 1), at = 0;
+	int l = 0;
+
+	for (;;) {
+		off[l++] = at;
+		at += sz;
+		if (sz <= 8)
+			break;
+		sz = fw_round8((sz + 7) / 8);
+	}
+	if (ret_total != NULL)
+		*ret_total = at;
+	return l;
+}
 
 static uint64_t
 fw_weight(const struct hs_pool *pool, const struct hs_pe *pe)
@@ -361,40 +515,65 @@ fw_weight(const struct hs_pool *pool, const struct hs_pe *pe)
 static void
 fw_add(struct hs_pool *pool, uint32_t idx, uint64_t delta)
 {
+	size_t off[FW_MAXLEV];
+	int nl = fw_levels(pool->cap, off, NULL);
+
 	/* delta may be a negative number in two's complement: sums wrap back */
-	for (size_t j = (size_t)idx + 1; j <= pool->n; j += j & -j)
-		pool->fw[j] += delta;
+	for (int l = 0; l < nl; l++)
+		pool->fw[off[l] + ((size_t)idx >> (3 * l))] += delta;
 	pool->wsum += delta;
-}
-
-/* Append position n (1-based) holding w: its node sums (n - lowbit, n]. */
-static void
-fw_append(struct hs_pool *pool, uint64_t w)
-{
-	size_t j = pool->n, low = j & -j;
-	uint64_t s = w;
-
-	for (size_t i = j - 1; i > j - low; i -= i & -i)
-		s += pool->fw[i];
-	pool->fw[j] = s;
-	pool->wsum += w;
 }
 
 /* The array index whose cumulative weight interval holds r < wsum. */
 static uint32_t
 fw_find(const struct hs_pool *pool, uint64_t r)
 {
-	size_t pos = 0, step = 1;
+	size_t off[FW_MAXLEV], j = 0;
+	int nl = fw_levels(pool->cap, off, NULL);
 
-	while (step * 2 <= pool->n)
-		step *= 2;
-	for (; step > 0; step /= 2) {
-		if (pos + step <= pool->n && pool->fw[pos + step] <= r) {
-			pos += step;
-			r -= pool->fw[pos];
-		}
+	/* j: the node whose children (level l, 8j .. 8j + 7) are read next */
+	for (int l = nl - 1; l >= 0; l--) {
+		const uint64_t *v = &pool->fw[off[l] + j * 8];
+		size_t c = 0;
+
+		if (l == 0)	/* the line of PE pointers beside the leaves */
+			__builtin_prefetch(&pool->pes[j * 8]);
+		while (c < 7 && r >= v[c])
+			r -= v[c++];
+		j = j * 8 + c;
 	}
-	return (uint32_t)pos;
+	return (uint32_t)j;
+}
+
+/*
+ * A WRAND/RLU pool's array and its sum tree are one line-aligned block
+ * (PE pointers, padded to 8, then the levels), so that a small pool's
+ * draw reads lines fetched with the pool.  Growing copies the pointers
+ * and the weights (level 0) and sums the levels again: no PE is read.
+ */
+static int
+fw_grow(struct hs_pool *pool, uint32_t cap)
+{
+	size_t off[FW_MAXLEV], total, np = fw_round8(cap);
+	int nl = fw_levels(cap, off, &total);
+	struct hs_pe **pes;
+	uint64_t *fw;
+
+	if ((pes = hs_lines_alloc(0, (np + total) * sizeof(uint64_t))) == NULL)
+		return HS_E_NOMEM;
+	fw = (uint64_t *)(pes + np);
+	memset(fw, 0, total * sizeof(*fw));
+	for (uint32_t i = 0; i < pool->n; i++) {
+		uint64_t w = pool->fw[i];	/* old level 0 */
+
+		pes[i] = pool->pes[i];
+		for (int l = 0; l < nl; l++)
+			fw[off[l] + ((size_t)i >> (3 * l))] += w;
+	}
+	hs_lines_free(pool->pes, 0);
+	pool->pes = pes;
+	pool->fw = fw;
+	return 0;
 }
 
 /*
@@ -437,52 +616,66 @@ fw_resolve(struct hs *hs, struct hs_pool *pool, size_t n, struct hs_pe **ret)
 	}
 	if (k < n) {
 		for (; zeroed < k; zeroed++)
-			fw_add(pool, ret[zeroed]->idx,
+			fw_add(pool, hs_pol_pos(pool, ret[zeroed]),
 			    -fw_weight(pool, ret[zeroed]));
 		while (k < n && pool->wsum > 0) {
 			pe = pool->pes[fw_find(pool,
 			    hs_rand_below(hs, pool->wsum))];
 			ret[k++] = pe;
 			zeroed++;
-			fw_add(pool, pe->idx, -fw_weight(pool, pe));
+			fw_add(pool, hs_pol_pos(pool, pe),
+			    -fw_weight(pool, pe));
 		}
 	}
 	for (size_t j = 0; j < zeroed; j++)
-		fw_add(pool, ret[j]->idx, fw_weight(pool, ret[j]));
+		fw_add(pool, hs_pol_pos(pool, ret[j]),
+		    fw_weight(pool, ret[j]));
 	return k;
 }
 
 /* --- pool membership -------------------------------------------------- */
 
+/* A line-aligned copy of array *pp (n of esz bytes) with room for cap. */
+static int
+arr_move(void *pp, size_t off, uint32_t n, uint32_t cap, size_t esz)
+{
+	void **p = pp, *q;
+
+	if ((q = hs_lines_alloc(off, (size_t)cap * esz)) == NULL)
+		return HS_E_NOMEM;
+	if (n > 0)
+		memcpy(q, *p, (size_t)n * esz);
+	hs_lines_free(*p, off);
+	*p = q;
+	return 0;
+}
+
+/* Capacity 4, then 12 (a pool of 10 fits the second array), then doubling. */
 static int
 pool_grow(struct hs_pool *pool)
 {
-	uint32_t cap = pool->cap ? pool->cap * 2 : 4;
-	void *p;
+	uint32_t cap = pool->cap == 0 ? 4 : pool->cap < 8 ? pool->cap * 3 :
+	    pool->cap * 2;
+	int rc;
 
 	if (pool->cap >= UINT32_MAX / 4)
 		return HS_E_NOMEM;
-	if (HS_KIND_HEAP(pool->kind)) {
-		if ((p = realloc(pool->he, cap * sizeof(*pool->he))) == NULL)
-			return HS_E_NOMEM;
-		pool->he = p;
-	} else if (pool->kind == HS_KIND_RING) {
-		if ((p = realloc(pool->re, cap * sizeof(*pool->re))) == NULL)
-			return HS_E_NOMEM;
-		pool->re = p;
-	} else {
-		if ((p = realloc(pool->pes, cap * sizeof(*pool->pes))) == NULL)
-			return HS_E_NOMEM;
-		pool->pes = p;
-	}
+	if (HS_KIND_HEAP(pool->kind))
+		rc = arr_move(&pool->he, HS_HE_OFF, pool->n, cap,
+		    sizeof(*pool->he));
+	else if (pool->kind == HS_KIND_RING)
+		rc = arr_move(&pool->re, 0, pool->n, cap, sizeof(*pool->re));
+	else if (pool->kind == HS_KIND_WEIGHTED)
+		rc = fw_grow(pool, cap);
+	else
+		rc = arr_move(&pool->pes, 0, pool->n, cap, sizeof(*pool->pes));
+	if (rc != 0)
+		return rc;
 	hs_pool_arr_moved(pool);
-	if (pool->kind == HS_KIND_WEIGHTED) {
-		if ((p = realloc(pool->fw, (cap + 1) * sizeof(*pool->fw))) ==
-		    NULL)
-			return HS_E_NOMEM;
-		if (pool->fw == NULL)
-			((uint64_t *)p)[0] = 0;
-		pool->fw = p;
+	if (POOL_SMALL(pool) && cap > SMALL_CAP) {
+		/* positions are kept in the PEs from now on */
+		for (uint32_t i = 0; i < pool->n; i++)
+			pos_pe(pool, i)->idx = i;
 	}
 	pool->cap = cap;
 	return 0;
@@ -528,14 +721,14 @@ hs_pol_add(struct hs_pool *pool, struct hs_pe *pe)
 	}
 	pool->pes[i] = pe;
 	if (pool->kind == HS_KIND_WEIGHTED)
-		fw_append(pool, fw_weight(pool, pe));
+		fw_add(pool, i, fw_weight(pool, pe));	/* was empty: 0 */
 	return 0;
 }
 
 void
 hs_pol_del(struct hs_pool *pool, struct hs_pe *pe)
 {
-	uint32_t i = pe->idx, last = pool->n - 1, p, q;
+	uint32_t i = hs_pol_pos(pool, pe), last = pool->n - 1, p, q;
 	struct hs_pe *m;
 
 	if (HS_KIND_HEAP(pool->kind)) {
@@ -556,7 +749,7 @@ hs_pol_del(struct hs_pool *pool, struct hs_pe *pe)
 		}
 		if (i != last) {
 			m = re[i].pe = re[last].pe;
-			m->idx = i;
+			set_pos(pool, m, i);
 			p = re[last].prev;
 			q = re[last].next;
 			if (q == last) {
@@ -577,16 +770,16 @@ hs_pol_del(struct hs_pool *pool, struct hs_pe *pe)
 	m = pool->pes[last];
 	switch (pool->kind) {
 	case HS_KIND_WEIGHTED:
-		/* the last PE takes the freed position; the last node goes */
+		/* the last PE takes the freed position; the last one empties */
 		if (i != last)
 			fw_add(pool, i, fw_weight(pool, m) - fw_weight(pool, pe));
-		pool->wsum -= fw_weight(pool, m);
+		fw_add(pool, last, -fw_weight(pool, m));
 		break;
 	default:
 		break;
 	}
 	pool->pes[i] = m;
-	m->idx = i;
+	set_pos(pool, m, i);
 	pool->n--;
 	pe->idx = HS_NOIDX;
 }
@@ -595,6 +788,7 @@ void
 hs_pol_update(struct hs_pool *pool, struct hs_pe *pe, const struct rsp_policy *p)
 {
 	uint64_t oldw = 0;
+	uint32_t i = hs_pol_pos(pool, pe);
 
 	if (pool->kind == HS_KIND_WRR)
 		he_del(pool, pe);	/* rejoins with its new weight */
@@ -604,18 +798,16 @@ hs_pol_update(struct hs_pool *pool, struct hs_pe *pe, const struct rsp_policy *p
 	pe->nval = p->nval > RSP_POLICY_MAX_VALUES ? RSP_POLICY_MAX_VALUES :
 	    p->nval;
 	memcpy(pe->val, p->val, pe->nval * sizeof(pe->val[0]));
-	/* RFC 5356 §5.2: the counter restarts on every (re-)registration */
-	pe->counter = 0;
 	switch (pool->kind) {
 	case HS_KIND_WRR:
 		wrr_add(pool, pe);	/* the slot he_del freed */
 		break;
 	case HS_KIND_TREE:
-		tree_entry(pool, pe, &pool->he[pe->idx]);
-		he_fix(pool, pe->idx);
+		tree_entry(pool, pe, &pool->he[i]);
+		he_fix(pool, i);
 		break;
 	case HS_KIND_WEIGHTED:
-		fw_add(pool, pe->idx, fw_weight(pool, pe) - oldw);
+		fw_add(pool, i, fw_weight(pool, pe) - oldw);
 		break;
 	default:
 		break;
@@ -625,10 +817,9 @@ hs_pol_update(struct hs_pool *pool, struct hs_pe *pe, const struct rsp_policy *p
 void
 hs_pol_free(struct hs_pool *pool)
 {
-	free(pool->pes);
-	free(pool->he);
-	free(pool->re);
-	free(pool->fw);
+	hs_lines_free(pool->pes, 0);	/* and the sum tree after it */
+	hs_lines_free(pool->he, HS_HE_OFF);
+	hs_lines_free(pool->re, 0);
 	pool->pes = NULL;
 	pool->he = NULL;
 	pool->re = NULL;
@@ -673,9 +864,9 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 
 			pe = pool->pes[j];
 			pool->pes[j] = pool->pes[k];
-			pool->pes[j]->idx = j;
+			set_pos(pool, pool->pes[j], j);
 			pool->pes[k] = pe;
-			pe->idx = (uint32_t)k;
+			set_pos(pool, pe, (uint32_t)k);
 			ret[k] = pe;
 		}
 		break;
@@ -701,16 +892,16 @@ hs_pool_resolve(struct hs *hs, struct hs_pool *pool, size_t n,
 		 * LUD also counts it (§5.2), which raises its key.  Keys
 		 * only grow, so a PE sinking moves only worse entries: done
 		 * from the last to the first, the positions the walk found
-		 * stay true and no PE but LUD's is read.
+		 * stay true and no PE is read.
 		 */
 		pool->seq += k;
 		for (size_t i = k; i-- > 0;) {
 			struct hs_hent *e = &pool->he[at[i]];
 
 			if (pool->policy == RSP_POLICY_LEAST_USED_DEGRADATION &&
-			    (pe = e->pe)->counter < UINT32_MAX) {
-				pe->counter++;
-				e->k1 = tree_key(pool, pe);
+			    e->cnt < UINT32_MAX) {
+				e->cnt++;
+				e->k1 += e->deg;
 			}
 			e->k2 = seq + i + 1;
 			he_down(pool, at[i]);

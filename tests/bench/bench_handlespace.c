@@ -84,10 +84,13 @@ now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/* Bytes allocated: from the heap and in chunks of their own (mmap). */
 static size_t
 heap_used(void)
 {
-	return mallinfo2().uordblks;
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
 }
 
 /* Policy values of one PE, drawn before the timed loop. */
@@ -553,6 +556,7 @@ main(int argc, char **argv)
 {
 	double t0 = now_ns();
 	size_t min_size = 0;
+	const char *only = NULL, *only_pol = NULL;
 
 	if (argc > 1 && strcmp(argv[1], "--instr") == 0) {
 		instr_mode = 1;
@@ -570,7 +574,13 @@ main(int argc, char **argv)
 	/* BENCH_HS_MIN=N: only sizes >= N (quick interleaved checks) */
 	if (getenv("BENCH_HS_MIN") != NULL)
 		min_size = strtoul(getenv("BENCH_HS_MIN"), NULL, 10);
+	/* BENCH_HS_ONLY=big|small[:POLICY]: one shape (and policy), to profile */
+	if ((only = getenv("BENCH_HS_ONLY")) != NULL)
+		only_pol = strchr(only, ':');
 	for (int shape = 0; shape < 2; shape++) {
+		if (only != NULL && strncmp(only, shape ? "small" : "big",
+		    only_pol ? (size_t)(only_pol - only) : strlen(only)) != 0)
+			continue;
 		for (size_t s = 0; s < NSIZES; s++) {
 			size_t reps = sizes[s] >= MIN_OPS ? 1 : MIN_OPS / sizes[s];
 			struct result *r = &res[shape][s];
@@ -579,6 +589,9 @@ main(int argc, char **argv)
 				continue;
 
 			for (int p = 0; p < NPOL; p++) {
+				if (only_pol != NULL &&
+				    strcmp(only_pol + 1, polname[p]) != 0)
+					continue;
 				if (instr_mode)
 					run_instr(sizes[s], shape, p, r);
 				else
@@ -613,7 +626,8 @@ main(int argc, char **argv)
 		    "deregister (all PEs, random order) are the average and "
 		    "the worst over the nine policies' pools; PEs carry %d "
 		    "IPv4 addresses (%d B of address bytes); bytes per PE are "
-		    "mallinfo2() deltas after registration, worst policy. "
+		    "mallinfo2() deltas (uordblks + hblkhd) after "
+		    "registration, worst policy. "
 		    "*Baseline walk*: ns per step of a random pointer walk "
 		    "(one dependent load to a random cache line per step) "
 		    "over as many bytes as the handlespace holds at that "

@@ -630,6 +630,150 @@ test_lu_tree_churn(void **state)
 	hs_free(hs);
 }
 
+/*
+ * The heap policies against a model of their order, in a pool that grows
+ * from empty past the sizes kept without positions in the PEs (12) and
+ * searched by a scan (16), and shrinks back: every answer exactly the
+ * model's, LUD counters and iteration right at every size.  The model:
+ * Priority by (highest value, id); the LU family by (key, sequence), a
+ * (re-)registration taking the next sequence number, an answer giving its
+ * PEs the next ones in answer order; LUD's key load + counter x degradation.
+ */
+#define TM_NID	48
+
+struct tm_state {
+	uint32_t policy;
+	bool	 present[TM_NID];
+	uint32_t v0[TM_NID], v1[TM_NID], cnt[TM_NID];
+	uint64_t seq[TM_NID];
+};
+
+static void
+tm_key(const struct tm_state *m, uint32_t i, uint64_t *k1, uint64_t *k2)
+{
+	*k2 = m->seq[i];
+	switch (m->policy) {
+	case RSP_POLICY_PRIORITY:
+		*k1 = UINT32_MAX - (uint64_t)m->v0[i];
+		*k2 = i + 1;	/* the id */
+		break;
+	case RSP_POLICY_LEAST_USED_DEGRADATION:
+		*k1 = m->v0[i] + (uint64_t)m->cnt[i] * m->v1[i];
+		break;
+	case RSP_POLICY_PRIORITY_LEAST_USED:
+		*k1 = (uint64_t)m->v0[i] + m->v1[i];
+		break;
+	default:
+		*k1 = m->v0[i];
+		break;
+	}
+}
+
+static bool
+tm_before(const struct tm_state *m, uint32_t a, uint32_t b)
+{
+	uint64_t a1, a2, b1, b2;
+
+	tm_key(m, a, &a1, &a2);
+	tm_key(m, b, &b1, &b2);
+	return a1 < b1 || (a1 == b1 && a2 < b2);
+}
+
+static void
+test_tree_model(void **state)
+{
+	static const uint32_t pol[] = {
+		RSP_POLICY_PRIORITY, RSP_POLICY_LEAST_USED,
+		RSP_POLICY_LEAST_USED_DEGRADATION,
+		RSP_POLICY_PRIORITY_LEAST_USED,
+	};
+
+	(void)state;
+	srand(21);
+	for (size_t p = 0; p < sizeof(pol) / sizeof(pol[0]); p++) {
+		static struct tm_state m;
+		struct hs *hs = new_hs();
+		uint64_t gseq = 0;
+		size_t n = 0, maxn = 0;
+
+		memset(&m, 0, sizeof(m));
+		m.policy = pol[p];
+		for (int step = 0; step < 8000; step++) {
+			uint32_t i = (uint32_t)rand() % TM_NID, order[TM_NID];
+			int op = rand() % 10, growing = (step / 1000) % 2 == 0;
+			uint32_t ids[MAXK];
+			size_t want, k, no = 0;
+
+			if (op < (growing ? 5 : 2)) {
+				m.v0[i] = (uint32_t)(rand() % 4);
+				m.v1[i] = (uint32_t)(rand() % 3);
+				reg(hs, i + 1, m.policy, m.v0[i], m.v1[i]);
+				n += !m.present[i];
+				m.present[i] = true;
+				m.seq[i] = ++gseq;
+				m.cnt[i] = 0;
+			} else if (op < 6) {
+				int rc = hs_deregister(hs, H(POOL), i + 1);
+
+				if (m.present[i])
+					assert_int_equal(rc, 0);
+				else
+					assert_true(rc == HS_E_NO_PE ||
+					    rc == HS_E_NO_POOL);
+				n -= m.present[i];
+				m.present[i] = false;
+			} else if (n > 0) {
+				/* the model's order: insertion sort */
+				for (uint32_t j = 0; j < TM_NID; j++) {
+					size_t at;
+
+					if (!m.present[j])
+						continue;
+					for (at = no; at > 0 &&
+					    tm_before(&m, j, order[at - 1]);
+					    at--)
+						order[at] = order[at - 1];
+					order[at] = j;
+					no++;
+				}
+				want = 1 + (size_t)(rand() % 5);
+				k = resolve(hs, want, ids);
+				assert_int_equal(k, want < n ? want : n);
+				for (size_t j = 0; j < k; j++)
+					assert_int_equal(ids[j], order[j] + 1);
+				if (m.policy != RSP_POLICY_PRIORITY) {
+					for (size_t j = 0; j < k; j++) {
+						m.seq[order[j]] = gseq + j + 1;
+						m.cnt[order[j]]++;
+					}
+					gseq += k;
+				}
+			}
+			if (n > maxn)
+				maxn = n;
+			if (step % 50 == 0) {
+				struct hs_pool *pool = hs_pool_find(hs, H(POOL));
+				size_t seen = 0;
+
+				for (struct hs_pe *pe = pool ? hs_pe_first(pool) :
+				    NULL; pe != NULL; pe = hs_pe_next(pe)) {
+					uint32_t j = hs_pe_id(pe) - 1;
+
+					assert_true(j < TM_NID && m.present[j]);
+					assert_int_equal(hs_pe_counter(pe),
+					    m.policy ==
+					    RSP_POLICY_LEAST_USED_DEGRADATION ?
+					    m.cnt[j] : 0);
+					seen++;
+				}
+				assert_int_equal(seen, n);
+			}
+		}
+		assert_true(maxn > 16);
+		hs_free(hs);
+	}
+}
+
 /* --- every policy ----------------------------------------------------- */
 
 static void
@@ -678,6 +822,7 @@ main(void)
 		cmocka_unit_test(test_lud_64bit),
 		cmocka_unit_test(test_plu),
 		cmocka_unit_test(test_lu_tree_churn),
+		cmocka_unit_test(test_tree_model),
 		cmocka_unit_test(test_all_whole_pool),
 	};
 
