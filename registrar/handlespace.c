@@ -233,8 +233,9 @@ hs_free(struct hs *hs)
 }
 
 /*
- * A big new array is faulted in by one call rather than a page fault at
- * each first touch (the slabs, the PE table, the heaps of a big pool).
+ * A big new array that will be used whole soon is faulted in by one call
+ * rather than a page fault at each first touch (a PE slab, the PE table,
+ * whose slots are spread at random).
  * Only an optimisation: nothing happens where the kernel cannot.
  */
 #define POPULATE_MIN	65536
@@ -264,9 +265,13 @@ hs_lines_alloc(size_t off, size_t n)
 	size_t len = (off + n + 63) & ~(size_t)63;
 	uint8_t *p;
 
+	/*
+	 * Not populated: a heap or pool array that doubled fills its new
+	 * half gradually, and faulting it in at once made the unused
+	 * capacity resident (RSS per PE at 100k 309 -> 335 B).
+	 */
 	if (len < off + n || (p = aligned_alloc(64, len)) == NULL)
 		return NULL;
-	populate(p, len);
 	return p + off;
 }
 
@@ -316,6 +321,7 @@ pe_alloc(struct hs *hs)
 			}
 			if ((b = hs_lines_alloc(0, n * HS_PE_OBJ)) == NULL)
 				return NULL;
+			populate(b, n * HS_PE_OBJ);	/* all of it is used */
 			hs->slabs[hs->nslabs++] = b;
 			hs->bump = b;
 			hs->bump_end = b + n * HS_PE_OBJ;
