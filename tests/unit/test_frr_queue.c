@@ -74,17 +74,24 @@ run_until(struct ev_loop *loop, size_t n, uint64_t ms)
 		ev_run_once(loop, 20);
 }
 
-static bool
-pid_gone(const char *pidfile)
+/* The PID the stand-in wrote, or 0 if it has not written one yet. */
+static long
+read_pid(const char *pidfile)
 {
 	FILE *f = fopen(pidfile, "r");
 	long pid = 0;
 
 	if (f == NULL)
-		return false;
+		return 0;
 	if (fscanf(f, "%ld", &pid) != 1)
 		pid = 0;
 	fclose(f);
+	return pid;
+}
+
+static bool
+pid_gone(long pid)
+{
 	return pid > 0 && kill((pid_t)pid, 0) == -1 && errno == ESRCH;
 }
 
@@ -101,6 +108,7 @@ main(int argc, char **argv)
 	struct rt_prefix p;
 	FILE *fp;
 	size_t i;
+	long pid = 0;
 	bool order_ok = true;
 
 	(void)argc;
@@ -125,7 +133,7 @@ main(int argc, char **argv)
 	fprintf(fp, "#!/bin/sh\n"
 	    "for a; do last=$a; done\n"
 	    "echo \"$last\" >>'%s'\n"
-	    "echo $$ >'%s'\n"
+	    "echo $$ >'%s.new' && mv -f '%s.new' '%s'\n"
 	    "case $last in\n"
 	    "nap*) sleep ${last#nap } ;;\n"
 	    "hang) exec sleep 30 ;;\n"
@@ -133,7 +141,7 @@ main(int argc, char **argv)
 	    "exit) exit 1 ;;\n"
 	    "*prefix-list*) echo \"%% Can't find specified prefix-list\" ;;\n"
 	    "esac\n"
-	    "echo \"out:$last\"\n", logf, pidf);
+	    "echo \"out:$last\"\n", logf, pidf, pidf, pidf);
 	fclose(fp);
 	chmod(script, 0755);
 	unlink(logf);
@@ -233,11 +241,13 @@ main(int argc, char **argv)
 	unlink(pidf);
 	snprintf(cmd, sizeof(cmd), "hang");
 	frr_q_vtysh(q, cmds, 1, done, NULL);
-	for (i = 0; i < 500 && access(pidf, F_OK) != 0; i++)
+	/* The PID file appears whole (written aside, then renamed). */
+	for (i = 0; i < 500 && (pid = read_pid(pidf)) == 0; i++)
 		ev_run_once(loop, 10);
+	CHECK(pid > 0, "the hanging run started (pid %ld)", pid);
 	frr_q_free(q);
 	CHECK(got.n == 0, "no callback after frr_q_free");
-	CHECK(pid_gone(pidf), "frr_q_free killed the running child");
+	CHECK(pid_gone(pid), "frr_q_free killed the running child");
 
 	ev_cancel(&tref);
 	ev_loop_free(loop);
