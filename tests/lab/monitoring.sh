@@ -126,7 +126,7 @@ jobs=$(mon_get /api/v1/targets --data-urlencode state=active |
 echo "# targets: $jobs"
 check "... one per daemon of the lab" [ "$jobs" = "anyprobe:ca anyprobe:cb anyprobe:cc healthd:a healthd:b healthd:c registrard:a registrard:b registrard:c" ]
 
-check "every client's probes succeed and agree with the RIB" wait_until 30000 all_agree
+check "every client's probes succeed and agree with the RIB" wait_until 60000 all_agree
 healthy() { ! mon_am_alerts | grep -q '"severity":"page"\|"instance":"a"'; }
 check "a healthy lab: no page and no alert for a active in Alertmanager" wait_until 30000 healthy
 echo "# Alertmanager: $(mon_am_alerts | tr '\n' ' ')"
