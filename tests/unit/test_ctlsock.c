@@ -472,9 +472,14 @@ test_never_reads(void **state)
 	}
 	assert_true(served);
 	assert_string_equal(out, "{\"echo\":\"other\"}\n");
-	assert_true(served_at - armed < 200);
+	/*
+	 * Not after the reader's 13 MB: big_calls below says that much.  The
+	 * slack is for a loaded machine (two sanitized tests on two cores),
+	 * where this process can wait for a CPU for hundreds of ms.
+	 */
+	assert_true(served_at - armed < 2000);
 	assert_true(fired != 0);
-	assert_true(fired - armed < 100 + 200);
+	assert_true(fired - armed < 100 + 2000);
 	/* Bounded: the reader's requests were left unread, not answered. */
 	assert_true(f->big_calls > 0);
 	assert_true(f->big_calls < 40);

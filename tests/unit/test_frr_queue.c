@@ -150,7 +150,12 @@ main(int argc, char **argv)
 		return 99;
 	frr_init(&f);
 	snprintf(f.vtysh, sizeof(f.vtysh), "%s", script);
-	f.timeout_ms = 500;
+	/*
+	 * The runs that end by themselves get a timeout that a loaded
+	 * machine cannot reach (a shell, mv and sleep can take far longer
+	 * than usual there); only the hanging run below gets a short one.
+	 */
+	f.timeout_ms = 10000;
 	if (frr_q_new(loop, &f, &q) != 0)
 		return 99;
 
@@ -210,6 +215,8 @@ main(int argc, char **argv)
 	    "but the same answer to an add is an error (%d)", got.rc[3]);
 
 	/* Timeout: killed by PID, the loop served timers meanwhile. */
+	f.timeout_ms = 1000;
+	frr_q_set(q, &f);
 	got.n = 0;
 	got.ticks = 0;
 	unlink(pidf);
@@ -219,10 +226,15 @@ main(int argc, char **argv)
 	frr_q_vtysh(q, cmds, 1, done, NULL);
 	run_until(loop, 2, 5000);
 	CHECK(got.n == 2 && got.rc[0] == -ETIMEDOUT &&
-	    strstr(got.out[0], "killed after 500 ms") != NULL,
+	    strstr(got.out[0], "killed after 1000 ms") != NULL,
 	    "a hung run is -ETIMEDOUT: \"%s\"", got.out[0]);
 	CHECK(got.n == 2 && got.rc[1] == 0, "the next run goes on after it");
-	CHECK(got.ticks >= 20, "the loop kept serving timers (%zu ticks)",
+	/*
+	 * About 100 ticks of 10 ms while the run hangs 1 s (a loop that
+	 * waited for the child would see one or two): 10 leave room for a
+	 * loaded machine, where this process may get a fifth of a CPU.
+	 */
+	CHECK(got.ticks >= 10, "the loop kept serving timers (%zu ticks)",
 	    got.ticks);
 
 	/* A missing program. */
@@ -234,8 +246,13 @@ main(int argc, char **argv)
 	CHECK(got.n == 1 && got.rc[0] == -ENOENT, "missing vtysh: -ENOENT "
 	    "(%d)", got.rc[0]);
 
-	/* Free with a run in progress: no callback, the child is gone. */
+	/*
+	 * Free with a run in progress: no callback, the child is gone.  The
+	 * long timeout: the run must still be in progress when its PID is
+	 * read, however long that takes (it kills the run otherwise).
+	 */
 	snprintf(f.vtysh, sizeof(f.vtysh), "%s", script);
+	f.timeout_ms = 10000;
 	frr_q_set(q, &f);
 	got.n = 0;
 	unlink(pidf);
