@@ -67,13 +67,26 @@ test_init() {
 	trap test_cleanup EXIT
 }
 
+# own_child PID: PID is a process this shell started (and not a stranger
+# that got the number of one that ended: PIDs wrap at 32768 on a machine
+# that runs a test suite, and a SIGKILL there breaks another test).
+own_child() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	# shellcheck disable=SC2086  # split into its fields
+	set -- $st	# state ppid ...
+	[ "${2:-}" = "$$" ]
+}
+
 # test_cleanup: the test's own test_atexit first, if it defines one; then
-# SIGKILL to every PID in $pids (SIGCONT first, so that stopped ones die
-# too); the logs in $T when a check failed; $T removed unless KEEP is set.
+# SIGKILL to every PID in $pids that is still a child of this shell
+# (SIGCONT first, so that stopped ones die too); the logs in $T when a
+# check failed; $T removed unless KEEP is set.
 test_cleanup() {
 	local p f
 	if declare -F test_atexit >/dev/null; then test_atexit; fi
 	for p in "${pids[@]}"; do
+		own_child "$p" || continue
 		kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null

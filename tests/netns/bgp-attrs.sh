@@ -66,11 +66,11 @@ check "up installs the route in its kernel RIB" kroute up $A4
 
 check "anypoolctl drain" "$CTL" -s "$T/healthd.sock" drain registrar
 check "draining: MED 500, three prepends, 65001:666 and GRACEFUL_SHUTDOWN" \
-    wait_until 3000 both "$DRAINING"
+    wait_until 10000 both "$DRAINING"
 echo "# up, draining: $(attrs up $A4/32)"
 check "anypoolctl undrain" "$CTL" -s "$T/healthd.sock" undrain registrar
 check "undrained: the announced attributes again" \
-    wait_until 3000 both "$ANNOUNCED"
+    wait_until 10000 both "$ANNOUNCED"
 
 tr0=$(svcq .transitions) w0=$(svcq .withdrawals)
 healthd_conf

@@ -117,13 +117,15 @@ frr_start tr "$T/tr.conf" bgpd || exit 99
 check "BGP sessions established (up, tr)" wait_until 30000 eval \
     'bgp_established up && bgp_established tr'
 
+# The check's timeout is one a loaded machine does not reach by starting a
+# shell (two in a row would withdraw a service the test keeps up).
 svc_block() {	# svc_block NAME ADDR4 ADDR6
 	cat <<EOC
 service $1 {
 	prefix $2/32
 	prefix $3/128
 	probe off
-	check exec "/bin/sh" "-c" "test -e $T/$1.up" interval 200ms timeout 150ms
+	check exec "/bin/sh" "-c" "test -e $T/$1.up" interval 500ms timeout 400ms
 	rise 2; fall 2
 	holddown 0ms
 	drain-wait 60s

@@ -30,8 +30,7 @@ start_healthd
 reg_down() { stop_pid "$RPID" KILL; }
 start_registrar
 check "announced" wait_until 10000 kroute up $A4
-start_bg "$T/monitor.log" ip -n "$(ns up)" monitor route
-sleep 0.3
+start_monitor up "$T/monitor.log"
 count() { grep -c "^$1$A4" "$T/monitor.log"; }
 
 flap() {	# flap SECONDS UP_S DOWN_S

@@ -24,11 +24,15 @@ T=
 
 netns_cleanup() {
 	local pf p ns
+	# Only our own: a PID of one that ended may be a stranger's by now.
 	for p in "${PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
+		own_child "$p" && kill -9 "$p" 2>/dev/null
 	done
 	for pf in "${PIDFILES[@]}"; do
-		[ -s "$pf" ] && kill -9 "$(cat "$pf")" 2>/dev/null
+		[ -s "$pf" ] || continue
+		p=$(cat "$pf")
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$pf" &&
+		    kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 	for ns in "${NS_LIST[@]}"; do
@@ -150,6 +154,27 @@ start_bg() {
 	"$@" >>"$log" 2>&1 &
 	BGPID=$!
 	PIDS+=("$BGPID")
+}
+
+# start_monitor NAME LOG: `ip monitor route` in namespace NAME, appending to
+# LOG, its PID in $BGPID; returns once it listens (a log that exists says
+# only that the shell opened it): a marker route, blackhole 203.0.113.254/32,
+# is added or removed until the log shows it, then removed.  The marker's
+# lines name no address a test counts.
+start_monitor() {
+	local n
+	n=$(ns "$1")
+	start_bg "$2" ip -n "$n" monitor route
+	wait_until 10000 monitor_marked "$n" "$2" ||
+	    fail "ip monitor route in $1 does not listen"
+	ip -n "$n" route del blackhole 203.0.113.254/32 2>/dev/null
+	true
+}
+monitor_marked() {
+	grep -q '203\.0\.113\.254' "$2" && return 0
+	ip -n "$1" route add blackhole 203.0.113.254/32 2>/dev/null ||
+	    ip -n "$1" route del blackhole 203.0.113.254/32 2>/dev/null
+	return 1
 }
 
 # stop_pid PID [SIGNAL]: signal a process this test started and reap it.
