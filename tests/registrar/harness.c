@@ -141,6 +141,22 @@ serving(void *arg)
 	return found && connectable(sw->d);
 }
 
+/* The first lines of path from off on, to stderr (the test's log). */
+static void
+print_log_from(const char *path, off_t off)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return;
+	if (fseeko(f, off, SEEK_SET) == 0)
+		while (n++ < 40 && fgets(line, sizeof(line), f) != NULL)
+			fputs(line, stderr);
+	fclose(f);
+}
+
 static int
 daemon_spawn(struct daemon *d)
 {
@@ -169,6 +185,7 @@ daemon_spawn(struct daemon *d)
 	if (!wait_until(serving, &sw, 10000)) {
 		fprintf(stderr, "registrard did not start; log %s:\n", d->log);
 		daemon_stop(d, SIGKILL);
+		print_log_from(d->log, sw.log_off);
 		return -1;
 	}
 	return 0;
