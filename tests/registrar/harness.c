@@ -71,14 +71,57 @@ harness_sctp(void)
 	return t != NULL && strcmp(t, "sctp") == 0;
 }
 
+/* Whether port can be bound on 127.0.0.1 now (TCP). */
+static bool
+port_bindable(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	bool ok;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return false;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * A free port below the kernel's ephemeral range (ip_local_port_range), at
+ * random: a port from inside that range (what bind to port 0 gives) is one
+ * the kernel may hand to any outgoing connection of a test running beside
+ * this one before the registrar binds it, or again between a stop and a
+ * restart of the registrar on it.
+ */
 uint16_t
 harness_free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sin);
+	struct timespec now;
+	unsigned int lo = 20000, hi = 32000, eph = 32768, seed;
 	uint16_t port = 0;
-	int fd;
+	FILE *f;
+	int fd, i;
 
+	if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) != NULL) {
+		if (fscanf(f, "%u", &eph) != 1)
+			eph = 32768;
+		fclose(f);
+	}
+	if (eph <= hi)
+		hi = eph - 1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seed = (unsigned int)getpid() * 2654435761u ^ (unsigned int)now.tv_nsec;
+	for (i = 0; hi > lo && i < 100; i++) {
+		port = (uint16_t)(lo + rand_r(&seed) % (hi - lo));
+		if (port_bindable(port))
+			return port;
+	}
+	/* The ephemeral range after all: better than no port. */
+	port = 0;
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
