@@ -1016,35 +1016,76 @@ copy_fields(struct hs_pe *pe, const struct rsp_pe *src, uint8_t *blob)
 	pe->anaddr = src->has_asap ? src->asap.naddr : 0;
 }
 
-int
-hs_register(struct hs *hs, const uint8_t *handle, size_t len,
-    const struct rsp_pe *pe, uint64_t expires, struct hs_pe **ret_pe,
-    bool *ret_new)
+/* What hs_register() checks of the PE itself. */
+static int
+check_pe(const struct rsp_pe *pe)
 {
-	struct hs_pool *pool;
-	struct hs_owner *owner;
-	struct hs_pe *e;
-	uint8_t *blob;
-	size_t blen;
-	uint64_t h;
 	int need, rc;
-	bool new_pool = false;
 
-	if (hs == NULL || handle == NULL || pe == NULL)
-		return HS_E_INVAL;
-	/* RFC 5354 §3.9: a handle we cannot hold is an invalid value */
-	if (len == 0 || len > hs->lim.max_handle_len)
-		return HS_E_HANDLE;
 	if ((rc = check_transport(&pe->user)) != 0 ||
 	    (pe->has_asap && (rc = check_transport(&pe->asap)) != 0))
 		return rc;
 	if ((need = hs_policy_nval(pe->policy.type)) < 0 ||
 	    pe->policy.nval < need)
 		return HS_E_POLICY_VALUE;
+	return 0;
+}
 
+static int	register_in(struct hs *, struct hs_pool *, const uint8_t *,
+		    size_t, uint64_t, const struct rsp_pe *, uint64_t,
+		    struct hs_pe **, bool *);
+
+int
+hs_register(struct hs *hs, const uint8_t *handle, size_t len,
+    const struct rsp_pe *pe, uint64_t expires, struct hs_pe **ret_pe,
+    bool *ret_new)
+{
+	uint64_t h;
+	int rc;
+
+	if (hs == NULL || handle == NULL || pe == NULL)
+		return HS_E_INVAL;
+	/* RFC 5354 §3.9: a handle we cannot hold is an invalid value */
+	if (len == 0 || len > hs->lim.max_handle_len)
+		return HS_E_HANDLE;
+	if ((rc = check_pe(pe)) != 0)
+		return rc;
 	h = siphash(hs->hkey, handle, len);
 	__builtin_prefetch(&hs->es[pe_hash(hs, h, pe->id) & (hs->ecap - 1)]);
-	if ((pool = pool_find(hs, handle, len, h)) != NULL) {
+	return register_in(hs, pool_find(hs, handle, len, h), handle, len, h,
+	    pe, expires, ret_pe, ret_new);
+}
+
+int
+hs_pool_register(struct hs *hs, struct hs_pool *pool, const struct rsp_pe *pe,
+    uint64_t expires, struct hs_pe **ret_pe, bool *ret_new)
+{
+	int rc;
+
+	if (hs == NULL || pool == NULL || pe == NULL || pool->hs != hs)
+		return HS_E_INVAL;
+	if ((rc = check_pe(pe)) != 0)
+		return rc;
+	__builtin_prefetch(&hs->es[pe_hash(hs, pool->hash, pe->id) &
+	    (hs->ecap - 1)]);
+	return register_in(hs, pool, pool->handle, pool->hlen, pool->hash, pe,
+	    expires, ret_pe, ret_new);
+}
+
+/* Register pe into pool (NULL: a new pool of handle/len, hash h). */
+static int
+register_in(struct hs *hs, struct hs_pool *pool, const uint8_t *handle,
+    size_t len, uint64_t h, const struct rsp_pe *pe, uint64_t expires,
+    struct hs_pe **ret_pe, bool *ret_new)
+{
+	struct hs_owner *owner;
+	struct hs_pe *e;
+	uint8_t *blob;
+	size_t blen;
+	int rc;
+	bool new_pool = false;
+
+	if (pool != NULL) {
 		ssize_t j;
 
 		/*

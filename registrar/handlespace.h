@@ -86,6 +86,14 @@ void		 hs_seed(struct hs *hs, uint64_t seed);
 int		 hs_register(struct hs *hs, const uint8_t *handle, size_t len,
 		    const struct rsp_pe *pe, uint64_t expires,
 		    struct hs_pe **ret_pe, bool *ret_new);
+/*
+ * hs_register() into a pool the caller already holds (found by
+ * hs_pool_find() or a lookup since the last change of the handlespace):
+ * the same checks, limits and result, without hashing the handle again.
+ */
+int		 hs_pool_register(struct hs *hs, struct hs_pool *pool,
+		    const struct rsp_pe *pe, uint64_t expires,
+		    struct hs_pe **ret_pe, bool *ret_new);
 /* Remove PE id from pool handle/len: 0, HS_E_NO_POOL or HS_E_NO_PE. */
 int		 hs_deregister(struct hs *hs, const uint8_t *handle, size_t len,
 		    uint32_t id);

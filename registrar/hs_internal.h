@@ -30,7 +30,10 @@ enum hs_kind {
  * An entry of a pool's selection heap: the whole sort key inline, so that
  * ordering never reads a PE.  Tree policies: k1 the key, k2 the tie
  * sequence (LU family) or the identifier (Priority).  WRR: k1 the virtual
- * finish time numerator, k2 weight << 32 | identifier (weight 0: last).
+ * finish time numerator, k2 weight << 32 | identifier (weight 0: last),
+ * and vt that time as one 64-bit number, floor(2^32 k1 / weight)
+ * (saturated; UINT64_MAX for weight 0), which orders two entries by one
+ * compare unless it ties (then k1 / weight decides exactly, in 128 bits).
  * LUD also keeps the PE's degradation counter and its load degradation
  * here, so that counting a PE handed out reads no PE.  32 bytes: the 8
  * children of an entry fill 4 cache lines exactly (see HS_HE_OFF).
@@ -38,8 +41,13 @@ enum hs_kind {
 struct hs_hent {
 	uint64_t	 k1, k2;
 	struct hs_pe	*pe;
-	uint32_t	 cnt;		/* LUD: degradation counter */
-	uint32_t	 deg;		/* LUD: load degradation (val[1]) */
+	union {
+		struct {
+			uint32_t cnt;	/* LUD: degradation counter */
+			uint32_t deg;	/* LUD: load degradation (val[1]) */
+		};
+		uint64_t	 vt;	/* WRR: k1 / weight, fixed point */
+	};
 };
 
 /*

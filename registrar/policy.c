@@ -14,6 +14,7 @@
  * pool: SMALL_CAP, HE_SCAN).  The arrays are line-aligned so that the
  * children of a heap entry or of a sum node are whole cache lines.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,11 +133,52 @@ cmp_u64(uint64_t a, uint64_t b)
 }
 
 /*
+ * WRR's order, exactly: virtual finish time k1 / (2 weight), compared in
+ * 128 bits, then the identifier; weight 0 after everything.
+ */
+static int
+wrr_cmp_exact(const struct hs_hent *a, const struct hs_hent *b)
+{
+	uint64_t wa = a->k2 >> 32, wb = b->k2 >> 32;
+	unsigned __int128 x, y;
+
+	if (wa == 0 || wb == 0) {
+		if (wa != wb)
+			return wa == 0 ? 1 : -1;
+	} else if (wa == wb) {
+		if (a->k1 != b->k1)
+			return a->k1 < b->k1 ? -1 : 1;
+	} else {
+		x = (unsigned __int128)a->k1 * wb;
+		y = (unsigned __int128)b->k1 * wa;
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return cmp_u64((uint32_t)a->k2, (uint32_t)b->k2);
+}
+
+/*
+ * WRR's vt of an entry: floor(2^32 k1 / weight), a non-decreasing function
+ * of k1 / weight, so that vt a < vt b means a comes first; saturated at
+ * UINT64_MAX (where it ties, wrr_cmp_exact decides), which weight 0 has.
+ */
+static uint64_t
+wrr_vt(uint64_t k1, uint64_t w)
+{
+	uint64_t hi, r;
+
+	if (w == 0 || (k1 >> 32) >= w)
+		return UINT64_MAX;
+	hi = k1 / w;		/* < 2^32 */
+	r = k1 % w;		/* < w < 2^32 */
+	return (hi << 32) | ((r << 32) / w);
+}
+
+/*
  * Order of a pool's heap.  Tree policies: key, then the tie sequence (LU
  * family: a PE put into an answer moves behind its equals, which rotates
  * ties round-robin, RFC 5356 §5.1) or the identifier (Priority); both are
- * in k2.  WRR: virtual finish time k1 / (2 weight), compared exactly in 128
- * bits, then the identifier; weight 0 after everything.
+ * in k2.  WRR: by vt, and exactly where vt ties (wrr_cmp_exact).
  */
 static int
 he_cmp(const struct hs_pool *pool, const struct hs_hent *a,
@@ -145,23 +187,51 @@ he_cmp(const struct hs_pool *pool, const struct hs_hent *a,
 	int c;
 
 	if (pool->kind == HS_KIND_WRR) {
-		uint64_t wa = a->k2 >> 32, wb = b->k2 >> 32;
-		unsigned __int128 x, y;
-
-		if (wa == 0 || wb == 0) {
-			if (wa != wb)
-				return wa == 0 ? 1 : -1;
-		} else {
-			x = (unsigned __int128)a->k1 * wb;
-			y = (unsigned __int128)b->k1 * wa;
-			if (x != y)
-				return x < y ? -1 : 1;
-		}
-		return cmp_u64((uint32_t)a->k2, (uint32_t)b->k2);
+		if (a->vt != b->vt)
+			return a->vt < b->vt ? -1 : 1;
+		return wrr_cmp_exact(a, b);
 	}
 	if ((c = cmp_u64(a->k1, b->k1)) != 0)
 		return c;
 	return cmp_u64(a->k2, b->k2);
+}
+
+/*
+ * The first of the entries c .. end - 1 (end > c) in heap order, without
+ * a branch on which one it is (those mispredict half the time): one key
+ * compare and conditional moves per entry.
+ */
+static size_t
+he_min(const struct hs_pool *pool, size_t c, size_t end)
+{
+	const struct hs_hent *he = pool->he;
+	size_t m = c;
+
+	if (pool->kind == HS_KIND_WRR) {
+		uint64_t mv = he[c].vt;
+
+		for (c++; c < end; c++) {
+			uint64_t v = he[c].vt;
+			bool lt = v < mv;
+
+			if (__builtin_expect(v == mv, 0))
+				lt = wrr_cmp_exact(&he[c], &he[m]) < 0;
+			m = lt ? c : m;
+			mv = lt ? v : mv;
+		}
+		return m;
+	}
+	unsigned __int128 mk = (unsigned __int128)he[c].k1 << 64 | he[c].k2;
+
+	for (c++; c < end; c++) {
+		unsigned __int128 k = (unsigned __int128)he[c].k1 << 64 |
+		    he[c].k2;
+		bool lt = k < mk;
+
+		m = lt ? c : m;
+		mk = lt ? k : mk;
+	}
+	return m;
 }
 
 /* --- 8-ary heap of entries -------------------------------------------- */
@@ -224,9 +294,7 @@ he_down(struct hs_pool *pool, uint32_t i)
 		end = c + HE_D < pool->n ? c + HE_D : pool->n;
 		if (pool->kind == HS_KIND_WRR)
 			he_prefetch_below(pool, c);
-		for (m = c++; c < end; c++)
-			if (he_cmp(pool, &pool->he[c], &pool->he[m]) < 0)
-				m = c;
+		m = he_min(pool, c, end);
 		if (he_cmp(pool, &e, &pool->he[m]) <= 0)
 			break;
 		he_place(pool, i, &pool->he[m]);
@@ -388,6 +456,8 @@ he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 		if (pos != NULL)
 			pos[k] = i;
 		ret[k++] = pool->he[i].pe;
+		if (k == n)
+			break;	/* no more candidates needed */
 		for (size_t e = c + HE_D; c < e && c < pool->n; c++)
 			cand_push(pool, &q, (uint32_t)c);
 	}
@@ -410,8 +480,8 @@ he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 static void
 wrr_add(struct hs_pool *pool, struct hs_pe *pe)
 {
-	struct hs_hent e = { 0, ((uint64_t)pe->val[0] << 32) | pe->id, pe,
-	    0, 0 };
+	struct hs_hent e = { .k2 = ((uint64_t)pe->val[0] << 32) | pe->id,
+	    .pe = pe };
 	const struct hs_hent *head = pool->n > 0 ? &pool->he[0] : NULL;
 	unsigned __int128 a;
 	uint64_t hw;
@@ -426,6 +496,7 @@ wrr_add(struct hs_pool *pool, struct hs_pe *pe)
 		a = (a + hw - 1) / hw + 1;
 		e.k1 = a > UINT64_MAX / 2 ? UINT64_MAX / 2 : (uint64_t)a;
 	}
+	e.vt = wrr_vt(e.k1, pe->val[0]);
 	he_add(pool, &e);
 }
 
@@ -437,6 +508,7 @@ wrr_resolve(struct hs_pool *pool, size_t n, struct hs_pe **ret)
 	if (k > 0) {
 		/* advance the head by one position on the circle */
 		pool->he[0].k1 += 2;
+		pool->he[0].vt = wrr_vt(pool->he[0].k1, pool->he[0].k2 >> 32);
 		he_down(pool, 0);
 	}
 	return k;

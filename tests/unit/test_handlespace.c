@@ -58,6 +58,81 @@ new_hs(const struct hs_limits *lim)
 
 /* --- registration ----------------------------------------------------- */
 
+/*
+ * hs_pool_register(): registration into a pool the caller holds gives what
+ * hs_register() gives, with the same consistency checks and limits.
+ */
+static void
+test_pool_register(void **state)
+{
+	struct hs_limits lim = { .max_pool_pes = 3 };
+	struct hs *hs = new_hs(&lim), *other = new_hs(NULL);
+	struct rsp_pe pe = mkpe(1, 7), out;
+	struct hs_pool *pool;
+	struct hs_pe *e, *e2;
+	bool isnew = false;
+
+	(void)state;
+	assert_int_equal(hs_register(hs, H("pr"), &pe, 1000, &e, NULL), 0);
+	pool = hs_pool_find(hs, H("pr"));
+	assert_non_null(pool);
+	/* a new PE */
+	pe = mkpe(2, 8);
+	assert_int_equal(hs_pool_register(hs, pool, &pe, 2000, &e2, &isnew),
+	    0);
+	assert_true(isnew);
+	assert_ptr_equal(hs_lookup(hs, H("pr"), 2), e2);
+	assert_ptr_equal(hs_pe_pool(e2), pool);
+	assert_int_equal(hs_pe_home(e2), 8);
+	assert_int_equal(hs_pe_expires(e2), 2000);
+	assert_int_equal(hs_pool_count(pool), 2);
+	assert_int_equal(hs_owner_count(hs, 8), 1);
+	/* an update of the first one, in place */
+	pe = mkpe(1, 7);
+	pe.user.port = 6001;
+	assert_int_equal(hs_pool_register(hs, pool, &pe, 3000, &e2, &isnew),
+	    0);
+	assert_false(isnew);
+	assert_ptr_equal(e2, e);
+	hs_pe_export(e, &out);
+	assert_int_equal(out.user.port, 6001);
+	assert_int_equal(hs_pe_expires(e), 3000);
+	/* the pool's policy, transport and use still rule */
+	pe = mkpe(3, 7);
+	pe.policy.type = RSP_POLICY_RANDOM;
+	assert_int_equal(hs_pool_register(hs, pool, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_POLICY);
+	pe = mkpe(3, 7);
+	pe.user.type = RSP_PARAM_TCP_TRANSPORT;
+	assert_int_equal(hs_pool_register(hs, pool, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_TRANSPORT);
+	pe = mkpe(3, 7);
+	pe.user.use = RSP_TRANSPORT_USE_DATA_CONTROL;
+	assert_int_equal(hs_pool_register(hs, pool, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_DATA_CTRL);
+	pe = mkpe(3, 7);
+	pe.policy.type = RSP_POLICY_WEIGHTED_ROUND_ROBIN;
+	pe.policy.nval = 0;
+	assert_int_equal(hs_pool_register(hs, pool, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_POLICY_VALUE);
+	/* limits */
+	pe = mkpe(3, 7);
+	assert_int_equal(hs_pool_register(hs, pool, &pe, HS_NEVER, NULL,
+	    NULL), 0);
+	pe = mkpe(4, 7);
+	assert_int_equal(hs_pool_register(hs, pool, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_MAX_POOL_PES);
+	assert_int_equal(hs_npes(hs), 3);
+	/* bad arguments: no pool, or another handlespace's pool */
+	assert_int_equal(hs_pool_register(hs, NULL, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_INVAL);
+	assert_int_equal(hs_pool_register(other, pool, &pe, HS_NEVER, NULL,
+	    NULL), HS_E_INVAL);
+	assert_int_equal(hs_npes(other), 0);
+	hs_free(other);
+	hs_free(hs);
+}
+
 static void
 test_register_update_deregister(void **state)
 {
@@ -1002,11 +1077,170 @@ test_rr_model(void **state)
 	hs_free(hs);
 }
 
+/*
+ * Weighted Round Robin against a model of doc/protocol/policies.md §3.2,
+ * computed the slow way: a PE of weight w at its c-th turn stands at
+ * virtual time k1 / 2w (k1 = 2c + 1 from its start), a joining PE starts
+ * half a period after the head (k1 = ceil(k1_head w / w_head) + 1, or 1
+ * with no head), an answer lists the PEs by (k1 / w exact, identifier),
+ * weight 0 never, and moves the head on by one turn (k1 + 2).  Weights
+ * include huge nearly equal ones, whose times differ by less than 2^-32
+ * (the heap's 64-bit shortcut ties there and must defer to the exact
+ * order), and pools cross the small-pool and scan sizes both ways.
+ */
+struct wrr_m {
+	uint32_t	 id, w;
+	uint64_t	 k1;
+};
+
+/* a before b in the model's order */
+static bool
+wrr_m_before(const struct wrr_m *a, const struct wrr_m *b)
+{
+	unsigned __int128 x = (unsigned __int128)a->k1 * b->w;
+	unsigned __int128 y = (unsigned __int128)b->k1 * a->w;
+
+	if ((a->w == 0) != (b->w == 0))
+		return b->w == 0;
+	if (a->w != 0 && x != y)
+		return x < y;
+	return a->id < b->id;
+}
+
+static void
+wrr_m_join(struct wrr_m *m, size_t n, struct wrr_m *e)
+{
+	const struct wrr_m *head = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (head == NULL || wrr_m_before(&m[i], head))
+			head = &m[i];
+	if (e->w == 0) {
+		e->k1 = UINT64_MAX;
+	} else if (head == NULL || head->w == 0) {
+		e->k1 = 1;
+	} else {
+		unsigned __int128 a = (unsigned __int128)head->k1 * e->w;
+
+		a = (a + head->w - 1) / head->w + 1;
+		e->k1 = a > UINT64_MAX / 2 ? UINT64_MAX / 2 : (uint64_t)a;
+	}
+}
+
+static uint32_t
+wrr_weight(void)
+{
+	static const uint32_t big[] = {
+		0x7ffffffd, 0x7ffffffe, 0x7fffffff, 0x80000000, 0x80000001,
+		0xfffffffd, 0xfffffffe, 0xffffffff,
+	};
+
+	switch (rand() % 4) {
+	case 0:
+		return big[rand() % 8];
+	case 1:
+		return rand() % 8 == 0 ? 0 : 1 + (uint32_t)rand() % 3;
+	default:
+		return 1 + (uint32_t)rand() % 100;
+	}
+}
+
+static void
+wrr_model_run(size_t maxn, int steps, unsigned seed)
+{
+	struct wrr_m *m = calloc(maxn, sizeof(*m));
+	struct hs_pe *ret[8];
+	struct hs *hs = new_hs(NULL);
+	uint32_t next_id = 1;
+	size_t n = 0, k;
+
+	assert_non_null(m);
+	srand(seed);
+	for (int step = 0; step < steps; step++) {
+		int op = rand() % 8;
+		/* grow towards maxn, then shrink, then grow again */
+		bool grow = (step / (int)(maxn * 3)) % 2 == 0;
+
+		if (op == 0 || (op < 4 && grow)) {
+			if (n == maxn)
+				continue;
+			struct rsp_pe pe = mkpe(next_id, 1);
+			struct wrr_m e = { next_id++, wrr_weight(), 0 };
+
+			pe.policy.type = RSP_POLICY_WEIGHTED_ROUND_ROBIN;
+			pe.policy.nval = 1;
+			pe.policy.val[0] = e.w;
+			assert_int_equal(hs_register(hs, H("wrr"), &pe,
+			    HS_NEVER, NULL, NULL), 0);
+			wrr_m_join(m, n, &e);
+			m[n++] = e;
+		} else if (op < 5 && n > 0) {
+			size_t at = (size_t)rand() % n;
+
+			assert_int_equal(hs_deregister(hs, H("wrr"), m[at].id),
+			    0);
+			m[at] = m[--n];
+		} else if (op == 5 && n > 0) {
+			/* re-registration with a new weight: rejoins */
+			size_t at = (size_t)rand() % n;
+			struct rsp_pe pe = mkpe(m[at].id, 1);
+			struct wrr_m e = m[at];
+
+			e.w = wrr_weight();
+			pe.policy.type = RSP_POLICY_WEIGHTED_ROUND_ROBIN;
+			pe.policy.nval = 1;
+			pe.policy.val[0] = e.w;
+			assert_int_equal(hs_register(hs, H("wrr"), &pe,
+			    HS_NEVER, NULL, NULL), 0);
+			m[at] = m[--n];
+			wrr_m_join(m, n, &e);
+			m[n++] = e;
+		} else if (n > 0) {
+			size_t want = 1 + (size_t)rand() % 8, nz = 0;
+			struct wrr_m *best[8];
+
+			/* the model's first `want` PEs of non-zero weight */
+			for (size_t i = 0; i < n; i++) {
+				size_t j;
+
+				if (m[i].w == 0)
+					continue;
+				if (nz == want &&
+				    !wrr_m_before(&m[i], best[nz - 1]))
+					continue;
+				j = nz < want ? nz++ : nz - 1;
+				for (; j > 0 && wrr_m_before(&m[i],
+				    best[j - 1]); j--)
+					best[j] = best[j - 1];
+				best[j] = &m[i];
+			}
+			assert_int_equal(hs_resolve(hs, H("wrr"), want, ret,
+			    &k), 0);
+			assert_int_equal(k, nz);
+			for (size_t i = 0; i < k; i++)
+				assert_int_equal(hs_pe_id(ret[i]), best[i]->id);
+			if (nz > 0)
+				best[0]->k1 += 2;
+		}
+	}
+	hs_free(hs);
+	free(m);
+}
+
+static void
+test_wrr_model(void **state)
+{
+	(void)state;
+	wrr_model_run(40, 30000, 7);	/* small-pool and scan sizes */
+	wrr_model_run(6000, 60000, 8);	/* a heap of five levels and more */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_update_deregister),
+		cmocka_unit_test(test_pool_register),
 		cmocka_unit_test(test_opaque_transport),
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_limits),
@@ -1019,6 +1253,7 @@ main(void)
 		cmocka_unit_test(test_checksum_incremental),
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_rr_model),
+		cmocka_unit_test(test_wrr_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
