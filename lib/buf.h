@@ -35,6 +35,29 @@ get_u32(const uint8_t *p)
 }
 
 
+/*
+ * Big-endian stores of one machine store each: a byte at a time through a
+ * uint8_t pointer that may alias the writer's own fields, the compiler
+ * reloads the writer after every byte.
+ */
+static inline void
+put_be16(uint8_t *q, uint16_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap16(v);
+#endif
+	memcpy(q, &v, 2);
+}
+
+static inline void
+put_be32(uint8_t *q, uint32_t v)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	memcpy(q, &v, 4);
+}
+
 struct rbuf {
 	const uint8_t	*p;
 	size_t		 len;
@@ -178,8 +201,8 @@ static inline void
 wbuf_u16(struct wbuf *w, uint16_t v)
 {
 	if (wbuf_room(w, 2) == 0) {
-		w->p[w->len++] = (uint8_t)(v >> 8);
-		w->p[w->len++] = (uint8_t)v;
+		put_be16(w->p + w->len, v);
+		w->len += 2;
 	}
 }
 
@@ -187,10 +210,8 @@ static inline void
 wbuf_u32(struct wbuf *w, uint32_t v)
 {
 	if (wbuf_room(w, 4) == 0) {
-		w->p[w->len++] = (uint8_t)(v >> 24);
-		w->p[w->len++] = (uint8_t)(v >> 16);
-		w->p[w->len++] = (uint8_t)(v >> 8);
-		w->p[w->len++] = (uint8_t)v;
+		put_be32(w->p + w->len, v);
+		w->len += 4;
 	}
 }
 
@@ -231,8 +252,7 @@ wbuf_set_u16(struct wbuf *w, size_t at, uint16_t v)
 		w->err = true;
 		return;
 	}
-	w->p[at] = (uint8_t)(v >> 8);
-	w->p[at + 1] = (uint8_t)v;
+	put_be16(w->p + at, v);
 }
 
 #endif

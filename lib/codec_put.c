@@ -19,6 +19,13 @@ rsp_put_msg_begin(struct wbuf *w, uint8_t type, uint8_t flags)
 {
 	size_t start = w->len;
 
+	if (!w->err && w->cap - w->len >= 4) {	/* the usual case, at once */
+		put_be32(w->p + w->len, (uint32_t)type << 24 |
+		    (uint32_t)flags << 16);
+		w->len += 4;
+		w->tail_pad = 0;
+		return start;
+	}
 	wbuf_u8(w, type);
 	wbuf_u8(w, flags);
 	wbuf_u16(w, 0);		/* patched by rsp_put_msg_end() */
@@ -84,10 +91,29 @@ rsp_put_tlv_end(struct wbuf *w, size_t start)
 	patch_len(w, start);
 }
 
+/*
+ * The fast paths below write, when the whole parameter fits, the bytes the
+ * general path writes (header, value, padding, tail_pad) with one bounds
+ * check; else the general path sets the error as it always did.
+ */
 static void
 put_bytes_tlv(struct wbuf *w, uint16_t type, const void *p, size_t len)
 {
-	size_t t = tlv_begin(w, type);
+	size_t t, pad = (size_t)(-(w->len + 4 + len) & 3);	/* as patch_len */
+
+	if (!w->err && len <= UINT16_MAX - 4 &&
+	    w->cap - w->len >= 4 + len + pad) {
+		uint8_t *q = w->p + w->len;
+
+		put_be32(q, (uint32_t)type << 16 | (uint32_t)(4 + len));
+		if (len > 0)
+			memcpy(q + 4, p, len);
+		memset(q + 4 + len, 0, pad);
+		w->len += 4 + len + pad;
+		w->tail_pad = pad;
+		return;
+	}
+	t = tlv_begin(w, type);
 
 	wbuf_bytes(w, p, len);
 	patch_len(w, t);
@@ -96,7 +122,16 @@ put_bytes_tlv(struct wbuf *w, uint16_t type, const void *p, size_t len)
 static void
 put_u32_tlv(struct wbuf *w, uint16_t type, uint32_t v)
 {
-	size_t t = tlv_begin(w, type);
+	size_t t;
+
+	if (!w->err && w->cap - w->len >= 8 && (w->len & 3) == 0) {
+		put_be32(w->p + w->len, (uint32_t)type << 16 | 8);
+		put_be32(w->p + w->len + 4, v);
+		w->len += 8;
+		w->tail_pad = 0;
+		return;
+	}
+	t = tlv_begin(w, type);
 
 	wbuf_u32(w, v);
 	patch_len(w, t);
@@ -234,8 +269,23 @@ rsp_put_transport(struct wbuf *w, const struct rsp_transport *tr)
 void
 rsp_put_policy(struct wbuf *w, const struct rsp_policy *p)
 {
-	size_t t = tlv_begin(w, RSP_PARAM_POLICY);
-	unsigned int i;
+	unsigned int i, n = p->nval < RSP_POLICY_MAX_VALUES ? p->nval :
+	    RSP_POLICY_MAX_VALUES;
+	size_t t;
+
+	if (!w->err && w->cap - w->len >= 8 + 4 * (size_t)n &&
+	    (w->len & 3) == 0) {
+		uint8_t *q = w->p + w->len;
+
+		put_be32(q, (uint32_t)RSP_PARAM_POLICY << 16 | (8 + 4 * n));
+		put_be32(q + 4, p->type);
+		for (i = 0; i < n; i++)
+			put_be32(q + 8 + 4 * i, p->val[i]);
+		w->len += 8 + 4 * (size_t)n;
+		w->tail_pad = 0;
+		return;
+	}
+	t = tlv_begin(w, RSP_PARAM_POLICY);
 
 	wbuf_u32(w, p->type);
 	for (i = 0; i < p->nval && i < RSP_POLICY_MAX_VALUES; i++)
@@ -267,18 +317,14 @@ fast_transport_len(const struct rsp_transport *tr)
 static inline uint8_t *
 put16(uint8_t *q, uint16_t v)
 {
-	q[0] = (uint8_t)(v >> 8);
-	q[1] = (uint8_t)v;
+	put_be16(q, v);
 	return q + 2;
 }
 
 static inline uint8_t *
 put32(uint8_t *q, uint32_t v)
 {
-	q[0] = (uint8_t)(v >> 24);
-	q[1] = (uint8_t)(v >> 16);
-	q[2] = (uint8_t)(v >> 8);
-	q[3] = (uint8_t)v;
+	put_be32(q, v);
 	return q + 4;
 }
 
