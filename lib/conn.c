@@ -429,7 +429,8 @@ cn_message(void *arg, const uint8_t *msg, size_t len)
 {
 	struct cn *c = arg;
 
-	c->last_msg = ev_now(c->loop);
+	/* The clock read once per read, not per message (issue 14). */
+	c->last_msg = c->batching ? c->rx_now : ev_now(c->loop);
 	c->ops->message(c, c->ppid, msg, len);
 	return c->fd >= 0;
 }
@@ -439,7 +440,7 @@ cn_message_sctp(void *arg, uint32_t ppid, const uint8_t *msg, size_t len)
 {
 	struct cn *c = arg;
 
-	c->last_msg = ev_now(c->loop);
+	c->last_msg = c->batching ? c->rx_now : ev_now(c->loop);
 	if (ppid == c->ppid)
 		c->ops->message(c, ppid, msg, len);
 	else if (c->ops->stray != NULL)
@@ -533,6 +534,7 @@ cn_tls_io(struct cn *c, unsigned int revents)
 		return;
 	c->tls_drained = false;
 	c->batching = true;
+	c->rx_now = ev_now(c->loop);
 	end = rsp_stream_read_with(&c->rx, c->max_msg, cn_tls_rd, c,
 	    cn_message, c);
 	err = errno;
@@ -585,6 +587,7 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 	if (c->hello_check && cn_hello_seen(c))
 		return;
 	c->batching = true;
+	c->rx_now = ev_now(loop);
 	if (c->transport == CN_SCTP)
 		end = rsp_stream_read_sctp(&c->rx, c->fd, c->max_msg,
 		    cn_message_sctp, c);

@@ -163,6 +163,7 @@ struct cn {
 	/* Inside a read: cn_send() queues, and the replies to all the
 	 * messages of one readable event go out in one write after it. */
 	bool			 batching;
+	uint64_t		 rx_now;	/* ms: the loop's clock as it began */
 };
 
 /*

@@ -36,10 +36,11 @@ static void	expiry_arm(struct registrar *);
 
 static uint8_t	 txbuf[MSG_BUF + 8];
 
+/* The loop's clock; while a message is handled, read once for it. */
 static uint64_t
 now_ms(const struct registrar *r)
 {
-	return ev_now(r->loop);
+	return r->in_msg ? r->msg_now : ev_now(r->loop);
 }
 
 /* xorshift64*, seeded from getrandom(): keep-alive jitter only. */
@@ -66,7 +67,10 @@ assoc_transport_name(enum assoc_transport t)
 static void
 assoc_transport(const struct assoc *as, struct rsp_transport *t)
 {
-	memset(t, 0, sizeof(*t));
+	/* All but the address array, read up to naddr (issue 14). */
+	memset(t, 0, offsetof(struct rsp_transport, addr));
+	t->opaque = (struct rsp_bytes){ NULL, 0 };
+	memset(&t->addr[0], 0, sizeof(t->addr[0]));
 	/* RFC 5354 §3.10: the ASAP transport is an SCTP transport parameter;
 	 * over the TCP mapping it carries the connection's address and port. */
 	t->type = RSP_PARAM_SCTP_TRANSPORT;
@@ -426,9 +430,71 @@ registrar_pe_probe(struct reg_pe *rp)
 	return 0;
 }
 
+/*
+ * reg_pe objects (issue 14): carved from chunks, freed ones reused first,
+ * so that a registration allocates nothing and its state costs its 88
+ * bytes, not a 96-byte allocation.  Chunks go at registrar_shutdown().
+ */
+#define RP_CHUNK	256
+
+/* Under ASan a freed reg_pe is poisoned until it is handed out again. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define RP_POISON(p, n)		ASAN_POISON_MEMORY_REGION((p), (n))
+#define RP_UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define RP_POISON(p, n)		((void)(p), (void)(n))
+#define RP_UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
+
+struct reg_pe_chunk {
+	struct reg_pe_chunk	*next;
+	struct reg_pe		 o[RP_CHUNK];
+};
+
+static struct reg_pe *
+reg_pe_new(struct registrar *r)
+{
+	struct reg_pe_chunk *c;
+	struct reg_pe *rp;
+
+	if ((rp = r->rp_free) != NULL) {
+		RP_UNPOISON(rp, sizeof(*rp));
+		r->rp_free = (struct reg_pe *)(void *)rp->pe;
+	} else {
+		if (r->rp_left == 0) {
+			if ((c = malloc(sizeof(*c))) == NULL)
+				fatal("%s", __func__);
+			c->next = r->rp_chunks;
+			r->rp_chunks = c;
+			r->rp_left = RP_CHUNK;
+		}
+		rp = &r->rp_chunks->o[RP_CHUNK - r->rp_left--];
+	}
+	memset(rp, 0, sizeof(*rp));
+	rp->r = r;
+	return rp;
+}
+
+static void
+reg_pe_chunks_free(struct registrar *r)
+{
+	struct reg_pe_chunk *c;
+
+	while ((c = r->rp_chunks) != NULL) {
+		RP_UNPOISON(c, sizeof(*c));
+		r->rp_chunks = c->next;
+		free(c);
+	}
+	r->rp_free = NULL;
+	r->rp_left = 0;
+}
+
 static void
 reg_pe_free(struct reg_pe *rp)
 {
+	struct registrar *r;
+
 	if (rp == NULL)
 		return;
 	whl_cancel(&rp->r->ka_wheel, &rp->ka);
@@ -438,7 +504,10 @@ reg_pe_free(struct reg_pe *rp)
 	}
 	unreach_free_pe(rp->r, rp);
 	hs_pe_set_udata(rp->pe, NULL);
-	free(rp);
+	r = rp->r;
+	rp->pe = (struct hs_pe *)(void *)r->rp_free;
+	r->rp_free = rp;
+	RP_POISON(rp, sizeof(*rp));
 }
 
 /* A pool handle for a log line: printable, the rest as \\xNN, bounded. */
@@ -564,6 +633,8 @@ expiry_fire(struct ev_loop *loop, void *arg, unsigned int revents)
 	expiry_arm(r);
 }
 
+/* The timer at the earliest expiry; left alone when that did not move
+ * (most registrations and removals). */
 static void
 expiry_arm(struct registrar *r)
 {
@@ -571,10 +642,14 @@ expiry_arm(struct registrar *r)
 
 	if (next == HS_NEVER) {
 		ev_cancel(&r->expiry);
+		r->expiry_at = HS_NEVER;
 		return;
 	}
+	if (next == r->expiry_at && ev_pending(&r->expiry))
+		return;
 	if (ev_timer_add_at(r->loop, next, expiry_fire, r, &r->expiry) != 0)
 		fatal("%s: timer", __func__);
+	r->expiry_at = next;
 }
 
 /* ---- message handlers ---------------------------------------------------- */
@@ -727,13 +802,34 @@ registrant_refused(struct assoc *as, const struct hs_pe *pe,
 	    authz_describe(r, hs_pe_registrant(pe), o, sizeof(o)));
 }
 
+/*
+ * A decoded PE copied for changing: all but the addresses past naddr and
+ * the ASAP transport, which the registrar sets (a fifth of the 680 bytes).
+ */
+static void
+pe_copy(struct rsp_pe *d, const struct rsp_pe *s)
+{
+	d->id = s->id;
+	d->home_id = s->home_id;
+	d->life = s->life;
+	memcpy(&d->user, &s->user, offsetof(struct rsp_transport, addr));
+	memcpy(d->user.addr, s->user.addr, (s->user.naddr < RSP_MAX_ADDRS ?
+	    s->user.naddr : RSP_MAX_ADDRS) * sizeof(s->user.addr[0]));
+	d->user.opaque = s->user.opaque;
+	d->policy = s->policy;
+	d->has_asap = false;
+	d->registrant_kind = s->registrant_kind;
+	d->registrant = s->registrant;
+}
+
 static void
 on_registration(struct assoc *as, const struct rsp_msg *m)
 {
 	static uint8_t infobuf[512];
 	struct registrar *r = as->r;
-	struct rsp_op_error e = { 0 };
-	struct rsp_pe pe = m->pe;
+	struct rsp_op_error e;
+	struct rsp_pe pe;
+	struct hs_pool *pool;
 	struct hs_pe *hp, *old;
 	struct reg_pe *rp;
 	struct wbuf iw;
@@ -743,9 +839,12 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	char n[160];
 	int rc;
 
-	old = hs_lookup(r->hs, m->handle.p, m->handle.len, pe.id);
+	pe_copy(&pe, &m->pe);
+	old = hs_lookup_hint(r->hs, m->handle.p, m->handle.len, pe.id,
+	    &as->pool_hint, &pool);
 	rp = old != NULL ? hs_pe_udata(old) : NULL;
-	e.ncause = 1;
+	e.ncause = 1;	/* one cause; the others are never read */
+	e.cause[0] = (struct rsp_cause){ 0, { NULL, 0 } };
 	/* Who registers is the association's TLS identity, never the PE's
 	 * word: a Registrant Identity in an ASAP message is ignored. */
 	pe.registrant_kind = 0;
@@ -813,8 +912,10 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 	pe.home_id = r->server_id;
 	pe.has_asap = true;
 	assoc_transport(as, &pe.asap);
-	rc = hs_register(r->hs, m->handle.p, m->handle.len, &pe, expires, &hp,
-	    &isnew);
+	/* The pool the lookup found: no second hash of its handle. */
+	rc = pool != NULL ? hs_pool_register(r->hs, pool, &pe, expires, &hp,
+	    &isnew) : hs_register(r->hs, m->handle.p, m->handle.len, &pe,
+	    expires, &hp, &isnew);
 	if (rc != 0) {
 		wbuf_init(&iw, infobuf, sizeof(infobuf));
 		reject_info(r, m, rc, &e, &iw);
@@ -826,9 +927,7 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		return;
 	}
 	if (rp == NULL) {
-		if ((rp = calloc(1, sizeof(*rp))) == NULL)
-			fatal("%s", __func__);
-		rp->r = r;
+		rp = reg_pe_new(r);
 		rp->pe = hp;
 		hs_pe_set_udata(hp, rp);
 	}
@@ -880,12 +979,17 @@ static void
 on_deregistration(struct assoc *as, const struct rsp_msg *m)
 {
 	struct registrar *r = as->r;
-	struct rsp_op_error e = { .ncause = 1 };
+	struct rsp_op_error e;
+	struct hs_pool *pool;
 	struct hs_pe *pe;
 	struct reg_pe *rp;
 	uint32_t tok;
 
-	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
+	e.ncause = 1;	/* one cause; the others are never read */
+	e.cause[0] = (struct rsp_cause){ 0, { NULL, 0 } };
+
+	pe = hs_lookup_hint(r->hs, m->handle.p, m->handle.len, m->pe_id,
+	    &as->pool_hint, &pool);
 	rp = pe != NULL ? hs_pe_udata(pe) : NULL;
 	/* RFC 5355 §2.15: a secured registrar, TLS only. */
 	if (r->conf.secured && !cn_tls_up(&as->cn)) {
@@ -944,7 +1048,6 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 	struct registrar *r = as->r;
 	struct rsp_policy pol;
 	struct hs_pool *pool;
-	struct rsp_pe pe;
 	struct wbuf w;
 	size_t n, cnt, i, s, before, extra, put;
 	int nval;
@@ -974,7 +1077,8 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 	/* RFC 5352 §2.2.6: subscriptions (S) are not offered: A stays 0. */
 	s = rsp_put_msg_begin(&w, ASAP_HANDLE_RESOLUTION_RESPONSE, 0);
 	rsp_put_handle(&w, m->handle.p, m->handle.len);
-	pool = hs_pool_find(r->hs, m->handle.p, m->handle.len);
+	pool = hs_pool_find_hint(r->hs, m->handle.p, m->handle.len,
+	    &as->pool_hint);
 	if (pool == NULL) {
 		struct rsp_op_error e = { .ncause = 1 };
 
@@ -983,6 +1087,9 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 		rsp_put_op_error(&w, &e);
 	} else {
 		cnt = hs_pool_resolve(r->hs, pool, n + extra, pes);
+		/* At a million PEs each is a cache miss: all at once. */
+		for (i = 0; i < cnt; i++)
+			hs_pe_prefetch(pes[i]);
 		/* Overall policy: always, as RSPLIB does (MUST unless RR). */
 		memset(&pol, 0, sizeof(pol));
 		pol.type = hs_pool_policy(pool);
@@ -993,10 +1100,10 @@ on_resolution(struct assoc *as, const struct rsp_msg *m)
 			if (hs_pe_hidden(pes[i]))
 				continue;	/* unreachable.c */
 			put++;
-			hs_pe_export(pes[i], &pe);
-			pe.has_asap = false;	/* not for pool users */
 			before = w.len;
-			rsp_put_pe(&w, &pe);
+			/* From the handlespace's record; not the ASAP
+			 * transport: that is not for pool users. */
+			hs_put_pe(&w, pes[i], false);
 			if (w.err) {	/* answer full: send what fits */
 				w.err = false;
 				w.len = before;
@@ -1028,10 +1135,12 @@ static void
 on_keepalive_ack(struct assoc *as, const struct rsp_msg *m)
 {
 	struct registrar *r = as->r;
+	struct hs_pool *pool;
 	struct hs_pe *pe;
 	struct reg_pe *rp;
 
-	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
+	pe = hs_lookup_hint(r->hs, m->handle.p, m->handle.len, m->pe_id,
+	    &as->pool_hint, &pool);
 	if (pe == NULL || (rp = hs_pe_udata(pe)) == NULL || rp->as != as) {
 		log_rl_debug(&as->rl, now_ms(r), "%s: keep-alive ack for an "
 		    "unknown PE 0x%08x", as->name, m->pe_id);
@@ -1049,6 +1158,7 @@ static void
 on_unreachable(struct assoc *as, const struct rsp_msg *m)
 {
 	struct registrar *r = as->r;
+	struct hs_pool *pool;
 	struct hs_pe *pe;
 
 	r->stats.unreachable_reports++;
@@ -1059,13 +1169,34 @@ on_unreachable(struct assoc *as, const struct rsp_msg *m)
 		    "ignored: not over TLS (secured on)", as->name);
 		return;
 	}
-	pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
+	pe = hs_lookup_hint(r->hs, m->handle.p, m->handle.len, m->pe_id,
+	    &as->pool_hint, &pool);
 	if (pe != NULL)
 		unreach_report(r, pe, &as->peer, as->name, false);
 }
 
+static void	handle_message_now(struct assoc *, const uint8_t *, size_t);
+
+/*
+ * One message, with the loop's clock as its connection read it when the
+ * message came (lib/conn: once per read), not read again at every step.
+ */
 static void
 handle_message(struct assoc *as, const uint8_t *p, size_t len)
+{
+	struct registrar *r = as->r;
+	bool nested = r->in_msg;
+
+	if (!nested) {
+		r->msg_now = as->cn.last_msg;
+		r->in_msg = true;
+	}
+	handle_message_now(as, p, len);
+	r->in_msg = nested;
+}
+
+static void
+handle_message_now(struct assoc *as, const uint8_t *p, size_t len)
 {
 	struct registrar *r = as->r;
 	/*
@@ -1612,9 +1743,7 @@ registrar_pe_adopt(struct registrar *r, struct hs_pe *pe, struct assoc *as)
 
 	if (hs_pe_udata(pe) != NULL)
 		return;
-	if ((rp = calloc(1, sizeof(*rp))) == NULL)
-		fatal("%s", __func__);
-	rp->r = r;
+	rp = reg_pe_new(r);
 	rp->pe = pe;
 	rp->as = as;
 	LIST_INSERT_HEAD(&as->pes, rp, as_entry);
@@ -1871,4 +2000,5 @@ registrar_shutdown(struct registrar *r)
 	r->hs = NULL;
 	ev_cancel(&r->ka_tick);
 	whl_free(&r->ka_wheel);
+	reg_pe_chunks_free(r);
 }

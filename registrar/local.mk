@@ -4,4 +4,5 @@
 noinst_LIBRARIES += registrar/libhandlespace.a
 registrar_libhandlespace_a_SOURCES = \
 	registrar/handlespace.c registrar/handlespace.h \
-	registrar/policy.c registrar/hs_internal.h
+	registrar/policy.c registrar/hs_internal.h \
+	registrar/hs_encode.c registrar/hs_encode.h

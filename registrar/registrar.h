@@ -18,6 +18,7 @@
 #include "regconf.h"
 #include "event.h"
 #include "handlespace.h"
+#include "hs_encode.h"
 #include "log.h"
 #include "conn.h"
 #include "tls.h"
@@ -152,6 +153,8 @@ struct assoc {
 	/* Keep-alives queued this wheel tick, sent in one write after it */
 	TAILQ_ENTRY(assoc)	 ka_entry;
 	bool			 ka_queued;
+	/* The pool of its last request, found again without a hash */
+	struct hs_hint		 pool_hint;
 };
 
 struct listener {
@@ -207,6 +210,13 @@ struct registrar {
 	struct whl		 ka_wheel;
 	struct ev_ref		 ka_tick;
 	TAILQ_HEAD(, assoc)	 ka_flush;	/* keep-alives queued this tick */
+	/* The request path (asap_server.c, issue 14) */
+	struct reg_pe_chunk	*rp_chunks;	/* reg_pe objects, in chunks */
+	struct reg_pe		*rp_free;	/* freed ones, through ->pe */
+	uint32_t		 rp_left;	/* unused in the newest chunk */
+	uint64_t		 expiry_at;	/* what r->expiry is set for */
+	uint64_t		 msg_now;	/* the clock for this message */
+	bool			 in_msg;	/* msg_now is valid */
 };
 
 /* asap_server.c */
