@@ -10,7 +10,12 @@
  * times holding each time beside its PE (sifting reads no PE; an entry's
  * children are one cache line).  PEs live in slabs of fixed-size objects
  * with a LIFO free list: no allocator header between PEs to check on a
- * free, and the PE table grows by reading the slabs in order.
+ * free, and the PE table grows by reading the slabs in order.  Each object
+ * has a fixed index (gi, slab order) by which the PE table and the pools'
+ * heaps name it; a Weighted Round Robin PE's position in its pool's heap
+ * lives in an array indexed by it (4 bytes an object: ppos), so that the
+ * heap moves of every WRR answer write that small array, not PEs at random
+ * in the slabs.
  * Registration, deregistration, takeover re-homing and expiry live here;
  * selection lives in policy.c.
  */
@@ -205,7 +210,8 @@ hs_free(struct hs *hs)
 		pnext = pool->next;
 		for (uint32_t i = 0; i < pool->n; i++) {
 			struct hs_pe *pe = HS_KIND_HEAP(pool->kind) ?
-			    pool->he[i].pe : pool->kind == HS_KIND_RING ?
+			    hs_gi_pe(hs, pool->he[i].gi) :
+			    pool->kind == HS_KIND_RING ?
 			    pool->re[i].pe : pool->pes[i];
 
 			if (pe->blob != pe->ibuf)
@@ -225,6 +231,7 @@ hs_free(struct hs *hs)
 		hs_lines_free(hs->slabs[i], 0);
 	}
 	free(hs->slabs);
+	free(hs->ppos);
 	free(hs->ps);
 	free(hs->es);
 	free(hs->ob);
@@ -284,31 +291,74 @@ hs_lines_free(void *p, size_t off)
 
 /* --- PE slabs --------------------------------------------------------- */
 
-/*
- * Objects in slab i: 512 (80 KiB) in the first 8, then 8192 (1.25 MiB,
- * faulted in by one call): little unused at small sizes, few allocations
- * and page faults at large ones.
- */
+/* Objects in slab i (hs_internal.h: HS_SLAB_SMALL, HS_SLAB_BIG). */
 static size_t
 slab_objs(size_t i)
 {
-	return i < 8 ? 512 : 8192;
+	return i < HS_SLABS_SMALL ? HS_SLAB_SMALL : HS_SLAB_BIG;
 }
 
-/* A zeroed PE (up to its inline blob), or NULL. */
+/*
+ * Room in ppos for n objects more; HS_E_NOMEM.  Doubles; from 2 MiB on,
+ * in transparent huge pages where the kernel gives them on request: the
+ * array is small and written at random on every heap move, so its pages
+ * should cost no TLB miss.
+ */
+#define PPOS_HUGE	((size_t)2 << 20)
+
+static int
+pos_reserve(struct hs *hs, size_t n)
+{
+	size_t cap = hs->poscap ? hs->poscap : 1024, len;
+	uint32_t *p;
+
+	if (hs->nobj + n <= hs->poscap)
+		return 0;
+	while (cap < hs->nobj + n)
+		cap *= 2;
+	if (cap > UINT32_MAX) {
+		if (hs->nobj + n > UINT32_MAX)	/* HS_NOIDX is no index */
+			return HS_E_NOMEM;
+		cap = UINT32_MAX;
+	}
+	len = cap * sizeof(*p);
+	if (len < PPOS_HUGE) {
+		if ((p = realloc(hs->ppos, len)) == NULL)
+			return HS_E_NOMEM;
+	} else {
+		len = (len + PPOS_HUGE - 1) & ~(PPOS_HUGE - 1);
+		if ((p = aligned_alloc(PPOS_HUGE, len)) == NULL)
+			return HS_E_NOMEM;
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p, len, MADV_HUGEPAGE);
+#endif
+		if (hs->nobj > 0)
+			memcpy(p, hs->ppos, hs->nobj * sizeof(*p));
+		free(hs->ppos);
+	}
+	hs->ppos = p;
+	hs->poscap = (uint32_t)cap;
+	return 0;
+}
+
+/* A zeroed PE (up to its inline blob, but its object index), or NULL. */
 static struct hs_pe *
 pe_alloc(struct hs *hs)
 {
 	struct hs_pe *pe;
+	uint32_t gi;
 
 	if ((pe = hs->pfree) != NULL) {
 		hs->pfree = (struct hs_pe *)pe->owner;
 		PE_UNPOISON((uint8_t *)pe + PE_KEEP, HS_PE_OBJ - PE_KEEP);
+		gi = pe->gi;
 	} else {
 		if (hs->bump == hs->bump_end) {
 			size_t n = slab_objs(hs->nslabs);
 			uint8_t *b;
 
+			if (pos_reserve(hs, n) != 0)
+				return NULL;
 			if (hs->nslabs == hs->slabcap) {
 				size_t cap = hs->slabcap ? hs->slabcap * 2 : 16;
 				uint8_t **v = realloc(hs->slabs,
@@ -330,8 +380,11 @@ pe_alloc(struct hs *hs)
 		pe = (struct hs_pe *)hs->bump;
 		hs->bump += HS_PE_OBJ;
 		PE_UNPOISON(pe, HS_PE_OBJ);
+		gi = hs->nobj++;
+		hs->ppos[gi] = HS_NOIDX;	/* pe_prefetch_pos reads it */
 	}
 	memset(pe, 0, offsetof(struct hs_pe, ibuf));
+	pe->gi = gi;
 	return pe;
 }
 
@@ -512,21 +565,22 @@ pool_delete(struct hs *hs, struct hs_pool *pool)
 /* --- PE table --------------------------------------------------------- */
 
 /*
- * Open addressing with linear probing over 8-byte slots: the PE's address
- * in the low 48 bits (user-space addresses on Linux fit; a PE that does
- * not is refused as out of memory), and in the high 16 the low 16 bits of
- * its home slot, hash & (ecap - 1).  Those bits filter a lookup without
- * reading the PE, and give every slot's home back (its distance from home
- * is below 2^16: a table that would need more grows instead), so a removal
- * shifts its cluster back (no tombstones) without reading any PE.  Empty
- * slot: 0.  At most 3/4 full.
+ * Open addressing with linear probing over 8-byte slots: the PE's object
+ * index gi in the low 32 bits (the PE is hs_gi_pe(gi); its position in a
+ * pool heap, ppos[gi], can be read beside the PE rather than after it),
+ * bit 32 set, and in the high 16 the low 16 bits of its home slot, hash &
+ * (ecap - 1).  Those bits filter a lookup without reading the PE, and give
+ * every slot's home back (its distance from home is below 2^16: a table
+ * that would need more grows instead), so a removal shifts its cluster
+ * back (no tombstones) without reading any PE.  Empty slot: 0.  At most
+ * 3/4 full.
  */
-#define SLOT_PTRBITS	48
-#define SLOT_PTR(s)	((struct hs_pe *)(uintptr_t)((s) & \
-			    ((UINT64_C(1) << SLOT_PTRBITS) - 1)))
-#define SLOT_TAG(s)	((uint32_t)((s) >> SLOT_PTRBITS))
-#define SLOT_MAKE(pe, h) ((uint64_t)(uintptr_t)(pe) | \
-			    ((uint64_t)((h) & 0xffff) << SLOT_PTRBITS))
+#define SLOT_TAGSHIFT	48
+#define SLOT_GI(s)	((uint32_t)(s))
+#define SLOT_PE(hs, s)	hs_gi_pe((hs), SLOT_GI(s))
+#define SLOT_TAG(s)	((uint32_t)((s) >> SLOT_TAGSHIFT))
+#define SLOT_MAKE(gi, h) ((uint64_t)(gi) | UINT64_C(1) << 32 | \
+			    ((uint64_t)((h) & 0xffff) << SLOT_TAGSHIFT))
 #define SLOT_MAXDIST	0xffff
 
 static size_t
@@ -537,10 +591,31 @@ slot_home(const struct hs *hs, size_t j, uint64_t slot)
 	return (j - d) & (hs->ecap - 1);
 }
 
-/* The slot of PE id of the pool whose handle hashes to phash, or -1. */
+/*
+ * What removing the PE of object index gi from a pool that keeps ppos
+ * reads (its entry, found through ppos, and the entry's parent), fetched
+ * while the PE itself is: without this, they would wait for the PE's line.
+ */
+static void
+pe_prefetch_pos(const struct hs *hs, const struct hs_pool *pool, uint32_t gi)
+{
+	uint32_t i;
+
+	if (!HS_PPOS(pool))
+		return;
+	if ((i = hs->ppos[gi]) < pool->n) {
+		__builtin_prefetch(&pool->he[i]);
+		__builtin_prefetch(&pool->he[i > 0 ? (i - 1) / 8 : 0]);
+	}
+}
+
+/*
+ * The slot of PE id of the pool whose handle hashes to phash, or -1;
+ * removing: prefetch what removing it reads (pe_prefetch_pos).
+ */
 static ssize_t
 pe_slot(const struct hs *hs, const struct hs_pool *pool, uint64_t phash,
-    uint32_t id)
+    uint32_t id, bool removing)
 {
 	uint64_t h = pe_hash(hs, phash, id), s;
 	size_t mask = hs->ecap - 1, j = h & mask;
@@ -548,8 +623,10 @@ pe_slot(const struct hs *hs, const struct hs_pool *pool, uint64_t phash,
 
 	while ((s = hs->es[j]) != 0) {
 		if (SLOT_TAG(s) == tag) {
-			const struct hs_pe *pe = SLOT_PTR(s);
+			const struct hs_pe *pe = SLOT_PE(hs, s);
 
+			if (removing)
+				pe_prefetch_pos(hs, pool, SLOT_GI(s));
 			if (pe->id == id && pe->pool == pool)
 				return (ssize_t)j;
 		}
@@ -565,8 +642,8 @@ hs_pool_lookup(const struct hs *hs, const struct hs_pool *pool, uint32_t id)
 
 	if (hs == NULL || pool == NULL)
 		return NULL;
-	j = pe_slot(hs, pool, pool->hash, id);
-	return j < 0 ? NULL : SLOT_PTR(hs->es[j]);
+	j = pe_slot(hs, pool, pool->hash, id, true);
+	return j < 0 ? NULL : SLOT_PE(hs, hs->es[j]);
 }
 
 /*
@@ -590,8 +667,8 @@ pe_find(const struct hs *hs, const uint8_t *handle, size_t len, uint32_t id,
 	if ((pool = pool_find(hs, handle, len, h)) == NULL)
 		return NULL;
 	*ret_pool = pool;
-	j = pe_slot(hs, pool, h, id);
-	return j < 0 ? NULL : SLOT_PTR(hs->es[j]);
+	j = pe_slot(hs, pool, h, id, true);
+	return j < 0 ? NULL : SLOT_PE(hs, hs->es[j]);
 }
 
 struct hs_pe *
@@ -603,11 +680,12 @@ hs_lookup(const struct hs *hs, const uint8_t *handle, size_t len, uint32_t id)
 }
 
 /*
- * Put pe into the slot array es of ecap slots (ecap <= 2^32; h: the low
- * bits of its hash, pe->ehash); false if too far from home.
+ * Put the PE of object index gi into the slot array es of ecap slots (ecap
+ * <= 2^32; h: the low bits of its hash, pe->ehash); false if too far from
+ * home.
  */
 static bool
-slot_put(uint64_t *es, size_t ecap, struct hs_pe *pe, uint32_t h)
+slot_put(uint64_t *es, size_t ecap, uint32_t gi, uint32_t h)
 {
 	size_t mask = ecap - 1, j = h & mask, d = 0;
 
@@ -616,7 +694,7 @@ slot_put(uint64_t *es, size_t ecap, struct hs_pe *pe, uint32_t h)
 			return false;
 		j = (j + 1) & mask;
 	}
-	es[j] = SLOT_MAKE(pe, h);
+	es[j] = SLOT_MAKE(gi, h);
 	return true;
 }
 
@@ -633,6 +711,7 @@ slots_grow(struct hs *hs, const struct hs_pe *skip)
 
 	for (;;) {
 		uint64_t *es;
+		uint32_t gi = 0;	/* object indices follow slab order */
 		bool ok = true;
 
 		if (ncap > (size_t)1 << 32 ||
@@ -644,12 +723,12 @@ slots_grow(struct hs *hs, const struct hs_pe *skip)
 			uint8_t *end = i + 1 == hs->nslabs ? hs->bump :
 			    p + slab_objs(i) * HS_PE_OBJ;
 
-			for (; p < end; p += HS_PE_OBJ) {
+			for (; p < end; p += HS_PE_OBJ, gi++) {
 				struct hs_pe *pe = (struct hs_pe *)p;
 
 				if (pe->pool == NULL || pe == skip)
 					continue;
-				if (!slot_put(es, ncap, pe, pe->ehash)) {
+				if (!slot_put(es, ncap, gi, pe->ehash)) {
 					ok = false;
 					break;
 				}
@@ -678,10 +757,8 @@ slots_reserve(struct hs *hs)
 static int
 pe_link(struct hs *hs, struct hs_pe *pe)
 {
-	if ((uint64_t)(uintptr_t)pe >> SLOT_PTRBITS)
-		return HS_E_NOMEM;	/* cannot be a slot */
 	pe->ehash = (uint32_t)pe_hash(hs, pe->pool->hash, pe->id);
-	while (!slot_put(hs->es, hs->ecap, pe, pe->ehash))
+	while (!slot_put(hs->es, hs->ecap, pe->gi, pe->ehash))
 		if (slots_grow(hs, pe) != 0)
 			return HS_E_NOMEM;
 	hs->npes++;
@@ -692,12 +769,14 @@ static void
 pe_unlink(struct hs *hs, struct hs_pe *pe)
 {
 	size_t mask = hs->ecap - 1, i, j;
-	ssize_t at = pe_slot(hs, pe->pool, pe->pool->hash, pe->id);
+	uint64_t mine = SLOT_MAKE(pe->gi, pe->ehash), s;
 
-	if (at < 0)
-		return;
+	/* its slot holds exactly mine: found without reading another PE */
+	for (i = pe->ehash & mask; (s = hs->es[i]) != mine;
+	    i = (i + 1) & mask)
+		if (s == 0)
+			return;
 	/* shift back every later slot of the cluster that may move */
-	i = (size_t)at;
 	for (j = (i + 1) & mask; hs->es[j] != 0; j = (j + 1) & mask) {
 		size_t home = slot_home(hs, j, hs->es[j]);
 
@@ -1098,8 +1177,8 @@ register_in(struct hs *hs, struct hs_pool *pool, const uint8_t *handle,
 			return HS_E_TRANSPORT;
 		if (pe->user.use != pool->tuse)
 			return HS_E_DATA_CTRL;
-		if ((j = pe_slot(hs, pool, h, pe->id)) >= 0) {
-			e = SLOT_PTR(hs->es[j]);
+		if ((j = pe_slot(hs, pool, h, pe->id, false)) >= 0) {
+			e = SLOT_PE(hs, hs->es[j]);
 			goto update;
 		}
 	} else if (hs->lim.max_pools && hs->npools >= hs->lim.max_pools)
@@ -1400,7 +1479,7 @@ pool_pe_at(const struct hs_pool *pool, uint32_t i)
 	if (i >= pool->n)
 		return NULL;
 	if (HS_KIND_HEAP(pool->kind))
-		return pool->he[i].pe;
+		return hs_gi_pe(pool->hs, pool->he[i].gi);
 	return pool->kind == HS_KIND_RING ? pool->re[i].pe : pool->pes[i];
 }
 

@@ -35,12 +35,16 @@ enum hs_kind {
  * (saturated; UINT64_MAX for weight 0), which orders two entries by one
  * compare unless it ties (then k1 / weight decides exactly, in 128 bits).
  * LUD also keeps the PE's degradation counter and its load degradation
- * here, so that counting a PE handed out reads no PE.  32 bytes: the 8
- * children of an entry fill 4 cache lines exactly (see HS_HE_OFF).
+ * here, so that counting a PE handed out reads no PE.  The PE is named by
+ * its object index gi (hs_gi_pe), so that moving a WRR entry writes its new
+ * position into hs->ppos[gi], 4 bytes of a small array, and not into the
+ * PE, a random line of the slabs.  32 bytes: the 8 children of an entry
+ * fill 4 cache lines exactly (see HS_HE_OFF).
  */
 struct hs_hent {
 	uint64_t	 k1, k2;
-	struct hs_pe	*pe;
+	uint32_t	 gi;		/* the PE's object index */
+	uint32_t	 spare;
 	union {
 		struct {
 			uint32_t cnt;	/* LUD: degradation counter */
@@ -86,24 +90,29 @@ struct hs_owner {
 
 /*
  * A PE: only what is needed to export it and to find it again.  Where it
- * sits in its pool (pes[] or the heap he[]) and in the expiry heap are
- * indices; its sort key and expiry time live in those arrays.  PEs live in
- * slabs of HS_PE_OBJ-byte objects (handlespace.c); what a lookup and a
- * removal read first is in the first 32 bytes, which never straddle a
- * cache line.  A free object has pool NULL and owner the next free one.
+ * sits in its pool (pes[], re[] or the heap he[]) and in the expiry heap
+ * are indices; its sort key and expiry time live in those arrays.  PEs live
+ * in slabs of HS_PE_OBJ-byte objects (handlespace.c), each with a fixed
+ * object index gi, its number in slab order: the PE table's slots and a
+ * pool heap's entries name their PE by it, and a WRR pool keeps its
+ * position in hs->ppos[gi] rather than in the PE (see HS_PPOS).  What a
+ * lookup and a removal read first is in the first 32 bytes, which never
+ * straddle a cache line.  A free object has pool NULL and owner the next
+ * free one.
  */
 struct hs_pe {
 	uint32_t	 id;
-	uint32_t	 idx;		/* in pool->pes, re or he (hs_pol_pos) */
+	uint32_t	 idx;		/* in pes, re or he (not HS_PPOS) */
 	struct hs_pool	*pool;
 	uint32_t	 hidx;		/* in the expiry heap, or HS_NOIDX */
 	uint32_t	 ehash;		/* low 32 bits of its PE-table hash */
 	struct hs_owner	*owner;
+	uint32_t	 gi;		/* object index: kept while free */
+	int32_t		 life;
 	struct hs_pe	*oprev, *onext;	/* owner's list */
 	uint8_t		*blob;		/* user addrs, ASAP addrs, opaque bytes */
 	void		*udata;		/* the registrar's own state of the PE */
 	uint32_t	 val[RSP_POLICY_MAX_VALUES];
-	int32_t		 life;
 	uint32_t	 service_code;
 	uint32_t	 registrant;	/* the registrar's token, 0: none */
 	uint16_t	 utype, uport, uuse;
@@ -169,7 +178,61 @@ struct hs {
 	size_t		 nslabs, slabcap;
 	uint8_t		*bump, *bump_end;	/* unused part of the last */
 	struct hs_pe	*pfree;		/* free objects, through ->owner */
+	/*
+	 * By object index: the position of the PE in its pool's heap where
+	 * HS_PPOS(pool) (other PEs: HS_NOIDX or stale).
+	 */
+	uint32_t	*ppos;
+	uint32_t	 nobj;		/* objects the slabs hold: next gi */
+	uint32_t	 poscap;	/* entries of ppos */
 };
+
+/*
+ * Objects in slab i: HS_SLAB_SMALL (80 KiB) in the first HS_SLABS_SMALL,
+ * then HS_SLAB_BIG (1.25 MiB, faulted in by one call): little unused at
+ * small sizes, few allocations and page faults at large ones.  Object
+ * indices follow slab order, so the object of an index is found by
+ * arithmetic and one read of the (small, hot) slab table.
+ */
+#define HS_SLAB_SMALL_SHIFT	9
+#define HS_SLAB_BIG_SHIFT	13
+#define HS_SLABS_SMALL		8
+#define HS_SLAB_SMALL		(1u << HS_SLAB_SMALL_SHIFT)
+#define HS_SLAB_BIG		(1u << HS_SLAB_BIG_SHIFT)
+#define HS_GI_SMALL		(HS_SLABS_SMALL * HS_SLAB_SMALL)
+
+static inline struct hs_pe *
+hs_gi_pe(const struct hs *hs, uint32_t gi)
+{
+	size_t s, o;
+
+	if (__builtin_expect(gi < HS_GI_SMALL, 0)) {
+		s = gi >> HS_SLAB_SMALL_SHIFT;
+		o = gi & (HS_SLAB_SMALL - 1);
+	} else {
+		s = HS_SLABS_SMALL + ((gi - HS_GI_SMALL) >> HS_SLAB_BIG_SHIFT);
+		o = (gi - HS_GI_SMALL) & (HS_SLAB_BIG - 1);
+	}
+	return (struct hs_pe *)(void *)(hs->slabs[s] + o * HS_PE_OBJ);
+}
+
+/*
+ * A pool of at most this capacity keeps no position of its PEs (pe->idx,
+ * ppos): a PE's position is found by scanning the pool's array, a few
+ * lines fetched with the pool, so that moving entries writes nothing else.
+ */
+#define HS_SMALL_CAP	12
+#define HS_POOL_SMALL(pool)	((pool)->cap <= HS_SMALL_CAP)
+
+/*
+ * Whether the pool keeps its PEs' positions in hs->ppos rather than in
+ * pe->idx: Weighted Round Robin's, whose head sinks to the bottom of the
+ * heap on every answer, moving an entry per level (a PE written at random
+ * per level otherwise).  The other heap kinds move an entry or two per
+ * answer, and their removals would wait for one more line (ppos) after
+ * the PE: they keep pe->idx.
+ */
+#define HS_PPOS(pool)	((pool)->kind == HS_KIND_WRR && !HS_POOL_SMALL(pool))
 
 /* xoshiro256** */
 static inline uint64_t

@@ -23,35 +23,39 @@
 #define HE_D		8	/* heap arity: 8 entries of 32 B, 4 lines */
 #define HE_CAND		256	/* best-first candidates kept on the stack */
 
-/*
- * A pool of at most this capacity keeps no position in its PEs (pe->idx is
- * stale): a PE's position is found by scanning the pool's array, a few
- * lines fetched with the pool, so that moving entries writes no PE.
- */
-#define SMALL_CAP	12
-#define POOL_SMALL(pool)	((pool)->cap <= SMALL_CAP)
+#define SMALL_CAP	HS_SMALL_CAP
+#define POOL_SMALL(pool)	HS_POOL_SMALL(pool)
 
 static struct hs_pe *
 pos_pe(const struct hs_pool *pool, uint32_t i)
 {
 	if (HS_KIND_HEAP(pool->kind))
-		return pool->he[i].pe;
+		return hs_gi_pe(pool->hs, pool->he[i].gi);
 	return pool->kind == HS_KIND_RING ? pool->re[i].pe : pool->pes[i];
 }
 
-/* Where pe sits in its pool's array (HS_NOIDX: not there). */
+/*
+ * Where pe sits in its pool's array (HS_NOIDX: not there): a WRR pool's
+ * position is in the handlespace's ppos[gi], the others' in the PE.
+ */
 uint32_t
 hs_pol_pos(const struct hs_pool *pool, const struct hs_pe *pe)
 {
 	if (!POOL_SMALL(pool))
-		return pe->idx;
+		return HS_PPOS(pool) ? pool->hs->ppos[pe->gi] : pe->idx;
+	if (HS_KIND_HEAP(pool->kind)) {
+		for (uint32_t i = 0; i < pool->n; i++)
+			if (pool->he[i].gi == pe->gi)
+				return i;
+		return HS_NOIDX;
+	}
 	for (uint32_t i = 0; i < pool->n; i++)
 		if (pos_pe(pool, i) == pe)
 			return i;
 	return HS_NOIDX;
 }
 
-/* Keep pe->idx of a PE moved to position i (large pools only). */
+/* Keep pe->idx of a PE moved to position i (large pools, not heaps). */
 static void
 set_pos(const struct hs_pool *pool, struct hs_pe *pe, uint32_t i)
 {
@@ -240,7 +244,10 @@ static void
 he_place(struct hs_pool *pool, uint32_t i, const struct hs_hent *e)
 {
 	pool->he[i] = *e;
-	set_pos(pool, e->pe, i);
+	if (HS_PPOS(pool))
+		pool->hs->ppos[e->gi] = i;
+	else if (!POOL_SMALL(pool))
+		hs_gi_pe(pool->hs, e->gi)->idx = i;
 }
 
 static void
@@ -327,7 +334,10 @@ he_del(struct hs_pool *pool, struct hs_pe *pe)
 {
 	uint32_t i = hs_pol_pos(pool, pe), last = --pool->n;
 
-	pe->idx = HS_NOIDX;
+	if (HS_PPOS(pool))
+		pool->hs->ppos[pe->gi] = HS_NOIDX;
+	else
+		pe->idx = HS_NOIDX;
 	if (i == last)
 		return;
 	he_place(pool, i, &pool->he[last]);
@@ -410,7 +420,7 @@ he_first_scan(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 		best[j] = i;
 	}
 	for (size_t i = 0; i < k; i++) {
-		ret[i] = pool->he[best[i]].pe;
+		ret[i] = hs_gi_pe(pool->hs, pool->he[best[i]].gi);
 		if (pos != NULL)
 			pos[i] = best[i];
 	}
@@ -434,7 +444,7 @@ he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 	if (n == 0 || pool->n == 0)
 		return 0;
 	if (n == 1 && (pool->kind != HS_KIND_WRR || pool->he[0].k2 >> 32)) {
-		ret[0] = pool->he[0].pe;
+		ret[0] = hs_gi_pe(pool->hs, pool->he[0].gi);
 		if (pos != NULL)
 			pos[0] = 0;
 		return 1;
@@ -455,7 +465,7 @@ he_first(const struct hs_pool *pool, size_t n, struct hs_pe **ret,
 			break;
 		if (pos != NULL)
 			pos[k] = i;
-		ret[k++] = pool->he[i].pe;
+		ret[k++] = hs_gi_pe(pool->hs, pool->he[i].gi);
 		if (k == n)
 			break;	/* no more candidates needed */
 		for (size_t e = c + HE_D; c < e && c < pool->n; c++)
@@ -481,7 +491,7 @@ static void
 wrr_add(struct hs_pool *pool, struct hs_pe *pe)
 {
 	struct hs_hent e = { .k2 = ((uint64_t)pe->val[0] << 32) | pe->id,
-	    .pe = pe };
+	    .gi = pe->gi };
 	const struct hs_hent *head = pool->n > 0 ? &pool->he[0] : NULL;
 	unsigned __int128 a;
 	uint64_t hw;
@@ -521,7 +531,8 @@ tree_entry(struct hs_pool *pool, struct hs_pe *pe, struct hs_hent *e)
 {
 	e->k1 = tree_key(pool, pe);
 	e->k2 = pool->policy == RSP_POLICY_PRIORITY ? pe->id : ++pool->seq;
-	e->pe = pe;
+	e->gi = pe->gi;
+	e->spare = 0;
 	/* RFC 5356 §5.2: the counter restarts on every (re-)registration */
 	e->cnt = 0;
 	e->deg = pool->policy == RSP_POLICY_LEAST_USED_DEGRADATION ?
@@ -745,9 +756,13 @@ pool_grow(struct hs_pool *pool)
 		return rc;
 	hs_pool_arr_moved(pool);
 	if (POOL_SMALL(pool) && cap > SMALL_CAP) {
-		/* positions are kept in the PEs from now on */
-		for (uint32_t i = 0; i < pool->n; i++)
-			pos_pe(pool, i)->idx = i;
+		/* positions are kept (ppos[gi], pe->idx) from now on */
+		for (uint32_t i = 0; i < pool->n; i++) {
+			if (pool->kind == HS_KIND_WRR)
+				pool->hs->ppos[pool->he[i].gi] = i;
+			else
+				pos_pe(pool, i)->idx = i;
+		}
 	}
 	pool->cap = cap;
 	return 0;

@@ -938,6 +938,175 @@ ch_verify(struct hs *hs)
 	assert_int_equal(seen, total);
 }
 
+/*
+ * A Weighted Round Robin pool keeps its PEs' heap positions apart from the
+ * PEs (indexed by the PE's object), a Least Used pool in the PEs; objects
+ * freed by one pool are reused by the other.  After answers that reorder
+ * the heaps and removals and registrations that reuse the objects, every
+ * PE is found, visited once by iteration, and removed from the right place
+ * (the pool never answers a removed PE).
+ */
+#define MX_N	400
+
+static void
+mx_check(struct hs *hs, const char *h, const bool *in, size_t n)
+{
+	struct hs_pool *pool = hs_pool_find(hs, (const uint8_t *)h, strlen(h));
+	bool seen[MX_N] = { false };
+	size_t cnt = 0;
+
+	assert_non_null(pool);
+	assert_int_equal(hs_pool_count(pool), n);
+	for (struct hs_pe *e = hs_pe_first(pool); e != NULL;
+	    e = hs_pe_next(e)) {
+		uint32_t id = hs_pe_id(e);
+
+		assert_true(id < MX_N && in[id] && !seen[id]);
+		assert_ptr_equal(hs_pool_lookup(hs, pool, id), e);
+		seen[id] = true;
+		cnt++;
+	}
+	assert_int_equal(cnt, n);
+}
+
+static void
+test_mixed_positions(void **state)
+{
+	struct hs *hs = new_hs(NULL);
+	const char *hw = "mx-wrr", *hl = "mx-lu";
+	bool inw[MX_N] = { false }, inl[MX_N] = { false };
+	uint64_t expw[MX_N];
+	size_t nw = 0, nl = 0, k, due = 0;
+	struct hs_pe *ret[8];
+
+	(void)state;
+	srand(5);
+	for (uint32_t id = 0; id < MX_N; id++) {
+		struct rsp_pe pe = mkpe(id, 1);
+
+		pe.policy.type = RSP_POLICY_WEIGHTED_ROUND_ROBIN;
+		pe.policy.nval = 1;
+		pe.policy.val[0] = 1 + (uint32_t)(rand() % 5);
+		assert_int_equal(hs_register(hs, (const uint8_t *)hw,
+		    strlen(hw), &pe, 1000 + id, NULL, NULL), 0);
+		inw[id] = true;
+		expw[id] = 1000 + id;
+		nw++;
+		pe.policy.type = RSP_POLICY_LEAST_USED;
+		pe.policy.val[0] = (uint32_t)(rand() % 7);
+		assert_int_equal(hs_register(hs, (const uint8_t *)hl,
+		    strlen(hl), &pe, 2000 + id, NULL, NULL), 0);
+		inl[id] = true;
+		nl++;
+	}
+	for (int round = 0; round < 6; round++) {
+		for (int i = 0; i < 500; i++) {
+			const char *h = i % 2 ? hw : hl;
+
+			assert_int_equal(hs_resolve(hs, (const uint8_t *)h,
+			    strlen(h), 1 + (size_t)(rand() % 8), ret, &k), 0);
+			for (size_t j = 0; j < k; j++) {
+				uint32_t id = hs_pe_id(ret[j]);
+
+				assert_true(id < MX_N &&
+				    (i % 2 ? inw[id] : inl[id]));
+			}
+		}
+		/* remove some of each, then register others: objects swap */
+		for (int i = 0; i < 120; i++) {
+			uint32_t id = (uint32_t)(rand() % MX_N);
+			bool w = rand() % 2;
+			const char *h = w ? hw : hl;
+			bool *in = w ? inw : inl;
+			int rc = hs_deregister(hs, (const uint8_t *)h,
+			    strlen(h), id);
+
+			assert_int_equal(rc, in[id] ? 0 : HS_E_NO_PE);
+			if (in[id]) {
+				in[id] = false;
+				*(w ? &nw : &nl) -= 1;
+			}
+		}
+		for (int i = 0; i < 120; i++) {
+			uint32_t id = (uint32_t)(rand() % MX_N);
+			bool w = rand() % 2;
+			struct rsp_pe pe = mkpe(id, 1);
+			bool *in = w ? inw : inl;
+			uint64_t exp = 3000 + (uint64_t)(rand() % 1000);
+
+			pe.policy.type = w ? RSP_POLICY_WEIGHTED_ROUND_ROBIN :
+			    RSP_POLICY_LEAST_USED;
+			pe.policy.nval = 1;
+			pe.policy.val[0] = 1 + (uint32_t)(rand() % 5);
+			assert_int_equal(hs_register(hs,
+			    (const uint8_t *)(w ? hw : hl), strlen(w ? hw : hl),
+			    &pe, exp, NULL, NULL), 0);
+			if (w)
+				expw[id] = exp;
+			if (!in[id]) {
+				in[id] = true;
+				*(w ? &nw : &nl) += 1;
+			}
+		}
+		mx_check(hs, hw, inw, nw);
+		mx_check(hs, hl, inl, nl);
+	}
+	/* expiry removes through the same positions: exactly those due */
+	for (uint32_t id = 0; id < MX_N; id++) {
+		if (inw[id] && expw[id] <= 1000 + MX_N / 2) {
+			inw[id] = false;
+			nw--;
+			due++;
+		}
+	}
+	assert_true(due > 0);
+	assert_int_equal(hs_expire(hs, 1000 + MX_N / 2, NULL, NULL), due);
+	mx_check(hs, hw, inw, nw);
+	mx_check(hs, hl, inl, nl);
+	for (uint32_t id = 0; id < MX_N; id++) {
+		if (inw[id])
+			assert_int_equal(hs_deregister(hs, (const uint8_t *)hw,
+			    strlen(hw), id), 0);
+		if (inl[id])
+			assert_int_equal(hs_deregister(hs, (const uint8_t *)hl,
+			    strlen(hl), id), 0);
+	}
+	assert_int_equal(hs_npes(hs), 0);
+	assert_int_equal(hs_npools(hs), 0);
+	hs_free(hs);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+
+/*
+ * A removed PE's memory stays poisoned under AddressSanitizer (a use
+ * after removal is reported), and is usable again once reused.
+ */
+static void
+test_removed_poisoned(void **state)
+{
+	struct hs *hs = new_hs(NULL);
+	struct rsp_pe pe = mkpe(7, 1);
+	struct hs_pe *e, *e2;
+
+	(void)state;
+	pe.policy.type = RSP_POLICY_WEIGHTED_ROUND_ROBIN;
+	pe.policy.nval = 1;
+	pe.policy.val[0] = 3;
+	assert_int_equal(hs_register(hs, H("poison"), &pe, 100, &e, NULL), 0);
+	assert_false(__asan_address_is_poisoned((char *)e + 40));
+	assert_int_equal(hs_deregister(hs, H("poison"), 7), 0);
+	/* past the free-list header: the addresses, udata, policy values */
+	for (size_t off = 40; off < 128; off += 8)
+		assert_true(__asan_address_is_poisoned((char *)e + off));
+	assert_int_equal(hs_register(hs, H("poison"), &pe, 100, &e2, NULL), 0);
+	assert_ptr_equal(e2, e);	/* LIFO reuse */
+	assert_false(__asan_address_is_poisoned((char *)e2 + 40));
+	hs_free(hs);
+}
+#endif
+
 static void
 test_table_churn(void **state)
 {
@@ -1254,6 +1423,10 @@ main(void)
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_rr_model),
 		cmocka_unit_test(test_wrr_model),
+		cmocka_unit_test(test_mixed_positions),
+#if defined(__SANITIZE_ADDRESS__)
+		cmocka_unit_test(test_removed_poisoned),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
