@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 
 #include "addr.h"
 #include "conn.h"
+#include "iobatch.h"
 #include "rserpool.h"
 #include "tls.h"
 
@@ -44,6 +46,10 @@ cn_rate_take(struct cn_rate *b, uint64_t now, uint32_t rate, uint32_t burst)
 /* ---- connections ------------------------------------------------------ */
 
 static void	cn_io(struct ev_loop *, void *, unsigned int);
+static void	cn_read(struct cn *, const long *);
+static bool	cn_read_later(struct cn *);
+static int	cn_send_later(struct cn *);
+static void	cn_batch_leave(struct cn *);
 static void	cn_rx_mark(struct cn *);
 static void	cn_budget_sync(struct cn *);
 static int	cn_tls_flush(struct cn *);
@@ -208,6 +214,7 @@ cn_close(struct cn *c)
 	if (c->fd < 0)
 		return;
 	ev_cancel(&c->io);
+	cn_batch_leave(c);
 	cn_set_budget(c, NULL);
 	if (c->tls != NULL)
 		tls_shutdown(c->tls);	/* close_notify, if it was up */
@@ -568,8 +575,6 @@ static void
 cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 {
 	struct cn *c = arg;
-	enum rsp_stream_end end;
-	int err;
 
 	(void)loop;
 	if (c->connecting) {
@@ -586,11 +591,30 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 		return;
 	if (c->hello_check && cn_hello_seen(c))
 		return;
+	/* With the other connections readable now, at the iteration's end. */
+	if (!(revents & (EV_HUP | EV_ERROR)) && cn_read_later(c))
+		return;
+	cn_read(c, NULL);
+}
+
+/*
+ * Read what c has and hand on each message; first: the result of a recv()
+ * made already (a batch), or NULL.
+ */
+static void
+cn_read(struct cn *c, const long *first)
+{
+	enum rsp_stream_end end;
+	int err;
+
 	c->batching = true;
-	c->rx_now = ev_now(loop);
+	c->rx_now = ev_now(c->loop);
 	if (c->transport == CN_SCTP)
 		end = rsp_stream_read_sctp(&c->rx, c->fd, c->max_msg,
 		    cn_message_sctp, c);
+	else if (first != NULL)
+		end = rsp_stream_read_after(&c->rx, c->fd, c->max_msg, *first,
+		    cn_message, c);
 	else
 		end = rsp_stream_read(&c->rx, c->fd, c->max_msg, cn_message,
 		    c);
@@ -598,12 +622,239 @@ cn_io(struct ev_loop *loop, void *arg, unsigned int revents)
 	c->batching = false;
 	/*
 	 * The replies to every message of this read in one write (the echo
-	 * server's two system calls per request); EV_WRITE is watched only
-	 * if the socket does not take them all.
+	 * server's two system calls per request; batched with the other
+	 * connections' writes where it can be); EV_WRITE is watched only if
+	 * the socket does not take them all.
 	 */
-	if (c->fd >= 0 && c->tx.len > 0 && cn_send_flush(c) != 0)
+	if (c->fd >= 0 && c->tx.len > 0 && cn_send_later(c) != 0)
 		return;
 	cn_read_end(c, end, err);
+}
+
+/* ---- batched system calls (issue 14) ------------------------------------ */
+
+/* Per loop (ev_loop_aux): the connections waiting for the batch. */
+struct cn_batch {
+	struct iob		*iob;
+	TAILQ_HEAD(, cn)	 rq, sq;
+	struct ev_ref		 run;		/* the deferred cn_batch_run */
+	uint64_t		 batches, requests;
+	int			 set;		/* cn_batch_set in a batch: 0/1 */
+};
+
+static void
+cn_batch_free(void *arg)
+{
+	struct cn_batch *b = arg;
+
+	iob_free(b->iob);
+	free(b);
+}
+
+static struct cn_batch *
+cn_batch_make(struct ev_loop *loop, bool on)
+{
+	struct cn_batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if ((b->iob = iob_new(on)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	TAILQ_INIT(&b->rq);
+	TAILQ_INIT(&b->sq);
+	b->set = -1;
+	ev_loop_set_aux(loop, b, cn_batch_free);
+	return b;
+}
+
+/* Turn it on or off now (no batch under way): 0, or -ENOMEM (unchanged). */
+static int
+cn_batch_switch(struct cn_batch *b, bool on)
+{
+	struct iob *n;
+
+	if (iob_batching(b->iob) == on)
+		return 0;
+	if ((n = iob_new(on)) == NULL)
+		return -ENOMEM;
+	iob_free(b->iob);
+	b->iob = n;
+	return 0;
+}
+
+int
+cn_batch_set(struct ev_loop *loop, bool on)
+{
+	struct cn_batch *b = ev_loop_aux(loop);
+
+	if (b == NULL)
+		return cn_batch_make(loop, on) != NULL ? 0 : -ENOMEM;
+	/* Connections wait for the batch: it switches after them. */
+	if (!TAILQ_EMPTY(&b->rq) || !TAILQ_EMPTY(&b->sq)) {
+		b->set = on;
+		return 0;
+	}
+	return cn_batch_switch(b, on);
+}
+
+void
+cn_batch_stats(struct ev_loop *loop, struct cn_batch_stats *ret)
+{
+	struct cn_batch *b = ev_loop_aux(loop);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->on = true;		/* what the first batch will do */
+	if (b == NULL)
+		return;
+	ret->on = iob_batching(b->iob);
+	ret->batches = b->batches;
+	ret->requests = b->requests;
+}
+
+/* The loop's batch, made on first use (on); NULL: one call each. */
+static struct cn_batch *
+cn_batch_of(struct cn *c)
+{
+	struct cn_batch *b;
+
+	if (c->transport != CN_TCP || c->tls != NULL)
+		return NULL;
+	if ((b = ev_loop_aux(c->loop)) == NULL &&
+	    (b = cn_batch_make(c->loop, true)) == NULL)
+		return NULL;
+	return iob_batching(b->iob) ? b : NULL;
+}
+
+static void	cn_batch_run(struct ev_loop *, void *, unsigned int);
+
+static bool
+cn_batch_arm(struct cn_batch *b, struct ev_loop *loop)
+{
+	return ev_pending(&b->run) ||
+	    ev_defer(loop, cn_batch_run, b, &b->run) == 0;
+}
+
+/* Read c with the others at the end of the iteration: false if it cannot. */
+static bool
+cn_read_later(struct cn *c)
+{
+	struct cn_batch *b;
+
+	if (c->in_rq)
+		return true;
+	if ((b = cn_batch_of(c)) == NULL || !cn_batch_arm(b, c->loop))
+		return false;
+	TAILQ_INSERT_TAIL(&b->rq, c, rq);
+	c->in_rq = true;
+	return true;
+}
+
+/* Send c's queue with the others at the end of the iteration; as cn_send. */
+static int
+cn_send_later(struct cn *c)
+{
+	struct cn_batch *b;
+
+	if (c->in_sq)
+		return 0;
+	if ((b = cn_batch_of(c)) == NULL || !cn_batch_arm(b, c->loop))
+		return cn_send_flush(c);
+	TAILQ_INSERT_TAIL(&b->sq, c, sq);
+	c->in_sq = true;
+	return 0;
+}
+
+static void
+cn_batch_leave(struct cn *c)
+{
+	struct cn_batch *b;
+
+	if (!c->in_rq && !c->in_sq)
+		return;
+	b = ev_loop_aux(c->loop);
+	if (c->in_rq)
+		TAILQ_REMOVE(&b->rq, c, rq);
+	if (c->in_sq)
+		TAILQ_REMOVE(&b->sq, c, sq);
+	c->in_rq = c->in_sq = false;
+}
+
+/* The after-send half of cn_send_flush() for c, sent n bytes or -errno. */
+static void
+cn_batch_sent(struct cn *c, long res)
+{
+	if (res < 0 && res != -EAGAIN && res != -EWOULDBLOCK) {
+		cn_fail(c, CN_END_SEND, (int)-res);
+		return;
+	}
+	if (res > 0)
+		rsp_outq_consume(&c->tx, (size_t)res);
+	cn_arm(c);
+	cn_budget_sync(c);
+	if (c->budget != NULL && c->budget->total > c->budget->max &&
+	    c->budget->over != NULL)
+		c->budget->over(c->budget->arg, c);
+}
+
+/*
+ * The batch, deferred to the end of the iteration: the reads first (their
+ * replies join the sends), then the sends.  A connection that one of them
+ * closes leaves the batch at once (cn_close); its memory lasts until the
+ * next drain of defers (release), so the arrays below stay valid.
+ */
+static void
+cn_batch_run(struct ev_loop *loop, void *arg, unsigned int revents)
+{
+	struct cn_batch *b = arg;
+	struct iob_req v[IOB_MAX];
+	struct cn *cv[IOB_MAX];
+	struct cn *c;
+	size_t n, i;
+	uint8_t *p;
+	size_t len;
+
+	(void)loop;
+	(void)revents;
+	while (!TAILQ_EMPTY(&b->rq)) {
+		for (n = 0; n < IOB_MAX && (c = TAILQ_FIRST(&b->rq)) != NULL;) {
+			TAILQ_REMOVE(&b->rq, c, rq);
+			c->in_rq = false;
+			if (rsp_stream_space(&c->rx, c->max_msg, &p, &len) != 0) {
+				cn_fail(c, CN_END_NOMEM, ENOMEM);
+				continue;
+			}
+			cv[n] = c;
+			v[n++] = (struct iob_req){ .fd = c->fd, .op = IOB_RECV,
+			    .buf = p, .len = len };
+		}
+		b->batches += iob_run(b->iob, v, n);
+		b->requests += n;
+		for (i = 0; i < n; i++)
+			if (cv[i]->fd >= 0)
+				cn_read(cv[i], &v[i].res);
+	}
+	while (!TAILQ_EMPTY(&b->sq)) {
+		for (n = 0; n < IOB_MAX && (c = TAILQ_FIRST(&b->sq)) != NULL;) {
+			TAILQ_REMOVE(&b->sq, c, sq);
+			c->in_sq = false;
+			if (c->tx.len == 0)
+				continue;
+			cv[n] = c;
+			v[n++] = (struct iob_req){ .fd = c->fd, .op = IOB_SEND,
+			    .buf = c->tx.buf, .len = c->tx.len };
+		}
+		b->batches += iob_run(b->iob, v, n);
+		b->requests += n;
+		for (i = 0; i < n; i++)
+			if (cv[i]->fd >= 0)
+				cn_batch_sent(cv[i], v[i].res);
+	}
+	if (b->set >= 0) {
+		(void)cn_batch_switch(b, b->set == 1);
+		b->set = -1;
+	}
 }
 
 /* ---- bounds (issue 12) ------------------------------------------- */

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "event.h"
@@ -164,6 +165,9 @@ struct cn {
 	 * messages of one readable event go out in one write after it. */
 	bool			 batching;
 	uint64_t		 rx_now;	/* ms: the loop's clock as it began */
+	/* In the loop's batch of reads or sends (cn_batch_set; plain TCP) */
+	TAILQ_ENTRY(cn)		 rq, sq;
+	bool			 in_rq, in_sq;
 };
 
 /*
@@ -231,6 +235,25 @@ void	cn_end(struct cn *c, const char *why);
 void	cn_close(struct cn *c);
 /* Free the buffers (after cn_close; cn_end with release does it). */
 void	cn_free(struct cn *c);
+
+/*
+ * Batched system calls (issue 14; lib/iobatch.h).  On a loop, the plain
+ * TCP connections that became readable in one iteration are read with one
+ * system call at its end, and the replies to what they brought (and any
+ * other batch of replies) are sent with one more, instead of a recv() and
+ * a send() each.  On unless cn_batch_set(loop, false) (then one call each,
+ * as always for TLS and SCTP; called during a batch, it takes effect after
+ * it); it falls back to one call each by itself where the kernel has no
+ * io_uring.  0, or -ENOMEM.
+ */
+int	cn_batch_set(struct ev_loop *loop, bool on);
+/* System calls the batches saved so far, and whether they are on. */
+struct cn_batch_stats {
+	bool		 on;		/* batching (io_uring up or untried) */
+	uint64_t	 batches;	/* batched system calls made */
+	uint64_t	 requests;	/* recv()s and send()s they made */
+};
+void	cn_batch_stats(struct ev_loop *loop, struct cn_batch_stats *ret);
 
 /* Bounds against one bad peer (issue 12) ------------------------------ */
 

@@ -90,6 +90,10 @@ struct ev_loop {
 	struct ev	*sigs[_NSIG];
 
 	struct epoll_event evs[EV_BATCH];
+
+	/* One pointer a library keeps per loop (ev_loop_set_aux). */
+	void		*aux;
+	void		(*aux_free)(void *);
 };
 
 #define EV_FROM_LINK(l) \
@@ -355,7 +359,23 @@ ev_loop_free(struct ev_loop *loop)
 	if (loop->sigfd != -1)
 		close(loop->sigfd);
 	close(loop->epfd);
+	/* Last: the refs cleared above may lie in it. */
+	if (loop->aux_free != NULL)
+		loop->aux_free(loop->aux);
 	free(loop);
+}
+
+void *
+ev_loop_aux(const struct ev_loop *loop)
+{
+	return loop->aux;
+}
+
+void
+ev_loop_set_aux(struct ev_loop *loop, void *aux, void (*aux_free)(void *))
+{
+	loop->aux = aux;
+	loop->aux_free = aux_free;
 }
 
 size_t

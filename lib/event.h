@@ -79,6 +79,14 @@ void		 ev_break(struct ev_loop *loop);
 int		 ev_run_once(struct ev_loop *loop, int timeout_ms);
 /* Number of pending events of any kind. */
 size_t		 ev_loop_pending(const struct ev_loop *loop);
+/*
+ * One pointer a library keeps per loop (lib/conn: its batch of sends),
+ * freed by aux_free (unless NULL) when the loop is freed, after every
+ * ev_ref has been cleared.
+ */
+void		*ev_loop_aux(const struct ev_loop *loop);
+void		 ev_loop_set_aux(struct ev_loop *loop, void *aux,
+		    void (*aux_free)(void *));
 
 /* Clock ------------------------------------------------------------------ */
 

@@ -11,6 +11,9 @@ lib_libanypool_a_SOURCES += lib/conf_lex.c lib/conf_lex.h
 lib_libanypool_a_SOURCES += lib/addr.c lib/addr.h
 lib_libanypool_a_SOURCES += lib/stream.c lib/stream.h
 lib_libanypool_a_SOURCES += lib/conn.c lib/conn_tune.c lib/conn.h
+# Batched recv()/send() through io_uring (liburing): what conn.c batches with.
+lib_libanypool_a_SOURCES += lib/iobatch.c lib/iobatch.h
+lib_libanypool_a_CPPFLAGS = $(AM_CPPFLAGS) $(URING_CFLAGS)
 # The hashed timing wheel of the registrar's PE keep-alives.
 lib_libanypool_a_SOURCES += lib/wheel.c lib/wheel.h
 # The one-shot ASAP probe of healthd and anyprobe.
@@ -18,7 +21,7 @@ lib_libanypool_a_SOURCES += lib/asap_probe.c lib/asap_probe.h
 lib_libanypool_a_SOURCES += lib/sdnotify.c lib/sdnotify.h
 # The Prometheus exporter both daemons use (libmicrohttpd).
 lib_libanypool_a_SOURCES += lib/metrics_http.c lib/metrics_http.h
-lib_libanypool_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS)
+lib_libanypool_a_CPPFLAGS += $(MHD_CFLAGS) $(JANSSON_CFLAGS)
 # The control-socket server both daemons use (anypoolctl's peer); its
 # jansson adapter is linked only by those that call it.
 lib_libanypool_a_SOURCES += lib/ctlsock.c lib/ctlsock_json.c lib/ctlsock.h

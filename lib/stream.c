@@ -35,7 +35,7 @@ stream_alloc(struct rsp_stream *s, size_t max_msg)
 static inline enum rsp_stream_end
 stream_read(struct rsp_stream *s, size_t max_msg,
     long (*rd)(void *rarg, uint8_t *buf, size_t len), void *rarg,
-    bool short_is_drained,
+    bool short_is_drained, const long *first,
     bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
 {
 	long n, f;
@@ -43,7 +43,15 @@ stream_read(struct rsp_stream *s, size_t max_msg,
 	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
 		return RSP_STREAM_NOMEM;
 	for (;;) {
-		n = rd(rarg, s->buf + s->len, s->cap - s->len);
+		if (first != NULL) {	/* the caller's read, made already */
+			n = *first;
+			first = NULL;
+			if (n < 0) {
+				errno = (int)-n;
+				n = -1;
+			}
+		} else
+			n = rd(rarg, s->buf + s->len, s->cap - s->len);
 		if (n == 0)
 			return RSP_STREAM_EOF;
 		if (n < 0) {
@@ -81,7 +89,27 @@ enum rsp_stream_end
 rsp_stream_read(struct rsp_stream *s, int fd, size_t max_msg,
     bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
 {
-	return stream_read(s, max_msg, stream_recv, &fd, true, cb, arg);
+	return stream_read(s, max_msg, stream_recv, &fd, true, NULL, cb, arg);
+}
+
+int
+rsp_stream_space(struct rsp_stream *s, size_t max_msg, uint8_t **ret_p,
+    size_t *ret_len)
+{
+	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
+		return -ENOMEM;
+	*ret_p = s->buf + s->len;
+	*ret_len = s->cap - s->len;
+	return 0;
+}
+
+enum rsp_stream_end
+rsp_stream_read_after(struct rsp_stream *s, int fd, size_t max_msg,
+    long first, bool (*cb)(void *arg, const uint8_t *msg, size_t len),
+    void *arg)
+{
+	return stream_read(s, max_msg, stream_recv, &fd, true, &first, cb,
+	    arg);
 }
 
 enum rsp_stream_end
@@ -89,7 +117,7 @@ rsp_stream_read_with(struct rsp_stream *s, size_t max_msg,
     long (*rd)(void *rarg, uint8_t *buf, size_t len), void *rarg,
     bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
 {
-	return stream_read(s, max_msg, rd, rarg, false, cb, arg);
+	return stream_read(s, max_msg, rd, rarg, false, NULL, cb, arg);
 }
 
 enum rsp_stream_end
@@ -161,6 +189,15 @@ rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len, size_t max)
 	return 0;
 }
 
+void
+rsp_outq_consume(struct rsp_outq *q, size_t n)
+{
+	if (n > q->len)
+		n = q->len;
+	memmove(q->buf, q->buf + n, q->len - n);
+	q->len -= n;
+}
+
 int
 rsp_outq_flush(struct rsp_outq *q, int fd, bool sctp, uint32_t ppid)
 {
@@ -193,8 +230,7 @@ rsp_outq_flush(struct rsp_outq *q, int fd, bool sctp, uint32_t ppid)
 		}
 		off += (size_t)n;
 	}
-	memmove(q->buf, q->buf + off, q->len - off);
-	q->len -= off;
+	rsp_outq_consume(q, off);
 	return rc;
 }
 

@@ -40,6 +40,18 @@ enum rsp_stream_end rsp_stream_read(struct rsp_stream *s, int fd,
 	    size_t max_msg, bool (*cb)(void *arg, const uint8_t *msg,
 	    size_t len), void *arg);
 /*
+ * Batched reads (lib/iobatch): where the next read of s goes, allocating
+ * the buffer on first use (0, or -ENOMEM); then rsp_stream_read_after()
+ * goes on as rsp_stream_read() with first, the result of that read made
+ * by the caller (bytes, 0 at the end of the stream, or -errno), as its
+ * first recv().
+ */
+int	rsp_stream_space(struct rsp_stream *s, size_t max_msg, uint8_t **ret_p,
+	    size_t *ret_len);
+enum rsp_stream_end rsp_stream_read_after(struct rsp_stream *s, int fd,
+	    size_t max_msg, long first, bool (*cb)(void *arg,
+	    const uint8_t *msg, size_t len), void *arg);
+/*
  * The same over an SCTP one-to-one socket: each SCTP user message (gathered
  * up to MSG_EOR) goes to cb with its PPID (host order); notifications are
  * skipped.  RSP_STREAM_TOO_BIG when a message does not fit max_msg.
@@ -78,6 +90,8 @@ int	rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len,
  * is left), or -1 with errno on a socket error.
  */
 int	rsp_outq_flush(struct rsp_outq *q, int fd, bool sctp, uint32_t ppid);
+/* Drop the first n bytes, sent by the caller (a batched send). */
+void	rsp_outq_consume(struct rsp_outq *q, size_t n);
 void	rsp_outq_free(struct rsp_outq *q);
 
 #endif

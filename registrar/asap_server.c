@@ -1918,6 +1918,8 @@ registrar_init(struct registrar *r, struct ev_loop *loop,
 	r->loop = loop;
 	r->conf = *conf;
 	registrar_tune(conf, false, &r->tune);
+	if ((rc = cn_batch_set(loop, conf->io_batching)) != 0)
+		return rc;
 	r->announce_fd4 = r->announce_fd6 = -1;
 	TAILQ_INIT(&r->assocs);
 	TAILQ_INIT(&r->suspects);
@@ -1962,6 +1964,8 @@ registrar_reconfigure(struct registrar *r, const struct registrar_config *conf)
 	listeners_close(r);
 	r->conf = *conf;
 	registrar_tune(conf, false, &r->tune);
+	/* Between iterations no batch is under way: it cannot be busy. */
+	(void)cn_batch_set(r->loop, conf->io_batching);
 	/* new TLS keys; on error the old ones stay (logged). */
 	(void)reg_tls_reload(r, conf);
 	hs_limits_from(conf, &lim);

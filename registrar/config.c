@@ -83,6 +83,7 @@ config_defaults(struct registrar_config *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 	    "/run/anypool/registrard.sock");
 	c->metrics = false;
+	c->io_batching = true;
 	set_addr(&c->metrics_ss, &c->metrics_sslen, AF_INET, "127.0.0.1",
 	    9464);
 
@@ -304,6 +305,7 @@ config_print(FILE *f, const struct registrar_config *c)
 		    fmt_sa(addr, sizeof(addr), &c->metrics_ss));
 	else
 		fprintf(f, "metrics off\n");
+	fprintf(f, "io-batching %s\n", c->io_batching ? "on" : "off");
 
 	/* No enrp block: a registrar on its own; nothing to print. */
 	if (!c->enrp.enabled)

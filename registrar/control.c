@@ -527,6 +527,14 @@ cmd_stats(struct registrar *r, int argc, char **argv)
 	C(send_queue_closed);
 	C(send_budget_closed);
 #undef C
+	{	/* batched system calls (issue 14; io-batching) */
+		struct cn_batch_stats bs;
+
+		cn_batch_stats(r->loop, &bs);
+		jset(st, "io_batching", json_boolean(bs.on));
+		jset(st, "io_batch_calls", jint(bs.batches));
+		jset(st, "io_batch_requests", jint(bs.requests));
+	}
 	{	/* failed TLS handshakes by reason */
 		json_t *tf = jobj();
 		size_t k;

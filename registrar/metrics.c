@@ -246,6 +246,19 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 	    "biggest queue first, when all queues exceeded send-queue-total.",
 	    s->send_budget_closed);
 
+	{	/* batched system calls (issue 14; io-batching) */
+		struct cn_batch_stats bs;
+
+		cn_batch_stats(r->loop, &bs);
+		GAUGE("io_batching", "1 while the recv()s and send()s of "
+		    "plaintext TCP connections are batched (io-batching on "
+		    "and io_uring allowed), else 0.", bs.on ? 1 : 0);
+		COUNTER("io_batch_calls_total", "System calls that made "
+		    "batched recv()s and send()s.", bs.batches);
+		COUNTER("io_batch_requests_total", "recv()s and send()s made "
+		    "in batches.", bs.requests);
+	}
+
 	GAUGE("pools", "Pools in the handlespace.", hs_npools(r->hs));
 	GAUGE("pes", "PEs in the handlespace.", hs_npes(r->hs));
 	GAUGE("own_pes", "PEs whose home registrar is this one.",

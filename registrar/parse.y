@@ -199,6 +199,8 @@ static void	fmt_unicast(char *, size_t, const struct sockaddr_storage *);
 %token AUTHORIZE "authorize" POOL "pool" PSK "psk"
 /* issue 13 item 3: long-lived associations off the anycast address */
 %token UNICAST_ADDR "unicast-address"
+/* issue 14: batched system calls */
+%token IO_BATCHING "io-batching"
 %token NL "end of line" LBRACE "{" RBRACE "}"
 %token <str> WORD "word" STRING "quoted string"
 %token <num> NUMBER "number"
@@ -331,6 +333,7 @@ main		: SERVER_ID count {
 			C->secured = $2;
 			ps->secured_loc = @1;
 		}
+		| IO_BATCHING onoff	{ C->io_batching = $2; }
 		| AUTHORIZE authsubject POOL authpools
 		| UNICAST_ADDR address portopt {
 			if ($2.ok && $3 != 0)
@@ -746,6 +749,7 @@ static const struct keyword {
 	{ "idle-timeout",		T_IDLE_TIMEOUT },
 	{ "interface",			T_INTERFACE },
 	{ "interval",			T_INTERVAL },
+	{ "io-batching",		T_IO_BATCHING },
 	{ "keepalive-interval",		T_KA_INTERVAL },
 	{ "keepalive-timeout",		T_KA_TIMEOUT },
 	{ "key",			T_KEY },

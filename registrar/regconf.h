@@ -190,6 +190,8 @@ struct registrar_config {
 	bool		 metrics;		/* false */
 	struct sockaddr_storage metrics_ss;	/* default 127.0.0.1:9464 */
 	socklen_t	 metrics_sslen;
+	/* issue 14: recv()/send() of many connections batched (io_uring) */
+	bool		 io_batching;		/* on */
 
 	/* ENRP between registrars */
 	struct conf_enrp enrp;

@@ -8,7 +8,7 @@
 # What the build needs (configure names the package of anything missing).
 ANYPOOL_BUILD_PACKAGES="autoconf automake libtool pkg-config make gcc bison flex
  libmnl-dev libsctp-dev libssl-dev libcmocka-dev libjansson-dev libpcap-dev
- libmicrohttpd-dev"
+ libmicrohttpd-dev liburing-dev"
 
 # Network namespaces with real FRR (deploy/lab, the tests in tests/netns
 # and the withdraw benchmark): FRR (zebra, bgpd, ospfd, vtysh), iproute2,

@@ -8,7 +8,8 @@
  * with the reason), the send queue's byte cap, EV_WRITE watched only while
  * something is queued, the owner's close and the deferred release, the
  * names in logs, the replies to what one read brought sent in one write
- * (issue 14), the token bucket on the injected clock, and the
+ * (issue 14), the reads and writes of many connections batched into one
+ * system call each (issue 14), the token bucket on the injected clock, and the
  * accept path out of descriptors (RLIMIT_NOFILE lowered): it backs off
  * instead of calling accept() in a loop, and accepts again once
  * descriptors are free.  The bounds against one bad peer (issue 12): the
@@ -324,6 +325,181 @@ static const struct cn_ops reply_ops = {
 	.close = on_close,
 };
 
+/* Callbacks of one iteration with one readable connection. */
+static int
+batch_callbacks(struct ev_loop *loop)
+{
+	struct cn_batch_stats st;
+
+	cn_batch_stats(loop, &st);
+	return st.on ? 2 : 1;
+}
+
+/*
+ * Batched system calls (issue 14): connections readable in one iteration
+ * are read with one system call and answered with one more (io_uring),
+ * each exactly as by its own recv() and send(): every reply arrives, in
+ * order, on its own connection.  One whose owner ends another connection
+ * of the same batch: that one is neither read nor answered, and closes
+ * once.  A socket that takes nothing now: EV_WRITE, the rest later.  And
+ * the same with batching off: the same replies, one call each.
+ */
+#define NB	6
+
+struct bfx {
+	struct ev_loop	*loop;
+	int		 sv[NB][2];
+	struct rec	 r[NB];
+	int		 kill;		/* r[0]'s message ends r[kill] (0: no) */
+};
+
+static struct bfx *bfx_cur;
+
+static void
+on_message_bq(struct cn *c, uint32_t ppid, const uint8_t *msg, size_t len)
+{
+	struct rec *r = c->arg;
+	uint8_t reply[8];
+
+	on_message(c, ppid, msg, len);
+	put_msg(reply, (uint8_t)(msg[0] + 0x40), sizeof(reply));
+	assert_int_equal(cn_send(c, reply, sizeof(reply)), 0);
+	if (r == &bfx_cur->r[0] && bfx_cur->kill > 0)
+		cn_end(&bfx_cur->r[bfx_cur->kill].cn, "ended by another");
+}
+
+static const struct cn_ops bq_ops = {
+	.message = on_message_bq,
+	.close = on_close,
+};
+
+static void
+bfx_open(struct bfx *b, bool batch)
+{
+	memset(b, 0, sizeof(*b));
+	bfx_cur = b;
+	assert_non_null(b->loop = ev_loop_new());
+	assert_int_equal(cn_batch_set(b->loop, batch), 0);
+	for (int i = 0; i < NB; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0, b->sv[i]), 0);
+		assert_int_equal(cn_attach(&b->r[i].cn, b->loop, b->sv[i][0],
+		    CN_TCP, PPID, false, MAXMSG, 1 << 20, NULL, &bq_ops,
+		    &b->r[i]), 0);
+	}
+}
+
+static void
+bfx_close(struct bfx *b)
+{
+	for (int i = 0; i < NB; i++) {
+		cn_close(&b->r[i].cn);
+		cn_free(&b->r[i].cn);
+		close(b->sv[i][1]);
+	}
+	ev_loop_free(b->loop);
+}
+
+/* Every open connection gets two messages in one write; one iteration. */
+static void
+bfx_round(struct bfx *b, uint8_t type)
+{
+	uint8_t in[16];
+
+	for (int i = 0; i < NB; i++) {
+		if (b->r[i].nclose > 0)
+			continue;
+		put_msg(in, (uint8_t)(type + i), 8);
+		put_msg(in + 8, (uint8_t)(type + i + 0x20), 8);
+		assert_int_equal(write(b->sv[i][1], in, sizeof(in)), 16);
+	}
+	ev_run_once(b->loop, 1000);
+}
+
+static void
+bfx_replies(struct bfx *b, int i, uint8_t type)
+{
+	uint8_t sink[64];
+
+	assert_int_equal(read(b->sv[i][1], sink, sizeof(sink)), 16);
+	assert_int_equal(sink[0], (uint8_t)(type + i + 0x40));
+	assert_int_equal(sink[8], (uint8_t)(type + i + 0x60));
+}
+
+static void
+test_batch_many(void **state)
+{
+	struct cn_batch_stats st;
+	struct bfx b;
+	uint8_t big[4096], sink[65536];
+	int small = 4096, n, i;
+
+	(void)state;
+	for (int on = 1; on >= 0; on--) {
+		bfx_open(&b, on == 1);
+		bfx_round(&b, 0x01);
+		for (i = 0; i < NB; i++) {
+			assert_int_equal(b.r[i].nmsg, 2);
+			bfx_replies(&b, i, 0x01);
+			assert_int_equal(b.r[i].cn.events, EV_READ);
+		}
+		cn_batch_stats(b.loop, &st);
+		if (on && st.on) {
+			/* NB reads and NB sends: one call for each kind. */
+			assert_int_equal(st.requests, 2 * NB);
+			assert_int_equal(st.batches, 2);
+		} else if (!on) {
+			assert_false(st.on);
+			assert_int_equal(st.batches, 0);
+		}
+
+		/* r[0]'s message ends r[3], readable in the same batch. */
+		b.kill = 3;
+		bfx_round(&b, 0x02);
+		b.kill = 0;
+		assert_int_equal(b.r[3].nclose, 1);
+		assert_int_equal(b.r[3].end, CN_END_LOCAL);
+		assert_int_equal(b.r[3].nmsg, 2);	/* from the first round */
+		/* No reply: the end (a reset: it closed with input unread). */
+		assert_true(read(b.sv[3][1], sink, sizeof(sink)) <= 0);
+		for (i = 0; i < NB; i++)
+			if (i != 3) {
+				assert_int_equal(b.r[i].nclose, 0);
+				bfx_replies(&b, i, 0x02);
+			}
+
+		/* r[1] takes nothing more: its replies wait, the rest go. */
+		setsockopt(b.sv[1][0], SOL_SOCKET, SO_SNDBUF, &small,
+		    sizeof(small));
+		put_msg(big, 0x7f, sizeof(big));
+		while (cn_queued(&b.r[1].cn) == 0)
+			assert_int_equal(cn_send(&b.r[1].cn, big,
+			    sizeof(big)), 0);
+		bfx_round(&b, 0x03);
+		for (i = 0; i < NB; i++)
+			if (i != 1 && i != 3)
+				bfx_replies(&b, i, 0x03);
+		assert_int_equal(b.r[1].cn.events, EV_READ | EV_WRITE);
+		for (n = 0; n < 100 && cn_queued(&b.r[1].cn) > 0; n++) {
+			while (read(b.sv[1][1], sink, sizeof(sink)) > 0)
+				;
+			ev_run_once(b.loop, 0);
+		}
+		assert_int_equal(cn_queued(&b.r[1].cn), 0);
+		assert_int_equal(b.r[1].cn.events, EV_READ);
+		assert_int_equal(b.r[1].nclose, 0);
+		assert_int_equal(b.r[1].nmsg, 6);
+
+		/* A peer gone: the end of its stream, seen in the batch. */
+		close(b.sv[5][1]);
+		b.sv[5][1] = -1;
+		ev_run_once(b.loop, 1000);
+		assert_int_equal(b.r[5].nclose, 1);
+		assert_int_equal(b.r[5].end, CN_END_EOF);
+		bfx_close(&b);
+	}
+}
+
 static void
 test_batch_replies(void **state)
 {
@@ -337,7 +513,8 @@ test_batch_replies(void **state)
 	for (i = 0; i < 3; i++)
 		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
 	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
-	assert_int_equal(ev_run_once(f->loop, 1000), 1);
+	/* The readable event, and the loop's batch (unless off) after it. */
+	assert_int_equal(ev_run_once(f->loop, 1000), batch_callbacks(f->loop));
 	assert_int_equal(batch_n, 3);
 	/* Queued while the read was under way, not sent one by one ... */
 	for (i = 0; i < 3; i++)
@@ -771,6 +948,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_write_interest, setup,
 		    teardown),
+		cmocka_unit_test(test_batch_many),
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_release, setup,
 		    teardown),
