@@ -37,6 +37,10 @@
  * one message per recv (the SCTP half runs in ../shared/sctp-vm:
  * tests/bench/run-sctp-bench).  -A ADDR: the IPv4 address registered PEs
  * give (default 127.0.0.1; RSPLIB's registrar refuses loopback addresses).
+ * -B: the steady plaintext TCP connections of one epoll batch are read with
+ * one system call and their next requests sent with one more (io_uring,
+ * lib/iobatch.h), so that on a machine where a system call is the largest
+ * cost the load generator still spends less per request than the server.
  * Every wait is bounded; exit status 1 on any error (a rejected
  * registration, an ERROR message, a closed connection).  Not part of
  * `make check`: tests/bench/run-asap-bench runs it.
@@ -64,6 +68,7 @@
 #include "bench_util.h"
 #include "buf.h"
 #include "codec.h"
+#include "iobatch.h"
 #include "rserpool.h"
 #include "tls.h"
 
@@ -123,6 +128,7 @@ static struct {
 	const char	*pool;
 	int		 threads;
 	bool		 echo, syscalls;
+	bool		 batch;		/* -B: batched recv/send (lib/iobatch) */
 	bool		 sctp;		/* -x sctp */
 	uint32_t	 pe_addr;	/* -A: the PEs' IPv4 address */
 } opt = {
@@ -640,9 +646,13 @@ unexpected:
 	return true;
 }
 
-/* Read what there is; -1 when the connection is lost, 1 when done. */
+/*
+ * Read what there is; -1 when the connection is lost, 1 when done.  first:
+ * the result of a recv() made already (-B: bytes or -errno), or NULL;
+ * flush: send the requests that the answers queued (else the caller does).
+ */
 static int
-conn_read(struct conn *c)
+conn_read_ex(struct conn *c, const long *first, bool flush)
 {
 	size_t off, got;
 	ssize_t n;
@@ -664,8 +674,16 @@ conn_read(struct conn *c)
 			 * what there was (epoll reports what comes next). */
 			more = tls_pending(c->t) > 0;
 		} else {
-			n = recv(c->fd, c->in + c->inlen,
-			    sizeof(c->in) - c->inlen, 0);
+			if (first != NULL) {
+				n = *first;
+				first = NULL;
+				if (n < 0) {
+					errno = (int)-n;
+					n = -1;
+				}
+			} else
+				n = recv(c->fd, c->in + c->inlen,
+				    sizeof(c->in) - c->inlen, 0);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
 			if (n <= 0)
@@ -690,7 +708,13 @@ conn_read(struct conn *c)
 	}
 	if (!keep)
 		return 1;
-	return conn_flush(c);
+	return flush ? conn_flush(c) : 0;
+}
+
+static int
+conn_read(struct conn *c)
+{
+	return conn_read_ex(c, NULL, true);
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -747,33 +771,101 @@ lost:
 	return false;
 }
 
+/*
+ * -B: whether this readable event is read in the batch (a steady plaintext
+ * TCP connection with nothing else to do).
+ */
+static bool
+batchable(const struct conn *c, uint32_t revents)
+{
+	return opt.batch && c->st == C_READY && c->t == NULL && !opt.sctp &&
+	    opt.mode != M_HANDSHAKE && !c->populator &&
+	    revents == EPOLLIN;
+}
+
+/*
+ * -B: the connections of one epoll batch read with one system call, and
+ * the requests their answers queued sent with one more (lib/iobatch), so
+ * that the load generator spends less per request than the servers it
+ * drives.  false: a lost connection.
+ */
+static bool
+run_batch(struct iob *iob, struct conn **cv, int m)
+{
+	struct iob_req v[64];
+	struct conn *c;
+	int i, k;
+
+	for (i = 0; i < m; i++)
+		v[i] = (struct iob_req){ .fd = cv[i]->fd, .op = IOB_RECV,
+		    .buf = cv[i]->in + cv[i]->inlen,
+		    .len = sizeof(cv[i]->in) - cv[i]->inlen };
+	iob_run(iob, v, (size_t)m);
+	for (i = 0; i < m; i++) {
+		cv[i]->want_write = false;
+		if (conn_read_ex(cv[i], &v[i].res, false) != 0)
+			return false;
+	}
+	for (i = k = 0; i < m; i++)
+		if (cv[i]->outlen > 0) {
+			cv[k] = cv[i];
+			v[k++] = (struct iob_req){ .fd = cv[i]->fd,
+			    .op = IOB_SEND, .buf = cv[i]->out,
+			    .len = cv[i]->outlen };
+		}
+	iob_run(iob, v, (size_t)k);
+	for (i = 0; i < k; i++) {
+		c = cv[i];
+		if (v[i].res < 0 && v[i].res != -EAGAIN) {
+			errno = (int)-v[i].res;
+			return false;
+		}
+		if (v[i].res > 0) {
+			memmove(c->out, c->out + v[i].res,
+			    c->outlen - (size_t)v[i].res);
+			c->outlen -= (size_t)v[i].res;
+		}
+		conn_arm(c);
+	}
+	return true;
+}
+
 /* Run this thread's loop until t_end (CLOCK_MONOTONIC s); false: a lost
  * connection. */
 static bool
 run_until(double t_end)
 {
+	static __thread struct iob *iob;
 	struct epoll_event ev[64];
-	struct conn **slot;
-	int i, n, ms;
+	struct conn **slot, *cv[64];
+	int i, n, m, ms;
 	double t;
 
+	if (opt.batch && iob == NULL && (iob = iob_new(true)) == NULL)
+		bu_fatal("%s", "out of memory");
 	while ((t = bu_now()) < t_end) {
 		ms = (int)((t_end - t) * 1000) + 1;
 		n = epoll_wait(ep, ev, 64, ms > 100 ? 100 : ms);
 		if (n < 0 && errno != EINTR)
 			bu_fatal("epoll_wait: %s", strerror(errno));
-		for (i = 0; i < n; i++) {
+		for (i = m = 0; i < n; i++) {
 			/* Each fd once per batch: a connection replaced in
 			 * this batch has no event left in it. */
 			slot = &conns[((struct conn *)ev[i].data.ptr)->idx];
-			if (!conn_event(slot, ev[i].events)) {
-				fprintf(stderr, "asap_load: connection lost: "
-				    "%s\n", strerror(errno));
-				return false;
+			if (batchable(*slot, ev[i].events)) {
+				cv[m++] = *slot;
+				continue;
 			}
+			if (!conn_event(slot, ev[i].events))
+				goto lost;
 		}
+		if (m > 0 && !run_batch(iob, cv, m))
+			goto lost;
 	}
 	return true;
+lost:
+	fprintf(stderr, "asap_load: connection lost: %s\n", strerror(errno));
+	return false;
 }
 
 /*
@@ -992,9 +1084,9 @@ wake_all(double deadline)
 
 /* ---- the server's system calls (-S) ------------------------------------ */
 
-#define SC_N	7
+#define SC_N	8
 static const char *const sc_names[SC_N] = { "all", "recvfrom", "sendto",
-	"epoll_wait", "epoll_ctl", "read", "write" };
+	"epoll_wait", "epoll_ctl", "read", "write", "io_uring_enter" };
 static int	 sc_fd[SC_N][64];
 static int	 sc_ntask;
 
@@ -1088,7 +1180,7 @@ usage(void)
 	fprintf(stderr, "usage: asap_load -p PORT [-m resolve|register|"
 	    "regdereg|handshake|idle|hold]\n"
 	    "    [-c CONNS] [-w WINDOW] [-j THREADS] [-t SECONDS] "
-	    "[-u WARMUP] [-T plain|psk|cert]\n"
+	    "[-u WARMUP] [-T plain|psk|cert] [-B]\n"
 	    "    [-k PSKFILE] [-a CAFILE] [-n NAME] [-r] [-q PLAIN_PORT] "
 	    "[-K PES] [-i ITEMS]\n"
 	    "    [-g POOL] [-P SERVER_PID] [-S] [-E] [-l LABEL] [-x tcp|sctp] "
@@ -1102,7 +1194,7 @@ parse_args(int argc, char *argv[])
 	int ch;
 
 	while ((ch = getopt(argc, argv,
-	    "A:a:c:Eg:i:j:K:k:l:m:n:P:p:q:rST:t:u:w:x:")) != -1) {
+	    "A:a:Bc:Eg:i:j:K:k:l:m:n:P:p:q:rST:t:u:w:x:")) != -1) {
 		switch (ch) {
 		case 'A':
 			/* RSPLIB takes no loopback address for a PE. */
@@ -1125,6 +1217,7 @@ parse_args(int argc, char *argv[])
 		case 'q': opt.plain_port = (uint16_t)atoi(optarg); break;
 		case 'r': opt.resume = true; break;
 		case 'S': opt.syscalls = true; break;
+		case 'B': opt.batch = true; break;
 		case 't': opt.secs = atof(optarg); break;
 		case 'u': opt.warmup = atof(optarg); break;
 		case 'w': opt.window = atoi(optarg); break;

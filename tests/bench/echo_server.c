@@ -15,6 +15,9 @@
  * single-threaded, no timers: the least a server can do per request.
  * -x sctp: one-to-one SCTP associations instead of TCP, each reply one
  * SCTP message with PPID 11 (ASAP), one message per recv.
+ * -B: the connections of one epoll batch are read with one system call and
+ * answered with one more (io_uring, lib/iobatch.h), as registrard does:
+ * the floor for a server that batches its calls.
  * Prints "echo_server port=N" once listening; runs until killed.
  * Not part of `make check`.
  */
@@ -25,6 +28,7 @@
 #include <netinet/sctp.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "iobatch.h"
 
 #define IN_CAP		(128 * 1024)
 #define OUT_CAP		(1024 * 1024)
@@ -110,14 +115,25 @@ econn_flush(struct econn *c)
 	return econn_arm(c, EPOLLIN | (c->outlen > 0 ? EPOLLOUT : 0));
 }
 
-/* One readable event: one recv, every whole message answered.  -1: lost. */
+/*
+ * One readable event: one recv, every whole message answered.  -1: lost.
+ * first: that recv's result made already (-B: bytes or -errno), or NULL;
+ * flush: send the replies (-B: the caller sends them in its batch).
+ */
 static int
-econn_read(struct econn *c)
+econn_read(struct econn *c, const long *first, bool flush)
 {
 	size_t off = 0, flen, rlen;
 	ssize_t n;
 
-	n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+	if (first != NULL) {
+		n = *first;
+		if (n < 0) {
+			errno = (int)-n;
+			n = -1;
+		}
+	} else
+		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0)
@@ -143,7 +159,53 @@ econn_read(struct econn *c)
 	}
 	memmove(c->in, c->in + off, c->inlen - off);
 	c->inlen -= off;
-	return econn_flush(c);
+	return flush ? econn_flush(c) : 0;
+}
+
+/*
+ * -B: the connections of one epoll batch read with one system call and
+ * answered with one more (lib/iobatch), as registrard does: the floor of a
+ * server that batches its system calls.  Lost ones are freed.
+ */
+static void
+econn_batch(struct iob *iob, struct econn **cv, int m)
+{
+	struct iob_req v[64];
+	struct econn *c;
+	int i, k;
+
+	for (i = 0; i < m; i++)
+		v[i] = (struct iob_req){ .fd = cv[i]->fd, .op = IOB_RECV,
+		    .buf = cv[i]->in + cv[i]->inlen,
+		    .len = sizeof(cv[i]->in) - cv[i]->inlen };
+	iob_run(iob, v, (size_t)m);
+	for (i = k = 0; i < m; i++) {
+		if (econn_read(cv[i], &v[i].res, false) != 0) {
+			econn_free(cv[i]);
+			continue;
+		}
+		if (cv[i]->outlen > 0) {
+			cv[k] = cv[i];
+			v[k++] = (struct iob_req){ .fd = cv[i]->fd,
+			    .op = IOB_SEND, .buf = cv[i]->out,
+			    .len = cv[i]->outlen };
+		}
+	}
+	iob_run(iob, v, (size_t)k);
+	for (i = 0; i < k; i++) {
+		c = cv[i];
+		if (v[i].res < 0 && v[i].res != -EAGAIN) {
+			econn_free(c);
+			continue;
+		}
+		if (v[i].res > 0) {
+			memmove(c->out, c->out + v[i].res,
+			    c->outlen - (size_t)v[i].res);
+			c->outlen -= (size_t)v[i].res;
+		}
+		if (econn_arm(c, EPOLLIN | (c->outlen > 0 ? EPOLLOUT : 0)) != 0)
+			econn_free(c);
+	}
 }
 
 static void
@@ -181,7 +243,7 @@ accept_all(int lfd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: echo_server -p PORT [-x tcp|sctp] "
+	fprintf(stderr, "usage: echo_server -p PORT [-x tcp|sctp] [-B] "
 	    "[-r REQTYPE:REPLYSIZE]...\n");
 	exit(2);
 }
@@ -193,12 +255,18 @@ main(int argc, char *argv[])
 	struct epoll_event ev[64], lev = { .events = EPOLLIN };
 	unsigned long t, s;
 	int ch, lfd, i, n, one = 1, port = -1;
-	struct econn *c;
+	struct econn *c, *cv[64];
+	struct iob *iob = NULL;
+	bool batch = false;
+	int m;
 	char *end;
 
 	bu_prog = "echo_server";
-	while ((ch = getopt(argc, argv, "p:r:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "Bp:r:x:")) != -1) {
 		switch (ch) {
+		case 'B':
+			batch = true;
+			break;
 		case 'p':
 			port = atoi(optarg);
 			break;
@@ -221,8 +289,10 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (port < 0 || port > 65535)
+	if (port < 0 || port > 65535 || (batch && sctp))
 		usage();
+	if (batch && (iob = iob_new(true)) == NULL)
+		bu_fatal("%s", "out of memory");
 	signal(SIGPIPE, SIG_IGN);
 	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    sctp ? IPPROTO_SCTP : 0)) < 0)
@@ -246,9 +316,13 @@ main(int argc, char *argv[])
 			continue;
 		if (n < 0)
 			bu_fatal("epoll_wait: %s", strerror(errno));
-		for (i = 0; i < n; i++) {
+		for (i = m = 0; i < n; i++) {
 			if ((c = ev[i].data.ptr) == NULL) {
 				accept_all(lfd);
+				continue;
+			}
+			if (batch && ev[i].events == EPOLLIN) {
+				cv[m++] = c;
 				continue;
 			}
 			if ((ev[i].events & EPOLLOUT) && econn_flush(c) != 0) {
@@ -256,8 +330,10 @@ main(int argc, char *argv[])
 				continue;
 			}
 			if ((ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-			    econn_read(c) != 0)
+			    econn_read(c, NULL, true) != 0)
 				econn_free(c);
 		}
+		if (m > 0)
+			econn_batch(iob, cv, m);
 	}
 }

@@ -12,7 +12,7 @@ EXTRA_DIST += tests/bench/run-bench
 EXTRA_PROGRAMS += tests/bench/asap_load
 tests_bench_asap_load_SOURCES = tests/bench/asap_load.c \
 	tests/bench/bench_util.c tests/bench/bench_util.h
-tests_bench_asap_load_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_asap_load_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS) $(URING_CFLAGS)
 tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/run-asap-bench
 # Its SCTP half in the sctp-vm: registrard, rspregistrar, echo_server -x sctp.
@@ -21,6 +21,8 @@ EXTRA_DIST += tests/bench/run-sctp-bench
 EXTRA_PROGRAMS += tests/bench/echo_server
 tests_bench_echo_server_SOURCES = tests/bench/echo_server.c \
 	tests/bench/bench_util.c tests/bench/bench_util.h
+tests_bench_echo_server_CPPFLAGS = $(AM_CPPFLAGS) $(URING_CFLAGS)
+tests_bench_echo_server_LDADD = lib/libanypool.a
 # Keep-alives of many PEs held (issue 14); run-keepalive-bench drives it.
 EXTRA_PROGRAMS += tests/bench/ka_hold
 tests_bench_ka_hold_SOURCES = tests/bench/ka_hold.c \
