@@ -640,6 +640,7 @@ struct cn_batch {
 	struct ev_ref		 run;		/* the deferred cn_batch_run */
 	uint64_t		 batches, requests;
 	int			 set;		/* cn_batch_set in a batch: 0/1 */
+	bool			 running;	/* in cn_batch_run: it sends them */
 };
 
 static void
@@ -732,11 +733,15 @@ static void	cn_batch_run(struct ev_loop *, void *, unsigned int);
 static bool
 cn_batch_arm(struct cn_batch *b, struct ev_loop *loop)
 {
-	return ev_pending(&b->run) ||
+	return b->running || ev_pending(&b->run) ||
 	    ev_defer(loop, cn_batch_run, b, &b->run) == 0;
 }
 
-/* Read c with the others at the end of the iteration: false if it cannot. */
+/*
+ * Read c with the others at the end of the iteration: false if it cannot,
+ * or if c is the iteration's only event (nothing to batch with: its own
+ * calls, at once, cost less than the deferral).
+ */
 static bool
 cn_read_later(struct cn *c)
 {
@@ -744,6 +749,8 @@ cn_read_later(struct cn *c)
 
 	if (c->in_rq)
 		return true;
+	if (ev_batch_events(c->loop) < 2)
+		return false;
 	if ((b = cn_batch_of(c)) == NULL || !cn_batch_arm(b, c->loop))
 		return false;
 	TAILQ_INSERT_TAIL(&b->rq, c, rq);
@@ -751,7 +758,10 @@ cn_read_later(struct cn *c)
 	return true;
 }
 
-/* Send c's queue with the others at the end of the iteration; as cn_send. */
+/*
+ * Send c's queue with the others at the end of the iteration (or now, as
+ * its read was, if it is the iteration's only event); as cn_send.
+ */
 static int
 cn_send_later(struct cn *c)
 {
@@ -759,7 +769,9 @@ cn_send_later(struct cn *c)
 
 	if (c->in_sq)
 		return 0;
-	if ((b = cn_batch_of(c)) == NULL || !cn_batch_arm(b, c->loop))
+	/* 1: read in the iteration's only event (0: in the batch). */
+	if (ev_batch_events(c->loop) == 1 ||
+	    (b = cn_batch_of(c)) == NULL || !cn_batch_arm(b, c->loop))
 		return cn_send_flush(c);
 	TAILQ_INSERT_TAIL(&b->sq, c, sq);
 	c->in_sq = true;
@@ -817,6 +829,7 @@ cn_batch_run(struct ev_loop *loop, void *arg, unsigned int revents)
 
 	(void)loop;
 	(void)revents;
+	b->running = true;
 	while (!TAILQ_EMPTY(&b->rq)) {
 		for (n = 0; n < IOB_MAX && (c = TAILQ_FIRST(&b->rq)) != NULL;) {
 			TAILQ_REMOVE(&b->rq, c, rq);
@@ -851,6 +864,7 @@ cn_batch_run(struct ev_loop *loop, void *arg, unsigned int revents)
 			if (cv[i]->fd >= 0)
 				cn_batch_sent(cv[i], v[i].res);
 	}
+	b->running = false;
 	if (b->set >= 0) {
 		(void)cn_batch_switch(b, b->set == 1);
 		b->set = -1;

@@ -83,6 +83,7 @@ struct ev_loop {
 	 */
 	struct ev_link	 zombies;
 	bool		 in_batch;
+	size_t		 batch_nev;	/* events of the batch under way */
 
 	int		 sigfd;
 	sigset_t	 sigmask;
@@ -363,6 +364,12 @@ ev_loop_free(struct ev_loop *loop)
 	if (loop->aux_free != NULL)
 		loop->aux_free(loop->aux);
 	free(loop);
+}
+
+size_t
+ev_batch_events(const struct ev_loop *loop)
+{
+	return loop->in_batch ? loop->batch_nev : 0;
 }
 
 void *
@@ -840,6 +847,7 @@ ev_run_once(struct ev_loop *loop, int timeout_ms)
 	}
 
 	loop->in_batch = true;
+	loop->batch_nev = (size_t)nev;
 	for (int i = 0; i < nev; i++) {
 		struct ev *ev = loop->evs[i].data.ptr;
 
@@ -849,6 +857,7 @@ ev_run_once(struct ev_loop *loop, int timeout_ms)
 			n += fd_dispatch(loop, ev, loop->evs[i].events);
 	}
 	loop->in_batch = false;
+	loop->batch_nev = 0;
 	free_zombies(loop);
 
 	n += run_timers(loop);

@@ -80,6 +80,11 @@ int		 ev_run_once(struct ev_loop *loop, int timeout_ms);
 /* Number of pending events of any kind. */
 size_t		 ev_loop_pending(const struct ev_loop *loop);
 /*
+ * In an fd callback: how many fd events the iteration under way dispatches
+ * (what epoll_wait returned, this one included); 0 outside them.
+ */
+size_t		 ev_batch_events(const struct ev_loop *loop);
+/*
  * One pointer a library keeps per loop (lib/conn: its batch of sends),
  * freed by aux_free (unless NULL) when the loop is freed, after every
  * ev_ref has been cleared.
