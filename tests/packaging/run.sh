@@ -157,7 +157,7 @@ apt_uri() {
 # What the packages need from Debian, installed into the cached root so
 # that a cached run downloads nothing: the libraries of their Depends, and
 # pkgconf for the check of libasap.pc.
-BASE_PACKAGES="adduser libjansson4 libmicrohttpd12 libmnl0 libpcap0.8 libsctp1 libssl3 pkgconf"
+BASE_PACKAGES="adduser libjansson4 libmicrohttpd12 libmnl0 libpcap0.8 libsctp1 libssl3 liburing2 pkgconf"
 stamp="v1 $SUITE minbase $BASE_PACKAGES"
 mkdir -p "$CACHE"
 exec 8>"$CACHE/.lock"
