@@ -20,6 +20,7 @@
 #ifndef ANYPOOL_IOBATCH_H
 #define ANYPOOL_IOBATCH_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -54,5 +55,14 @@ bool		 iob_batching(const struct iob *b);
  * calls it took.
  */
 unsigned int	 iob_run(struct iob *b, struct iob_req *v, size_t n);
+/* A request's res as its call would have returned it: -1 with errno. */
+static inline long
+iob_result(long res)
+{
+	if (res >= 0)
+		return res;
+	errno = (int)-res;
+	return -1;
+}
 
 #endif /* ANYPOOL_IOBATCH_H */

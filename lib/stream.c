@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "codec.h"
+#include "iobatch.h"
 #include "stream.h"
 
 /* The receive buffer, allocated on first use: a whole message and a bit. */
@@ -43,15 +44,11 @@ stream_read(struct rsp_stream *s, size_t max_msg,
 	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
 		return RSP_STREAM_NOMEM;
 	for (;;) {
-		if (first != NULL) {	/* the caller's read, made already */
-			n = *first;
-			first = NULL;
-			if (n < 0) {
-				errno = (int)-n;
-				n = -1;
-			}
-		} else
+		if (first != NULL)	/* the caller's read, made already */
+			n = iob_result(*first);
+		else
 			n = rd(rarg, s->buf + s->len, s->cap - s->len);
+		first = NULL;
 		if (n == 0)
 			return RSP_STREAM_EOF;
 		if (n < 0) {

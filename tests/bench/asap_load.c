@@ -68,7 +68,7 @@
 #include "bench_util.h"
 #include "buf.h"
 #include "codec.h"
-#include "iobatch.h"
+#include "bench_batch.h"
 #include "rserpool.h"
 #include "tls.h"
 
@@ -674,16 +674,12 @@ conn_read_ex(struct conn *c, const long *first, bool flush)
 			 * what there was (epoll reports what comes next). */
 			more = tls_pending(c->t) > 0;
 		} else {
-			if (first != NULL) {
-				n = *first;
-				first = NULL;
-				if (n < 0) {
-					errno = (int)-n;
-					n = -1;
-				}
-			} else
+			if (first != NULL)
+				n = iob_result(*first);
+			else
 				n = recv(c->fd, c->in + c->inlen,
 				    sizeof(c->in) - c->inlen, 0);
+			first = NULL;
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
 			if (n <= 0)
@@ -792,40 +788,22 @@ batchable(const struct conn *c, uint32_t revents)
 static bool
 run_batch(struct iob *iob, struct conn **cv, int m)
 {
-	struct iob_req v[64];
-	struct conn *c;
-	int i, k;
+	struct bb_batch b;
+	int i;
 
-	for (i = 0; i < m; i++)
-		v[i] = (struct iob_req){ .fd = cv[i]->fd, .op = IOB_RECV,
-		    .buf = cv[i]->in + cv[i]->inlen,
-		    .len = sizeof(cv[i]->in) - cv[i]->inlen };
-	iob_run(iob, v, (size_t)m);
+	BB_RECV(iob, &b, cv, m);
 	for (i = 0; i < m; i++) {
 		cv[i]->want_write = false;
-		if (conn_read_ex(cv[i], &v[i].res, false) != 0)
+		if (conn_read_ex(cv[i], &b.res[i], false) != 0)
 			return false;
 	}
-	for (i = k = 0; i < m; i++)
-		if (cv[i]->outlen > 0) {
-			cv[k] = cv[i];
-			v[k++] = (struct iob_req){ .fd = cv[i]->fd,
-			    .op = IOB_SEND, .buf = cv[i]->out,
-			    .len = cv[i]->outlen };
-		}
-	iob_run(iob, v, (size_t)k);
-	for (i = 0; i < k; i++) {
-		c = cv[i];
-		if (v[i].res < 0 && v[i].res != -EAGAIN) {
-			errno = (int)-v[i].res;
+	bb_send(iob, b.v, (size_t)m, b.res);
+	for (i = 0; i < m; i++) {
+		if (b.res[i] < 0 && b.res[i] != -EAGAIN) {
+			(void)iob_result(b.res[i]);	/* errno for the log */
 			return false;
 		}
-		if (v[i].res > 0) {
-			memmove(c->out, c->out + v[i].res,
-			    c->outlen - (size_t)v[i].res);
-			c->outlen -= (size_t)v[i].res;
-		}
-		conn_arm(c);
+		conn_arm(cv[i]);
 	}
 	return true;
 }

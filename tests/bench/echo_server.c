@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "bench_util.h"
-#include "iobatch.h"
+#include "bench_batch.h"
 
 #define IN_CAP		(128 * 1024)
 #define OUT_CAP		(1024 * 1024)
@@ -126,13 +126,9 @@ econn_read(struct econn *c, const long *first, bool flush)
 	size_t off = 0, flen, rlen;
 	ssize_t n;
 
-	if (first != NULL) {
-		n = *first;
-		if (n < 0) {
-			errno = (int)-n;
-			n = -1;
-		}
-	} else
+	if (first != NULL)
+		n = iob_result(*first);
+	else
 		n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -170,42 +166,21 @@ econn_read(struct econn *c, const long *first, bool flush)
 static void
 econn_batch(struct iob *iob, struct econn **cv, int m)
 {
-	struct iob_req v[64];
-	struct econn *c;
-	int i, k;
+	static size_t zero;	/* a lost connection's: nothing to send */
+	struct bb_batch b;
+	int i;
 
+	BB_RECV(iob, &b, cv, m);
 	for (i = 0; i < m; i++)
-		v[i] = (struct iob_req){ .fd = cv[i]->fd, .op = IOB_RECV,
-		    .buf = cv[i]->in + cv[i]->inlen,
-		    .len = sizeof(cv[i]->in) - cv[i]->inlen };
-	iob_run(iob, v, (size_t)m);
-	for (i = k = 0; i < m; i++) {
-		if (econn_read(cv[i], &v[i].res, false) != 0) {
+		if (econn_read(cv[i], &b.res[i], false) != 0)
+			b.v[i].outlen = &zero;
+	bb_send(iob, b.v, (size_t)m, b.res);
+	for (i = 0; i < m; i++)
+		if (b.v[i].outlen == &zero ||
+		    (b.res[i] < 0 && b.res[i] != -EAGAIN) ||
+		    econn_arm(cv[i], EPOLLIN | (cv[i]->outlen > 0 ?
+		    EPOLLOUT : 0)) != 0)
 			econn_free(cv[i]);
-			continue;
-		}
-		if (cv[i]->outlen > 0) {
-			cv[k] = cv[i];
-			v[k++] = (struct iob_req){ .fd = cv[i]->fd,
-			    .op = IOB_SEND, .buf = cv[i]->out,
-			    .len = cv[i]->outlen };
-		}
-	}
-	iob_run(iob, v, (size_t)k);
-	for (i = 0; i < k; i++) {
-		c = cv[i];
-		if (v[i].res < 0 && v[i].res != -EAGAIN) {
-			econn_free(c);
-			continue;
-		}
-		if (v[i].res > 0) {
-			memmove(c->out, c->out + v[i].res,
-			    c->outlen - (size_t)v[i].res);
-			c->outlen -= (size_t)v[i].res;
-		}
-		if (econn_arm(c, EPOLLIN | (c->outlen > 0 ? EPOLLOUT : 0)) != 0)
-			econn_free(c);
-	}
 }
 
 static void

@@ -11,6 +11,7 @@ EXTRA_DIST += tests/bench/run-bench
 # lib/tls.c as the client); tests/bench/run-asap-bench drives it.
 EXTRA_PROGRAMS += tests/bench/asap_load
 tests_bench_asap_load_SOURCES = tests/bench/asap_load.c \
+	tests/bench/bench_batch.c tests/bench/bench_batch.h \
 	tests/bench/bench_util.c tests/bench/bench_util.h
 tests_bench_asap_load_CPPFLAGS = $(AM_CPPFLAGS) $(OPENSSL_CFLAGS) $(URING_CFLAGS)
 tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
@@ -20,6 +21,7 @@ EXTRA_DIST += tests/bench/run-sctp-bench
 # The same-size epoll echo server: run-asap-bench's baseline (issue 14).
 EXTRA_PROGRAMS += tests/bench/echo_server
 tests_bench_echo_server_SOURCES = tests/bench/echo_server.c \
+	tests/bench/bench_batch.c tests/bench/bench_batch.h \
 	tests/bench/bench_util.c tests/bench/bench_util.h
 tests_bench_echo_server_CPPFLAGS = $(AM_CPPFLAGS) $(URING_CFLAGS)
 tests_bench_echo_server_LDADD = lib/libanypool.a
