@@ -414,6 +414,17 @@ cn_send(struct cn *c, const uint8_t *p, size_t len)
 	return cn_send_flush(c);
 }
 
+/* After a send: the budget's over() if the queues exceed it; true if run. */
+static bool
+cn_budget_over(struct cn *c)
+{
+	if (c->budget == NULL || c->budget->total <= c->budget->max ||
+	    c->budget->over == NULL)
+		return false;
+	c->budget->over(c->budget->arg, c);
+	return true;
+}
+
 int
 cn_send_flush(struct cn *c)
 {
@@ -421,12 +432,8 @@ cn_send_flush(struct cn *c)
 
 	if ((rc = cn_flush(c)) != 0)
 		return rc;
-	if (c->budget != NULL && c->budget->total > c->budget->max &&
-	    c->budget->over != NULL) {
-		c->budget->over(c->budget->arg, c);
-		if (c->fd < 0)
-			return -ENOBUFS;
-	}
+	if (cn_budget_over(c) && c->fd < 0)
+		return -ENOBUFS;
 	return 0;
 }
 
@@ -805,9 +812,7 @@ cn_batch_sent(struct cn *c, long res)
 		rsp_outq_consume(&c->tx, (size_t)res);
 	cn_arm(c);
 	cn_budget_sync(c);
-	if (c->budget != NULL && c->budget->total > c->budget->max &&
-	    c->budget->over != NULL)
-		c->budget->over(c->budget->arg, c);
+	(void)cn_budget_over(c);
 }
 
 /*
