@@ -85,7 +85,8 @@ size_t		 ev_loop_pending(const struct ev_loop *loop);
  */
 size_t		 ev_batch_events(const struct ev_loop *loop);
 /*
- * One pointer a library keeps per loop (lib/conn: its batch of sends),
+ * One pointer a library keeps per loop (lib/conn: its batch of reads and
+ * sends),
  * freed by aux_free (unless NULL) when the loop is freed, after every
  * ev_ref has been cleared.
  */
