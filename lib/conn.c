@@ -45,6 +45,9 @@ cn_rate_take(struct cn_rate *b, uint64_t now, uint32_t rate, uint32_t burst)
 
 /* ---- connections ------------------------------------------------------ */
 
+/* What a batch receives for a TLS session at most: a record and more. */
+#define CN_TLS_IN	16384
+
 static void	cn_io(struct ev_loop *, void *, unsigned int);
 static void	cn_read(struct cn *, const long *);
 static bool	cn_read_later(struct cn *);
@@ -126,15 +129,24 @@ cn_batch_drain(struct cn *c)
 	if (c->tls == NULL)
 		(void)rsp_outq_flush(&c->tx, c->fd, c->transport == CN_SCTP,
 		    c->ppid);
-	else if (tls_handshake_done(c->tls))
+	else if (tls_handshake_done(c->tls) && tls_batch_end(c->tls) == 0)
 		(void)cn_tls_flush(c);
 	errno = e;
+}
+
+/* TLS records a batch keeps for its send (tls_batch_begin). */
+static inline size_t
+cn_tls_kept(const struct cn *c)
+{
+	const void *p;
+
+	return c->tls != NULL ? tls_out(c->tls, &p) : 0;
 }
 
 void
 cn_end(struct cn *c, const char *why)
 {
-	if (c->batching && c->fd >= 0 && c->tx.len > 0)
+	if (c->batching && c->fd >= 0 && (c->tx.len > 0 || cn_tls_kept(c) > 0))
 		cn_batch_drain(c);
 	cn_finish(c, CN_END_LOCAL, why);
 }
@@ -150,8 +162,8 @@ cn_arm(struct cn *c)
 	else if (c->tls != NULL && !tls_handshake_done(c->tls))
 		ev = c->tls_want != 0 ? c->tls_want : EV_READ;
 	else
-		ev = EV_READ | (c->tx.len > 0 || (c->tls_want & EV_WRITE) ?
-		    EV_WRITE : 0);
+		ev = EV_READ | (c->tx.len > 0 || (c->tls_want & EV_WRITE) ||
+		    cn_tls_kept(c) > 0 ? EV_WRITE : 0);
 	if (ev != c->events && ev_fd_mod(&c->io, ev) == 0)
 		c->events = ev;
 }
@@ -271,8 +283,11 @@ static int
 cn_tls_flush(struct cn *c)
 {
 	size_t off = 0, n;
-	int rc = 0;
+	int rc;
 
+	/* What a batch kept goes first (nothing while one is under way). */
+	if ((rc = tls_out_flush(c->tls)) != 0)
+		return rc;
 	while (off < c->tx.len) {
 		rc = tls_write(c->tls, c->tx.buf + off, c->tx.len - off, &n);
 		if (rc != 0)
@@ -524,13 +539,60 @@ cn_connect_done(struct cn *c)
 		cn_flush(c);
 }
 
+/*
+ * Read what the session has and hand on each message; in, first: what a
+ * batch received for it (first: the recv() result), or NULL.
+ */
+static void
+cn_tls_read(struct cn *c, const uint8_t *in, const long *first)
+{
+	enum rsp_stream_end end;
+	int err, e;
+
+	if (first != NULL &&
+	    (e = tls_batch_begin(c->tls, in, CN_TLS_IN, *first)) != 0) {
+		cn_fail(c, CN_END_NOMEM, -e);
+		return;
+	}
+	c->tls_drained = false;
+	c->batching = true;
+	c->rx_now = ev_now(c->loop);
+	end = rsp_stream_read_with(&c->rx, c->max_msg, cn_tls_rd, c,
+	    cn_message, c);
+	err = errno;
+	c->batching = false;
+	if (c->fd < 0)
+		return;
+	/*
+	 * The replies to what this read brought: one record, one write.  In a
+	 * batch the record is kept, and sent with the others' (cn_batch_run).
+	 */
+	if (first != NULL) {
+		if (c->tx.len > 0 && (e = -cn_tls_flush(c)) != 0) {
+			cn_fail(c, CN_END_SEND, e);
+			return;
+		}
+		if ((e = tls_batch_end(c->tls)) != 0) {
+			cn_fail(c, CN_END_NOMEM, -e);
+			return;
+		}
+		cn_budget_sync(c);
+		if ((c->tx.len > 0 || cn_tls_kept(c) > 0) &&
+		    cn_send_later(c) != 0)
+			return;
+	} else if (c->tx.len > 0 && cn_send_flush(c) != 0)
+		return;
+	cn_read_end(c, end, err);
+	/* In the batch's sends: armed after them (no EV_WRITE meanwhile). */
+	if (c->fd >= 0 && !c->in_sq)
+		cn_arm(c);
+}
+
 /* Events on a TLS connection: handshake, then flush and read. */
 static void
 cn_tls_io(struct cn *c, unsigned int revents)
 {
-	enum rsp_stream_end end;
 	bool rd = (revents & (EV_READ | EV_HUP | EV_ERROR)) != 0;
-	int err;
 
 	if (!tls_handshake_done(c->tls)) {
 		if (!cn_tls_step(c))
@@ -541,24 +603,17 @@ cn_tls_io(struct cn *c, unsigned int revents)
 		c->tls_want = 0;	/* a read waited for the socket */
 		rd = true;
 	}
-	if (c->tx.len > 0 && (revents & (EV_READ | EV_WRITE)) &&
-	    cn_flush(c) != 0)
+	if ((c->tx.len > 0 || cn_tls_kept(c) > 0) &&
+	    (revents & (EV_READ | EV_WRITE)) && cn_flush(c) != 0)
 		return;
 	if (!rd)
 		return;
-	c->tls_drained = false;
-	c->batching = true;
-	c->rx_now = ev_now(c->loop);
-	end = rsp_stream_read_with(&c->rx, c->max_msg, cn_tls_rd, c,
-	    cn_message, c);
-	err = errno;
-	c->batching = false;
-	/* The replies to what this read brought: one record, one write. */
-	if (c->fd >= 0 && c->tx.len > 0 && cn_send_flush(c) != 0)
+	/* With the other connections readable now, at the iteration's end
+	 * (not what the session holds already: that needs no call). */
+	if (!(revents & (EV_HUP | EV_ERROR)) && (revents & EV_READ) &&
+	    tls_pending(c->tls) == 0 && cn_read_later(c))
 		return;
-	cn_read_end(c, end, err);
-	if (c->fd >= 0)
-		cn_arm(c);
+	cn_tls_read(c, NULL, NULL);
 }
 
 /* A plaintext port: a TLS client gets closed, not an ERROR. */
@@ -643,6 +698,7 @@ cn_read(struct cn *c, const long *first)
 /* Per loop (ev_loop_aux): the connections waiting for the batch. */
 struct cn_batch {
 	struct iob		*iob;
+	uint8_t			*tls_in;	/* IOB_MAX × CN_TLS_IN, on demand */
 	TAILQ_HEAD(, cn)	 rq, sq;
 	struct ev_ref		 run;		/* the deferred cn_batch_run */
 	uint64_t		 batches, requests;
@@ -656,6 +712,7 @@ cn_batch_free(void *arg)
 	struct cn_batch *b = arg;
 
 	iob_free(b->iob);
+	free(b->tls_in);
 	free(b);
 }
 
@@ -727,7 +784,8 @@ cn_batch_of(struct cn *c)
 {
 	struct cn_batch *b;
 
-	if (c->transport != CN_TCP || c->tls != NULL)
+	if (c->transport != CN_TCP ||
+	    (c->tls != NULL && !tls_handshake_done(c->tls)))
 		return NULL;
 	if ((b = ev_loop_aux(c->loop)) == NULL &&
 	    (b = cn_batch_make(c->loop, true)) == NULL)
@@ -808,7 +866,9 @@ cn_batch_sent(struct cn *c, long res)
 		cn_fail(c, CN_END_SEND, (int)-res);
 		return;
 	}
-	if (res > 0)
+	if (res > 0 && c->tls != NULL)
+		tls_out_consume(c->tls, (size_t)res);
+	else if (res > 0)
 		rsp_outq_consume(&c->tx, (size_t)res);
 	cn_arm(c);
 	cn_budget_sync(c);
@@ -839,7 +899,18 @@ cn_batch_run(struct ev_loop *loop, void *arg, unsigned int revents)
 		for (n = 0; n < IOB_MAX && (c = TAILQ_FIRST(&b->rq)) != NULL;) {
 			TAILQ_REMOVE(&b->rq, c, rq);
 			c->in_rq = false;
-			if (rsp_stream_space(&c->rx, c->max_msg, &p, &len) != 0) {
+			if (c->tls == NULL) {
+				if (rsp_stream_space(&c->rx, c->max_msg, &p,
+				    &len) != 0) {
+					cn_fail(c, CN_END_NOMEM, ENOMEM);
+					continue;
+				}
+			} else if (b->tls_in != NULL || (b->tls_in =
+			    malloc((size_t)IOB_MAX * CN_TLS_IN)) != NULL) {
+				/* The records, for the session to read. */
+				p = b->tls_in + n * CN_TLS_IN;
+				len = CN_TLS_IN;
+			} else {
 				cn_fail(c, CN_END_NOMEM, ENOMEM);
 				continue;
 			}
@@ -849,19 +920,34 @@ cn_batch_run(struct ev_loop *loop, void *arg, unsigned int revents)
 		}
 		b->batches += iob_run(b->iob, v, n);
 		b->requests += n;
-		for (i = 0; i < n; i++)
-			if (cv[i]->fd >= 0)
+		for (i = 0; i < n; i++) {
+			if (cv[i]->fd < 0)
+				continue;
+			if (cv[i]->tls == NULL) {
 				cn_read(cv[i], &v[i].res);
+				continue;
+			}
+			cn_tls_read(cv[i], v[i].buf, &v[i].res);
+		}
 	}
 	while (!TAILQ_EMPTY(&b->sq)) {
 		for (n = 0; n < IOB_MAX && (c = TAILQ_FIRST(&b->sq)) != NULL;) {
 			TAILQ_REMOVE(&b->sq, c, sq);
 			c->in_sq = false;
-			if (c->tx.len == 0)
+			if (c->tls != NULL) {
+				const void *op;
+
+				/* Its records, kept by the session. */
+				if ((len = tls_out(c->tls, &op)) == 0)
+					continue;
+				p = (uint8_t *)(uintptr_t)op;
+			} else if ((len = c->tx.len) == 0) {
 				continue;
+			} else
+				p = c->tx.buf;
 			cv[n] = c;
 			v[n++] = (struct iob_req){ .fd = c->fd, .op = IOB_SEND,
-			    .buf = c->tx.buf, .len = c->tx.len };
+			    .buf = p, .len = len };
 		}
 		b->batches += iob_run(b->iob, v, n);
 		b->requests += n;

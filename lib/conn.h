@@ -165,7 +165,7 @@ struct cn {
 	 * messages of one readable event go out in one write after it. */
 	bool			 batching;
 	uint64_t		 rx_now;	/* ms: the loop's clock as it began */
-	/* In the loop's batch of reads or sends (cn_batch_set; plain TCP) */
+	/* In the loop's batch of reads or sends (cn_batch_set; TCP) */
 	TAILQ_ENTRY(cn)		 rq, sq;
 	bool			 in_rq, in_sq;
 };
@@ -237,14 +237,16 @@ void	cn_close(struct cn *c);
 void	cn_free(struct cn *c);
 
 /*
- * Batched system calls (issue 14; lib/iobatch.h).  On a loop, the plain
- * TCP connections that became readable in one iteration are read with one
- * system call at its end, and the replies to what they brought (and any
- * other batch of replies) are sent with one more, instead of a recv() and
- * a send() each.  On unless cn_batch_set(loop, false) (then one call each,
- * as always for TLS and SCTP; called during a batch, it takes effect after
- * it); it falls back to one call each by itself where the kernel has no
- * io_uring.  0, or -ENOMEM.
+ * Batched system calls (issue 14; lib/iobatch.h).  On a loop, the TCP
+ * connections (plaintext, or TLS once the handshake is done) that became
+ * readable in one iteration are read with one system call at its end, and
+ * the replies to what they brought (and any other batch of replies) are
+ * sent with one more, instead of a recv() and a send() each; a TLS session
+ * reads the bytes the batch received and keeps its records for the batch's
+ * send (tls_batch_begin()).  On unless cn_batch_set(loop, false) (then one
+ * call each, as always for SCTP and TLS handshakes; called during a batch,
+ * it takes effect after it); it falls back to one call each by itself
+ * where the kernel has no io_uring.  0, or -ENOMEM.
  */
 int	cn_batch_set(struct ev_loop *loop, bool on);
 /* System calls the batches saved so far, and whether they are on. */

@@ -76,7 +76,24 @@ struct tls_conn {
 	char		*peer_id;
 	enum tls_fail	 fail;
 	char		 fail_text[384];
+	/*
+	 * Batched I/O (tls_batch_begin .. tls_batch_end): bytes the caller
+	 * received for the session, taken by its reads before the socket
+	 * (in; carry owns them once the batch is over), and the records its
+	 * writes made meanwhile, kept for the caller's send (out).
+	 */
+	const uint8_t	*in;
+	size_t		 inlen;
+	long		 inres;			/* the caller's recv() result */
+	bool		 inmore;		/* it filled its buffer */
+	bool		 batch;			/* between begin and end */
+	uint8_t		*carry;
+	uint8_t		*out;
+	size_t		 outlen, outcap;
 };
+
+/* Records kept for a batch's send before the session sends them itself. */
+#define TLS_OUT_MAX	16384
 
 /* TLS_AES_128_GCM_SHA256: the suite (and hash) of the external PSKs. */
 static const unsigned char tls13_aes128gcmsha256_id[] = { 0x13, 0x01 };
@@ -572,35 +589,136 @@ keylog_cb(const SSL *ssl, const char *line)
  * OpenSSL 3.0 every record costs a BIO_read or BIO_write plus about ten
  * BIO_ctrl() calls (flush, kernel-TLS queries), which the socket BIO
  * answers through a long switch and we answer with little more than a
- * return.  The descriptor is the BIO's data; it is never closed here.
+ * return.  The BIO's data is the session (struct tls_conn), whose
+ * descriptor it uses and never closes; during a batch it reads what the
+ * caller received and keeps what it writes (tls_batch_begin()).
  */
-static inline int
-bio_fd(BIO *b)
+static inline struct tls_conn *
+bio_conn(BIO *b)
 {
-	return (int)(intptr_t)BIO_get_data(b);
+	return BIO_get_data(b);
+}
+
+/* Send what the batch kept: 0 (all of it, or the socket is full), -1. */
+static int
+out_send(struct tls_conn *c)
+{
+	ssize_t n;
+
+	while (c->outlen > 0) {
+		n = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL);
+		if (n < 0)
+			return BIO_sock_non_fatal_error(errno) ? 0 : -1;
+		tls_out_consume(c, (size_t)n);
+	}
+	return 0;
+}
+
+/*
+ * A batch: keep the record for the caller's send.  0, or -EAGAIN (the
+ * socket takes none of what is kept and there is no more room), -ENOMEM,
+ * -errno of a failed send.
+ */
+static int
+out_keep(struct tls_conn *c, const char *buf, size_t len)
+{
+	size_t cap;
+	uint8_t *n;
+
+	if (c->outlen > 0 && c->outlen + len > TLS_OUT_MAX) {
+		if (out_send(c) != 0)
+			return -errno;
+		if (c->outlen > 0)
+			return -EAGAIN;
+	}
+	if (c->outlen + len > c->outcap) {
+		cap = c->outcap != 0 ? c->outcap : 2048;
+		while (cap < c->outlen + len)
+			cap *= 2;
+		if ((n = realloc(c->out, cap)) == NULL)
+			return -ENOMEM;
+		c->out = n;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	return 0;
 }
 
 static int
 bio_sock_write(BIO *b, const char *buf, int len)
 {
+	struct tls_conn *c = bio_conn(b);
 	ssize_t n;
+	int e;
 
-	n = send(bio_fd(b), buf, (size_t)len, MSG_NOSIGNAL);
 	BIO_clear_retry_flags(b);
+	if (c->batch) {
+		if ((e = out_keep(c, buf, (size_t)len)) == 0)
+			return len;
+		errno = -e;
+		if (e == -EAGAIN)
+			BIO_set_retry_write(b);
+		return -1;
+	}
+	/* What a batch kept goes first. */
+	if (c->outlen > 0) {
+		if (out_send(c) != 0)
+			return -1;
+		if (c->outlen > 0) {
+			BIO_set_retry_write(b);
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	n = send(c->fd, buf, (size_t)len, MSG_NOSIGNAL);
 	if (n < 0 && BIO_sock_non_fatal_error(errno))
 		BIO_set_retry_write(b);
 	return (int)n;
 }
 
+/* Bytes a batch received and the session has not taken: gone now. */
+static void
+in_taken(struct tls_conn *c, size_t n)
+{
+	c->in += n;
+	c->inlen -= n;
+	if (c->inlen == 0 && c->carry != NULL) {
+		free(c->carry);
+		c->carry = NULL;
+	}
+}
+
 static int
 bio_sock_read(BIO *b, char *buf, int len)
 {
+	struct tls_conn *c = bio_conn(b);
 	ssize_t n;
 
 	if (buf == NULL)
 		return 0;
-	n = read(bio_fd(b), buf, (size_t)len);
 	BIO_clear_retry_flags(b);
+	if (c->inlen > 0) {
+		n = (size_t)len < c->inlen ? len : (ssize_t)c->inlen;
+		memcpy(buf, c->in, (size_t)n);
+		in_taken(c, (size_t)n);
+		return (int)n;
+	}
+	if (c->batch && !c->inmore) {
+		/* The batch's recv() said what the socket had: no call. */
+		n = c->inres;
+		if (n > 0)
+			c->inres = -EAGAIN;	/* said once; EOF, errors stay */
+		if (n == 0) {
+			BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+			return 0;
+		}
+		errno = n < 0 ? (int)-n : EAGAIN;
+		if (BIO_sock_non_fatal_error(errno))
+			BIO_set_retry_read(b);
+		return -1;
+	}
+	n = read(c->fd, buf, (size_t)len);
 	if (n < 0 && BIO_sock_non_fatal_error(errno))
 		BIO_set_retry_read(b);
 	else if (n == 0)	/* what BIO_eof() reports to libssl */
@@ -612,16 +730,12 @@ static long
 bio_sock_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
 	switch (cmd) {
-	case BIO_C_SET_FD:
-		BIO_set_data(b, (void *)(intptr_t)*(int *)ptr);
-		BIO_set_init(b, 1);
-		return 1;
 	case BIO_C_GET_FD:
 		if (!BIO_get_init(b))
 			return -1;
 		if (ptr != NULL)
-			*(int *)ptr = bio_fd(b);
-		return bio_fd(b);
+			*(int *)ptr = bio_conn(b)->fd;
+		return bio_conn(b)->fd;
 	case BIO_CTRL_EOF:
 		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
 	case BIO_CTRL_FLUSH:	/* nothing is buffered here */
@@ -976,7 +1090,8 @@ tls_conn_new(struct tls_ctx *ctx, int fd, struct tls_conn **ret)
 	SSL_set_app_data(ssl, c);
 	if ((bio = BIO_new(ctx->bio)) == NULL)
 		goto out_nomem;
-	BIO_set_fd(bio, fd, BIO_NOCLOSE);
+	BIO_set_data(bio, c);		/* the fd is c's; never closed here */
+	BIO_set_init(bio, 1);
 	SSL_set_bio(ssl, bio, bio);
 	if (ctx->role == TLS_SERVER) {
 		SSL_set_accept_state(ssl);
@@ -1017,6 +1132,8 @@ tls_conn_free(struct tls_conn *c)
 	SSL_free(c->ssl);
 	tls_ctx_free(c->ctx);
 	free(c->peer_id);
+	free(c->carry);
+	free(c->out);
 	free(c);
 }
 
@@ -1364,6 +1481,9 @@ tls_pending(const struct tls_conn *c)
 
 	if (n > 0)
 		return (size_t)n;
+	/* Bytes a batch received that the session has not read yet. */
+	if (c->inlen > 0)
+		return 1;
 	/* A whole record read but not yet decrypted counts as well. */
 	return SSL_has_pending(c->ssl) ? 1 : 0;
 }
@@ -1374,13 +1494,91 @@ tls_release_buffers(struct tls_conn *c)
 	if (!c->ctx->idle_release || !c->done || c->failed ||
 	    tls_pending(c) > 0)
 		return false;
+	if (c->outlen == 0) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = 0;
+	}
 	/* 0: a record half read or half written; kept, tried next time. */
 	return SSL_free_buffers(c->ssl) == 1;
+}
+
+int
+tls_batch_begin(struct tls_conn *c, const void *in, size_t cap, long res)
+{
+	uint8_t *p;
+
+	c->batch = true;
+	c->inres = res;
+	c->inmore = res > 0 && (size_t)res == cap;
+	if (res <= 0)
+		return 0;
+	if (c->inlen == 0) {
+		c->in = in;
+		c->inlen = (size_t)res;
+		return 0;
+	}
+	/* What the last batch left (carry) is read first. */
+	if ((p = realloc(c->carry, c->inlen + (size_t)res)) == NULL)
+		return -ENOMEM;
+	memcpy(p + c->inlen, in, (size_t)res);
+	c->carry = p;
+	c->in = p;
+	c->inlen += (size_t)res;
+	return 0;
+}
+
+int
+tls_batch_end(struct tls_conn *c)
+{
+	uint8_t *p;
+
+	if (!c->batch)
+		return 0;
+	c->batch = false;
+	if (c->inlen > 0 && c->carry == NULL) {
+		/* Not taken (the session waits to write first): keep it. */
+		if ((p = malloc(c->inlen)) == NULL) {
+			c->inlen = 0;
+			return -ENOMEM;
+		}
+		memcpy(p, c->in, c->inlen);
+		c->carry = p;
+		c->in = p;
+	}
+	return 0;
+}
+
+size_t
+tls_out(const struct tls_conn *c, const void **ret_p)
+{
+	*ret_p = c->out;
+	return c->outlen;
+}
+
+void
+tls_out_consume(struct tls_conn *c, size_t n)
+{
+	if (n >= c->outlen) {
+		c->outlen = 0;
+		return;
+	}
+	memmove(c->out, c->out + n, c->outlen - n);
+	c->outlen -= n;
+}
+
+int
+tls_out_flush(struct tls_conn *c)
+{
+	if (c->batch || c->outlen == 0)
+		return 0;
+	return out_send(c) != 0 ? -errno : 0;
 }
 
 void
 tls_shutdown(struct tls_conn *c)
 {
+	(void)tls_batch_end(c);	/* kept records go before close_notify */
 	if (c->done && !c->failed) {
 		ERR_clear_error();
 		(void)SSL_shutdown(c->ssl);

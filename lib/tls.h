@@ -183,4 +183,29 @@ bool	tls_resumed(const struct tls_conn *c);
  */
 bool	tls_looks_like_hello(const void *buf, size_t len);
 
+/*
+ * Batched I/O (issue 12/14): the caller receives for many sessions in one
+ * system call (lib/iobatch.c) and sends their records in one more.
+ * tls_batch_begin(): res is the caller's recv() on the session's socket
+ * into in, cap bytes at most (bytes, 0 at the end, -errno).  Until
+ * tls_batch_end(), the session's reads take those bytes first and then
+ * report what that recv() said instead of calling read() again (unless
+ * it filled all cap bytes: then read() on); its writes keep their records
+ * for the caller (tls_out()) instead of sending them (beyond 16 KiB kept,
+ * it sends what it holds first).  in must stay valid until
+ * tls_batch_end(), which copies what the session has not read yet (it
+ * counts in tls_pending()).  Outside a batch, kept records are sent
+ * before any new one.  begin/end: 0 or -ENOMEM.
+ */
+int	tls_batch_begin(struct tls_conn *c, const void *in, size_t cap,
+	    long res);
+int	tls_batch_end(struct tls_conn *c);
+/* Records kept for the caller's send: their length, and where. */
+size_t	tls_out(const struct tls_conn *c, const void **ret_p);
+/* The caller sent n of them. */
+void	tls_out_consume(struct tls_conn *c, size_t n);
+/* Send kept records now (not in a batch): 0 (what the socket does not
+ * take stays), or -errno. */
+int	tls_out_flush(struct tls_conn *c);
+
 #endif /* ANYPOOL_TLS_H */

@@ -251,7 +251,7 @@ metrics_render(struct registrar *r, char **ret_buf, size_t *ret_len)
 
 		cn_batch_stats(r->loop, &bs);
 		GAUGE("io_batching", "1 while the recv()s and send()s of "
-		    "plaintext TCP connections are batched (io-batching on "
+		    "TCP connections are batched (io-batching on "
 		    "and io_uring allowed), else 0.", bs.on ? 1 : 0);
 		COUNTER("io_batch_calls_total", "System calls that made "
 		    "batched recv()s and send()s.", bs.batches);

@@ -36,8 +36,8 @@
 struct rec {
 	struct cn	 cn;
 	int		 nmsg;
-	size_t		 len[8];
-	uint8_t		 type[8];
+	size_t		 len[16];
+	uint8_t		 type[16];
 	bool		 bad;		/* bytes that were not sent */
 	int		 nsecured;
 	int		 nclose;
@@ -52,7 +52,7 @@ on_message(struct cn *c, uint32_t ppid, const uint8_t *msg, size_t len)
 	size_t i;
 
 	assert_int_equal(ppid, PPID);
-	if (r->nmsg < 8) {
+	if (r->nmsg < 16) {
 		r->len[r->nmsg] = len;
 		r->type[r->nmsg] = msg[0];
 	}
@@ -321,6 +321,260 @@ test_plain_passes_check(void **state)
 	assert_false(cn_tls_up(&f->srv.cn));
 }
 
+/*
+ * Batched TLS (issue 12/14): NB TLS connections readable in the same
+ * iteration are read with one system call and answered with one more, the
+ * session reading the batch's bytes and keeping its records for the
+ * batch's send: every reply arrives whole and in order on its own
+ * connection.  A connection ended by another's message in the same batch
+ * is neither read nor answered; a socket that takes nothing now keeps its
+ * records (EV_WRITE) and sends them, before anything newer, once it can; a
+ * record split across two batches is read whole; a peer's close is seen in
+ * the batch.  And all of it again with batching off.
+ */
+#define NB	6
+
+struct bfx {
+	struct ev_loop	*sloop, *cloop;	/* servers (batched); clients */
+	int		 sv[NB][2];
+	struct rec	 s[NB], c[NB];
+	struct tls_ctx	*sctx, *cctx;
+	int		 kill;		/* s[0]'s message ends s[kill] (0: no) */
+	int		 skip;		/* c[skip] sends nothing (0: all send) */
+};
+
+static struct bfx *bfx_cur;
+
+static void
+on_message_reply(struct cn *c, uint32_t ppid, const uint8_t *m, size_t len)
+{
+	struct rec *r = c->arg;
+
+	on_message(c, ppid, m, len);
+	assert_int_equal(cn_send(c, msg((uint8_t)(m[0] + 0x40), 40), 40), 0);
+	if (r == &bfx_cur->s[0] && bfx_cur->kill > 0)
+		cn_end(&bfx_cur->s[bfx_cur->kill].cn, "ended by another");
+}
+
+static const struct cn_ops reply_ops = {
+	.message = on_message_reply,
+	.close = on_close,
+	.secured = on_secured,
+};
+
+/* Both loops until cond, 2000 iterations at most. */
+#define BRUN_UNTIL(b, cond) do {					\
+	int n_;								\
+	for (n_ = 0; n_ < 2000 && !(cond); n_++) {			\
+		ev_run_once((b)->cloop, 0);				\
+		ev_run_once((b)->sloop, 0);				\
+	}								\
+	assert_true(cond);						\
+} while (0)
+
+static bool
+bfx_all(const struct bfx *b, int nmsg)
+{
+	for (int i = 0; i < NB; i++)
+		if (b->s[i].nclose == 0 && b->c[i].nmsg < nmsg)
+			return false;
+	return true;
+}
+
+static void
+bfx_open(struct bfx *b, bool batch)
+{
+	memset(b, 0, sizeof(*b));
+	bfx_cur = b;
+	assert_non_null(b->sloop = ev_loop_new());
+	assert_non_null(b->cloop = ev_loop_new());
+	assert_int_equal(cn_batch_set(b->sloop, batch), 0);
+	assert_int_equal(cn_batch_set(b->cloop, false), 0);
+	b->sctx = ctx(TLS_SERVER, "server.psk");
+	b->cctx = ctx(TLS_CLIENT, "good.psk");
+	for (int i = 0; i < NB; i++) {
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM |
+		    SOCK_NONBLOCK | SOCK_CLOEXEC, 0, b->sv[i]), 0);
+		assert_int_equal(cn_attach(&b->s[i].cn, b->sloop, b->sv[i][0],
+		    CN_TCP, PPID, false, MAXMSG, 1 << 20, NULL, &reply_ops,
+		    &b->s[i]), 0);
+		assert_int_equal(cn_attach(&b->c[i].cn, b->cloop, b->sv[i][1],
+		    CN_TCP, PPID, false, MAXMSG, 1 << 20, NULL, &ops,
+		    &b->c[i]), 0);
+		assert_int_equal(cn_tls_start(&b->s[i].cn, b->sctx), 0);
+		assert_int_equal(cn_tls_start(&b->c[i].cn, b->cctx), 0);
+	}
+	/* Up, and whatever the servers send after the handshake read. */
+	for (int i = 0; i < NB; i++) {
+		BRUN_UNTIL(b, b->s[i].nsecured == 1 && b->c[i].nsecured == 1);
+	}
+	for (int n = 0; n < 20; n++) {
+		ev_run_once(b->cloop, 0);
+		ev_run_once(b->sloop, 0);
+	}
+}
+
+static void
+bfx_close(struct bfx *b)
+{
+	for (int i = 0; i < NB; i++) {
+		cn_close(&b->s[i].cn);
+		cn_free(&b->s[i].cn);
+		cn_close(&b->c[i].cn);
+		cn_free(&b->c[i].cn);
+	}
+	tls_ctx_free(b->sctx);
+	tls_ctx_free(b->cctx);
+	ev_loop_free(b->sloop);
+	ev_loop_free(b->cloop);
+}
+
+/* Every open connection's client sends two messages; one server iteration. */
+static void
+bfx_round(struct bfx *b, uint8_t type)
+{
+	for (int i = 0; i < NB; i++) {
+		if (b->s[i].nclose > 0 || (b->skip > 0 && i == b->skip))
+			continue;
+		assert_int_equal(cn_send(&b->c[i].cn,
+		    msg((uint8_t)(type + i), 40), 40), 0);
+		assert_int_equal(cn_send(&b->c[i].cn,
+		    msg((uint8_t)(type + i + 0x20), 12), 12), 0);
+		assert_int_equal(cn_queued(&b->c[i].cn), 0);
+	}
+	ev_run_once(b->sloop, 1000);
+}
+
+/* Client i has its two replies to round type (its nmsg-th and on). */
+static void
+bfx_replies(struct bfx *b, int i, uint8_t type, int at)
+{
+	assert_true(b->c[i].nmsg >= at + 2);
+	assert_int_equal(b->c[i].type[at], (uint8_t)(type + i + 0x40));
+	assert_int_equal(b->c[i].type[at + 1], (uint8_t)(type + i + 0x60));
+	assert_int_equal(b->c[i].len[at], 40);
+	assert_false(b->c[i].bad);
+}
+
+static void
+test_batch_tls(void **state)
+{
+	struct cn_batch_stats st;
+	struct bfx b;
+	int small = 4096, i, n;
+	uint64_t req;
+
+	(void)state;
+	for (int on = 1; on >= 0; on--) {
+		bfx_open(&b, on == 1);
+		cn_batch_stats(b.sloop, &st);
+		req = st.requests;
+		bfx_round(&b, 0x01);
+		for (i = 0; i < NB; i++)
+			assert_int_equal(b.s[i].nmsg, 2);
+		cn_batch_stats(b.sloop, &st);
+		if (on && st.on) {
+			/* NB reads and NB sends, one call for each kind. */
+			assert_int_equal(st.requests - req, 2 * NB);
+		} else if (!on) {
+			assert_false(st.on);
+			assert_int_equal(st.batches, 0);
+		}
+		BRUN_UNTIL(&b, bfx_all(&b, 2));
+		for (i = 0; i < NB; i++) {
+			bfx_replies(&b, i, 0x01, 0);
+			assert_int_equal(b.s[i].cn.events, EV_READ);
+		}
+
+		/* s[0]'s message ends s[3], readable in the same batch. */
+		b.kill = 3;
+		bfx_round(&b, 0x02);
+		b.kill = 0;
+		assert_int_equal(b.s[3].nclose, 1);
+		assert_int_equal(b.s[3].end, CN_END_LOCAL);
+		assert_int_equal(b.s[3].nmsg, 2);	/* the first round's */
+		BRUN_UNTIL(&b, bfx_all(&b, 4) && b.c[3].nclose == 1);
+		assert_int_equal(b.c[3].nmsg, 2);
+		for (i = 0; i < NB; i++)
+			if (i != 3) {
+				assert_int_equal(b.s[i].nclose, 0);
+				bfx_replies(&b, i, 0x02, 2);
+			}
+
+		/*
+		 * s[1]'s socket takes nothing more: a long message fills it,
+		 * the batch's records for s[1] wait (EV_WRITE), the others'
+		 * go; then everything arrives, in order.
+		 */
+		setsockopt(b.sv[1][0], SOL_SOCKET, SO_SNDBUF, &small,
+		    sizeof(small));
+		assert_int_equal(cn_send(&b.s[1].cn, msg(0x7f, 60000), 60000),
+		    0);
+		assert_true(cn_queued(&b.s[1].cn) > 0);
+		bfx_round(&b, 0x03);
+		assert_int_equal(b.s[1].nmsg, 6);
+		assert_true(b.s[1].cn.events & EV_WRITE);
+		BRUN_UNTIL(&b, bfx_all(&b, 6) && b.c[1].nmsg == 7);
+		assert_int_equal(b.c[1].type[4], 0x7f);
+		assert_int_equal(b.c[1].len[4], 60000);
+		bfx_replies(&b, 1, 0x03, 5);
+		for (i = 0; i < NB; i++)
+			if (i != 1 && i != 3)
+				bfx_replies(&b, i, 0x03, 4);
+		BRUN_UNTIL(&b, b.s[1].cn.events == EV_READ);
+		assert_int_equal(cn_queued(&b.s[1].cn), 0);
+
+		/*
+		 * A record split across two batches: the first bytes of c[2]'s
+		 * next record arrive with the others' messages, the rest with
+		 * the next round's.  (Taken off the server's socket by hand,
+		 * written again on the client's end in two parts.)
+		 */
+		{
+			uint8_t rec[256];
+			ssize_t len;
+
+			assert_int_equal(cn_send(&b.c[2].cn, msg(0x30, 40),
+			    40), 0);
+			len = read(b.sv[2][0], rec, sizeof(rec));
+			assert_true(len > 40);
+			assert_int_equal(write(b.sv[2][1], rec, 7), 7);
+			n = b.s[2].nmsg;
+			b.skip = 2;
+			bfx_round(&b, 0x05);
+			b.skip = 0;
+			assert_int_equal(b.s[2].nmsg, n);
+			assert_int_equal(b.s[2].nclose, 0);
+			assert_int_equal(write(b.sv[2][1], rec + 7,
+			    (size_t)len - 7), len - 7);
+			bfx_round(&b, 0x06);
+			BRUN_UNTIL(&b, b.s[2].nmsg == n + 3);
+			assert_int_equal(b.s[2].type[n], 0x30);
+			assert_int_equal(b.s[2].nclose, 0);
+			assert_false(b.s[2].bad);
+			BRUN_UNTIL(&b, b.c[0].nmsg == 10 && b.c[4].nmsg == 10 &&
+			    b.c[5].nmsg == 10 && b.c[1].nmsg == 11 &&
+			    b.c[2].nmsg == 9);
+			assert_int_equal(b.c[2].type[6], 0x70);
+			bfx_replies(&b, 2, 0x06, 7);
+			for (i = 0; i < NB; i++)
+				if (i != 1 && i != 3 && i != 2) {
+					bfx_replies(&b, i, 0x05, 6);
+					bfx_replies(&b, i, 0x06, 8);
+				}
+		}
+
+		/* A peer gone: the end of its stream, seen in the batch. */
+		cn_end(&b.c[5].cn, "done");
+		b.skip = 5;
+		bfx_round(&b, 0x04);
+		b.skip = 0;
+		BRUN_UNTIL(&b, b.s[5].nclose == 1);
+		assert_int_equal(b.s[5].end, CN_END_EOF);
+		bfx_close(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -337,6 +591,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_plain_passes_check, setup,
 		    teardown),
+		cmocka_unit_test_setup(test_batch_tls, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);
