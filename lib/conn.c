@@ -211,7 +211,7 @@ cn_name(char *buf, size_t len, const char *prefix, enum cn_transport tr,
 size_t
 cn_queued(const struct cn *c)
 {
-	return c->tx.len;
+	return c->tx.len + cn_tls_kept(c);
 }
 
 bool
@@ -1013,8 +1013,10 @@ cn_budget_sync(struct cn *c)
 {
 	if (c->budget == NULL)
 		return;
-	c->budget->total = c->budget->total - c->budgeted + c->tx.len;
-	c->budgeted = c->tx.len;
+	/* TLS: with the records a batch keeps for its send (at most one
+	 * record beyond 16 KiB, lib/tls.c). */
+	c->budget->total = c->budget->total - c->budgeted + cn_queued(c);
+	c->budgeted = cn_queued(c);
 }
 
 void

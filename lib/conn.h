@@ -223,7 +223,7 @@ int	cn_flush(struct cn *c);
  */
 const char *cn_name(char *buf, size_t len, const char *prefix,
 	    enum cn_transport tr, const struct sockaddr_storage *peer);
-/* Bytes waiting in the send queue. */
+/* Bytes waiting to be sent (TLS: with the records a batch keeps). */
 size_t	cn_queued(const struct cn *c);
 bool	cn_is_open(const struct cn *c);
 /*

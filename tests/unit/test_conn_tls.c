@@ -9,7 +9,8 @@
  * TLS connection is CN_END_TLS "plaintext"; a ClientHello on a plaintext
  * connection is CN_END_TLS_ON_PLAIN, while plaintext messages pass; an
  * idle TLS connection gives its buffers back (cn_trim) and carries the next
- * messages as before, a busy one keeps them.
+ * messages as before, a busy one keeps them.  Batched TLS (test_batch_tls,
+ * test_batch_tls_noread): see there.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -351,6 +352,10 @@ on_message_reply(struct cn *c, uint32_t ppid, const uint8_t *m, size_t len)
 	struct rec *r = c->arg;
 
 	on_message(c, ppid, m, len);
+	if (m[0] == 0x7e) {		/* a big answer (test_batch_tls_noread) */
+		(void)cn_send(c, msg(0x7e, 8000), 8000);
+		return;
+	}
 	assert_int_equal(cn_send(c, msg((uint8_t)(m[0] + 0x40), 40), 40), 0);
 	if (r == &bfx_cur->s[0] && bfx_cur->kill > 0)
 		cn_end(&bfx_cur->s[bfx_cur->kill].cn, "ended by another");
@@ -575,6 +580,44 @@ test_batch_tls(void **state)
 	}
 }
 
+/*
+ * A TLS client that sends and never reads, batched with another that
+ * does: what the batch keeps for its send stays within one record beyond
+ * 16 KiB, the queue is closed at its limit (CN_END_BACKLOG), and the
+ * other connection is answered throughout.
+ */
+static void
+test_batch_tls_noread(void **state)
+{
+	struct bfx b;
+	const void *p;
+	size_t kept, maxkept = 0;
+	int r;
+
+	(void)state;
+	bfx_open(&b, true);
+	for (r = 0; r < 600 && b.s[0].nclose == 0; r++) {
+		assert_int_equal(cn_send(&b.c[0].cn, msg(0x7e, 12), 12), 0);
+		assert_int_equal(cn_send(&b.c[1].cn, msg(0x10, 12), 12), 0);
+		ev_run_once(b.sloop, 1000);
+		if (b.s[0].nclose == 0 &&
+		    (kept = tls_out(b.s[0].cn.tls, &p)) > maxkept)
+			maxkept = kept;
+		assert_int_equal(b.s[1].nclose, 0);
+	}
+	assert_int_equal(b.s[0].nclose, 1);
+	assert_int_equal(b.s[0].end, CN_END_BACKLOG);
+	assert_true(maxkept > 0);		/* the batch did keep some */
+	assert_true(maxkept <= 16384 + 256 + 5);	/* one record more */
+	/* The other one has every answer, whole. */
+	BRUN_UNTIL(&b, b.c[1].nmsg == b.s[1].nmsg);
+	assert_int_equal(b.s[1].nmsg, r);
+	assert_int_equal(b.c[1].type[0], 0x50);
+	assert_false(b.c[1].bad);
+	assert_int_equal(b.c[1].nclose, 0);
+	bfx_close(&b);
+}
+
 int
 main(void)
 {
@@ -592,6 +635,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plain_passes_check, setup,
 		    teardown),
 		cmocka_unit_test_setup(test_batch_tls, NULL),
+		cmocka_unit_test_setup(test_batch_tls_noread, NULL),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, fx_group_teardown);
