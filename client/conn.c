@@ -33,6 +33,7 @@
 
 #include "asap_int.h"
 #include "addr.h"
+#include "buf.h"
 #include "conn.h"
 #include "tls.h"
 
@@ -363,7 +364,6 @@ static int
 conn_queue(struct conn *c, const void *p, size_t len)
 {
 	size_t need;
-	uint8_t *n;
 
 	if (c->txoff > 0 && c->txoff == c->txlen)
 		c->txoff = c->txlen = 0;
@@ -377,17 +377,8 @@ conn_queue(struct conn *c, const void *p, size_t len)
 			c->txoff = 0;
 			need = c->txlen + len;
 		}
-		if (need > c->txcap) {
-			size_t cap = c->txcap ? c->txcap : 4096;
-
-			while (cap < need)
-				cap *= 2;
-			n = realloc(c->tx, cap);
-			if (n == NULL)
-				return -ENOMEM;
-			c->tx = n;
-			c->txcap = cap;
-		}
+		if (buf_reserve(&c->tx, &c->txcap, need) != 0)
+			return -ENOMEM;
 	}
 	memcpy(c->tx + c->txlen, p, len);
 	c->txlen += len;

@@ -10,9 +10,11 @@
 #ifndef ANYPOOL_BUF_H
 #define ANYPOOL_BUF_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 static inline size_t
@@ -253,6 +255,28 @@ wbuf_set_u16(struct wbuf *w, size_t at, uint16_t v)
 		return;
 	}
 	put_be16(w->p + at, v);
+}
+
+/*
+ * Room for need bytes in a growable buffer (*buf of *cap bytes, NULL/0 at
+ * first; the owner frees it): the capacity doubles from 4 KiB.  0, or
+ * -ENOMEM with the buffer unchanged.  The send queues use it.
+ */
+static inline int
+buf_reserve(uint8_t **buf, size_t *cap, size_t need)
+{
+	size_t c;
+	uint8_t *n;
+
+	if (need <= *cap)
+		return 0;
+	for (c = *cap != 0 ? *cap : 4096; c < need; c *= 2)
+		;
+	if ((n = realloc(*buf, c)) == NULL)
+		return -ENOMEM;
+	*buf = n;
+	*cap = c;
+	return 0;
 }
 
 #endif

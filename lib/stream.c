@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "codec.h"
 #include "iobatch.h"
 #include "stream.h"
@@ -167,20 +168,10 @@ rsp_stream_free(struct rsp_stream *s)
 int
 rsp_outq_add(struct rsp_outq *q, const uint8_t *p, size_t len, size_t max)
 {
-	uint8_t *n;
-	size_t cap;
-
 	if (q->len + len > max)
 		return -ENOBUFS;
-	if (q->len + len > q->cap) {
-		cap = q->cap ? q->cap : 4096;
-		while (cap < q->len + len)
-			cap *= 2;
-		if ((n = realloc(q->buf, cap)) == NULL)
-			return -ENOMEM;
-		q->buf = n;
-		q->cap = cap;
-	}
+	if (buf_reserve(&q->buf, &q->cap, q->len + len) != 0)
+		return -ENOMEM;
 	memcpy(q->buf + q->len, p, len);
 	q->len += len;
 	return 0;

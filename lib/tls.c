@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "buf.h"
 #include "tls.h"
 
 #define PSK_ID_MAX	128
@@ -622,24 +623,14 @@ out_send(struct tls_conn *c)
 static int
 out_keep(struct tls_conn *c, const char *buf, size_t len)
 {
-	size_t cap;
-	uint8_t *n;
-
 	if (c->outlen > 0 && c->outlen + len > TLS_OUT_MAX) {
 		if (out_send(c) != 0)
 			return -errno;
 		if (c->outlen > 0)
 			return -EAGAIN;
 	}
-	if (c->outlen + len > c->outcap) {
-		cap = c->outcap != 0 ? c->outcap : 2048;
-		while (cap < c->outlen + len)
-			cap *= 2;
-		if ((n = realloc(c->out, cap)) == NULL)
-			return -ENOMEM;
-		c->out = n;
-		c->outcap = cap;
-	}
+	if (buf_reserve(&c->out, &c->outcap, c->outlen + len) != 0)
+		return -ENOMEM;
 	memcpy(c->out + c->outlen, buf, len);
 	c->outlen += len;
 	return 0;
