@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 
 #include "event.h"
 
@@ -27,6 +28,16 @@ enum ev_kind {
 	EV_KIND_SIGNAL,
 	EV_KIND_DEFER,
 	EV_KIND_SIGFD,		/* the loop's own signalfd watcher */
+	EV_KIND_TIMERFD,	/* the loop's own timerfd watcher */
+};
+
+/* The loop's timerfd (see tfd_sync). */
+enum ev_tfd {
+	EV_TFD_NONE,		/* not made yet */
+	EV_TFD_OFF,		/* unusable: epoll timeouts only */
+	EV_TFD_IDLE,		/* disarmed, not readable */
+	EV_TFD_ARMED,		/* armed for tfd_when, not expired yet */
+	EV_TFD_FIRED,		/* expired (readable) until set again */
 };
 
 /* Intrusive doubly-linked list node; unlinking needs no list head. */
@@ -89,6 +100,11 @@ struct ev_loop {
 	sigset_t	 sigmask;
 	struct ev	 sigfd_ev;
 	struct ev	*sigs[_NSIG];
+
+	int		 tfd;
+	enum ev_tfd	 tfd_state;
+	uint64_t	 tfd_when;	/* ms, while EV_TFD_ARMED */
+	struct ev	 tfd_ev;
 
 	struct epoll_event evs[EV_BATCH];
 
@@ -298,6 +314,10 @@ ev_loop_new(void)
 	loop->sigfd_ev.loop = loop;
 	loop->sigfd_ev.kind = EV_KIND_SIGFD;
 	link_init(&loop->sigfd_ev.link);
+	loop->tfd = -1;
+	loop->tfd_ev.loop = loop;
+	loop->tfd_ev.kind = EV_KIND_TIMERFD;
+	link_init(&loop->tfd_ev.link);
 	return loop;
 }
 
@@ -359,6 +379,8 @@ ev_loop_free(struct ev_loop *loop)
 	free_zombies(loop);
 	if (loop->sigfd != -1)
 		close(loop->sigfd);
+	if (loop->tfd != -1)
+		close(loop->tfd);
 	close(loop->epfd);
 	/* Last: the refs cleared above may lie in it. */
 	if (loop->aux_free != NULL)
@@ -797,10 +819,93 @@ ev_cancel(struct ev_ref *ref)
 		link_remove(&ev->link);
 		break;
 	case EV_KIND_SIGFD:
+	case EV_KIND_TIMERFD:
 		/* never attached to a ref */
 		break;
 	}
 	free(ev);
+}
+
+/* The timerfd ------------------------------------------------------------ */
+
+/*
+ * Why a timerfd (issue 14): epoll_wait() with a timeout arms a kernel timer
+ * on every sleep and cancels it on every wake-up, which a loop serving one
+ * request at a time (sleeping between them) pays per request; an epoll
+ * server without timers waits with -1.  The loop's first deadline stays
+ * armed in a timerfd in the epoll set instead, and the loop sleeps with -1.
+ * The timerfd is set again (one system call) only once it expired, or when
+ * a deadline earlier than the one armed comes first: once per period for a
+ * periodic timer (the registrar's 10 ms keep-alive tick: 100 calls a
+ * second, against a timer armed and cancelled per request).  A first timer
+ * cancelled or moved later leaves one early wake-up behind, which sets it
+ * to the new first deadline.  Only on the real clock: an injected clock has
+ * no timerfd.
+ */
+
+/* Give up the timerfd: epoll timeouts from now on. */
+static void
+tfd_off(struct ev_loop *loop)
+{
+	if (loop->tfd != -1)
+		close(loop->tfd);	/* leaves the epoll set with it */
+	loop->tfd = -1;
+	loop->tfd_state = EV_TFD_OFF;
+}
+
+/*
+ * Before a sleep: have the timerfd wake the loop at when_ms (have: a timer
+ * is pending), and clear it if it expired.  True if it wakes the loop at or
+ * before when_ms, so that the sleep needs no timeout of its own.
+ */
+static bool
+tfd_sync(struct ev_loop *loop, bool have, uint64_t when_ms)
+{
+	struct itimerspec its;
+
+	if (loop->tfd_state == EV_TFD_OFF)
+		return false;
+	if (loop->now_fn != ev_clock_monotonic)
+		have = false;
+	if (loop->tfd_state == EV_TFD_ARMED && have &&
+	    loop->tfd_when <= when_ms)
+		return true;
+	if (!have && (loop->tfd_state == EV_TFD_NONE ||
+	    loop->tfd_state == EV_TFD_IDLE))
+		return false;
+	if (loop->tfd_state == EV_TFD_NONE) {
+		struct epoll_event ee = { .events = EPOLLIN,
+		    .data.ptr = &loop->tfd_ev };
+
+		loop->tfd = timerfd_create(CLOCK_MONOTONIC,
+		    TFD_NONBLOCK | TFD_CLOEXEC);
+		if (loop->tfd == -1 ||
+		    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->tfd, &ee) == -1) {
+			tfd_off(loop);
+			return false;
+		}
+	}
+	/* Setting it, or disarming it, also clears an expiry. */
+	memset(&its, 0, sizeof(its));
+	if (have) {
+		its.it_value.tv_sec = (time_t)(when_ms / 1000);
+		its.it_value.tv_nsec = (long)(when_ms % 1000) * 1000000;
+		if (when_ms == 0)
+			its.it_value.tv_nsec = 1;	/* 0 would disarm it */
+	}
+	if (timerfd_settime(loop->tfd, TFD_TIMER_ABSTIME, &its, NULL) == -1) {
+		tfd_off(loop);
+		return false;
+	}
+	loop->tfd_state = have ? EV_TFD_ARMED : EV_TFD_IDLE;
+	loop->tfd_when = when_ms;
+	return have;
+}
+
+int
+ev_loop_timer_fd(const struct ev_loop *loop)
+{
+	return loop->tfd_state == EV_TFD_ARMED ? loop->tfd : -1;
 }
 
 /* Iterations ------------------------------------------------------------- */
@@ -814,11 +919,19 @@ wait_timeout(struct ev_loop *loop, int timeout_ms)
 	/* Queued defers, or ev_break() from a defer: do not sleep. */
 	if (!link_empty(&loop->defers) || loop->stop || timeout_ms == 0)
 		return 0;
-	if (loop->heap_len == 0)
+	if (loop->heap_len == 0) {
+		(void)tfd_sync(loop, false, 0);
 		return timeout_ms < 0 ? -1 : timeout_ms;
+	}
 	now = ev_now(loop);
 	when = loop->heap[0]->u.timer.when;
 	d = when > now ? when - now : 0;
+	if (d == 0)
+		return 0;
+	/* The timerfd wakes the loop by the deadline: no timeout of its own. */
+	if (tfd_sync(loop, true, when) &&
+	    (timeout_ms < 0 || d <= (uint64_t)timeout_ms))
+		return timeout_ms;
 	if (timeout_ms >= 0 && d > (uint64_t)timeout_ms)
 		return timeout_ms;
 	return d > INT_MAX ? INT_MAX : (int)d;
@@ -853,6 +966,8 @@ ev_run_once(struct ev_loop *loop, int timeout_ms)
 
 		if (ev->kind == EV_KIND_SIGFD)
 			n += run_signals(loop);
+		else if (ev->kind == EV_KIND_TIMERFD)
+			loop->tfd_state = EV_TFD_FIRED;	/* run_timers below */
 		else
 			n += fd_dispatch(loop, ev, loop->evs[i].events);
 	}

@@ -108,6 +108,13 @@ void		 ev_loop_set_clock(struct ev_loop *loop,
 		    uint64_t (*now_fn)(void *arg), void *arg);
 /* Deadline (ms on the loop's clock) of the earliest timer, or -ENOENT. */
 int		 ev_next_timer(const struct ev_loop *loop, uint64_t *ret_when);
+/*
+ * On the real clock the loop sleeps without a timeout while a timerfd in
+ * its epoll set is armed for a deadline at or before its earliest timer
+ * (saves a kernel timer armed and cancelled per sleep).  That timerfd while
+ * armed, else -1; for tests and diagnostics: do not read or set it.
+ */
+int		 ev_loop_timer_fd(const struct ev_loop *loop);
 
 /* Events ---------------------------------------------------------------- */
 

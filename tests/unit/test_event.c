@@ -3,7 +3,8 @@
  * Unit tests for lib/event.c: timer ordering and cancellation on the heap,
  * back-reference clearing, cancel and re-arm from inside callbacks, fd
  * watchers on eventfd and pipes, signals through signalfd, deferred calls,
- * ev_run()/ev_break().  Time is an injected test clock: nothing sleeps.
+ * ev_run()/ev_break().  Time is an injected test clock: nothing sleeps,
+ * except in the timerfd tests at the end (the real clock, tens of ms).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 
 #include <cmocka.h>
 
@@ -841,6 +843,145 @@ test_invalid_args(void **state)
 	ev_cancel(&r);
 }
 
+/* The timerfd on the real clock (issue 14) ------------------------------- */
+
+static int
+setup_real(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	fx->loop = ev_loop_new();
+	assert_non_null(fx->loop);
+	*state = fx;
+	/* A loop that no longer wakes for its timers fails here, not hangs. */
+	alarm(20);
+	return 0;
+}
+
+static int
+teardown_real(void **state)
+{
+	alarm(0);
+	return teardown(state);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Milliseconds until the loop's timerfd expires; it must be armed. */
+static uint64_t
+tfd_left(struct ev_loop *loop)
+{
+	struct itimerspec its;
+	int fd = ev_loop_timer_fd(loop);
+
+	assert_true(fd >= 0);
+	assert_int_equal(timerfd_gettime(fd, &its), 0);
+	assert_true(its.it_value.tv_sec != 0 || its.it_value.tv_nsec != 0);
+	return (uint64_t)its.it_value.tv_sec * 1000u +
+	    (uint64_t)its.it_value.tv_nsec / 1000000u;
+}
+
+/* Run iterations without a timeout until t fired; how many it took. */
+static int
+run_until_fired(struct fixture *fx, struct tmr *t)
+{
+	int n = 0;
+
+	while (ev_pending(&t->ref)) {
+		assert_true(ev_run_once(fx->loop, -1) >= 0);
+		assert_true(++n < 50);	/* no busy loop */
+	}
+	return n;
+}
+
+/*
+ * The first deadline is armed in the timerfd, so an iteration without a
+ * timeout still wakes for it; once it fired and nothing else is due, the
+ * timerfd is cleared (a loop that left it readable would not sleep).
+ */
+static void
+test_timerfd_wakes(void **state)
+{
+	struct fixture *fx = *state;
+	struct tmr a = { .fx = fx, .id = 0 };
+	uint64_t t0, left;
+
+	assert_int_equal(ev_loop_timer_fd(fx->loop), -1);
+	t0 = mono_ms();
+	assert_int_equal(ev_timer_add(fx->loop, 200, tmr_cb, &a, &a.ref), 0);
+	/* The caller's shorter timeout: the timerfd is armed all the same. */
+	assert_int_equal(ev_run_once(fx->loop, 5), 0);
+	left = tfd_left(fx->loop);
+	assert_true(left <= 200 && left + (mono_ms() - t0) >= 190);
+	assert_int_equal(run_until_fired(fx, &a), 1);
+	assert_true(mono_ms() >= t0 + 200);
+	assert_int_equal(fx->nfired, 1);
+	/* Nothing pending: the expired timerfd does not wake the loop. */
+	t0 = mono_ms();
+	assert_int_equal(ev_run_once(fx->loop, 60), 0);
+	assert_true(mono_ms() >= t0 + 50);
+	assert_int_equal(ev_loop_timer_fd(fx->loop), -1);
+}
+
+/*
+ * A timer earlier than the armed deadline re-arms the timerfd (it fires on
+ * time, the later one after it); a first timer cancelled leaves at most one
+ * early wake-up; an injected clock never uses the timerfd.
+ */
+static void
+test_timerfd_rearm(void **state)
+{
+	struct fixture *fx = *state;
+	struct tmr a = { .fx = fx, .id = 0 }, b = { .fx = fx, .id = 1 };
+	struct tmr c = { .fx = fx, .id = 2 };
+	struct ev_test_clock clock;
+	uint64_t t0;
+
+	t0 = mono_ms();
+	assert_int_equal(ev_timer_add(fx->loop, 400, tmr_cb, &a, &a.ref), 0);
+	assert_int_equal(ev_run_once(fx->loop, 1), 0);
+	assert_true(tfd_left(fx->loop) > 100);
+	assert_int_equal(ev_timer_add(fx->loop, 30, tmr_cb, &b, &b.ref), 0);
+	assert_int_equal(ev_run_once(fx->loop, 1), 0);
+	assert_true(tfd_left(fx->loop) <= 30);
+	assert_true(run_until_fired(fx, &b) <= 2);
+	assert_true(ev_pending(&a.ref));
+	assert_int_equal(fx->nfired, 1);
+	assert_int_equal(fx->fired[0], 1);
+	assert_true(mono_ms() >= t0 + 30);
+	/* a is re-armed once b's expiry is cleared. */
+	assert_int_equal(ev_run_once(fx->loop, 1), 0);
+	assert_true(tfd_left(fx->loop) > 100);
+
+	/* First timer cancelled: c still fires, after one early wake-up. */
+	ev_cancel(&a.ref);
+	assert_int_equal(ev_timer_add(fx->loop, 20, tmr_cb, &c, &c.ref), 0);
+	assert_int_equal(ev_run_once(fx->loop, 1), 0);
+	ev_cancel(&c.ref);
+	t0 = mono_ms();
+	assert_int_equal(ev_timer_add(fx->loop, 80, tmr_cb, &c, &c.ref), 0);
+	assert_true(run_until_fired(fx, &c) <= 2);
+	assert_true(mono_ms() >= t0 + 80);
+	assert_int_equal(fx->nfired, 2);
+	assert_int_equal(fx->fired[1], 2);
+
+	/* An injected clock: the timerfd is disarmed, never armed again. */
+	ev_test_clock_install(fx->loop, &clock, 5000);
+	assert_int_equal(ev_timer_add(fx->loop, 10, tmr_cb, &a, &a.ref), 0);
+	assert_int_equal(ev_run_once(fx->loop, 1), 0);
+	assert_int_equal(ev_loop_timer_fd(fx->loop), -1);
+	assert_int_equal(ev_test_clock_advance(fx->loop, &clock, 10), 1);
+	assert_int_equal(fx->nfired, 3);
+}
+
 int
 main(void)
 {
@@ -882,6 +1023,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_args,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timerfd_wakes,
+		    setup_real, teardown_real),
+		cmocka_unit_test_setup_teardown(test_timerfd_rearm,
+		    setup_real, teardown_real),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
