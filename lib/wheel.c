@@ -5,6 +5,14 @@
  * or after its tick takes it out.  The pass walks a slot with a cursor
  * that whl_cancel()/whl_add() move on when they unlink the entry under it,
  * so callbacks may cancel or re-add any entry, the next one included.
+ *
+ * Rotation r holds ticks r << shift .. (r + 1) << shift - 1.  An entry due
+ * more than one rotation after the current one goes into the second
+ * wheel's slot of its rotation (far[r & mask], FIFO too).  When the first
+ * tick of rotation r is reached, far[(r + 1) & mask] moves its entries of
+ * rotation r + 1 into the first wheel, in their order, before any pass of
+ * that rotation.  So the first wheel only ever holds entries of the
+ * current and the next rotation, and a pass skips each at most once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,32 +30,53 @@ whl_init(struct whl *w, uint32_t res_ms, uint32_t nslots, uint64_t now,
 		return -EINVAL;
 	if ((w->slots = calloc(nslots, sizeof(*w->slots))) == NULL)
 		return -ENOMEM;
-	for (i = 0; i < nslots; i++)
+	if ((w->far = calloc(nslots, sizeof(*w->far))) == NULL) {
+		free(w->slots);
+		w->slots = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < nslots; i++) {
 		TAILQ_INIT(&w->slots[i]);
+		TAILQ_INIT(&w->far[i]);
+	}
 	w->mask = nslots - 1;
+	for (w->shift = 0; (1U << w->shift) < nslots; w->shift++)
+		;
 	w->res = res_ms;
 	w->cur = now / res_ms;
 	w->n = 0;
 	w->cursor = NULL;
 	w->running = false;
+	w->visits = 0;
 	w->cb = cb;
 	w->arg = arg;
 	return 0;
 }
 
+static void
+whl_unlink_all(struct whl_slot *s)
+{
+	struct whl_entry *e;
+
+	while ((e = TAILQ_FIRST(s)) != NULL) {
+		TAILQ_REMOVE(s, e, link);
+		e->link.tqe_prev = NULL;
+	}
+}
+
 void
 whl_free(struct whl *w)
 {
-	struct whl_entry *e;
 	uint32_t i;
 
-	for (i = 0; w->slots != NULL && i <= w->mask; i++)
-		while ((e = TAILQ_FIRST(&w->slots[i])) != NULL) {
-			TAILQ_REMOVE(&w->slots[i], e, link);
-			e->link.tqe_prev = NULL;
-		}
+	for (i = 0; w->slots != NULL && i <= w->mask; i++) {
+		whl_unlink_all(&w->slots[i]);
+		whl_unlink_all(&w->far[i]);
+	}
 	free(w->slots);
+	free(w->far);
 	w->slots = NULL;
+	w->far = NULL;
 	w->n = 0;
 }
 
@@ -57,6 +86,34 @@ whl_entry_init(struct whl_entry *e)
 	e->link.tqe_next = NULL;
 	e->link.tqe_prev = NULL;
 	e->tick = 0;
+}
+
+static struct whl_slot *
+whl_far_slot(struct whl *w, uint64_t tick)
+{
+	return &w->far[(tick >> w->shift) & w->mask];
+}
+
+/* Beyond the current rotation and the next: wait in the second wheel. */
+static bool
+whl_is_far(const struct whl *w, uint64_t tick)
+{
+	return (tick >> w->shift) > (w->cur >> w->shift) + 1;
+}
+
+/* Into the first wheel's slot of its tick (e unlinked). */
+static void
+whl_put_near(struct whl *w, struct whl_entry *e, uint64_t tick)
+{
+	e->tick = tick;
+	TAILQ_INSERT_TAIL(&w->slots[tick & w->mask], e, link);
+}
+
+static void
+whl_put_far(struct whl *w, struct whl_entry *e, uint64_t tick)
+{
+	e->tick = tick | WHL_FAR;
+	TAILQ_INSERT_TAIL(whl_far_slot(w, tick), e, link);
 }
 
 bool
@@ -70,9 +127,13 @@ whl_cancel(struct whl *w, struct whl_entry *e)
 {
 	if (!whl_pending(e))
 		return;
-	if (w->cursor == e)
-		w->cursor = TAILQ_NEXT(e, link);
-	TAILQ_REMOVE(&w->slots[e->tick & w->mask], e, link);
+	if (e->tick & WHL_FAR)
+		TAILQ_REMOVE(whl_far_slot(w, e->tick & ~WHL_FAR), e, link);
+	else {
+		if (w->cursor == e)
+			w->cursor = TAILQ_NEXT(e, link);
+		TAILQ_REMOVE(&w->slots[e->tick & w->mask], e, link);
+	}
 	e->link.tqe_prev = NULL;
 	w->n--;
 }
@@ -87,8 +148,10 @@ whl_add(struct whl *w, struct whl_entry *e, uint64_t when)
 	tick = when / w->res + (when % w->res != 0);
 	if (tick <= w->cur)
 		tick = w->cur + 1;
-	e->tick = tick;
-	TAILQ_INSERT_TAIL(&w->slots[tick & w->mask], e, link);
+	if (whl_is_far(w, tick))
+		whl_put_far(w, e, tick);
+	else
+		whl_put_near(w, e, tick);
 	w->n++;
 }
 
@@ -99,7 +162,7 @@ whl_remaining(const struct whl *w, const struct whl_entry *e, uint64_t now)
 
 	if (!whl_pending(e))
 		return 0;
-	due = e->tick * w->res;
+	due = (e->tick & ~WHL_FAR) * w->res;
 	return due > now ? due - now : 0;
 }
 
@@ -112,8 +175,16 @@ whl_pass(struct whl *w, struct whl_slot *s)
 
 	for (e = TAILQ_FIRST(s); e != NULL; e = w->cursor) {
 		w->cursor = TAILQ_NEXT(e, link);
-		if (e->tick > w->cur)
-			continue;	/* a later rotation's */
+		w->visits++;
+		if (e->tick > w->cur) {
+			/* A later rotation's: the next, or (after a clock
+			 * jump) one for the second wheel. */
+			if (whl_is_far(w, e->tick)) {
+				TAILQ_REMOVE(s, e, link);
+				whl_put_far(w, e, e->tick);
+			}
+			continue;
+		}
 		TAILQ_REMOVE(s, e, link);
 		e->link.tqe_prev = NULL;
 		w->n--;
@@ -122,6 +193,42 @@ whl_pass(struct whl *w, struct whl_slot *s)
 	}
 	w->cursor = NULL;
 	return n;
+}
+
+/* Rotation rot starts: the second wheel's entries of the next one move
+ * into the first, in order; those a whole second rotation later stay. */
+static void
+whl_cascade(struct whl *w, uint64_t rot)
+{
+	struct whl_slot *s = &w->far[(rot + 1) & w->mask];
+	struct whl_entry *e, *next;
+	uint64_t tick;
+
+	for (e = TAILQ_FIRST(s); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, link);
+		w->visits++;
+		tick = e->tick & ~WHL_FAR;
+		if (whl_is_far(w, tick))
+			continue;
+		TAILQ_REMOVE(s, e, link);
+		whl_put_near(w, e, tick);
+	}
+}
+
+/* All of the second wheel into the first (a clock jump); the passes
+ * send back what is still far. */
+static void
+whl_cascade_all(struct whl *w)
+{
+	struct whl_entry *e;
+	uint32_t i;
+
+	for (i = 0; i <= w->mask; i++)
+		while ((e = TAILQ_FIRST(&w->far[i])) != NULL) {
+			w->visits++;
+			TAILQ_REMOVE(&w->far[i], e, link);
+			whl_put_near(w, e, e->tick & ~WHL_FAR);
+		}
 }
 
 size_t
@@ -136,6 +243,7 @@ whl_advance(struct whl *w, uint64_t now)
 	if (to - w->cur > w->mask) {
 		/* Jumped past a whole rotation: every slot once. */
 		last = w->cur + w->mask + 1;
+		whl_cascade_all(w);
 		for (t = w->cur + 1; t <= last; t++) {
 			w->cur = to;
 			n += whl_pass(w, &w->slots[t & w->mask]);
@@ -147,6 +255,8 @@ whl_advance(struct whl *w, uint64_t now)
 				w->cur = to;	/* nothing left to look at */
 				break;
 			}
+			if ((t & w->mask) == 0)
+				whl_cascade(w, t >> w->shift);
 			n += whl_pass(w, &w->slots[t & w->mask]);
 		}
 	}
@@ -164,4 +274,10 @@ size_t
 whl_count(const struct whl *w)
 {
 	return w->n;
+}
+
+uint64_t
+whl_visits(const struct whl *w)
+{
+	return w->visits;
 }

@@ -14,10 +14,16 @@
  * in the same tick fire in the order they were added; ticks fire in
  * order.  An entry added from a callback (or for a time already passed)
  * fires at the next tick at the earliest, never in the advance that added
- * it at the same tick.  A timeout longer than a rotation (slots x
- * resolution) stays in its slot and is skipped by the passes before it
- * is due.  After a clock jump longer than a rotation, one pass over every
- * slot fires all entries due, in slot order.
+ * it at the same tick.
+ *
+ * Timeouts longer than a rotation (slots x resolution) wait in a second,
+ * coarser wheel of as many slots, one rotation each, and move into the
+ * first one rotation before theirs: an entry is looked at about twice
+ * however long its timeout (a keep-alive interval of an hour at 10 ms
+ * ticks would otherwise be skipped by 350 passes).  Only timeouts longer
+ * than slots^2 ticks are looked at once more per slots^2 ticks.  After a
+ * clock jump longer than a rotation, one pass over every slot fires all
+ * entries due, in slot order.
  */
 #ifndef ANYPOOL_WHEEL_H
 #define ANYPOOL_WHEEL_H
@@ -30,9 +36,11 @@
 /* One timer, embedded in its owner; zero it (or whl_entry_init) first. */
 struct whl_entry {
 	TAILQ_ENTRY(whl_entry)	 link;		/* tqe_prev NULL: not pending */
-	uint64_t		 tick;		/* due at tick * resolution */
+	uint64_t		 tick;		/* due at tick * resolution;
+						 * WHL_FAR: in the second wheel */
 };
 TAILQ_HEAD(whl_slot, whl_entry);
+#define WHL_FAR		(1ULL << 63)
 
 struct whl;
 /* Called once per due entry, already unlinked: it may re-add it, add or
@@ -40,13 +48,16 @@ struct whl;
 typedef void (*whl_cb)(struct whl *w, struct whl_entry *e, void *arg);
 
 struct whl {
-	struct whl_slot		*slots;
+	struct whl_slot		*slots;		/* a tick each */
+	struct whl_slot		*far;		/* a rotation each */
 	uint32_t		 mask;		/* nslots - 1 */
+	uint32_t		 shift;		/* log2(nslots) */
 	uint32_t		 res;		/* ms per tick */
 	uint64_t		 cur;		/* last tick processed */
 	size_t			 n;		/* pending entries */
 	struct whl_entry	*cursor;	/* next entry the pass looks at */
 	bool			 running;	/* inside whl_advance() */
+	uint64_t		 visits;	/* entries looked at, all passes */
 	whl_cb			 cb;
 	void			*arg;
 };
@@ -75,5 +86,8 @@ size_t	whl_advance(struct whl *w, uint64_t now);
 uint64_t whl_next_tick(const struct whl *w);
 /* Pending entries. */
 size_t	whl_count(const struct whl *w);
+/* Entries looked at by all advances so far (fired, moved or skipped):
+ * the work of keeping the timers, for tests and statistics. */
+uint64_t whl_visits(const struct whl *w);
 
 #endif /* ANYPOOL_WHEEL_H */

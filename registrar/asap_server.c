@@ -343,7 +343,8 @@ ka_jitter(const struct registrar *r)
  * interval (2.5-7.5 s with its jitter) and timeout, and 20 % of the
  * smallest allowed (100 ms, jittered down to 50 ms).  KA_SLOTS x KA_RES_MS
  * (10.24 s) covers the default interval and timeout in one rotation;
- * longer ones stay in their slot and are skipped until due.
+ * longer ones wait in the wheel's second level (up to 2.9 h a rotation)
+ * and cost no pass before their last 10 s.
  */
 #define KA_RES_MS	10
 #define KA_SLOTS	1024

@@ -3,7 +3,8 @@
  * Unit tests of the hashed timing wheel (lib/wheel.c) with an injected
  * clock: entries fire in deadline order within the resolution and never
  * early, cancel and re-add (from a callback too), timeouts longer than a
- * rotation, clock jumps, and many entries.
+ * rotation (in the second level, looked at a few times each), clock
+ * jumps, and many entries.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -277,6 +278,106 @@ test_long_timeout_wraps(void **state)
 	assert_true(a.fired_at >= a.when && a.fired_at < a.when + RES);
 }
 
+/*
+ * Timeouts of many rotations cost no pass before their last two
+ * rotations: each entry is looked at a few times however long it waits
+ * (one pass per rotation over every waiting entry would be N x 60 here),
+ * and still fires once, on time, those of one tick in the order added.
+ * Some wait longer than the second level's reach (SLOTS rotations).
+ */
+static void
+test_long_timeouts_cheap(void **state)
+{
+	struct fx *fx = *state;
+	enum { N = 20000 };
+	struct item *it = calloc(N, sizeof(*it));
+	uint64_t x = 2463534242ULL, rot = SLOTS * RES, start = fx->now;
+	uint64_t before, last = 0;
+	size_t i;
+
+	assert_non_null(it);
+	for (i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		x &= 0xffffffffULL;
+		/* 2-60 rotations; every tenth 64-90 (past the second level) */
+		if (i % 10 == 0)
+			add(fx, &it[i], SLOTS * rot + x % (26 * rot));
+		else
+			add(fx, &it[i], 2 * rot + x % (58 * rot));
+		if (it[i].when > last)
+			last = it[i].when;
+	}
+	/* Three on one far tick, in order, then one cancelled and re-added
+	 * to the same tick: it goes last. */
+	add(fx, &it[1], 30 * rot + 5);
+	add(fx, &it[2], 30 * rot + 5);
+	add(fx, &it[3], 30 * rot + 5);
+	whl_cancel(&fx->w, &it[1].e);
+	assert_false(whl_pending(&it[1].e));
+	add(fx, &it[1], 30 * rot + 5);
+	assert_true(whl_remaining(&fx->w, &it[2].e, fx->now) >= 30 * rot + 5);
+	assert_true(whl_remaining(&fx->w, &it[2].e, fx->now) <
+	    30 * rot + 5 + RES);
+	/* Every fifth cancelled while it waits far. */
+	for (i = 5; i < N; i += 5)
+		whl_cancel(&fx->w, &it[i].e);
+	before = whl_visits(&fx->w);
+	assert_int_equal(run_to(fx, last + RES), N - (N - 1) / 5);
+	assert_int_equal(whl_count(&fx->w), 0);
+	/* Fired: one visit each; moved from the second level: one; skipped
+	 * in the first wheel the rotation before: at most one; those past
+	 * the second level: looked at once more. */
+	assert_true(whl_visits(&fx->w) - before <= 3 * N + N / 10);
+	for (i = 0; i < N; i++) {
+		if (i % 5 == 0 && i != 0) {
+			assert_int_equal(it[i].fires, 0);
+			continue;
+		}
+		assert_int_equal(it[i].fires, 1);
+		assert_true(it[i].fired_at >= it[i].when);
+		assert_true(it[i].fired_at < it[i].when + RES);
+	}
+	assert_true(it[2].order < it[3].order);
+	assert_true(it[3].order < it[1].order);
+	assert_true(fx->now - start > 80 * rot);
+	free(it);
+}
+
+/* Moving an entry between the levels, and a clock jump over far ones. */
+static void
+test_far_moves_and_jumps(void **state)
+{
+	struct fx *fx = *state;
+	struct item a = { 0 }, b = { 0 }, c = { 0 };
+	uint64_t rot = SLOTS * RES;
+
+	add(fx, &a, 10 * rot);			/* far */
+	add(fx, &a, 15);			/* now near */
+	add(fx, &b, 25);
+	add(fx, &b, 20 * rot + 7);		/* now far */
+	add(fx, &c, 40 * rot);
+	assert_int_equal(run_to(fx, fx->now + 40), 1);
+	assert_int_equal(a.fires, 1);
+	assert_int_equal(b.fires, 0);
+	/* A jump of 25 rotations: b is due, c is not and waits on. */
+	fx->now += 25 * rot;
+	assert_int_equal(whl_advance(&fx->w, fx->now), 1);
+	assert_int_equal(b.fires, 1);
+	assert_true(whl_pending(&c.e));
+	assert_true(whl_remaining(&fx->w, &c.e, fx->now) > 10 * rot);
+	/* After the jump c costs no pass before its last two rotations. */
+	{
+		uint64_t v = whl_visits(&fx->w);
+
+		assert_int_equal(run_to(fx, c.when - 3 * rot), 0);
+		assert_true(whl_visits(&fx->w) - v <= 2);
+	}
+	assert_int_equal(run_to(fx, c.when + RES), 1);
+	assert_true(c.fired_at >= c.when && c.fired_at < c.when + RES);
+}
+
 /* Clock jumps: forward less than and more than a rotation. */
 static void
 test_clock_jump(void **state)
@@ -389,6 +490,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readd_moves, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_long_timeout_wraps, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_long_timeouts_cheap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_far_moves_and_jumps, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clock_jump, setup,
 		    teardown),
