@@ -30,8 +30,12 @@ whl_init(struct whl *w, uint32_t res_ms, uint32_t nslots, uint64_t now,
 		return -EINVAL;
 	if ((w->slots = calloc(nslots, sizeof(*w->slots))) == NULL)
 		return -ENOMEM;
-	if ((w->far = calloc(nslots, sizeof(*w->far))) == NULL) {
+	w->far = calloc(nslots, sizeof(*w->far));
+	w->occ = calloc((nslots + 63) / 64, sizeof(*w->occ));
+	if (w->far == NULL || w->occ == NULL) {
 		free(w->slots);
+		free(w->far);
+		free(w->occ);
 		w->slots = NULL;
 		return -ENOMEM;
 	}
@@ -75,8 +79,10 @@ whl_free(struct whl *w)
 	}
 	free(w->slots);
 	free(w->far);
+	free(w->occ);
 	w->slots = NULL;
 	w->far = NULL;
+	w->occ = NULL;
 	w->n = 0;
 }
 
@@ -105,8 +111,20 @@ whl_is_far(const struct whl *w, uint64_t tick)
 static void
 whl_put_near(struct whl *w, struct whl_entry *e, uint64_t tick)
 {
+	uint32_t i = (uint32_t)(tick & w->mask);
+
 	e->tick = tick;
-	TAILQ_INSERT_TAIL(&w->slots[tick & w->mask], e, link);
+	TAILQ_INSERT_TAIL(&w->slots[i], e, link);
+	w->occ[i / 64] |= 1ULL << (i % 64);
+}
+
+/* Out of the first wheel's slot i. */
+static void
+whl_take_near(struct whl *w, uint32_t i, struct whl_entry *e)
+{
+	TAILQ_REMOVE(&w->slots[i], e, link);
+	if (TAILQ_EMPTY(&w->slots[i]))
+		w->occ[i / 64] &= ~(1ULL << (i % 64));
 }
 
 static void
@@ -132,7 +150,7 @@ whl_cancel(struct whl *w, struct whl_entry *e)
 	else {
 		if (w->cursor == e)
 			w->cursor = TAILQ_NEXT(e, link);
-		TAILQ_REMOVE(&w->slots[e->tick & w->mask], e, link);
+		whl_take_near(w, (uint32_t)(e->tick & w->mask), e);
 	}
 	e->link.tqe_prev = NULL;
 	w->n--;
@@ -168,8 +186,9 @@ whl_remaining(const struct whl *w, const struct whl_entry *e, uint64_t now)
 
 /* Fire the entries of slot due by tick w->cur. */
 static size_t
-whl_pass(struct whl *w, struct whl_slot *s)
+whl_pass(struct whl *w, uint32_t i)
 {
+	struct whl_slot *s = &w->slots[i];
 	struct whl_entry *e;
 	size_t n = 0;
 
@@ -180,12 +199,12 @@ whl_pass(struct whl *w, struct whl_slot *s)
 			/* A later rotation's: the next, or (after a clock
 			 * jump) one for the second wheel. */
 			if (whl_is_far(w, e->tick)) {
-				TAILQ_REMOVE(s, e, link);
+				whl_take_near(w, i, e);
 				whl_put_far(w, e, e->tick);
 			}
 			continue;
 		}
-		TAILQ_REMOVE(s, e, link);
+		whl_take_near(w, i, e);
 		e->link.tqe_prev = NULL;
 		w->n--;
 		n++;
@@ -246,7 +265,7 @@ whl_advance(struct whl *w, uint64_t now)
 		whl_cascade_all(w);
 		for (t = w->cur + 1; t <= last; t++) {
 			w->cur = to;
-			n += whl_pass(w, &w->slots[t & w->mask]);
+			n += whl_pass(w, (uint32_t)(t & w->mask));
 		}
 	} else {
 		for (t = w->cur + 1; t <= to; t++) {
@@ -257,7 +276,7 @@ whl_advance(struct whl *w, uint64_t now)
 			}
 			if ((t & w->mask) == 0)
 				whl_cascade(w, t >> w->shift);
-			n += whl_pass(w, &w->slots[t & w->mask]);
+			n += whl_pass(w, (uint32_t)(t & w->mask));
 		}
 	}
 	w->running = false;
@@ -268,6 +287,39 @@ uint64_t
 whl_next_tick(const struct whl *w)
 {
 	return (w->cur + 1) * w->res;
+}
+
+/*
+ * The first slot of the first wheel that holds an entry, from the next
+ * tick on (a bit per slot in occ); its entries may be a rotation later,
+ * then the advance there finds nothing due (an early wake-up, not a late
+ * one).  With none, a rotation on: what waits in the second wheel is due
+ * later than that (whl_is_far), and the advance's tick-by-tick loop moves
+ * it on the way.
+ */
+uint64_t
+whl_next_due(const struct whl *w)
+{
+	uint32_t nslots = w->mask + 1, off = 0, i, step;
+	uint64_t bits;
+
+	if (w->n == 0)
+		return UINT64_MAX;
+	while (off < nslots) {
+		i = (uint32_t)((w->cur + 1 + off) & w->mask);
+		bits = w->occ[i / 64] >> (i % 64);
+		if (bits != 0) {
+			off += (uint32_t)__builtin_ctzll(bits);
+			if (off >= nslots)
+				break;
+			return (w->cur + 1 + off) * w->res;
+		}
+		step = 64 - i % 64;		/* to the next word */
+		if (step > nslots - i)
+			step = nslots - i;	/* or the wrap */
+		off += step;
+	}
+	return (w->cur + nslots) * w->res;
 }
 
 size_t

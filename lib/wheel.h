@@ -50,6 +50,7 @@ typedef void (*whl_cb)(struct whl *w, struct whl_entry *e, void *arg);
 struct whl {
 	struct whl_slot		*slots;		/* a tick each */
 	struct whl_slot		*far;		/* a rotation each */
+	uint64_t		*occ;		/* a bit per non-empty slot */
 	uint32_t		 mask;		/* nslots - 1 */
 	uint32_t		 shift;		/* log2(nslots) */
 	uint32_t		 res;		/* ms per tick */
@@ -82,8 +83,16 @@ uint64_t whl_remaining(const struct whl *w, const struct whl_entry *e,
 /* Run the callbacks of every entry due at now.  Returns how many ran
  * (0 when called from a callback). */
 size_t	whl_advance(struct whl *w, uint64_t now);
-/* When the next tick is (ms): the time to call whl_advance() again. */
+/* When the next tick is (ms). */
 uint64_t whl_next_tick(const struct whl *w);
+/*
+ * When to call whl_advance() next (ms): no later than the first entry is
+ * due, perhaps earlier (at most once per occupied slot and rotation, and
+ * once a rotation while entries wait that long); UINT64_MAX when none is
+ * pending.  So a wheel of few or distant timers wakes its caller rarely.
+ * O(slots / 64) at worst.
+ */
+uint64_t whl_next_due(const struct whl *w);
 /* Pending entries. */
 size_t	whl_count(const struct whl *w);
 /* Entries looked at by all advances so far (fired, moved or skipped):

@@ -336,9 +336,10 @@ ka_jitter(const struct registrar *r)
  * Keep-alive timers (issue 14): every PE's next keep-alive or its timeout
  * sits in one hashed timing wheel (lib/wheel.h), O(1) to set, cancel or
  * move, so their cost does not grow with the number of PEs.  One loop
- * timer runs it every KA_RES_MS while it holds any; the keep-alives that
+ * timer runs it while it holds any; the keep-alives that
  * fall due in a tick are queued per association and each association's
- * queue goes out in one write after the tick.  A timer fires at most
+ * queue goes out in one write after the tick.  The loop timer is set for
+ * the wheel's next occupied slot, not for every tick.  A timer fires at most
  * KA_RES_MS late, never early: 10 ms is 0.2-0.4 % of the default 5 s
  * interval (2.5-7.5 s with its jitter) and timeout, and 20 % of the
  * smallest allowed (100 ms, jittered down to 50 ms).  KA_SLOTS x KA_RES_MS
@@ -360,7 +361,8 @@ ka_schedule(struct reg_pe *rp, uint64_t delay)
 	if (whl_count(&r->ka_wheel) == 0)
 		(void)whl_advance(&r->ka_wheel, now);	/* idle: catch up */
 	whl_add(&r->ka_wheel, &rp->ka, now + delay);
-	ka_tick_arm(r);
+	if (!ev_pending(&r->ka_tick) || now + delay < r->ka_due)
+		ka_tick_arm(r);
 }
 
 /* Wheel callback: rp's keep-alive is due, or its timeout. */
@@ -408,13 +410,15 @@ ka_tick(struct ev_loop *loop, void *arg, unsigned int revents)
 	ka_tick_arm(r);
 }
 
+/* The loop timer at the wheel's next due slot (or sooner): a registrar of
+ * few or distant keep-alives is not woken every KA_RES_MS. */
 static void
 ka_tick_arm(struct registrar *r)
 {
-	if (whl_count(&r->ka_wheel) == 0 || ev_pending(&r->ka_tick))
+	if (whl_count(&r->ka_wheel) == 0)
 		return;
-	if (ev_timer_add_at(r->loop, whl_next_tick(&r->ka_wheel), ka_tick, r,
-	    &r->ka_tick) != 0)
+	r->ka_due = whl_next_due(&r->ka_wheel);
+	if (ev_timer_add_at(r->loop, r->ka_due, ka_tick, r, &r->ka_tick) != 0)
 		fatal("%s: timer", __func__);
 }
 

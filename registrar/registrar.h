@@ -209,6 +209,7 @@ struct registrar {
 	/* PE keep-alives (issue 14): a timing wheel, one loop timer per tick */
 	struct whl		 ka_wheel;
 	struct ev_ref		 ka_tick;
+	uint64_t		 ka_due;	/* ka_tick armed for (ms) */
 	TAILQ_HEAD(, assoc)	 ka_flush;	/* keep-alives queued this tick */
 	/* The request path (asap_server.c, issue 14) */
 	struct reg_pe_chunk	*rp_chunks;	/* reg_pe objects, in chunks */

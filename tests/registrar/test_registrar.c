@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -466,6 +467,56 @@ test_association_loss(void **state)
 	assert_true(pe_present(&g));
 	client_close(&a);	/* what SIGKILL of the PE does to its socket */
 	assert_true(wait_until(pe_gone, &g, 5000));
+	client_close(&pu);
+}
+
+/* The daemon's voluntary context switches so far: how often it slept. */
+static long
+daemon_sleeps(const struct daemon *d)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	assert_true(n >= 0);
+	return n;
+}
+
+/*
+ * An idle registrar that holds PEs sleeps until its next keep-alive is
+ * due: the keep-alive timer is set for the next one, not for every 10 ms
+ * tick of its wheel (that woke it 100 times a second while any PE was
+ * registered; an operator sees it in pidstat -w).
+ */
+static void
+test_idle_sleeps(void **state)
+{
+	struct daemon *d = *state;
+	struct client pe, pu;
+	uint32_t ids[8];
+	uint64_t t0;
+	long before;
+
+	assert_int_equal(client_connect(&pe, d->port), 0);
+	assert_int_equal(client_connect(&pu, d->port), 0);
+	for (uint32_t i = 1; i <= 3; i++)
+		assert_int_equal(do_register(&pe, "idle", i,
+		    RSP_POLICY_ROUND_ROBIN, 0, 0, 60000, NULL), 0);
+	assert_int_equal(do_resolve(&pu, "idle", 0xffffffff, ids, 8, NULL), 3);
+	/* The window observed: one second of nothing to do. */
+	before = daemon_sleeps(d);
+	t0 = mono_ms();
+	while (mono_ms() - t0 < 1000)
+		(void)poll(NULL, 0, (int)(1000 - (mono_ms() - t0)));
+	assert_true(daemon_sleeps(d) - before <= 10);
+	assert_int_equal(do_resolve(&pu, "idle", 0xffffffff, ids, 8, NULL), 3);
+	client_close(&pe);
 	client_close(&pu);
 }
 
@@ -961,6 +1012,8 @@ main(void)
 		    setup_global_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_association_loss,
 		    setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_sleeps,
+		    setup_quiet_keepalive, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive,
 		    setup_fast_timers, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable_threshold,

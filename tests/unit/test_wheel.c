@@ -378,6 +378,92 @@ test_far_moves_and_jumps(void **state)
 	assert_true(c.fired_at >= c.when && c.fired_at < c.when + RES);
 }
 
+/*
+ * A caller that advances only at whl_next_due() (as the registrar's
+ * keep-alive timer does) still fires every entry on time, near ones and
+ * far ones, with re-adds and cancels from callbacks; and it wakes about as
+ * often as there are distinct ticks, not at every tick.
+ */
+static void
+test_next_due_drives(void **state)
+{
+	struct fx *fx = *state;
+	enum { N = 1000 };
+	struct item *it = calloc(N, sizeof(*it));
+	uint64_t x = 0x9e3779b97f4a7c15ULL, due, last = 0;
+	size_t i, wakes = 0, fired = 0;
+
+	assert_non_null(it);
+	assert_int_equal(whl_next_due(&fx->w), UINT64_MAX);
+	for (i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* up to 100 rotations: most far, a few within this one */
+		add(fx, &it[i], 1 + x % (100 * SLOTS * RES));
+		if (i % 7 == 0)
+			it[i].readd = 1 + x % (3 * SLOTS * RES);
+		if (i % 11 == 0 && i > 0)
+			it[i].cancel = &it[i - 1];
+	}
+	/* Never later than the earliest entry. */
+	for (i = 0; i < N; i++)
+		assert_true(whl_next_due(&fx->w) <= it[i].when + RES - 1);
+	while ((due = whl_next_due(&fx->w)) != UINT64_MAX) {
+		assert_true(due > fx->now);
+		fx->now = due;
+		fired += whl_advance(&fx->w, fx->now);
+		wakes++;
+		assert_true(wakes < 4 * N);
+	}
+	for (i = 0; i < N; i++) {
+		if (it[i].fires == 0)
+			continue;	/* cancelled by its neighbour */
+		assert_int_equal(it[i].fires, it[i].readd == 0 &&
+		    i % 7 == 0 ? 2 : 1);
+		assert_true(it[i].fired_at >= it[i].when);
+		assert_true(it[i].fired_at < it[i].when + RES);
+		if (it[i].when > last)
+			last = it[i].when;
+	}
+	for (i = 1; i < N; i++)
+		if (i % 11 == 0 && it[i].order < it[i - 1].order)
+			assert_true(it[i - 1].fires == 1);
+	assert_int_equal(whl_count(&fx->w), 0);
+	/* Wake-ups: one per fired entry at most, one early one for each
+	 * that waited in a slot through the rotation before its own, and
+	 * one per rotation with nothing near; a caller that woke at every
+	 * tick would wake 6,400 times. */
+	assert_true(wakes <= 2 * fired + 110);
+	assert_true(wakes < 3000);
+	assert_true(last - 1000003 > 90 * SLOTS * RES);
+	free(it);
+}
+
+/* A lone entry far away: the caller wakes once a rotation, not a tick. */
+static void
+test_next_due_sparse(void **state)
+{
+	struct fx *fx = *state;
+	struct item a = { 0 };
+	size_t wakes = 0;
+	uint64_t due;
+
+	add(fx, &a, 20 * SLOTS * RES + 3);
+	while ((due = whl_next_due(&fx->w)) != UINT64_MAX) {
+		assert_true(due > fx->now);
+		assert_true(due - fx->now <= SLOTS * RES);
+		fx->now = due;
+		(void)whl_advance(&fx->w, fx->now);
+		wakes++;
+	}
+	assert_int_equal(a.fires, 1);
+	assert_true(a.fired_at >= a.when && a.fired_at < a.when + RES);
+	assert_true(wakes <= 22);
+	whl_cancel(&fx->w, &a.e);
+	assert_int_equal(whl_next_due(&fx->w), UINT64_MAX);
+}
+
 /* Clock jumps: forward less than and more than a rotation. */
 static void
 test_clock_jump(void **state)
@@ -494,6 +580,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_long_timeouts_cheap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_far_moves_and_jumps, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_next_due_drives, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_next_due_sparse, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clock_jump, setup,
 		    teardown),
