@@ -6,7 +6,7 @@
  * the entries in them, so it does not grow with the number of timers that
  * are not due.  A pure data structure: the caller owns the entries
  * (embedded in its own objects), passes the time to whl_advance() and
- * decides how often to call it (one event-loop timer at the resolution).
+ * decides when to call it (one event-loop timer, set for whl_next_due()).
  *
  * An entry added for `when' fires at the first whl_advance(now) with
  * now >= when rounded up to the resolution: never early, at most one
