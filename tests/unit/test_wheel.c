@@ -94,6 +94,16 @@ add(struct fx *fx, struct item *it, uint64_t delay)
 	whl_add(&fx->w, &it->e, it->when);
 }
 
+/* The tests' pseudo-random delays (xorshift64). */
+static uint64_t
+next_rnd(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
 /* Move the clock 1 ms at a time to `to', advancing at every step. */
 static size_t
 run_to(struct fx *fx, uint64_t to)
@@ -297,10 +307,7 @@ test_long_timeouts_cheap(void **state)
 
 	assert_non_null(it);
 	for (i = 0; i < N; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		x &= 0xffffffffULL;
+		x = next_rnd(x);
 		/* 2-60 rotations; every tenth 64-90 (past the second level) */
 		if (i % 10 == 0)
 			add(fx, &it[i], SLOTS * rot + x % (26 * rot));
@@ -396,9 +403,7 @@ test_next_due_drives(void **state)
 	assert_non_null(it);
 	assert_int_equal(whl_next_due(&fx->w), UINT64_MAX);
 	for (i = 0; i < N; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		x = next_rnd(x);
 		/* up to 100 rotations: most far, a few within this one */
 		add(fx, &it[i], 1 + x % (100 * SLOTS * RES));
 		if (i % 7 == 0)
@@ -519,9 +524,7 @@ test_many(void **state)
 
 	assert_non_null(it);
 	for (i = 0; i < N; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		x = next_rnd(x);
 		add(fx, &it[i], x % (2 * SLOTS * RES));
 	}
 	for (i = 0; i < N; i += 3)
