@@ -25,7 +25,7 @@
  *              SIGTERM: the background handlespace of other runs (-g).
  * After a warm-up it counts answers for S seconds, and prints one line of
  * key=value pairs: answers per second, its own CPU time, the server's
- * (utime + stime of -P PID from /proc/PID/stat) and both per answer, and
+ * (run time of -P PID, bench_util.h) and both per answer, and
  * with -S the server's system calls per answer (perf tracepoint counters
  * on its threads; root).  -j N: after set-up the connections are spread
  * over N threads, each with its own epoll loop, so that the client is not

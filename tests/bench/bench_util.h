@@ -18,7 +18,9 @@ void	bu_fatal(const char *fmt, ...)
 double	bu_now(void);
 /* Seconds of CPU this process has used. */
 double	bu_cpu_self(void);
-/* utime + stime of process pid in seconds, -1 if unknown. */
+/* CPU time of process pid in seconds: its threads' run time from
+ * /proc/PID/task/TID/schedstat (ns), else utime + stime (clock ticks) from
+ * /proc/PID/stat; -1 if unknown. */
 double	bu_cpu_of(long pid);
 /* VmRSS of process pid in KiB, -1 if unknown. */
 long	bu_rss_of(long pid);

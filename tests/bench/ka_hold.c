@@ -5,7 +5,7 @@
  * every ASAP_ENDPOINT_KEEP_ALIVE is acknowledged.  Prints one line of
  * key=value pairs: keep-alives received and acknowledged during the hold,
  * registrations refused, connections lost, and the registrar's CPU time
- * (utime + stime of -P PID) per keep-alive round trip, counted after a
+ * (run time of -P PID, bench_util.h) per keep-alive round trip, counted after a
  * warm-up of -u seconds (10), and the registrar's VmRSS growth per PE
  * (after the warm-up: every PE's keep-alive timer set).  One thread,
  * poll(); every wait is bounded; exit status 1 if a registration was
