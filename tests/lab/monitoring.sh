@@ -154,7 +154,14 @@ echo "# clear in Alertmanager $(( $(now_ms) - t_heal )) ms after the heal"
 check "... and in Prometheus (no ALERTS series for either)" \
     wait_until 10000 eval '[ "$(mon_query "ALERTS{alertname=~\"AnycastNodeWithdrawn|AnycastServiceWithdrawnEverywhere\"}")" = "[]" ]'
 check "... no alert for a left in Alertmanager" wait_until 40000 mon_am_quiet a
-tl=$(mon_timeline $((t_fail - 2000)) "$(now_ms)" "$t_fail")
+# The timeline ends an episode only 1.5 scrape intervals after its last
+# sample (mon_timeline), which may be later than Alertmanager's clearing:
+# read it again until it shows the end, or the check below says what it saw.
+tl_ended() {
+	tl=$(mon_timeline $((t_fail - 2000)) "$(now_ms)" "$t_fail")
+	grep -qE '^ +\+[0-9.]+ s +AnycastNodeWithdrawn +a +ticket resolved' <<<"$tl"
+}
+WAIT_POLL_MS=250 wait_until 10000 tl_ended || true
 echo "# alert timeline (s after the kill; heal at +$(awk -v t=$((t_heal - t_fail)) 'BEGIN { printf "%.1f", t / 1000 }') s):"
 sed 's/^/#/' <<<"$tl"
 check "deploy/lab's timeline: AnycastNodeWithdrawn for a FIRING after the kill, then resolved" \
