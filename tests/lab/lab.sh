@@ -265,14 +265,21 @@ check "unicast: a control PE in ca with -U never registers on the anycast addres
 # from a client network.
 all_listed() { local c; for c in ca cb cc; do [ "$(last_probe $c | jq -r .pes)" = 3 ] || return 1; done; }
 # keep_own SINCE_MS: cb and cc were answered by their own registrars, b and
-# c, last (a probe in flight or lost at the instant of reading is no answer
-# from another registrar: the judge below counts every answer); prints how
-# many of their probes since SINCE_MS failed.
-last_answer() { jq -r 'select(.ok) | .node' "$RUN/$1/probes.jsonl" 2>/dev/null | tail -n 1; }
+# c, in their last answered probe, and that answer came after SINCE_MS and
+# within the last 2 s (probes go every 100 ms; one in flight or lost at the instant of
+# reading is no answer from another registrar, but a client that stopped
+# being answered fails); prints the last line of each and how many of
+# their probes failed since SINCE_MS.
+last_answer() {	# last_answer CLIENT SINCE_MS: node of the last answer after both
+	jq -r --argjson t "$2" 'select(.ok and .ts_ms >= $t) | .node' \
+	    "$RUN/$1/probes.jsonl" 2>/dev/null | tail -n 1
+}
 lost_since() { jq -s --argjson t "$2" 'map(select((.ok | not) and .ts_ms >= $t)) | length' "$RUN/$1/probes.jsonl" 2>/dev/null; }
 keep_own() {
+	local t=$(( $(now_ms) - 2000 ))
+	[ "$t" -ge "$1" ] || t=$1
 	echo "# cb, cc: last probe $(last_probe cb | jq -c '{ok, node}') $(last_probe cc | jq -c '{ok, node}'); failed since: $(lost_since cb "$1") $(lost_since cc "$1")"
-	[ "$(last_answer cb)$(last_answer cc)" = bc ]
+	[ "$(last_answer cb "$t")$(last_answer cc "$t")" = bc ]
 }
 check "the lab inventory runs secured (it has [security])" secured
 if secured; then
