@@ -37,6 +37,8 @@ whl_init(struct whl *w, uint32_t res_ms, uint32_t nslots, uint64_t now,
 		free(w->far);
 		free(w->occ);
 		w->slots = NULL;
+		w->far = NULL;
+		w->occ = NULL;
 		return -ENOMEM;
 	}
 	for (i = 0; i < nslots; i++) {
