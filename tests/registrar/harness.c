@@ -89,6 +89,24 @@ port_bindable(uint16_t port)
 }
 
 /*
+ * The ports handed out lately: one not bound yet (the TLS port of a
+ * registrar whose plaintext port is picked next) is still bindable, and
+ * must not be handed out twice.
+ */
+#define GIVEN_MAX	64
+static uint16_t given[GIVEN_MAX];
+static unsigned int ngiven;
+
+static bool
+port_given(uint16_t port)
+{
+	for (unsigned int i = 0; i < GIVEN_MAX && i < ngiven; i++)
+		if (given[i] == port)
+			return true;
+	return false;
+}
+
+/*
  * A free port below the kernel's ephemeral range (ip_local_port_range), at
  * random: a port from inside that range (what bind to port 0 gives) is one
  * the kernel may hand to any outgoing connection of a test running beside
@@ -117,8 +135,10 @@ harness_free_port(void)
 	seed = (unsigned int)getpid() * 2654435761u ^ (unsigned int)now.tv_nsec;
 	for (i = 0; hi > lo && i < 100; i++) {
 		port = (uint16_t)(lo + rand_r(&seed) % (hi - lo));
-		if (port_bindable(port))
-			return port;
+		if (port_given(port) || !port_bindable(port))
+			continue;
+		given[ngiven++ % GIVEN_MAX] = port;
+		return port;
 	}
 	/* The ephemeral range after all: better than no port. */
 	port = 0;
