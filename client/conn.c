@@ -556,8 +556,10 @@ conn_read_sctp(struct conn *c)
 			conn_fail(c, 0);
 			return;
 		}
+		/* cn_sctp_events(): this side connected, so the end of the
+		 * association also ends the reads (0, or an error). */
 		if (mh.msg_flags & MSG_NOTIFICATION)
-			continue;	/* none subscribed */
+			continue;
 		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
 		    cm = CMSG_NXTHDR(&mh, cm))
 			if (cm->cmsg_level == IPPROTO_SCTP &&

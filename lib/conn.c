@@ -1151,7 +1151,13 @@ cn_listen(struct cn_listener *l, struct ev_loop *loop,
 	if (ss->ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 		    sizeof(on));
-	if (tune != NULL && (rc = cn_tune_fd(fd, tr, tune)) != 0)
+	/* Untuned, an SCTP listener still asks for the notifications its
+	 * associations inherit (cn_sctp_events). */
+	if (tune != NULL)
+		rc = cn_tune_fd(fd, tr, tune);
+	else
+		rc = tr == CN_SCTP ? cn_sctp_events(fd) : 0;
+	if (rc != 0)
 		goto fail;
 	if (bind(fd, (const struct sockaddr *)ss, sslen) == -1 ||
 	    listen(fd, backlog) == -1) {

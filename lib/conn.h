@@ -58,6 +58,8 @@ struct cn_tune {
  * options are best effort).
  */
 int	cn_tune_fd(int fd, enum cn_transport tr, const struct cn_tune *t);
+/* The SCTP notifications we read (cn_tune_fd does it): 0 or -errno. */
+int	cn_sctp_events(int fd);
 
 /* A token bucket: rate per second, burst deep, in milli-tokens. */
 struct cn_rate {

@@ -21,10 +21,31 @@ opt_int(int fd, int level, int name, uint32_t v)
 		(void)setsockopt(fd, level, name, &i, sizeof(i));
 }
 
+/*
+ * The notifications every SCTP socket of ours asks for: the PPID of each
+ * message (data_io), and the end of the association (association and
+ * shutdown events).  A listener must ask too, for the associations waiting
+ * on it inherit its choice: one whose peer closes it while accept() takes
+ * it over is handed on with nothing to read and no end of file, and only
+ * these notifications say it is gone (doc/ARCHITECTURE.md, "SCTP").
+ */
+int
+cn_sctp_events(int fd)
+{
+	struct sctp_event_subscribe ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sctp_data_io_event = 1;
+	ev.sctp_association_event = 1;
+	ev.sctp_shutdown_event = 1;
+	if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) == -1)
+		return -errno;
+	return 0;
+}
+
 int
 cn_tune_fd(int fd, enum cn_transport tr, const struct cn_tune *t)
 {
-	struct sctp_event_subscribe ev;
 	struct sctp_paddrparams pp;
 	struct sctp_rtoinfo rto;
 	unsigned int uto;
@@ -76,9 +97,5 @@ cn_tune_fd(int fd, enum cn_transport tr, const struct cn_tune *t)
 		(void)setsockopt(fd, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp,
 		    sizeof(pp));
 	}
-	memset(&ev, 0, sizeof(ev));
-	ev.sctp_data_io_event = 1;
-	if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &ev, sizeof(ev)) == -1)
-		return -errno;
-	return 0;
+	return cn_sctp_events(fd);
 }

@@ -118,12 +118,46 @@ rsp_stream_read_with(struct rsp_stream *s, size_t max_msg,
 	return stream_read(s, max_msg, rd, rarg, false, NULL, cb, arg);
 }
 
+/*
+ * What a notification says of the association: RSP_STREAM_AGAIN (nothing
+ * that ends it: read on), RSP_STREAM_EOF (the peer shut down, or it ended
+ * gracefully), RSP_STREAM_ERROR (it was lost or aborted).  p holds the
+ * first n bytes (a notification cut short by the buffer says what it is in
+ * its header).
+ */
+static enum rsp_stream_end
+sctp_notice(const uint8_t *p, size_t n)
+{
+	struct sctp_assoc_change ac;
+	uint16_t type;
+
+	if (n < sizeof(type))
+		return RSP_STREAM_AGAIN;
+	memcpy(&type, p, sizeof(type));
+	if (type == SCTP_SHUTDOWN_EVENT)
+		return RSP_STREAM_EOF;
+	if (type != SCTP_ASSOC_CHANGE || n < sizeof(ac))
+		return RSP_STREAM_AGAIN;
+	memcpy(&ac, p, sizeof(ac));
+	switch (ac.sac_state) {
+	case SCTP_SHUTDOWN_COMP:
+		return RSP_STREAM_EOF;
+	case SCTP_COMM_LOST:
+	case SCTP_CANT_STR_ASSOC:
+		return RSP_STREAM_ERROR;
+	default:
+		return RSP_STREAM_AGAIN;	/* COMM_UP, RESTART */
+	}
+}
+
 enum rsp_stream_end
 rsp_stream_read_sctp(struct rsp_stream *s, int fd, size_t max_msg,
     bool (*cb)(void *arg, uint32_t ppid, const uint8_t *msg, size_t len),
     void *arg)
 {
+	enum rsp_stream_end end;
 	struct sctp_sndrcvinfo sinfo;
+	bool first;
 	int flags;
 	ssize_t n;
 
@@ -145,8 +179,16 @@ rsp_stream_read_sctp(struct rsp_stream *s, int fd, size_t max_msg,
 				return RSP_STREAM_AGAIN;
 			return RSP_STREAM_ERROR;
 		}
-		if (flags & MSG_NOTIFICATION)
-			continue;
+		if (flags & MSG_NOTIFICATION) {
+			first = !s->notice_rest;
+			s->notice_rest = !(flags & MSG_EOR);
+			if (!first || (end = sctp_notice(s->buf + s->len,
+			    (size_t)n)) == RSP_STREAM_AGAIN)
+				continue;
+			if (end == RSP_STREAM_ERROR)
+				errno = ECONNRESET;
+			return end;
+		}
 		s->len += (size_t)n;
 		if (!(flags & MSG_EOR))
 			continue;	/* the rest of the message follows */

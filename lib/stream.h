@@ -17,6 +17,7 @@
 struct rsp_stream {
 	uint8_t		*buf;		/* received, not yet handed on */
 	size_t		 len, cap;
+	bool		 notice_rest;	/* SCTP: the rest of a notification */
 };
 
 /* Why rsp_stream_read() returned. */
@@ -53,8 +54,11 @@ enum rsp_stream_end rsp_stream_read_after(struct rsp_stream *s, int fd,
 	    const uint8_t *msg, size_t len), void *arg);
 /*
  * The same over an SCTP one-to-one socket: each SCTP user message (gathered
- * up to MSG_EOR) goes to cb with its PPID (host order); notifications are
- * skipped.  RSP_STREAM_TOO_BIG when a message does not fit max_msg.
+ * up to MSG_EOR) goes to cb with its PPID (host order).  Notifications are
+ * not handed on; the end of the association (SHUTDOWN received, or the
+ * association's end, which cn_sctp_events() subscribes) is the end of the
+ * stream: RSP_STREAM_EOF, or RSP_STREAM_ERROR with ECONNRESET where it was
+ * lost.  RSP_STREAM_TOO_BIG when a message does not fit max_msg.
  */
 enum rsp_stream_end rsp_stream_read_sctp(struct rsp_stream *s, int fd,
 	    size_t max_msg, bool (*cb)(void *arg, uint32_t ppid,
@@ -76,6 +80,7 @@ void	rsp_stream_free(struct rsp_stream *s);
 struct rsp_outq {
 	uint8_t		*buf;
 	size_t		 len, cap;
+	bool		 notice_rest;	/* SCTP: the rest of a notification */
 };
 
 /*

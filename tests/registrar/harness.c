@@ -772,6 +772,33 @@ do_resolve(struct client *c, const char *pool, uint32_t items, uint32_t *ids,
 	return (int)n;
 }
 
+void
+daemon_explain(const struct daemon *d, const char *cmd)
+{
+	static char out[65536];
+	char line[1024];
+	off_t off = 0;
+	FILE *f;
+	int n = 0;
+
+	if (control_query(d, cmd, out, sizeof(out)) == 0)
+		fprintf(stderr, "registrard, %s: %s\n", cmd, out);
+	/* The last 40 lines: where the 40th from the end begins. */
+	if ((f = fopen(d->log, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n++;
+	fclose(f);
+	if (n > 40 && (f = fopen(d->log, "r")) != NULL) {
+		for (; n > 40 && fgets(line, sizeof(line), f) != NULL; n--)
+			;
+		off = ftello(f);
+		fclose(f);
+	}
+	fprintf(stderr, "registrard's log %s, its end:\n", d->log);
+	print_log_from(d->log, off);
+}
+
 int
 control_query(const struct daemon *d, const char *cmd, char *out, size_t cap)
 {

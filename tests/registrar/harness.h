@@ -37,6 +37,9 @@ bool	daemon_clean(const struct daemon *d, int status);
 bool	daemon_log_has(const struct daemon *d, const char *a, const char *b);
 /* Is the process still alive? */
 bool	daemon_alive(struct daemon *d);
+/* For a failure's record: what the control command answers now, and the
+ * last lines of the daemon's log, to stderr (the test's log). */
+void	daemon_explain(const struct daemon *d, const char *cmd);
 
 /*
  * ANYPOOL_TEST_TRANSPORT=sctp: the daemon and every client use SCTP, and
