@@ -275,10 +275,19 @@ last_answer() {	# last_answer CLIENT SINCE_MS: node of the last answer after bot
 	    "$RUN/$1/probes.jsonl" 2>/dev/null | tail -n 1
 }
 lost_since() { jq -s --argjson t "$2" 'map(select((.ok | not) and .ts_ms >= $t)) | length' "$RUN/$1/probes.jsonl" 2>/dev/null; }
+# The first 4 failed probes of CLIENT after SINCE_MS: when, after the
+# event, and why (an open question: cb and cc lose 0-4 during a's hang).
+lost_why() {
+	jq -c --argjson t "$2" 'select((.ok | not) and .ts_ms >= $t) |
+	    {after_ms: (.ts_ms - $t), error, rtt_ms}' "$RUN/$1/probes.jsonl" 2>/dev/null | head -n 4 | tr '\n' ' '
+}
 keep_own() {
-	local t=$(( $(now_ms) - 2000 ))
+	local t=$(( $(now_ms) - 2000 )) c
 	[ "$t" -ge "$1" ] || t=$1
 	echo "# cb, cc: last probe $(last_probe cb | jq -c '{ok, node}') $(last_probe cc | jq -c '{ok, node}'); failed since: $(lost_since cb "$1") $(lost_since cc "$1")"
+	for c in cb cc; do
+		[ "$(lost_since $c "$1")" = 0 ] || echo "# $c: failed: $(lost_why $c "$1")"
+	done
 	[ "$(last_answer cb "$t")$(last_answer cc "$t")" = bc ]
 }
 check "the lab inventory runs secured (it has [security])" secured
