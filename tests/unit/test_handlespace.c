@@ -1107,6 +1107,61 @@ test_removed_poisoned(void **state)
 }
 #endif
 
+/*
+ * Past the first 24 slabs, PE objects come eight slabs to an arena (huge
+ * pages): 210,000 PEs in pools of 10 fill one arena and part of a second.
+ * Every PE keeps its own object (found again with its own values after
+ * the table grew around it), half of them leave and come back, and
+ * hs_free() frees each arena once (ASan: no overlap, no double free).
+ */
+#define MANY_PES	210000
+
+static void
+test_many_slabs(void **state)
+{
+	static struct hs_pe *obj[MANY_PES + 1];
+	struct hs *hs = new_hs(NULL);
+	struct hs_pe *e;
+	char h[16];
+	uint32_t id;
+
+	(void)state;
+	assert_true(MANY_PES > 4096 + (16 + 8) * 8192);
+	for (id = 1; id <= MANY_PES; id++) {
+		struct rsp_pe pe = mkpe(id, 1);
+
+		pe.user.port = (uint16_t)id;
+		snprintf(h, sizeof(h), "p%05u", id / 10);
+		assert_int_equal(hs_register(hs, (const uint8_t *)h,
+		    strlen(h), &pe, 1000000, &obj[id], NULL), 0);
+	}
+	for (id = 1; id <= MANY_PES; id += 2) {
+		snprintf(h, sizeof(h), "p%05u", id / 10);
+		assert_int_equal(hs_deregister(hs, (const uint8_t *)h,
+		    strlen(h), id), 0);
+	}
+	for (id = 1; id <= MANY_PES; id += 2) {
+		struct rsp_pe pe = mkpe(id, 1);
+
+		pe.user.port = (uint16_t)id;
+		snprintf(h, sizeof(h), "p%05u", id / 10);
+		assert_int_equal(hs_register(hs, (const uint8_t *)h,
+		    strlen(h), &pe, 1000000, &obj[id], NULL), 0);
+	}
+	for (id = 1; id <= MANY_PES; id++) {
+		struct rsp_pe got;
+
+		snprintf(h, sizeof(h), "p%05u", id / 10);
+		e = hs_lookup(hs, (const uint8_t *)h, strlen(h), id);
+		assert_ptr_equal(e, obj[id]);
+		assert_int_equal(hs_pe_id(e), id);
+		hs_pe_export(e, &got);
+		assert_int_equal(got.user.port, (uint16_t)id);
+		assert_int_equal(got.user.addr[0].a[3], (uint8_t)id);
+	}
+	hs_free(hs);
+}
+
 static void
 test_table_churn(void **state)
 {
@@ -1420,6 +1475,7 @@ main(void)
 		cmocka_unit_test(test_checksum_vectors),
 		cmocka_unit_test(test_checksum_vector_file),
 		cmocka_unit_test(test_checksum_incremental),
+		cmocka_unit_test(test_many_slabs),
 		cmocka_unit_test(test_table_churn),
 		cmocka_unit_test(test_rr_model),
 		cmocka_unit_test(test_wrr_model),
