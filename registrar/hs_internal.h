@@ -189,7 +189,8 @@ struct hs {
 
 /*
  * Objects in slab i: HS_SLAB_SMALL (80 KiB) in the first HS_SLABS_SMALL,
- * then HS_SLAB_BIG (1.25 MiB, faulted in by one call): little unused at
+ * then HS_SLAB_BIG (1.25 MiB, faulted in by one call; past the first 16,
+ * eight to a huge-page arena: handlespace.c slab_new()): little unused at
  * small sizes, few allocations and page faults at large ones.  Object
  * indices follow slab order, so the object of an index is found by
  * arithmetic and one read of the (small, hot) slab table.
