@@ -343,7 +343,6 @@ pos_reserve(struct hs *hs, size_t n)
 	return 0;
 }
 
-/* A zeroed PE (up to its inline blob, but its object index), or NULL. */
 /*
  * Past the first 16 big slabs (135,168 PEs), big slabs come eight at a time
  * from one arena of 10 MiB aligned to 2 MiB: five huge pages where the
@@ -367,7 +366,7 @@ slab_new(struct hs *hs, size_t i)
 
 	if (i < HS_PLAIN_SLABS)
 		return hs_lines_alloc(0, slab_objs(i) * HS_PE_OBJ);
-	if ((i - HS_PLAIN_SLABS) % HS_ARENA_SLABS != 0)
+	if (!slab_owns(i))	/* the arena's next slab */
 		return hs->slabs[i - 1] + (size_t)HS_SLAB_BIG * HS_PE_OBJ;
 	if ((a = aligned_alloc(HS_HUGE, len)) == NULL)
 		return NULL;
@@ -385,6 +384,7 @@ slab_owns(size_t i)
 	    (i - HS_PLAIN_SLABS) % HS_ARENA_SLABS == 0;
 }
 
+/* A zeroed PE (up to its inline blob, but its object index), or NULL. */
 static struct hs_pe *
 pe_alloc(struct hs *hs)
 {
