@@ -6,7 +6,7 @@ EXTRA_PROGRAMS += tests/bench/bench_handlespace
 tests_bench_bench_handlespace_SOURCES = tests/bench/bench_handlespace.c
 tests_bench_bench_handlespace_LDADD = registrar/libhandlespace.a \
 	lib/libanypool.a
-EXTRA_DIST += tests/bench/run-bench
+EXTRA_DIST += tests/bench/run-bench tests/bench/build.sh
 # The ASAP load generator against a running registrard (plaintext and TLS;
 # lib/tls.c as the client); tests/bench/run-asap-bench drives it.
 EXTRA_PROGRAMS += tests/bench/asap_load
