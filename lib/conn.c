@@ -429,6 +429,18 @@ cn_send(struct cn *c, const uint8_t *p, size_t len)
 	return cn_send_flush(c);
 }
 
+void
+cn_reply_now(struct cn *c)
+{
+	if (!c->batching || !c->rx.last || c->fd < 0 || c->tls != NULL ||
+	    c->tx.len == 0 || c->in_sq || ev_batch_events(c->loop) != 1)
+		return;
+	/* What is not sent stays queued, an error with it (cn_read()). */
+	(void)rsp_outq_flush(&c->tx, c->fd, c->transport == CN_SCTP, c->ppid);
+	cn_arm(c);
+	cn_budget_sync(c);
+}
+
 /* After a send: the budget's over() if the queues exceed it; true if run. */
 static bool
 cn_budget_over(struct cn *c)

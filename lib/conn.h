@@ -201,6 +201,17 @@ int	cn_send(struct cn *c, const uint8_t *p, size_t len);
 int	cn_send_queued(struct cn *c, const uint8_t *p, size_t len);
 int	cn_send_flush(struct cn *c);
 /*
+ * From c's message callback, once the reply to the message is queued and
+ * before the owner's own bookkeeping (a registration's timers, its log
+ * line, its ENRP update): the reply goes out now rather than at the end of
+ * the read, so the peer waits only for what decided the answer.  Only when
+ * it would have gone out alone anyway: no other message follows in this
+ * read, the connection is the iteration's only event (else its write joins
+ * the batch), and not over TLS.  The write's errors are left to the end of
+ * the read, as before: c never closes in here.
+ */
+void	cn_reply_now(struct cn *c);
+/*
  * Run c over TLS with ctx (its role says whether c handshakes as server
  * or client), right after cn_attach (a connecting client starts once the
  * connection is up).  Messages sent meanwhile wait for the handshake; the

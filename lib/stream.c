@@ -41,6 +41,7 @@ stream_read(struct rsp_stream *s, size_t max_msg,
     bool (*cb)(void *arg, const uint8_t *msg, size_t len), void *arg)
 {
 	long n, f;
+	bool drained;
 
 	if (s->buf == NULL && stream_alloc(s, max_msg) != 0)
 		return RSP_STREAM_NOMEM;
@@ -59,11 +60,13 @@ stream_read(struct rsp_stream *s, size_t max_msg,
 				return RSP_STREAM_AGAIN;
 			return RSP_STREAM_ERROR;
 		}
+		drained = short_is_drained && (size_t)n < s->cap - s->len;
 		s->len += (size_t)n;
 		while ((f = rsp_frame(s->buf, s->len)) != 0) {
 			/* No way to find the next message: give up. */
 			if (f < 0)
 				return RSP_STREAM_UNFRAMEABLE;
+			s->last = drained && (size_t)f == s->len;
 			if (!cb(arg, s->buf, (size_t)f))
 				return RSP_STREAM_STOPPED;
 			memmove(s->buf, s->buf + f, s->len - (size_t)f);
@@ -72,8 +75,8 @@ stream_read(struct rsp_stream *s, size_t max_msg,
 		if (s->len >= RSP_MSG_HDR_LEN &&
 		    roundup4(get_u16(s->buf + 2)) > s->cap)
 			return RSP_STREAM_TOO_BIG;
-		if (short_is_drained && (size_t)n < s->cap - s->len)
-			return RSP_STREAM_AGAIN;	/* drained */
+		if (drained)
+			return RSP_STREAM_AGAIN;
 	}
 }
 
@@ -194,6 +197,7 @@ rsp_stream_read_sctp(struct rsp_stream *s, int fd, size_t max_msg,
 			continue;	/* the rest of the message follows */
 		n = (ssize_t)s->len;
 		s->len = 0;
+		s->last = true;
 		if (!cb(arg, ntohl(sinfo.sinfo_ppid), s->buf, (size_t)n))
 			return RSP_STREAM_STOPPED;
 	}

@@ -18,6 +18,10 @@ struct rsp_stream {
 	uint8_t		*buf;		/* received, not yet handed on */
 	size_t		 len, cap;
 	bool		 notice_rest;	/* SCTP: the rest of a notification */
+	/* In the callback: nothing follows the message in what was read,
+	 * and the read left the socket empty (TCP mapping), or it is an
+	 * SCTP user message (each is read and sent on its own). */
+	bool		 last;
 };
 
 /* Why rsp_stream_read() returned. */
@@ -80,7 +84,6 @@ void	rsp_stream_free(struct rsp_stream *s);
 struct rsp_outq {
 	uint8_t		*buf;
 	size_t		 len, cap;
-	bool		 notice_rest;	/* SCTP: the rest of a notification */
 };
 
 /*

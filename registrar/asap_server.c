@@ -931,6 +931,26 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 		send_reg_response(as, &m->handle, pe.id, &e, false);
 		return;
 	}
+	/*
+	 * Accepted: the answer goes out now (lib/conn.h cn_reply_now()); the
+	 * bookkeeping below cannot change it.  Only an accepted PE keeps an
+	 * association worth moving (its Registrar Unicast answer).
+	 */
+	send_reg_response(as, &m->handle, pe.id, NULL, m->has_reguni);
+	if (!cn_is_open(&as->cn)) {
+		/*
+		 * Queueing it closed the association (send-queue), and its PEs
+		 * with it (this one too, if it was one of them); a new PE, or
+		 * one moving here, goes as well.
+		 */
+		hp = hs_lookup(r->hs, m->handle.p, m->handle.len, pe.id);
+		if (hp != NULL) {
+			r->stats.assoc_lost_removals++;
+			registrar_pe_remove(r, hp, "association lost");
+		}
+		return;
+	}
+	cn_reply_now(&as->cn);
 	if (rp == NULL) {
 		rp = reg_pe_new(r);
 		rp->pe = hp;
@@ -969,8 +989,6 @@ on_registration(struct assoc *as, const struct rsp_msg *m)
 			    pe_name(hp, n, sizeof(n)), as->name);
 	}
 	enrp_pe_registered(r, hp);	/* ENRP: ADD_PE to the peers */
-	/* Only an accepted PE keeps an association worth moving. */
-	send_reg_response(as, &m->handle, pe.id, NULL, m->has_reguni);
 	return;
 
 reject:
@@ -1036,13 +1054,19 @@ on_deregistration(struct assoc *as, const struct rsp_msg *m)
 		    &e);
 		return;
 	}
+	/* Not found: success all the same (RFC 5352 §3.2). */
+	send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id, NULL);
+	/* Queueing it closed the association (send-queue), and its PEs
+	 * with it: this one may be gone. */
+	if (pe != NULL && !cn_is_open(&as->cn))
+		pe = hs_lookup(r->hs, m->handle.p, m->handle.len, m->pe_id);
 	if (pe != NULL) {
+		/* The answer does not wait for the removal (lib/conn.h). */
+		cn_reply_now(&as->cn);
 		r->stats.deregistrations++;
 		enrp_pe_deregistered(r, pe);	/* ENRP: another server's PE */
 		registrar_pe_remove(r, pe, "deregistered");
 	}
-	/* Not found: success all the same (RFC 5352 §3.2). */
-	send_dereg_response(as, m->handle.p, m->handle.len, m->pe_id, NULL);
 }
 
 static void

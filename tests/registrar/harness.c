@@ -404,6 +404,13 @@ client_connect(struct client *c, uint16_t port)
 int
 client_connect_from(struct client *c, uint16_t port, const char *src)
 {
+	return client_connect_buf(c, port, src, 0);
+}
+
+int
+client_connect_buf(struct client *c, uint16_t port, const char *src,
+    int rcvbuf)
+{
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in from = { .sin_family = AF_INET };
 	struct sctp_event_subscribe ev;
@@ -424,6 +431,10 @@ client_connect_from(struct client *c, uint16_t port, const char *src)
 		    sizeof(ev)) != 0)
 			goto fail;
 	}
+	/* Before connect(), so that the window it offers agrees. */
+	if (rcvbuf > 0 && setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof(rcvbuf)) != 0)
+		goto fail;
 	if (src != NULL && (inet_pton(AF_INET, src, &from.sin_addr) != 1 ||
 	    bind(c->fd, (struct sockaddr *)&from, sizeof(from)) != 0))
 		goto fail;

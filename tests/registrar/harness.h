@@ -62,6 +62,9 @@ struct client {
 int	client_connect(struct client *c, uint16_t port);
 /* The same from a given local address (e.g. 127.0.0.2: another host). */
 int	client_connect_from(struct client *c, uint16_t port, const char *src);
+/* ... with a receive buffer of rcvbuf bytes (> 0: set, not autotuned). */
+int	client_connect_buf(struct client *c, uint16_t port, const char *src,
+	    int rcvbuf);
 void	client_close(struct client *c);
 int	client_send(struct client *c, const void *p, size_t len);
 /*

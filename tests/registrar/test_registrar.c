@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -517,6 +518,168 @@ test_association_loss(void **state)
 	assert_true(pe_present(&g));
 	client_close(&a);	/* what SIGKILL of the PE does to its socket */
 	assert_true(wait_until(pe_gone, &g, 5000));
+	client_close(&pu);
+}
+
+/*
+ * A PE that registers (or deregisters) without reading the answers: its
+ * association is closed once the answers waiting for it pass send-queue,
+ * in the middle of a registration's (deregistration's) handling, after
+ * the answer is queued and before the PE's bookkeeping (lib/conn.h
+ * cn_reply_now()).  Every PE of that association must go with it, none
+ * left behind half-made or removed twice (the sanitizer build aborts on
+ * a use after free), and the registrar serves on.
+ */
+/* (The registrar closes after some thousands; the VM's emulated CPU is slow.) */
+#define UNREAD_MAX	(harness_sctp() ? 20000u : 60000u)
+
+static int
+setup_unread(void **state)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+
+	if (d == NULL || daemon_start(d, "asap {\n\tkeepalive-interval 1h\n"
+	    "}\nlimits {\n\tsend-queue 65536\n\tpes-per-pool 200000\n"
+	    "\tpes-per-association "
+	    "65535\n\trequest-rate 1000000 burst 1000000\n}\n") != 0)
+		return -1;
+	*state = d;
+	return 0;
+}
+
+struct closed_ctx {
+	struct daemon	*d;
+	int64_t		 before;
+};
+
+/* The registrar closed another association for its send queue. */
+static bool
+sendq_closed(void *arg)
+{
+	struct closed_ctx *cc = arg;
+
+	return control_stat(cc->d, "send_queue_closed") > cc->before;
+}
+
+/*
+ * Send count messages (one per call) for PEs first, first + 1, ... (and
+ * again from first after ids of them) until the registrar closes; how
+ * many went.
+ */
+static uint32_t
+send_unread(struct client *c, bool dereg, uint32_t first, uint32_t count,
+    uint32_t ids)
+{
+	uint8_t buf[512];
+	uint32_t i, id;
+	size_t len;
+
+	for (i = 0; i < count; i++) {
+		id = first + i % ids;
+		len = dereg ? build_deregistration(buf, sizeof(buf), "unread",
+		    id) : build_registration(buf, sizeof(buf), "unread", id,
+		    RSP_POLICY_ROUND_ROBIN, 0, 0, 7000, 600000);
+		if (client_send(c, buf, len) != 0)
+			break;
+	}
+	return i;
+}
+
+/* The pool has no PE: an answer with none, or Unknown Pool Handle. */
+static bool
+pool_empty(void *arg)
+{
+	struct client *pu = arg;
+	uint32_t ids[4];
+	int n = do_resolve(pu, "unread", 4, ids, 4, NULL);
+
+	assert_true(n != -1);	/* answered */
+	return n == 0 || n == -2;
+}
+
+/*
+ * A client that does not read: its receive buffer fixed (autotuned, it
+ * would take megabytes of answers once it has read for a while), and a
+ * send that blocks for 10 s fails rather than hang the test.
+ */
+static void
+unread_client(struct daemon *d, struct client *a)
+{
+	struct timeval tv = { .tv_sec = 10 };
+
+	assert_int_equal(client_connect_buf(a, d->port, NULL, 65536), 0);
+	assert_int_equal(setsockopt(a->fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)), 0);
+}
+
+static void
+test_unread_answers(void **state)
+{
+	struct daemon *d = *state;
+	struct client a, pu;
+	struct rsp_msg m;
+	uint8_t buf[512];
+	struct closed_ctx cc = { d, 0 };
+	uint32_t n, i, k, got;
+
+	assert_int_equal(client_connect(&pu, d->port), 0);
+	/* Registrations never read: of new PEs, then again and again of
+	 * the same 1000 (the answer that closes it is to a PE of its own). */
+	for (k = 0; k < 2; k++) {
+		unread_client(d, &a);
+		n = send_unread(&a, false, 1, UNREAD_MAX, k == 0 ? UNREAD_MAX :
+		    1000);
+		fprintf(stderr, "registrations sent: %u\n", n);
+		/* (it may have read them all before it closes) */
+		if (!wait_until(sendq_closed, &cc, 10000))
+			daemon_explain(d, "show associations");
+		assert_true(wait_until(sendq_closed, &cc, 0));
+		cc.before = control_stat(d, "send_queue_closed");
+		client_close(&a);
+		if (!wait_until(pool_empty, &pu, 5000))
+			daemon_explain(d, "show pools");
+		assert_true(wait_until(pool_empty, &pu, 0));
+	}
+
+	/*
+	 * Deregistrations never read, of PEs registered (and read) first:
+	 * twice as many as the registrations that made it close, so that it
+	 * closes again before the last.
+	 */
+	k = 2 * n + 1000 < UNREAD_MAX ? 2 * n + 1000 : UNREAD_MAX;
+	unread_client(d, &a);
+	for (i = 0, got = 0; i < k; i++) {
+		assert_int_equal(client_send(&a, buf, build_registration(buf,
+		    sizeof(buf), "unread", 100000 + i, RSP_POLICY_ROUND_ROBIN,
+		    0, 0, 7000, 600000)), 0);
+		/* Read as we go: 100 answers behind at most. */
+		while (got + 100 < i + 1 || (i + 1 == k && got < k)) {
+			assert_int_equal(client_expect(&a,
+			    ASAP_REGISTRATION_RESPONSE, &m, 5000), 1);
+			if (m.has_error)
+				fprintf(stderr, "registration %u: cause 0x%x\n",
+				    got, m.error.cause[0].code);
+			assert_false(m.has_error);
+			got++;
+		}
+	}
+	assert_false(pool_empty(&pu));
+	fprintf(stderr, "deregistrations sent: %u of %u\n",
+	    send_unread(&a, true, 100000, k, k), k);
+	if (!wait_until(sendq_closed, &cc, 10000))
+		daemon_explain(d, "show associations");
+	assert_true(wait_until(sendq_closed, &cc, 0));
+	client_close(&a);
+	if (!wait_until(pool_empty, &pu, 5000))
+		daemon_explain(d, "show pools");
+	assert_true(wait_until(pool_empty, &pu, 0));
+
+	/* Served on. */
+	assert_int_equal(client_connect(&a, d->port), 0);
+	assert_int_equal(do_register(&a, "unread", 7, RSP_POLICY_ROUND_ROBIN,
+	    0, 0, 60000, NULL), 0);
+	assert_false(pool_empty(&pu));
+	client_close(&a);
 	client_close(&pu);
 }
 
@@ -1062,6 +1225,8 @@ main(void)
 		    setup_global_limits, teardown),
 		cmocka_unit_test_setup_teardown(test_quick_close,
 		    setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_answers,
+		    setup_unread, teardown),
 		cmocka_unit_test_setup_teardown(test_association_loss,
 		    setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_sleeps,

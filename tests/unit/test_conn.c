@@ -8,7 +8,8 @@
  * with the reason), the send queue's byte cap, EV_WRITE watched only while
  * something is queued, the owner's close and the deferred release, the
  * names in logs, the replies to what one read brought sent in one write
- * (issue 14), the reads and writes of many connections batched into one
+ * (issue 14), and the last one's sent from inside its callback when the
+ * owner asks (cn_reply_now()), the reads and writes of many connections batched into one
  * system call each (issue 14), the token bucket on the injected clock, and the
  * accept path out of descriptors (RLIMIT_NOFILE lowered): it backs off
  * instead of calling accept() in a loop, and accepts again once
@@ -550,6 +551,75 @@ test_batch_replies(void **state)
 	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 0);
 }
 
+/*
+ * cn_reply_now(): the owner's reply goes out from inside its message
+ * callback, before the rest of its work, when the message is the last of
+ * its read (one request, one answer: the peer waits for less); where more
+ * messages came in the same read it waits, and their replies still go in
+ * one write.
+ */
+static int	 now_peer;
+static ssize_t	 now_seen[8];
+static int	 now_n;
+
+static void
+on_message_reply_now(struct cn *c, uint32_t ppid, const uint8_t *msg,
+    size_t len)
+{
+	uint8_t reply[8], peek[64];
+
+	(void)ppid;
+	(void)len;
+	put_msg(reply, (uint8_t)(msg[0] + 0x40), sizeof(reply));
+	assert_int_equal(cn_send(c, reply, sizeof(reply)), 0);
+	cn_reply_now(c);
+	/* What the peer could read at this point of the callback. */
+	if (now_n < 8)
+		now_seen[now_n++] = recv(now_peer, peek, sizeof(peek),
+		    MSG_PEEK | MSG_DONTWAIT);
+}
+
+static const struct cn_ops reply_now_ops = {
+	.message = on_message_reply_now,
+	.close = on_close,
+};
+
+static void
+test_reply_now(void **state)
+{
+	struct fx *f = *state;
+	uint8_t in[3 * 8], sink[256];
+	int i;
+
+	f->r.cn.ops = &reply_now_ops;
+	now_peer = f->sv[1];
+	now_n = 0;
+	put_msg(in, 0x10, 8);
+	assert_int_equal(write(f->sv[1], in, 8), 8);
+	assert_int_equal(ev_run_once(f->loop, 1000), 1);
+	/* The reply was there while the callback still ran. */
+	assert_int_equal(now_n, 1);
+	assert_int_equal(now_seen[0], 8);
+	assert_int_equal(cn_queued(&f->r.cn), 0);
+	assert_int_equal(f->r.cn.events, EV_READ);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 8);
+	assert_int_equal(sink[0], 0x50);
+	/* Three in one read: the first two wait, the last sends all three. */
+	now_n = 0;
+	for (i = 0; i < 3; i++)
+		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
+	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	assert_int_equal(ev_run_once(f->loop, 1000), 1);
+	assert_int_equal(now_n, 3);
+	assert_true(now_seen[0] < 0);
+	assert_true(now_seen[1] < 0);
+	assert_int_equal(now_seen[2], 3 * 8);
+	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 3 * 8);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(sink[i * 8], 0x50 + i);
+	assert_int_equal(cn_queued(&f->r.cn), 0);
+}
+
 /* The token bucket on the loop's (injected) clock: 2/s, 3 deep. */
 static void
 test_rate(void **state)
@@ -947,6 +1017,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_cap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_send_queued, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reply_now, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_batch_replies, setup,
 		    teardown),
