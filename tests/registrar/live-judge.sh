@@ -11,7 +11,9 @@ need_tshark
 need_root "capturing on lo"
 setup_tmp
 capture_start live 'tcp port 3863' "$T/live.pcapng"
-if ANYPOOL_TEST_PORT=3863 ip netns exec "$NS" "$B/tests/registrar/test_registrar" \
+# Not test_unread_answers: its tens of thousands of answers are the same
+# Registration and Deregistration Responses the other tests bring.
+if ANYPOOL_TEST_PORT=3863 ANYPOOL_TEST_SKIP=test_unread_answers ip netns exec "$NS" "$B/tests/registrar/test_registrar" \
     >"$T/e2e.log" 2>&1; then
 	pass "end-to-end test under capture"
 else

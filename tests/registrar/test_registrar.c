@@ -1255,9 +1255,12 @@ main(void)
 		}
 		close(fd);
 	}
-	/* ANYPOOL_TEST_ONLY=test_quick_close (a glob): those alone. */
+	/* ANYPOOL_TEST_ONLY=test_quick_close (a glob): those alone;
+	 * ANYPOOL_TEST_SKIP=GLOB: all but those. */
 	if (getenv("ANYPOOL_TEST_ONLY") != NULL)
 		cmocka_set_test_filter(getenv("ANYPOOL_TEST_ONLY"));
+	if (getenv("ANYPOOL_TEST_SKIP") != NULL)
+		cmocka_set_skip_filter(getenv("ANYPOOL_TEST_SKIP"));
 	return cmocka_run_group_tests_name(harness_sctp() ? "registrard-sctp" :
 	    "registrard", tests, NULL, NULL);
 }

@@ -32,18 +32,18 @@ ts() {
 # hex2txt HEX...: each argument one packet, in the hexdump form text2pcap
 # reads (offset, then up to 16 bytes).
 hex2txt() {
-	for h in "$@"; do
-		echo "$h" | awk '{
-			n = length($0) / 2
-			for (i = 0; i < n; i += 16) {
-				line = sprintf("%06x", i)
-				for (j = i; j < i + 16 && j < n; j++)
-					line = line " " substr($0, 2 * j + 1, 2)
-				print line
-			}
-			print ""
-		}'
-	done
+	# One awk for all of them (a capture holds thousands).
+	[ $# -gt 0 ] || return 0
+	printf '%s\n' "$@" | awk '{
+		n = length($0) / 2
+		for (i = 0; i < n; i += 16) {
+			line = sprintf("%06x", i)
+			for (j = i; j < i + 16 && j < n; j++)
+				line = line " " substr($0, 2 * j + 1, 2)
+			print line
+		}
+		print ""
+	}'
 }
 
 # t2p ARGS...: text2pcap, quiet unless it fails.
