@@ -505,19 +505,39 @@ test_batch_many(void **state)
 	}
 }
 
+/* Three 8-byte messages, 0x10..0x12, in one write to fd. */
+static void
+write3(int fd)
+{
+	uint8_t in[3 * 8];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
+	assert_int_equal(write(fd, in, sizeof(in)), (ssize_t)sizeof(in));
+}
+
+/* Their replies (type + 0x40), in order, read into sink. */
+static void
+expect3(const uint8_t *sink)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		assert_int_equal(sink[i * 8], 0x50 + i);
+}
+
 static void
 test_batch_replies(void **state)
 {
 	struct fx *f = *state;
-	uint8_t in[3 * 8], sink[256];
+	uint8_t in[8], sink[256];
 	int i;
 
 	f->r.cn.ops = &reply_ops;
 	batch_n = 0;
 	batch_end_at = 0;
-	for (i = 0; i < 3; i++)
-		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
-	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	write3(f->sv[1]);
 	/* The only event of its iteration: read and answered at once. */
 	assert_int_equal(ev_run_once(f->loop, 1000), 1);
 	assert_int_equal(batch_n, 3);
@@ -528,8 +548,7 @@ test_batch_replies(void **state)
 	assert_int_equal(cn_queued(&f->r.cn), 0);
 	assert_int_equal(f->r.cn.events, EV_READ);
 	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 3 * 8);
-	for (i = 0; i < 3; i++)
-		assert_int_equal(sink[i * 8], 0x50 + i);
+	expect3(sink);
 	/* A reply outside a read goes out at once, as before. */
 	put_msg(in, 0x20, 8);
 	assert_int_equal(cn_send(&f->r.cn, in, 8), 0);
@@ -538,9 +557,7 @@ test_batch_replies(void **state)
 	/* The owner ends it at the second message: two replies, then EOF. */
 	batch_n = 0;
 	batch_end_at = 2;
-	for (i = 0; i < 3; i++)
-		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
-	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	write3(f->sv[1]);
 	ev_run_once(f->loop, 1000);
 	assert_int_equal(batch_n, 2);
 	assert_int_equal(f->r.nclose, 1);
@@ -588,8 +605,7 @@ static void
 test_reply_now(void **state)
 {
 	struct fx *f = *state;
-	uint8_t in[3 * 8], sink[256];
-	int i;
+	uint8_t in[8], sink[256];
 
 	f->r.cn.ops = &reply_now_ops;
 	now_peer = f->sv[1];
@@ -606,17 +622,14 @@ test_reply_now(void **state)
 	assert_int_equal(sink[0], 0x50);
 	/* Three in one read: the first two wait, the last sends all three. */
 	now_n = 0;
-	for (i = 0; i < 3; i++)
-		put_msg(in + i * 8, (uint8_t)(0x10 + i), 8);
-	assert_int_equal(write(f->sv[1], in, sizeof(in)), (ssize_t)sizeof(in));
+	write3(f->sv[1]);
 	assert_int_equal(ev_run_once(f->loop, 1000), 1);
 	assert_int_equal(now_n, 3);
 	assert_true(now_seen[0] < 0);
 	assert_true(now_seen[1] < 0);
 	assert_int_equal(now_seen[2], 3 * 8);
 	assert_int_equal(read(f->sv[1], sink, sizeof(sink)), 3 * 8);
-	for (i = 0; i < 3; i++)
-		assert_int_equal(sink[i * 8], 0x50 + i);
+	expect3(sink);
 	assert_int_equal(cn_queued(&f->r.cn), 0);
 }
 
