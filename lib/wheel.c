@@ -261,8 +261,15 @@ whl_advance(struct whl *w, uint64_t now)
 	if (to <= w->cur || w->running)
 		return 0;
 	w->running = true;
-	if (to - w->cur > w->mask) {
-		/* Jumped past a whole rotation: every slot once. */
+	/*
+	 * Late by up to the second wheel's span (slots^2 ticks): tick by
+	 * tick, each rotation's entries moved in at its turn.  A caller that
+	 * wakes at whl_next_due() while nothing is near comes a rotation
+	 * later, often a little more; that is not a jump, and treating it
+	 * as one cost a pass over every entry at each such wake-up.
+	 */
+	if ((to - w->cur) >> (2 * w->shift) != 0) {
+		/* Jumped past the second wheel: every slot once. */
 		last = w->cur + w->mask + 1;
 		whl_cascade_all(w);
 		for (t = w->cur + 1; t <= last; t++) {

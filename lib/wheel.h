@@ -21,9 +21,10 @@
  * first one rotation before theirs: an entry is looked at about twice
  * however long its timeout (a keep-alive interval of an hour at 10 ms
  * ticks would otherwise be skipped by 350 passes).  Only timeouts longer
- * than slots^2 ticks are looked at once more per slots^2 ticks.  After a
- * clock jump longer than a rotation, one pass over every slot fires all
- * entries due, in slot order.
+ * than slots^2 ticks are looked at once more per slots^2 ticks.  An
+ * advance late by up to slots^2 ticks walks the ticks in order (an empty
+ * slot costs a few instructions); after a clock jump longer than that,
+ * one pass over every slot fires all entries due, in slot order.
  */
 #ifndef ANYPOOL_WHEEL_H
 #define ANYPOOL_WHEEL_H
