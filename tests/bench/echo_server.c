@@ -18,6 +18,12 @@
  * -B: the connections of one epoll batch are read with one system call and
  * answered with one more (io_uring, lib/iobatch.h), as registrard does:
  * the floor for a server that batches its calls.
+ * -T LINES: per readable event, read LINES cache lines (64 bytes each) of
+ * a private buffer first, four to a 4 KiB page and apart (lines 0, 5, 10
+ * and 15 of each), as a server's scattered state is rather than in one
+ * run the prefetcher follows: the calibration of
+ * tests/bench/run-footprint-bench, what a server pays per request for each
+ * further line it touches.
  * Prints "echo_server port=N" once listening; runs until killed.
  * Not part of `make check`.
  */
@@ -53,6 +59,8 @@ struct econn {
 };
 
 static uint16_t		 reply_size[256];	/* 0: the request's size */
+static const volatile uint8_t *touch_buf;	/* -T */
+static size_t		 touch_lines;
 static int		 ep = -1;
 static int		 sctp;		/* -x sctp */
 
@@ -126,6 +134,8 @@ econn_read(struct econn *c, const long *first, bool flush)
 	size_t off = 0, flen, rlen;
 	ssize_t n;
 
+	for (size_t i = 0; i < touch_lines; i++)
+		(void)touch_buf[(i / 4) * 4096 + (i % 4) * 5 * 64];
 	if (first != NULL)
 		n = iob_result(*first);
 	else
@@ -219,7 +229,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: echo_server -p PORT [-x tcp|sctp] [-B] "
-	    "[-r REQTYPE:REPLYSIZE]...\n");
+	    "[-r REQTYPE:REPLYSIZE]... [-T LINES]\n");
 	exit(2);
 }
 
@@ -233,11 +243,12 @@ main(int argc, char *argv[])
 	struct econn *c, *cv[64];
 	struct iob *iob = NULL;
 	bool batch = false;
+	uint8_t *tb;
 	int m;
 	char *end;
 
 	bu_prog = "echo_server";
-	while ((ch = getopt(argc, argv, "Bp:r:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "Bp:r:T:x:")) != -1) {
 		switch (ch) {
 		case 'B':
 			batch = true;
@@ -253,6 +264,16 @@ main(int argc, char *argv[])
 			if (*end != '\0' || s < 4 || s > MSG_MAX || s % 4)
 				usage();
 			reply_size[t] = (uint16_t)s;
+			break;
+		case 'T':
+			touch_lines = strtoul(optarg, &end, 0);
+			if (*end != '\0' || touch_lines > 16384)
+				usage();
+			/* Written: untouched pages would all be the zero page. */
+			if ((tb = malloc((touch_lines / 4 + 1) * 4096)) == NULL)
+				bu_fatal("%s", "out of memory");
+			memset(tb, 1, (touch_lines / 4 + 1) * 4096);
+			touch_buf = tb;
 			break;
 		case 'x':
 			if (strcmp(optarg, "sctp") == 0)

@@ -18,6 +18,8 @@ tests_bench_asap_load_LDADD = lib/libanypool.a $(OPENSSL_LIBS)
 EXTRA_DIST += tests/bench/run-asap-bench
 # Its SCTP half in the sctp-vm: registrard, rspregistrar, echo_server -x sctp.
 EXTRA_DIST += tests/bench/run-sctp-bench
+# Cache lines per request, registrar and echo server, and what one costs.
+EXTRA_DIST += tests/bench/run-footprint-bench
 # The same-size epoll echo server: run-asap-bench's baseline (issue 14).
 EXTRA_PROGRAMS += tests/bench/echo_server
 tests_bench_echo_server_SOURCES = tests/bench/echo_server.c \
