@@ -21,9 +21,12 @@
  * -T LINES: per readable event, read LINES cache lines (64 bytes each) of
  * a private buffer first, four to a 4 KiB page and apart (lines 0, 5, 10
  * and 15 of each), as a server's scattered state is rather than in one
- * run the prefetcher follows: the calibration of
- * tests/bench/run-footprint-bench, what a server pays per request for each
- * further line it touches.
+ * run the prefetcher follows; the reads are independent, so their misses
+ * overlap.  -D LINES: the same lines, each read only once the one before
+ * it is (a chase: each holds the offset of the next), so misses wait for
+ * one another as they often do in real code.  The calibration of
+ * tests/bench/run-footprint-bench: what a server pays per request for
+ * each further line it touches, the two ways.
  * Prints "echo_server port=N" once listening; runs until killed.
  * Not part of `make check`.
  */
@@ -59,8 +62,9 @@ struct econn {
 };
 
 static uint16_t		 reply_size[256];	/* 0: the request's size */
-static const volatile uint8_t *touch_buf;	/* -T */
+static const volatile uint8_t *touch_buf;	/* -T, -D */
 static size_t		 touch_lines;
+static bool		 touch_chase;		/* -D */
 static int		 ep = -1;
 static int		 sctp;		/* -x sctp */
 
@@ -123,6 +127,13 @@ econn_flush(struct econn *c)
 	return econn_arm(c, EPOLLIN | (c->outlen > 0 ? EPOLLOUT : 0));
 }
 
+/* Where -T and -D read their i-th line. */
+static size_t
+touch_off(size_t i)
+{
+	return (i / 4) * 4096 + (i % 4) * 5 * 64;
+}
+
 /*
  * One readable event: one recv, every whole message answered.  -1: lost.
  * first: that recv's result made already (-B: bytes or -errno), or NULL;
@@ -134,8 +145,14 @@ econn_read(struct econn *c, const long *first, bool flush)
 	size_t off = 0, flen, rlen;
 	ssize_t n;
 
-	for (size_t i = 0; i < touch_lines; i++)
-		(void)touch_buf[(i / 4) * 4096 + (i % 4) * 5 * 64];
+	if (touch_chase) {
+		size_t at = 0;
+
+		for (size_t i = 0; i < touch_lines; i++)
+			at = *(const volatile size_t *)(touch_buf + at);
+	} else
+		for (size_t i = 0; i < touch_lines; i++)
+			(void)touch_buf[touch_off(i)];
 	if (first != NULL)
 		n = iob_result(*first);
 	else
@@ -229,7 +246,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: echo_server -p PORT [-x tcp|sctp] [-B] "
-	    "[-r REQTYPE:REPLYSIZE]... [-T LINES]\n");
+	    "[-r REQTYPE:REPLYSIZE]... [-T LINES | -D LINES]\n");
 	exit(2);
 }
 
@@ -248,7 +265,7 @@ main(int argc, char *argv[])
 	char *end;
 
 	bu_prog = "echo_server";
-	while ((ch = getopt(argc, argv, "Bp:r:T:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "BD:p:r:T:x:")) != -1) {
 		switch (ch) {
 		case 'B':
 			batch = true;
@@ -265,14 +282,20 @@ main(int argc, char *argv[])
 				usage();
 			reply_size[t] = (uint16_t)s;
 			break;
+		case 'D':
 		case 'T':
 			touch_lines = strtoul(optarg, &end, 0);
 			if (*end != '\0' || touch_lines > 16384)
 				usage();
+			touch_chase = ch == 'D';
 			/* Written: untouched pages would all be the zero page. */
 			if ((tb = malloc((touch_lines / 4 + 1) * 4096)) == NULL)
 				bu_fatal("%s", "out of memory");
 			memset(tb, 1, (touch_lines / 4 + 1) * 4096);
+			for (i = 0; i < (int)touch_lines; i++)
+				*(size_t *)(void *)(tb + touch_off((size_t)i)) =
+				    touch_off((size_t)i + 1 < touch_lines ?
+				    (size_t)i + 1 : 0);
 			touch_buf = tb;
 			break;
 		case 'x':
